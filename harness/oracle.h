@@ -1,0 +1,111 @@
+/* The oracle: one invariant checker for fuzzing, captures and live stacks.
+ *
+ * It consumes an event stream (event.h) and never looks inside a stack. For
+ * sources that report states it checks them against what the wire shows
+ * (state-matches-wire); for sources that do not (captures, the Linux kernel)
+ * it infers each endpoint's close state from the wire with an observer model.
+ * One struct oracle judges one connection incarnation (one flow).
+ *
+ * No allocation: struct oracle is fixed-size and lives wherever the caller
+ * puts it; oracle_init() resets it in O(1) (fuzzing calls it per input). */
+#ifndef FINFUZZ_ORACLE_H
+#define FINFUZZ_ORACLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* Accepted deviations of real stacks. */
+enum oracle_profile {
+    PROFILE_RFC9293 = 0, /* strict RFC 9293 (+ RFC 5961); the default */
+    PROFILE_RFC1337,     /* as rfc9293, and RST in TIME-WAIT must be ignored */
+    PROFILE_LINUX,       /* TIME-WAIT 60 s whatever the MSL; RST ends TIME-WAIT
+                            (tcp_rfc1337=0); orphaned FIN-WAIT-2 times out */
+    PROFILE_LWIP,        /* lwIP 2.1 behaviour (see oracle_profiles.c) */
+    PROFILE_COUNT
+};
+
+/* "rfc9293", "rfc1337", "linux", "lwip". */
+const char *oracle_profile_name(enum oracle_profile p);
+/* Parse a profile name; returns false if unknown. */
+bool oracle_profile_parse(const char *name, enum oracle_profile *out);
+
+struct oracle_config {
+    enum oracle_profile profile;
+    uint64_t msl_usecs;        /* TIME-WAIT is 2*MSL (the linux profile uses 60 s) */
+    uint64_t timer_slack_usecs; /* timer granularity accepted around deadlines */
+    bool judge[2];             /* which endpoints are under test (A, B); an
+                                  untested endpoint (a fuzzer-driven peer) is
+                                  observed but never blamed */
+    bool states_reported[2];   /* the source reports this endpoint's states */
+};
+
+/* Defaults: rfc9293, MSL 120 s (a capture's stacks may use less, so captures
+ * are checked with what the profile says), slack 10 ms, both judged, no
+ * states reported. */
+void oracle_config_default(struct oracle_config *cfg);
+
+/* One entry of the invariant catalog. */
+struct oracle_invariant {
+    const char *id;        /* stable: "fin-ack-plus-one" */
+    const char *rfc;       /* "RFC 9293 §3.10.7.4" */
+    const char *statement; /* one line */
+};
+
+/* The whole catalog, in a stable order. */
+const struct oracle_invariant *oracle_catalog(size_t *count);
+/* Look an id up; NULL if unknown. */
+const struct oracle_invariant *oracle_invariant_find(const char *id);
+
+struct oracle_violation {
+    const struct oracle_invariant *inv;
+    uint64_t event_index; /* index of the event that broke it */
+    uint64_t frame;       /* pcap frame (1-based), 0 when none */
+    uint8_t endpoint;     /* EP_A/EP_B: the endpoint blamed */
+    char expected[64];
+    char seen[64];
+    char message[160]; /* one line a person understands */
+};
+
+enum oracle_verdict {
+    VERDICT_PASS = 0,   /* the close was seen and conforms */
+    VERDICT_FAIL,       /* at least one violation */
+    VERDICT_INCOMPLETE, /* no violation, but the wire did not show enough */
+};
+
+const char *oracle_verdict_name(enum oracle_verdict v); /* "pass", "fail", "incomplete" */
+
+#define ORACLE_MAX_VIOLATIONS 16
+
+/* The observer's inference for one endpoint. */
+struct oracle_endpoint_view {
+    enum tcp_state state; /* inferred close state */
+    bool state_known;     /* false until the wire shows enough */
+};
+
+struct oracle; /* defined below; treat its members as private */
+
+void oracle_init(struct oracle *o, const struct oracle_config *cfg);
+/* Judge one event; index is its position in the stream. */
+void oracle_push(struct oracle *o, uint64_t index, const struct ev *e);
+/* The stream has ended at end_usecs (capture end or virtual time). Checks
+ * what can only be judged at the end (liveness within what time allowed). */
+void oracle_finish(struct oracle *o, uint64_t end_usecs);
+
+enum oracle_verdict oracle_verdict(const struct oracle *o);
+/* Violations recorded so far (at most ORACLE_MAX_VIOLATIONS are kept;
+ * oracle_violation_total() counts all). */
+const struct oracle_violation *oracle_violations(const struct oracle *o, size_t *count);
+size_t oracle_violation_total(const struct oracle *o);
+/* The observer's inferred state of an endpoint. */
+struct oracle_endpoint_view oracle_view(const struct oracle *o, enum ev_endpoint ep);
+
+/* An ev_sink that feeds o. */
+struct ev_sink oracle_sink(struct oracle *o);
+
+/* struct oracle: see oracle_state.h (private; here so callers can embed it). */
+#include "oracle_state.h"
+
+#endif
