@@ -19,9 +19,9 @@ SANITIZE ?=
 
 WARN := -Wall -Wextra -Werror
 STD := -std=c11 -D_GNU_SOURCE
-DEP_PKGS := libpcap lwip cmocka
-PKG_CFLAGS := $(shell pkg-config --cflags libpcap lwip 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs libpcap lwip 2>/dev/null)
+DEP_PKGS := libpcap lwip cmocka json-c libxml-2.0
+PKG_CFLAGS := $(shell pkg-config --cflags libpcap lwip json-c libxml-2.0 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs libpcap lwip json-c libxml-2.0 2>/dev/null)
 
 SAN_FLAGS :=
 ifneq ($(SANITIZE),)

@@ -3,7 +3,7 @@
 # missing. Used by the Makefile (when something is missing) and by .ci/run.
 set -euo pipefail
 
-pkgs=(clang llvm libclang-rt-14-dev make pkg-config afl++ libpcap-dev liblwip-dev libcmocka-dev
+pkgs=(clang llvm libclang-rt-14-dev make pkg-config afl++ libpcap-dev liblwip-dev libcmocka-dev libjson-c-dev libxml2-dev
       tcpdump tshark graphviz librsvg2-bin libxml2-utils iproute2 zip)
 
 missing=()
