@@ -3,8 +3,10 @@
  * The model stack, the lwIP and Linux adapters, the fuzz driver and the pcap
  * reader are all sources of this one stream; the oracle, the trace printer,
  * the SVG ladder and the pcap writer are its consumers (struct ev_sink).
- * Endpoint A is the side that opened actively (sent the first SYN) when that
- * is known, else the first sender seen; B is the other side. */
+ * In a capture, endpoint A is the side that sent the first SYN (or the first
+ * sender seen, if the capture starts mid-connection). In a fuzz run with one
+ * system under test, A is the system under test and B its fuzzer-driven peer;
+ * with two model endpoints (link.h), A is ep[0] and B is ep[1]. */
 #ifndef FINFUZZ_EVENT_H
 #define FINFUZZ_EVENT_H
 
