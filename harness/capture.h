@@ -1,0 +1,121 @@
+/* Reading TCP segments out of pcap and pcapng captures (libpcap).
+ *
+ * Read RFC 9293 §3.1 (TCP header), RFC 791 (IPv4), RFC 8200 (IPv6) and
+ * IEEE 802.1Q (VLAN tags) first; the link-layer headers are those of
+ * https://www.tcpdump.org/linktypes.html (Ethernet, LINUX_SLL, LINUX_SLL2,
+ * RAW/IPV4/IPV6, NULL and LOOP).
+ *
+ * A cap_reader walks one capture record by record. Every record counts as a
+ * frame, numbered from 1 exactly as Wireshark numbers them, whether it holds
+ * TCP or not and whether or not a BPF filter keeps it. Each call to
+ * cap_next() returns one record's verdict: a TCP segment, a record skipped
+ * with a reason (not TCP, a fragment, a malformed header, ...), the end of the
+ * file, or a read error after which nothing more can be read.
+ *
+ * The reader never reads outside what libpcap hands it: lengths are checked
+ * before each header is read, and the IP/TCP headers are decoded by the
+ * stack's codec (seg_decode_ip), which checks its own lengths. */
+#ifndef FINFUZZ_CAPTURE_H
+#define FINFUZZ_CAPTURE_H
+
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../stack/segment.h"
+
+/* What one cap_next() call produced. */
+enum cap_status {
+    CAP_SEGMENT = 0, /* a TCP segment: *out is filled */
+    CAP_SKIP,        /* a record that carries no usable TCP segment; skip_reason says why */
+    CAP_EOF,         /* the end of the file */
+    CAP_ERROR,       /* the file cannot be read further; error names the frame */
+};
+
+/* Why a record was skipped. Only the ones marked "note" deserve a message to
+ * the user; the others are the ordinary non-TCP traffic of a capture. */
+enum cap_skip {
+    CAP_SKIP_NONE = 0,
+    CAP_SKIP_FILTERED,  /* the --flow BPF filter did not match */
+    CAP_SKIP_NOT_IP,    /* ARP, LLDP, ... (the link type carries no IPv4/IPv6 here) */
+    CAP_SKIP_NOT_TCP,   /* UDP, ICMP, ... */
+    CAP_SKIP_FRAGMENT,  /* note: an IP fragment (counted, not reassembled) */
+    CAP_SKIP_MALFORMED, /* note: a header that cannot be decoded (detail in note) */
+    CAP_SKIP_SNAP_CUT,  /* note: the snap length cut the IP or TCP header */
+    CAP_SKIP_COUNT
+};
+
+/* One decoded TCP segment. seg.payload points into the reader's buffers and
+ * is valid until the next cap_next(); it is NULL when the snap length cut
+ * the payload (payload_len still says how much the sender sent). */
+struct cap_segment {
+    uint64_t frame;      /* 1-based, as Wireshark counts */
+    uint64_t time_usecs; /* capture timestamp in microseconds since the epoch */
+    struct seg_ip ip;
+    struct seg seg;
+    bool payload_cut; /* the snap length cut the payload (headers are whole) */
+};
+
+/* Counts over the records read so far. */
+struct cap_counts {
+    uint64_t frames;   /* records read (= the last frame number) */
+    uint64_t segments; /* CAP_SEGMENT results */
+    uint64_t skipped[CAP_SKIP_COUNT];
+    uint64_t payload_cut;      /* segments whose payload the snap length cut */
+    uint64_t caplen_over_snap; /* records whose stored length exceeded the snap length */
+};
+
+struct cap_reader {
+    pcap_t *pcap;
+    char name[256]; /* the file name used in every message */
+    int dlt;        /* pcap_datalink() */
+    bool is_pcapng;
+    uint32_t snaplen;
+    bool have_filter;
+    struct bpf_program filter;
+    long expected_pos; /* classic pcap: file offset after the last record, -1 if unknown */
+    struct cap_counts counts;
+    char errbuf[PCAP_ERRBUF_SIZE];
+    /* The IP packet rebuilt to its full length when the snap length cut the
+     * payload, so that the codec sees the lengths the sender sent. */
+    uint8_t *scratch; /* IP_PACKET_MAX bytes once needed */
+    long file_size;   /* bytes, or -1 when unknown (for progress) */
+};
+
+/* Open path (pcap or pcapng, either byte order; timestamps read with
+ * nanosecond precision and reported in microseconds). Returns false with a
+ * one-line reason in err ("FILE: empty file", "FILE: unknown link type 147
+ * (USER0)", ...) when the file cannot be read at all. */
+bool cap_open(struct cap_reader *r, const char *path, char *err, size_t errlen);
+
+/* As cap_open, reading from an already open stream (e.g. fmemopen). The
+ * reader owns fp from this call on, whatever the result: cap_close closes it
+ * after a success, and a failure has closed it already. */
+bool cap_open_stream(struct cap_reader *r, FILE *fp, const char *name, char *err, size_t errlen);
+
+/* Only frames matching the BPF expression are decoded; the others return
+ * CAP_SKIP with CAP_SKIP_FILTERED but still count as frames. Returns false
+ * with libpcap's reason in err if the expression does not compile. */
+bool cap_set_filter(struct cap_reader *r, const char *bpf, char *err, size_t errlen);
+
+/* Read the next record. note (at least 160 bytes) receives a one-line
+ * message "FILE: frame N: ..." for CAP_ERROR and for the skips marked "note"
+ * above, and an empty string otherwise. */
+enum cap_status cap_next(struct cap_reader *r, struct cap_segment *out, char *note, size_t notelen);
+
+/* How far through the file the reader is, 0..1 (for progress), or -1. */
+double cap_progress(const struct cap_reader *r);
+
+void cap_close(struct cap_reader *r);
+
+/* "Ethernet", "Linux cooked v2", ... for a DLT; NULL if not supported. */
+const char *cap_link_name(int dlt);
+
+/* Decode one link-layer frame (for tests and the fuzz target as much as for
+ * cap_next). Returns SEG_OK and fills ip/s, or the codec's error; *skip tells
+ * a non-IP or non-TCP frame apart from a malformed one. */
+enum seg_err cap_decode_frame(int dlt, const uint8_t *data, size_t caplen, struct seg_ip *ip,
+                              struct seg *s, enum cap_skip *skip);
+
+#endif

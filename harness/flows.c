@@ -1,0 +1,394 @@
+/* The flow table. Read RFC 9293 §3.5-§3.6 and RFC 6191 first; flows.h has
+ * the contract (what a flow and an incarnation are, when flows end). */
+#include "flows.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../stack/seq.h"
+#include "event.h"
+
+#define FLOWS_BUCKETS_INITIAL 1024u
+
+/* ---- keys and hashing ---- */
+
+/* Build the canonical key of a segment; *src_end says which end sent it. */
+static void key_of(const struct cap_segment *cs, struct flow_key *k, uint8_t *src_end)
+{
+    memset(k, 0, sizeof *k);
+    k->version = cs->ip.version;
+    size_t alen = cs->ip.version == 4 ? 4 : 16;
+    int c = memcmp(cs->ip.src, cs->ip.dst, alen);
+    if (c == 0)
+        c = (int)cs->seg.sport - (int)cs->seg.dport;
+    uint8_t s = c <= 0 ? 0 : 1;
+    memcpy(k->addr[s], cs->ip.src, alen);
+    memcpy(k->addr[1 - s], cs->ip.dst, alen);
+    k->port[s] = cs->seg.sport;
+    k->port[1 - s] = cs->seg.dport;
+    *src_end = s;
+}
+
+static bool key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+    return a->version == b->version && a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
+           memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+}
+
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+static size_t key_hash(const struct flow_key *k)
+{
+    uint64_t h = (uint64_t)k->version << 32 | (uint64_t)k->port[0] << 16 | k->port[1];
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t w = 0; w < 16; w += 8) {
+            uint64_t v;
+            memcpy(&v, k->addr[i] + w, sizeof v);
+            h = mix64(h ^ v);
+        }
+    }
+    return (size_t)mix64(h);
+}
+
+/* ---- lists ---- */
+
+static void list_unlink(struct flow_table *t, struct flow *f)
+{
+    struct flow **head = f->on_closed_list ? &t->closed_head : &t->open_head;
+    struct flow **tail = f->on_closed_list ? &t->closed_tail : &t->open_tail;
+    if (f->prev)
+        f->prev->next = f->next;
+    else
+        *head = f->next;
+    if (f->next)
+        f->next->prev = f->prev;
+    else
+        *tail = f->prev;
+    f->prev = f->next = NULL;
+}
+
+static void list_append(struct flow_table *t, struct flow *f)
+{
+    struct flow **head = f->on_closed_list ? &t->closed_head : &t->open_head;
+    struct flow **tail = f->on_closed_list ? &t->closed_tail : &t->open_tail;
+    f->prev = *tail;
+    f->next = NULL;
+    if (*tail)
+        (*tail)->next = f;
+    else
+        *head = f;
+    *tail = f;
+}
+
+/* ---- the table ---- */
+
+void flows_init(struct flow_table *t, const struct flow_hooks *hooks, uint64_t linger_usecs,
+                size_t max_flows)
+{
+    memset(t, 0, sizeof *t);
+    t->hooks = *hooks;
+    t->linger_usecs = linger_usecs;
+    t->max_flows = max_flows;
+}
+
+static bool table_grow(struct flow_table *t)
+{
+    size_t n = t->nbuckets ? t->nbuckets * 2 : FLOWS_BUCKETS_INITIAL;
+    struct flow **b = calloc(n, sizeof *b);
+    if (!b)
+        return t->nbuckets != 0; /* keep working with longer chains */
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        struct flow *f = t->buckets[i];
+        while (f) {
+            struct flow *next = f->hnext;
+            size_t h = key_hash(&f->key) & (n - 1);
+            f->hnext = b[h];
+            b[h] = f;
+            f = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->nbuckets = n;
+    return true;
+}
+
+static struct flow *table_find(const struct flow_table *t, const struct flow_key *k)
+{
+    if (!t->nbuckets)
+        return NULL;
+    for (struct flow *f = t->buckets[key_hash(k) & (t->nbuckets - 1)]; f; f = f->hnext)
+        if (key_eq(&f->key, k))
+            return f;
+    return NULL;
+}
+
+static void table_remove(struct flow_table *t, struct flow *f)
+{
+    struct flow **pp = &t->buckets[key_hash(&f->key) & (t->nbuckets - 1)];
+    while (*pp && *pp != f)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = f->hnext;
+    list_unlink(t, f);
+    t->count--;
+}
+
+static void flow_finish(struct flow_table *t, struct flow *f, uint64_t end_usecs, enum flow_end why)
+{
+    table_remove(t, f);
+    if (t->hooks.finish)
+        t->hooks.finish(t->hooks.ctx, f, end_usecs, why);
+    free(f);
+}
+
+/* Closed flows whose linger time has passed can change no more. */
+static void expire(struct flow_table *t, uint64_t now_usecs)
+{
+    while (t->closed_head && t->closed_head->last_usecs + t->linger_usecs < now_usecs)
+        flow_finish(t, t->closed_head, now_usecs, FLOW_END_LINGERED);
+}
+
+static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, uint8_t a_end,
+                                unsigned incarnation, enum flow_warn *warn)
+{
+    if (t->max_flows && t->count >= t->max_flows) {
+        struct flow *victim = t->open_head ? t->open_head : t->closed_head;
+        if (victim) {
+            flow_finish(t, victim, t->last_usecs, FLOW_END_EVICTED);
+            t->evicted++;
+            if (!t->warned_full) {
+                t->warned_full = true;
+                *warn = FLOW_WARN_FULL;
+            }
+        }
+    }
+    if (t->count + 1 > t->nbuckets / 4 * 3 && !table_grow(t)) {
+        *warn = FLOW_WARN_NOMEM;
+        return NULL;
+    }
+    struct flow *f = calloc(1, sizeof *f);
+    if (!f) {
+        *warn = FLOW_WARN_NOMEM;
+        return NULL;
+    }
+    f->key = *k;
+    f->a_end = a_end;
+    f->id = t->next_id++;
+    f->incarnation = incarnation;
+    if (t->hooks.open) {
+        f->user = t->hooks.open(t->hooks.ctx, f);
+        if (!f->user) {
+            free(f);
+            *warn = FLOW_WARN_NOMEM;
+            return NULL;
+        }
+    }
+    size_t h = key_hash(k) & (t->nbuckets - 1);
+    f->hnext = t->buckets[h];
+    t->buckets[h] = f;
+    list_append(t, f);
+    t->count++;
+    t->flows_total++;
+    return f;
+}
+
+/* Hand one segment to f and update what the table tracks about its close. */
+static void deliver(struct flow_table *t, struct flow *f, uint8_t src_end,
+                    const struct cap_segment *cs)
+{
+    uint8_t ep = src_end == f->a_end ? EP_A : EP_B;
+    uint8_t peer = 1 - ep;
+    const struct seg *s = &cs->seg;
+
+    if (f->segments == 0) {
+        f->first_frame = cs->frame;
+        f->first_usecs = cs->time_usecs;
+        f->saw_syn = (s->flags & TCP_SYN) != 0;
+    }
+    f->segments++;
+    f->last_frame = cs->frame;
+    if (cs->time_usecs > f->last_usecs)
+        f->last_usecs = cs->time_usecs;
+
+    if (s->flags & TCP_SYN) {
+        if (!f->isn_known[ep]) {
+            f->isn_known[ep] = true;
+            f->isn[ep] = s->seq;
+        }
+    } else {
+        f->sent_non_syn[ep] = true;
+    }
+    if ((s->flags & TCP_FIN) && !f->fin_seen[ep]) {
+        f->fin_seen[ep] = true;
+        f->fin_seq[ep] = s->seq + s->payload_len + ((s->flags & TCP_SYN) ? 1u : 0u);
+    }
+    if ((s->flags & TCP_ACK) && !(s->flags & TCP_RST) && f->fin_seen[peer] &&
+        seq_gt(s->ack, f->fin_seq[peer]))
+        f->fin_acked[peer] = true;
+    if (s->flags & TCP_RST)
+        f->rst_seen = true;
+
+    list_unlink(t, f);
+    if (!f->closed && (f->rst_seen || (f->fin_acked[EP_A] && f->fin_acked[EP_B]))) {
+        f->closed = true;
+        f->on_closed_list = true;
+    }
+    list_append(t, f);
+
+    if (t->hooks.segment)
+        t->hooks.segment(t->hooks.ctx, f, ep, cs);
+}
+
+/* A SYN from ep that, if answered with a SYN-ACK, opens a new incarnation:
+ * the flow has got past its own handshake, or it is a different SYN. */
+static bool may_open_incarnation(const struct flow *f, uint8_t ep, uint32_t seq)
+{
+    if (f->closed || f->sent_non_syn[ep])
+        return true;
+    return f->isn_known[ep] && f->isn[ep] != seq;
+}
+
+enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
+{
+    enum flow_warn warn = FLOW_WARN_NONE;
+    if (cs->time_usecs > t->last_usecs)
+        t->last_usecs = cs->time_usecs;
+    expire(t, t->last_usecs);
+
+    struct flow_key k;
+    uint8_t src_end;
+    key_of(cs, &k, &src_end);
+    const struct seg *s = &cs->seg;
+    uint8_t syn_ack = s->flags & (TCP_SYN | TCP_ACK | TCP_RST);
+    bool bare_syn = syn_ack == TCP_SYN;
+
+    struct flow *f = table_find(t, &k);
+    if (f && f->syn_pending) {
+        uint8_t syn_end = f->syn_pending_from == EP_A ? f->a_end : (uint8_t)(1 - f->a_end);
+        if (src_end != syn_end && syn_ack == (TCP_SYN | TCP_ACK) &&
+            s->ack == f->syn_pending_seg.seg.seq + 1) {
+            /* The SYN was accepted: the old incarnation sees the answer (its
+             * stack left TIME-WAIT or CLOSED for it), then ends. */
+            struct cap_segment syn = f->syn_pending_seg;
+            unsigned inc = f->incarnation + 1;
+            deliver(t, f, src_end, cs);
+            flow_finish(t, f, t->last_usecs, FLOW_END_REUSED);
+            struct flow *g = flow_create(t, &k, syn_end, inc, &warn);
+            if (g) {
+                deliver(t, g, syn_end, &syn);
+                deliver(t, g, src_end, cs);
+            }
+            return warn;
+        }
+        if (!(bare_syn && src_end == syn_end))
+            f->syn_pending = false;
+    }
+    if (f && bare_syn) {
+        uint8_t ep = src_end == f->a_end ? EP_A : EP_B;
+        if (may_open_incarnation(f, ep, s->seq)) {
+            deliver(t, f, src_end, cs);
+            f->syn_pending = true;
+            f->syn_pending_from = ep;
+            f->syn_pending_seg = *cs;
+            f->syn_pending_seg.seg.payload = NULL; /* not kept past this call */
+            return warn;
+        }
+    }
+    if (!f) {
+        /* A is the SYN's sender: the sender of a bare SYN, the receiver of a
+         * SYN-ACK; otherwise whoever spoke first. */
+        uint8_t a_end = syn_ack == (TCP_SYN | TCP_ACK) ? (uint8_t)(1 - src_end) : src_end;
+        f = flow_create(t, &k, a_end, 1, &warn);
+        if (!f)
+            return warn;
+    }
+    deliver(t, f, src_end, cs);
+    return warn;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const struct flow *fa = *(struct flow *const *)a, *fb = *(struct flow *const *)b;
+    return fa->id < fb->id ? -1 : fa->id > fb->id;
+}
+
+void flows_finish_all(struct flow_table *t, uint64_t end_usecs)
+{
+    if (!t->count)
+        return;
+    struct flow **all = malloc(t->count * sizeof *all);
+    if (!all) {
+        while (t->open_head)
+            flow_finish(t, t->open_head, end_usecs, FLOW_END_EOF);
+        while (t->closed_head)
+            flow_finish(t, t->closed_head, end_usecs, FLOW_END_EOF);
+        return;
+    }
+    size_t n = 0;
+    for (struct flow *f = t->open_head; f; f = f->next)
+        all[n++] = f;
+    for (struct flow *f = t->closed_head; f; f = f->next)
+        all[n++] = f;
+    qsort(all, n, sizeof *all, by_id);
+    for (size_t i = 0; i < n; i++)
+        flow_finish(t, all[i], end_usecs, FLOW_END_EOF);
+    free(all);
+}
+
+void flows_free(struct flow_table *t)
+{
+    while (t->open_head) {
+        struct flow *f = t->open_head;
+        table_remove(t, f);
+        free(f);
+    }
+    while (t->closed_head) {
+        struct flow *f = t->closed_head;
+        table_remove(t, f);
+        free(f);
+    }
+    free(t->buckets);
+    t->buckets = NULL;
+    t->nbuckets = 0;
+}
+
+const uint8_t *flow_addr(const struct flow *f, uint8_t ep)
+{
+    return f->key.addr[ep == EP_A ? f->a_end : 1 - f->a_end];
+}
+
+uint16_t flow_port(const struct flow *f, uint8_t ep)
+{
+    return f->key.port[ep == EP_A ? f->a_end : 1 - f->a_end];
+}
+
+static void endpoint_str(const struct flow *f, uint8_t ep, char *buf, size_t cap)
+{
+    char addr[INET6_ADDRSTRLEN];
+    if (f->key.version == 4) {
+        inet_ntop(AF_INET, flow_addr(f, ep), addr, sizeof addr);
+        snprintf(buf, cap, "%s:%u", addr, flow_port(f, ep));
+    } else {
+        inet_ntop(AF_INET6, flow_addr(f, ep), addr, sizeof addr);
+        snprintf(buf, cap, "[%s]:%u", addr, flow_port(f, ep));
+    }
+}
+
+char *flow_name(const struct flow *f, char *buf)
+{
+    char a[FLOW_NAME_MAX / 2], b[FLOW_NAME_MAX / 2];
+    endpoint_str(f, EP_A, a, sizeof a);
+    endpoint_str(f, EP_B, b, sizeof b);
+    snprintf(buf, FLOW_NAME_MAX, "%s-%s", a, b);
+    return buf;
+}
