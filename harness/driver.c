@@ -1,0 +1,634 @@
+/* The fuzz driver (see driver.h for the contract).
+ *
+ * Read DESIGN.md "Fuzz input" first, then program.h for what each
+ * operation means. Everything here is per struct driver: no mutable static,
+ * no allocation, no clock but the program's. */
+#include "driver.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../stack/seq.h"
+
+const struct oracle_invariant driver_inv_close_completes = {
+    "close-completes", "RFC 9293 §3.6, §3.10.8; RFC 1122 §4.2.3.5",
+    "under a fair network, once both applications have closed, both endpoints reach CLOSED "
+    "(through TIME-WAIT, LAST-ACK, a reset or giving up) within the timers' bounds"};
+
+const struct oracle_invariant driver_inv_half_close_delivery = {
+    "half-close-delivery", "RFC 9293 §3.6, §3.10.7.4",
+    "every byte sent before a FIN reaches the peer application before end-of-stream"};
+
+/* The peer's payload bytes: the content does not matter to the close, only
+ * the count. */
+static const uint8_t peer_payload[255];
+
+/* Where the addresses come from: the documentation prefixes (RFC 5737,
+ * RFC 3849), so a written capture never names a real host. */
+static const uint8_t addr4_a[4] = {192, 0, 2, 1};
+static const uint8_t addr4_b[4] = {198, 51, 100, 2};
+static const uint8_t addr6_a[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a};
+static const uint8_t addr6_b[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x0b};
+
+#define PORT_CLIENT     40000
+#define PORT_SERVER     8080
+#define MAX_TIMER_STEPS 256 /* timers fired per clock operation at most */
+
+const char *driver_result_name(enum driver_result r)
+{
+    switch (r) {
+    case DRIVER_PASS:
+        return "pass";
+    case DRIVER_VIOLATION:
+        return "violation";
+    case DRIVER_REJECTED:
+        return "rejected";
+    case DRIVER_SUT_ERROR:
+        return "sut-error";
+    }
+    return "?";
+}
+
+/* A seed-derived number that differs from the endpoint's own ISN. */
+static uint32_t mix32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
+}
+
+void driver_init(struct driver *d)
+{
+    d->use_profile = false;
+    d->profile = PROFILE_RFC9293;
+    d->judge_b = false;
+    cov_reset(&d->cov);
+    d->new_states = 0;
+    d->have_violation = false;
+    d->err[0] = '\0';
+    d->n_pending = 0;
+    d->deferring = false;
+    d->now_usecs = 0;
+}
+
+/* ---- the event path: sources -> src_tee -> (coverage, bookkeeping) -> tee ---- */
+
+static bool abnormal_cause(const char *cause)
+{
+    unsigned slot = cov_cause_slot(cause);
+    if (!slot)
+        return false;
+    switch ((enum tcp_cause)(slot - 1)) {
+    case TCP_CAUSE_APP_ABORT:
+    case TCP_CAUSE_APP_CLOSE_UNREAD:
+    case TCP_CAUSE_RCV_RST:
+    case TCP_CAUSE_TIMEOUT_RETRIES:
+    case TCP_CAUSE_TIMEOUT_FIN_WAIT_2:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void src_push(void *ctx, uint64_t index, const struct ev *e)
+{
+    struct driver *d = ctx;
+    (void)index; /* d->tee counts the same events, so its index is the same */
+    if (e->kind == EV_STATE && (d->pair || e->endpoint == EP_A)) {
+        enum tcp_state to = e->u.state.to;
+        if ((unsigned)to < TCP_STATE_COUNT && d->cov.state_hits[to] == 0)
+            d->new_states |= (uint16_t)(1u << to);
+        cov_note(&d->cov, e->u.state.from, to, cov_cause_slot(e->u.state.cause));
+        if (d->pair && abnormal_cause(e->u.state.cause))
+            d->pair_reset[e->endpoint & 1] = true;
+    }
+    if (d->pair && e->kind == EV_APP) {
+        unsigned ep = e->endpoint & 1;
+        switch (e->u.app.call) {
+        case APP_SEND:
+            if (!d->pair_wr_closed[ep])
+                d->pair_sent[ep] += e->u.app.done;
+            break;
+        case APP_SHUTDOWN:
+        case APP_CLOSE:
+            d->pair_wr_closed[ep] = true;
+            break;
+        case APP_ABORT:
+            d->pair_reset[ep] = true;
+            break;
+        default:
+            break;
+        }
+    }
+    ev_tee_push(&d->tee, e);
+}
+
+static uint64_t emit(struct driver *d, const struct ev *e)
+{
+    return ev_tee_push(&d->src_tee, e);
+}
+
+static void emit_drop(struct driver *d, uint8_t endpoint, uint64_t index)
+{
+    struct ev e = {.kind = EV_DROP, .time_usecs = d->now_usecs, .endpoint = endpoint};
+    e.u.drop.index = index;
+    emit(d, &e);
+}
+
+static void flush_pending(struct driver *d)
+{
+    for (unsigned i = 0; i < d->n_pending; i++) {
+        uint64_t idx = emit(d, &d->pending[i].ev);
+        if (d->pending[i].dropped)
+            emit_drop(d, d->pending[i].ev.endpoint, idx);
+    }
+    d->n_pending = 0;
+}
+
+/* An event from A: now, or after the application call that caused it. */
+static void emit_from_a(struct driver *d, const struct ev *e, bool dropped)
+{
+    if (d->deferring && d->n_pending < DRIVER_PENDING_MAX) {
+        struct driver_pending *p = &d->pending[d->n_pending++];
+        p->ev = *e;
+        p->dropped = dropped;
+        if (e->kind == EV_SEGMENT && e->u.segment.seg.payload) {
+            uint32_t n = e->u.segment.seg.payload_len;
+            if (n <= sizeof p->payload) {
+                memcpy(p->payload, e->u.segment.seg.payload, n);
+                p->ev.u.segment.seg.payload = p->payload;
+            } else {
+                p->ev.u.segment.seg.payload = NULL; /* writers fill zeros */
+            }
+        }
+        return;
+    }
+    uint64_t idx = emit(d, e);
+    if (dropped)
+        emit_drop(d, e->endpoint, idx);
+}
+
+/* ---- A's wire, as the peer sees it ---- */
+
+static void peer_observe(struct driver *d, const struct seg *s)
+{
+    if (s->flags & TCP_RST)
+        return; /* an RST answers; its numbers say nothing about A's stream */
+    if (s->flags & TCP_ACK) {
+        d->a_ack_seen = true;
+        d->a_last_ack = s->ack;
+    } else if (s->flags & TCP_SYN) {
+        d->a_ack_seen = false; /* a new incarnation: B's numbers start over */
+    }
+    uint32_t end = s->seq + seg_len(s);
+    if (!d->a_sent_any || (s->flags & TCP_SYN) || seq_gt(end, d->a_snd_max))
+        d->a_snd_max = end;
+    d->a_sent_any = true;
+    if (s->opts.has_ts) {
+        d->a_ts_seen = true;
+        d->a_ts_val = s->opts.ts_val;
+    }
+}
+
+static void on_segment_out(void *ctx, const struct seg_ip *ip, const struct seg *s)
+{
+    struct driver *d = ctx;
+    bool dropped = d->fault[EP_A] == PROG_FATE_DROP;
+    d->fault[EP_A] = PROG_FATE_NONE; /* a fault applies to one segment */
+    if (!dropped)
+        peer_observe(d, s);
+    struct ev e = {.kind = EV_SEGMENT, .time_usecs = d->now_usecs, .endpoint = EP_A};
+    e.u.segment.seg = *s;
+    e.u.segment.ip = *ip;
+    emit_from_a(d, &e, dropped);
+}
+
+static void on_state_change(void *ctx, enum tcp_state from, enum tcp_state to, const char *cause)
+{
+    struct driver *d = ctx;
+    struct ev e = {.kind = EV_STATE, .time_usecs = d->now_usecs, .endpoint = EP_A};
+    e.u.state.from = from;
+    e.u.state.to = to;
+    e.u.state.cause = cause ? cause : "";
+    emit_from_a(d, &e, false);
+}
+
+static void on_data_in(void *ctx, const uint8_t *data, uint32_t len)
+{
+    /* The APP_RECV event carries the count; the bytes do not matter. */
+    (void)ctx;
+    (void)data;
+    (void)len;
+}
+
+/* ---- running one program ---- */
+
+static void set_violation(struct driver *d, const struct oracle_invariant *inv, uint8_t endpoint,
+                          const char *message)
+{
+    if (d->have_violation)
+        return;
+    d->have_violation = true;
+    d->violation.id = inv->id;
+    d->violation.rfc = inv->rfc;
+    d->violation.event_index = d->tee.next_index ? d->tee.next_index - 1 : 0;
+    d->violation.endpoint = endpoint;
+    snprintf(d->violation.message, sizeof d->violation.message, "%s", message);
+}
+
+static int run_begin(struct driver *d, const uint8_t *data, size_t size,
+                     const struct ev_sink *extra, unsigned n_extra, bool pair,
+                     bool a_reports_states)
+{
+    d->have_violation = false;
+    d->err[0] = '\0';
+    d->new_states = 0;
+    d->n_pending = 0;
+    d->deferring = false;
+    d->now_usecs = 0;
+    d->pair = pair;
+    enum program_err pe = program_decode(data, size, &d->prog);
+    if (pe != PROGRAM_OK) {
+        snprintf(d->err, sizeof d->err, "not a finfuzz program: %s", program_err_str(pe));
+        return DRIVER_REJECTED;
+    }
+    d->cov.runs++;
+    program_tcp_config(&d->prog, &d->cfg);
+
+    struct oracle_config oc;
+    oracle_config_default(&oc);
+    if (d->use_profile)
+        oc.profile = d->profile;
+    else
+        oc.profile = (d->prog.flags & PROG_F_RFC1337) ? PROFILE_RFC1337 : PROFILE_RFC9293;
+    oc.msl_usecs = d->cfg.msl_usecs;
+    oc.judge[EP_A] = true;
+    oc.judge[EP_B] = pair || d->judge_b;
+    oc.states_reported[EP_A] = a_reports_states;
+    oc.states_reported[EP_B] = pair;
+    oracle_init(&d->oracle, &oc);
+
+    ev_tee_init(&d->tee);
+    ev_tee_add(&d->tee, oracle_sink(&d->oracle));
+    for (unsigned i = 0; i < n_extra && i + 1 < EV_TEE_MAX; i++)
+        ev_tee_add(&d->tee, extra[i]);
+    ev_tee_init(&d->src_tee);
+    ev_tee_add(&d->src_tee, (struct ev_sink){.ctx = d, .push = src_push});
+
+    bool v6 = (d->prog.flags & PROG_F_IPV6) != 0;
+    memset(&d->ip_a, 0, sizeof d->ip_a);
+    d->ip_a.version = v6 ? 6 : 4;
+    d->ip_a.ttl = 64;
+    d->ip_b = d->ip_a;
+    memcpy(d->ip_a.src, v6 ? addr6_a : addr4_a, v6 ? 16 : 4);
+    memcpy(d->ip_a.dst, v6 ? addr6_b : addr4_b, v6 ? 16 : 4);
+    memcpy(d->ip_b.src, v6 ? addr6_b : addr4_b, v6 ? 16 : 4);
+    memcpy(d->ip_b.dst, v6 ? addr6_a : addr4_a, v6 ? 16 : 4);
+    bool active = (d->prog.flags & PROG_F_ACTIVE) != 0;
+    d->port_a = active ? PORT_CLIENT : PORT_SERVER;
+    d->port_b = active ? PORT_SERVER : PORT_CLIENT;
+
+    d->a_ack_seen = false;
+    d->a_last_ack = 0;
+    d->a_sent_any = false;
+    d->a_snd_max = 0;
+    d->a_ts_seen = false;
+    d->a_ts_val = 0;
+    d->b_snd_nxt = mix32(d->prog.isn_seed ^ 0xb0b0b0b0u);
+    d->fault[EP_A] = d->fault[EP_B] = PROG_FATE_NONE;
+    for (int i = 0; i < 2; i++) {
+        d->pair_fault_n[i] = 0;
+        d->pair_sent[i] = 0;
+        d->pair_wr_closed[i] = false;
+        d->pair_reset[i] = false;
+    }
+    return DRIVER_PASS;
+}
+
+static int run_end(struct driver *d)
+{
+    oracle_finish(&d->oracle, d->now_usecs);
+    size_t n = 0;
+    const struct oracle_violation *v = oracle_violations(&d->oracle, &n);
+    if (n && (!d->have_violation || v[0].event_index <= d->violation.event_index)) {
+        d->have_violation = true;
+        d->violation.id = v[0].inv ? v[0].inv->id : "?";
+        d->violation.rfc = v[0].inv ? v[0].inv->rfc : "";
+        d->violation.event_index = v[0].event_index;
+        d->violation.endpoint = v[0].endpoint;
+        snprintf(d->violation.message, sizeof d->violation.message, "%s", v[0].message);
+    }
+    return d->have_violation ? DRIVER_VIOLATION : DRIVER_PASS;
+}
+
+static void push_clock(struct driver *d)
+{
+    struct ev e = {.kind = EV_CLOCK, .time_usecs = d->now_usecs, .endpoint = EP_A};
+    emit(d, &e);
+}
+
+/* Move time to target, firing A's timers one deadline at a time so that
+ * every event carries the time it happened. */
+static void advance_to(struct driver *d, uint64_t target)
+{
+    const struct sut_ops *ops = d->sut->ops;
+    if (!ops->real_time) {
+        for (int i = 0; i < MAX_TIMER_STEPS; i++) {
+            uint64_t dl = ops->next_deadline(d->sut->self);
+            if (dl > target)
+                break;
+            if (dl > d->now_usecs) {
+                d->now_usecs = dl;
+                push_clock(d);
+            }
+            ops->advance(d->sut->self, d->now_usecs);
+        }
+    }
+    if (target > d->now_usecs) {
+        d->now_usecs = target;
+        push_clock(d);
+        ops->advance(d->sut->self, target);
+    }
+}
+
+static void b_send(struct driver *d, const struct program_op *op)
+{
+    struct seg s;
+    memset(&s, 0, sizeof s);
+    uint32_t seq_base = d->a_ack_seen ? d->a_last_ack : d->b_snd_nxt;
+    /* Unsigned arithmetic: the offsets wrap modulo 2^32 as sequence numbers do. */
+    s.seq = seq_base + (uint32_t)(int32_t)op->u.seg.seq_off * (1u << op->u.seg.seq_shift);
+    s.ack = (op->u.seg.flags & TCP_ACK)
+                ? d->a_snd_max + (uint32_t)(int32_t)op->u.seg.ack_off * (1u << op->u.seg.ack_shift)
+                : 0;
+    s.sport = d->port_b;
+    s.dport = d->port_a;
+    s.flags = op->u.seg.flags;
+    s.window = (uint16_t)(op->u.seg.wnd * 257u);
+    s.urg_ptr = (s.flags & TCP_URG) ? 1 : 0;
+    s.payload_len = op->u.seg.len;
+    s.payload = op->u.seg.len ? peer_payload : NULL;
+    uint8_t o = op->u.seg.opts;
+    if (o & PROG_OPT_MSS) {
+        s.opts.has_mss = true;
+        s.opts.mss = 1460;
+    }
+    if (o & PROG_OPT_WSCALE) {
+        s.opts.has_wscale = true;
+        s.opts.wscale = 7;
+    }
+    s.opts.sack_permitted = (o & PROG_OPT_SACKP) != 0;
+    if (o & PROG_OPT_TS) {
+        s.opts.has_ts = true;
+        s.opts.ts_val = (uint32_t)(d->now_usecs / 1000u) + 1u;
+        s.opts.ts_ecr = (s.flags & TCP_ACK) && d->a_ts_seen ? d->a_ts_val : 0;
+    }
+    uint32_t end = s.seq + seg_len(&s);
+    if ((s.flags & TCP_SYN) || seq_gt(end, d->b_snd_nxt))
+        d->b_snd_nxt = end;
+
+    uint8_t fate = d->fault[EP_B];
+    d->fault[EP_B] = PROG_FATE_NONE;
+    unsigned copies = fate == PROG_FATE_DROP ? 0 : fate == PROG_FATE_DUP ? 2 : 1;
+    struct ev e = {.kind = EV_SEGMENT, .time_usecs = d->now_usecs, .endpoint = EP_B};
+    e.u.segment.seg = s;
+    e.u.segment.ip = d->ip_b;
+    if (!copies) {
+        emit_drop(d, EP_B, emit(d, &e));
+        return;
+    }
+    for (unsigned i = 0; i < copies; i++) {
+        emit(d, &e);
+        d->sut->ops->deliver(d->sut->self, &d->ip_b, &s, d->now_usecs);
+    }
+}
+
+static void a_app(struct driver *d, enum ev_app_call call, uint32_t bytes)
+{
+    d->deferring = true;
+    d->n_pending = 0;
+    long r = d->sut->ops->app(d->sut->self, call, bytes, d->now_usecs);
+    d->deferring = false;
+    struct ev e = {.kind = EV_APP, .time_usecs = d->now_usecs, .endpoint = EP_A};
+    e.u.app.call = call;
+    bool counted = call == APP_SEND || call == APP_RECV;
+    e.u.app.len = counted ? bytes : 0;
+    e.u.app.done = counted && r > 0 ? (uint32_t)r : 0;
+    emit(d, &e);
+    flush_pending(d);
+}
+
+int driver_run(struct driver *d, const struct sut *sut, const uint8_t *data, size_t size,
+               const struct ev_sink *extra, unsigned n_extra)
+{
+    int rc = run_begin(d, data, size, extra, n_extra, false, sut->ops->reports_states);
+    if (rc != DRIVER_PASS)
+        return rc;
+    d->sut = sut;
+    d->link = NULL;
+    const struct program *p = &d->prog;
+
+    struct sut_open how;
+    memset(&how, 0, sizeof how);
+    how.active = (p->flags & PROG_F_ACTIVE) != 0;
+    how.ip_version = d->ip_a.version;
+    memcpy(how.local_addr, d->ip_a.src, sizeof how.local_addr);
+    memcpy(how.peer_addr, d->ip_a.dst, sizeof how.peer_addr);
+    how.local_port = d->port_a;
+    how.peer_port = d->port_b;
+    how.cfg = d->cfg;
+    how.now_usecs = 0;
+    struct sut_callbacks cb = {.ctx = d,
+                               .segment_out = on_segment_out,
+                               .state_change = on_state_change,
+                               .data_in = on_data_in};
+
+    /* The open is an application call like any other: it comes first. */
+    d->deferring = true;
+    int orc = sut->ops->open(sut->self, &how, &cb, d->err, sizeof d->err);
+    d->deferring = false;
+    if (orc != 0) {
+        d->n_pending = 0;
+        if (!d->err[0])
+            snprintf(d->err, sizeof d->err, "%s: open failed", sut->ops->name);
+        return DRIVER_SUT_ERROR;
+    }
+    struct ev e = {.kind = EV_APP, .time_usecs = 0, .endpoint = EP_A};
+    e.u.app.call = how.active ? APP_CONNECT : APP_LISTEN;
+    emit(d, &e);
+    flush_pending(d);
+
+    for (unsigned i = 0; i < p->n_ops; i++) {
+        const struct program_op *op = &p->ops[i];
+        switch (op->kind) {
+        case PROG_OP_SEG:
+            b_send(d, op);
+            break;
+        case PROG_OP_CLOCK: {
+            uint64_t delta = program_clock_usecs(p, op);
+            if (delta) {
+                advance_to(d, d->now_usecs + delta);
+            } else {
+                uint64_t dl = sut->ops->next_deadline(sut->self);
+                if (dl != UINT64_MAX)
+                    advance_to(d, dl > d->now_usecs ? dl : d->now_usecs);
+            }
+            break;
+        }
+        case PROG_OP_APP: {
+            enum ev_app_call call = (enum ev_app_call)op->u.app.call;
+            a_app(d, call, call == APP_SEND || call == APP_RECV ? program_app_bytes(op) : 0);
+            break;
+        }
+        default:
+            d->fault[op->side & 1] = op->u.fault.fate;
+            break;
+        }
+    }
+    sut->ops->close(sut->self);
+    return run_end(d);
+}
+
+/* ---- two model endpoints (close_pair) ---- */
+
+static enum link_fate pair_filter(void *ctx, const struct link_packet *p,
+                                  uint64_t *extra_delay_usecs)
+{
+    struct driver *d = ctx;
+    unsigned side = p->src & 1;
+    if (!d->pair_fault_n[side])
+        return LINK_DELIVER;
+    uint8_t fate = d->pair_fault_fate[side][0];
+    uint8_t delay = d->pair_fault_delay[side][0];
+    d->pair_fault_n[side]--;
+    for (unsigned i = 0; i < d->pair_fault_n[side]; i++) {
+        d->pair_fault_fate[side][i] = d->pair_fault_fate[side][i + 1];
+        d->pair_fault_delay[side][i] = d->pair_fault_delay[side][i + 1];
+    }
+    switch (fate) {
+    case PROG_FATE_DROP:
+        return LINK_DROP;
+    case PROG_FATE_DUP:
+        return LINK_DUPLICATE;
+    case PROG_FATE_DELAY:
+        *extra_delay_usecs = (uint64_t)(delay + 1u) * 5000u;
+        return LINK_DELAY;
+    default:
+        return LINK_DELIVER;
+    }
+}
+
+static void pair_check_end(struct driver *d, struct link *l)
+{
+    static const char name[2] = {'A', 'B'};
+    char msg[200];
+    for (unsigned i = 0; i < 2; i++) {
+        enum tcp_state st = tcp_get_state(&l->ep[i]);
+        if (st == TCP_CLOSED)
+            continue;
+        /* RFC 9293 lets FIN-WAIT-2 wait forever for a peer that vanished
+         * silently (its RST lost): only a configured timeout ends it. */
+        if (st == TCP_FIN_WAIT_2 && d->cfg.fin_wait_2_timeout_usecs == 0 &&
+            tcp_get_state(&l->ep[i ^ 1]) == TCP_CLOSED)
+            continue;
+        snprintf(msg, sizeof msg,
+                 "%c still in %s at %llu ms, after both applications closed on a fair network",
+                 name[i], tcp_state_name(st), (unsigned long long)(l->now_usecs / 1000u));
+        set_violation(d, &driver_inv_close_completes, (uint8_t)i, msg);
+    }
+    if (d->pair_reset[0] || d->pair_reset[1])
+        return; /* a reset may lose data in either direction */
+    for (unsigned i = 0; i < 2; i++) {
+        unsigned j = i ^ 1;
+        if (!l->eof_seen[j] || l->delivered[j] == d->pair_sent[i])
+            continue;
+        snprintf(msg, sizeof msg,
+                 "%c's application saw end-of-stream after reading %llu bytes, but %c sent %llu "
+                 "before its FIN",
+                 name[j], (unsigned long long)l->delivered[j], name[i],
+                 (unsigned long long)d->pair_sent[i]);
+        set_violation(d, &driver_inv_half_close_delivery, (uint8_t)j, msg);
+    }
+}
+
+int driver_run_pair(struct driver *d, struct link *l, const uint8_t *data, size_t size,
+                    const struct ev_sink *extra, unsigned n_extra)
+{
+    int rc = run_begin(d, data, size, extra, n_extra, true, true);
+    if (rc != DRIVER_PASS)
+        return rc;
+    d->sut = NULL;
+    d->link = l;
+    const struct program *p = &d->prog;
+    struct tcp_config cfg_b = d->cfg;
+    cfg_b.isn_seed = mix32(d->cfg.isn_seed ^ 0xb0b0b0b0u);
+    link_init(l, &d->cfg, &cfg_b, &d->src_tee);
+    link_set_filter(l, pair_filter, d);
+    if (p->flags & PROG_F_A_NOREAD)
+        link_set_reading(l, EP_A, false);
+    if (p->flags & PROG_F_B_NOREAD)
+        link_set_reading(l, EP_B, false);
+    enum ev_endpoint client = (p->flags & PROG_F_ACTIVE) ? EP_A : EP_B;
+    link_app(l, client == EP_A ? EP_B : EP_A, APP_LISTEN, 0);
+    link_app(l, client, APP_CONNECT, 0);
+
+    for (unsigned i = 0; i < p->n_ops; i++) {
+        const struct program_op *op = &p->ops[i];
+        switch (op->kind) {
+        case PROG_OP_SEG:
+            break; /* the network carries only what the endpoints send */
+        case PROG_OP_CLOCK: {
+            uint64_t delta = program_clock_usecs(p, op);
+            if (delta)
+                link_run_until(l, l->now_usecs + delta);
+            else
+                link_step(l, UINT64_MAX);
+            break;
+        }
+        case PROG_OP_APP: {
+            enum ev_app_call call = (enum ev_app_call)op->u.app.call;
+            link_app(l, (enum ev_endpoint)(op->side & 1), call,
+                     call == APP_SEND || call == APP_RECV ? program_app_bytes(op) : 0);
+            break;
+        }
+        default: {
+            unsigned side = op->side & 1;
+            if (d->pair_fault_n[side] < 4) {
+                d->pair_fault_fate[side][d->pair_fault_n[side]] = op->u.fault.fate;
+                d->pair_fault_delay[side][d->pair_fault_n[side]] = op->u.fault.delay;
+                d->pair_fault_n[side]++;
+            }
+            break;
+        }
+        }
+        d->now_usecs = l->now_usecs;
+    }
+
+    /* The fair ending: no more faults, both applications close, and time
+     * runs past every bound (retries with backoff, 2*MSL, FIN-WAIT-2). */
+    d->pair_fault_n[0] = d->pair_fault_n[1] = 0;
+    for (unsigned i = 0; i < 2; i++) {
+        enum tcp_state st = tcp_get_state(&l->ep[i]);
+        if (st != TCP_CLOSED && !d->pair_wr_closed[i] && !d->pair_reset[i])
+            link_app(l, (enum ev_endpoint)i, APP_CLOSE, 0);
+    }
+    uint64_t horizon = (uint64_t)(d->cfg.max_retries + 2u) * d->cfg.rto_max_usecs +
+                       2u * d->cfg.msl_usecs + d->cfg.fin_wait_2_timeout_usecs + 10000000u;
+    link_run_until(l, l->now_usecs + horizon);
+    d->now_usecs = l->now_usecs;
+    pair_check_end(d, l);
+    return run_end(d);
+}
+
+const struct driver_violation *driver_violation(const struct driver *d)
+{
+    return d->have_violation ? &d->violation : NULL;
+}
+
+const char *driver_error(const struct driver *d)
+{
+    return d->err;
+}
