@@ -1,0 +1,542 @@
+#!/usr/bin/env bash
+# ci/fuzz.sh: a time-boxed fuzzing campaign over every fuzz target.
+#
+# Builds the targets, fuzzes each in turn from corpus/<target>/ (libFuzzer by
+# default, AFL++ with --engine afl), merges what it learnt into a corpus
+# folder, turns every crash into a finding folder (minimized input, annotated
+# trace, pcap, SVG, the one command that reproduces it), de-duplicates
+# findings by invariant id and stack, and prints a summary table.
+#
+# Exit status: 0 no new finding; 1 at least one new finding (one not already
+# recorded in corpus/regressions/<target>/); 2 bad usage or a build/engine
+# failure; 130 interrupted (crash files found so far are kept).
+#
+# `make fuzz` runs this with --check-captures; see docs/fuzzing-in-ci.md.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+usage() {
+    cat <<'EOF'
+usage: ci/fuzz.sh [options]
+  --seconds N          fuzzing time per target (default $FUZZ_SECONDS or 60)
+  --targets a,b        only these targets (names as in targets/fuzz_<name>.c)
+  --engine E           libfuzzer (default) or afl
+  --jobs N             parallel fuzzing processes per target (AFL: -M/-S
+                       instances; libFuzzer: -fork=N); default 1
+  --out DIR            output folder (default build/fuzz-out; emptied first)
+  --merge-into-corpus  add new coverage to corpus/<target>/ (default: only to
+                       OUT/corpus/<target>/, the git tree stays clean)
+  --mutant NAME        build the stack with -DFINFUZZ_MUTANT_NAME (a
+                       deliberate fault from stack/mutants.h) in build/mutants/
+  --minimize-seconds N time to minimize each finding (default 10)
+  --check-captures     also run finfuzz check --profile linux on tests/pcaps/linux
+  --no-build           use the binaries already built
+  -h, --help
+EOF
+}
+
+seconds=${FUZZ_SECONDS:-60}
+targets_opt=""
+engine=libfuzzer
+jobs=1
+out=build/fuzz-out
+merge_into_corpus=0
+mutant=""
+minimize_seconds=10
+check_captures=0
+do_build=1
+max_crashes_per_target=${FUZZ_MAX_CRASHES:-5}
+progress_every_secs=${FUZZ_PROGRESS_SECS:-5}
+
+die_usage() { echo "ci/fuzz.sh: $*" >&2; echo "try ci/fuzz.sh --help" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case $1 in
+    --seconds) seconds=${2:-}; shift 2 ;;
+    --targets) targets_opt=${2:-}; shift 2 ;;
+    --engine) engine=${2:-}; shift 2 ;;
+    --jobs) jobs=${2:-}; shift 2 ;;
+    --out) out=${2:-}; shift 2 ;;
+    --merge-into-corpus) merge_into_corpus=1; shift ;;
+    --mutant) mutant=${2:-}; shift 2 ;;
+    --minimize-seconds) minimize_seconds=${2:-}; shift 2 ;;
+    --check-captures) check_captures=1; shift ;;
+    --no-build) do_build=0; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) die_usage "unknown option '$1'" ;;
+    esac
+done
+[[ $seconds =~ ^[0-9]+$ && $seconds -ge 1 ]] || die_usage "--seconds needs a whole number >= 1"
+[[ $jobs =~ ^[0-9]+$ && $jobs -ge 1 ]] || die_usage "--jobs needs a whole number >= 1"
+[[ $minimize_seconds =~ ^[0-9]+$ ]] || die_usage "--minimize-seconds needs a whole number"
+case $engine in libfuzzer | afl) ;; *) die_usage "--engine is libfuzzer or afl" ;; esac
+[ -n "$out" ] || die_usage "--out needs a folder"
+ncpu=$(nproc 2>/dev/null || echo 1)
+if [ "$jobs" -gt "$ncpu" ]; then
+    echo "ci/fuzz.sh: --jobs $jobs > $ncpu cores; using $ncpu" >&2
+    jobs=$ncpu
+fi
+
+# The environment of an OSS-Fuzz build would switch mk/fuzz.mk to its mode.
+unset LIB_FUZZING_ENGINE
+
+# ---- which build -------------------------------------------------------------
+lf_dir=build/fuzz-libfuzzer
+afl_dir=build/fuzz-afl
+ff_build=build
+extra_cflags=""
+if [ -n "$mutant" ]; then
+    [[ $mutant =~ ^[A-Z0-9_]+$ ]] || die_usage "--mutant takes a NAME from stack/mutants.h (upper case)"
+    grep -Eq "X\($mutant," stack/mutants.h 2>/dev/null ||
+        die_usage "no mutant '$mutant' in stack/mutants.h"
+    mdir=build/mutants/$(echo "$mutant" | tr 'A-Z' 'a-z')
+    lf_dir=$mdir/fuzz-libfuzzer
+    afl_dir=$mdir/fuzz-afl
+    ff_build=$mdir
+    extra_cflags="-DFINFUZZ_MUTANT_$mutant"
+fi
+FINFUZZ=$ff_build/finfuzz
+
+all_targets=()
+for f in targets/fuzz_*.c; do
+    [ -f "$f" ] || continue
+    n=${f#targets/fuzz_}
+    all_targets+=("${n%.c}")
+done
+[ ${#all_targets[@]} -gt 0 ] || { echo "ci/fuzz.sh: no fuzz targets (targets/fuzz_*.c)" >&2; exit 2; }
+if [ -n "$targets_opt" ]; then
+    IFS=, read -r -a targets <<<"$targets_opt"
+    for t in "${targets[@]}"; do
+        [ -f "targets/fuzz_$t.c" ] || die_usage "no target '$t' (have: ${all_targets[*]})"
+    done
+else
+    targets=("${all_targets[@]}")
+fi
+
+make_q() { make --no-print-directory -s -j"$ncpu" "$@"; }
+if [ $do_build -eq 1 ]; then
+    echo "== building ($engine${mutant:+, mutant $mutant})"
+    bins=()
+    for t in "${targets[@]}"; do bins+=("$lf_dir/fuzz_$t"); done
+    make_q FUZZ_LF_DIR="$lf_dir" FUZZ_EXTRA_CFLAGS="$extra_cflags" "${bins[@]}" ||
+        { echo "ci/fuzz.sh: libFuzzer build failed" >&2; exit 2; }
+    if [ "$engine" = afl ]; then
+        bins=()
+        for t in "${targets[@]}"; do bins+=("$afl_dir/fuzz_$t"); done
+        make_q FUZZ_AFL_DIR="$afl_dir" FUZZ_EXTRA_CFLAGS="$extra_cflags" "${bins[@]}" ||
+            { echo "ci/fuzz.sh: AFL++ build failed" >&2; exit 2; }
+    fi
+    # The command (and reproducers) with the same stack, for traces.
+    if [ -n "$mutant" ]; then
+        make_q BUILD="$ff_build" CFLAGS="-O1 -g $extra_cflags" all repro-build
+    else
+        make_q all repro-build
+    fi || { echo "ci/fuzz.sh: build of finfuzz failed" >&2; exit 2; }
+fi
+
+# ---- output folder -------------------------------------------------------------
+case $out in /*) ;; *) out=$ROOT/$out ;; esac
+rm -rf "$out"
+mkdir -p "$out"/{work,corpus,crashes,findings,logs}
+rel() { local p=$1; echo "${p#"$ROOT"/}"; }
+
+interrupted=0
+child_pids=()
+on_signal() {
+    interrupted=1
+    echo
+    echo "ci/fuzz.sh: interrupted; stopping the fuzzers (crash files stay in $(rel "$out")/crashes)" >&2
+    for p in "${child_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+}
+trap on_signal INT TERM
+
+now() { date +%s; }
+
+# Prints a progress line every few seconds while process $1 runs.
+# $2: target, $3: start time, $4: seconds, $5: a function that prints status.
+watch_progress() {
+    local pid=$1 t=$2 start=$3 secs=$4 status_fn=$5 next
+    next=$(($(now) + progress_every_secs))
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        if [ "$(now)" -ge "$next" ] && kill -0 "$pid" 2>/dev/null; then
+            printf '  [%s %3ds/%ds] %s\n' "$t" $(($(now) - start)) "$secs" "$($status_fn)"
+            next=$(($(now) + progress_every_secs))
+        fi
+    done
+}
+
+# ---- libFuzzer -------------------------------------------------------------------
+lf_log=""
+lf_status() {
+    local line
+    line=$(grep -a '^#[0-9]' "$lf_log" 2>/dev/null | tail -n 1)
+    echo "${line:-starting}  crashes: $(ls "$cur_art" 2>/dev/null | grep -c -E '^(crash|leak|timeout|oom)-')"
+}
+
+# Fuzzes target $1 for $seconds; sets t_runs.
+run_libfuzzer() {
+    local t=$1 bin=$lf_dir/fuzz_$1 work=$out/work/$1 start deadline left rc runs
+    local -a args seeds=()
+    cur_art=$out/crashes/$t
+    mkdir -p "$work" "$cur_art"
+    [ -d "corpus/$t" ] && seeds=("corpus/$t")
+    args=(-timeout=10 -artifact_prefix="$cur_art/" -print_final_stats=1)
+    [ -f "corpus/dict/$t.dict" ] && args+=(-dict="corpus/dict/$t.dict")
+    [ "$jobs" -gt 1 ] && args+=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+    start=$(now)
+    deadline=$((start + seconds))
+    t_runs=0
+    local attempt=0
+    while [ $interrupted -eq 0 ]; do
+        left=$((deadline - $(now)))
+        [ $left -ge 1 ] || break
+        attempt=$((attempt + 1))
+        lf_log=$out/logs/$t.libfuzzer.$attempt.log
+        "$ROOT/$bin" -max_total_time=$left "${args[@]}" "$work" "${seeds[@]}" >"$lf_log" 2>&1 &
+        local pid=$!
+        child_pids=("$pid")
+        watch_progress "$pid" "$t" "$start" "$seconds" lf_status
+        wait "$pid"
+        rc=$?
+        child_pids=()
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$lf_log" | tail -n 1)
+        [ -n "$runs" ] || runs=$(grep -ao '^#[0-9]*' "$lf_log" | tail -n 1 | tr -d '#')
+        t_runs=$((t_runs + ${runs:-0}))
+        [ $rc -eq 0 ] && break
+        [ $interrupted -eq 1 ] && break
+        if ! grep -q 'Test unit written to' "$lf_log"; then
+            echo "ci/fuzz.sh: $bin exited $rc without a crash file; see $(rel "$lf_log"):" >&2
+            tail -n 5 "$lf_log" >&2
+            engine_errors=$((engine_errors + 1))
+            break
+        fi
+        # A crash stops libFuzzer: go on with the time left, a few times
+        # (the same crash found again rewrites the same file).
+        [ "$attempt" -ge "$max_crashes_per_target" ] && break
+    done
+    t_secs=$(($(now) - start))
+}
+
+# Merges the inputs found in OUT/work/<t> into the corpus folder.
+merge_libfuzzer() {
+    local t=$1 bin=$lf_dir/fuzz_$1 dest=$2
+    mkdir -p "$dest"
+    "$ROOT/$bin" -merge=1 -timeout=10 -artifact_prefix="$out/crashes/$t/" "$dest" "$out/work/$t" \
+        >"$out/logs/$t.merge.log" 2>&1 ||
+        echo "ci/fuzz.sh: merge of $t failed; see $(rel "$out/logs/$t.merge.log")" >&2
+}
+
+# ---- AFL++ -------------------------------------------------------------------------
+afl_out=""
+afl_status() {
+    local f=$afl_out/main/fuzzer_stats
+    [ -f "$f" ] || { echo starting; return; }
+    awk -F' *: *' '$1=="execs_done"{e=$2} $1=="execs_per_sec"{s=$2} $1=="corpus_count"{c=$2}
+                   $1=="saved_crashes"||$1=="unique_crashes"{k=$2} $1=="bitmap_cvg"{b=$2}
+                   END{printf "main: execs %s (%s/s) corpus %s map %s crashes %s", e, s, c, b, k}' "$f"
+}
+
+run_afl() {
+    local t=$1 bin=$afl_dir/fuzz_$1 start i seeds=corpus/$1
+    local -a common pids=()
+    afl_out=$out/afl/$t
+    cur_art=$out/crashes/$t
+    mkdir -p "$afl_out" "$cur_art"
+    if [ -z "$(ls -A "$seeds" 2>/dev/null)" ]; then
+        seeds=$out/work/$t.empty-seed
+        mkdir -p "$seeds" && printf '\0' >"$seeds/empty"
+    fi
+    common=(-i "$seeds" -o "$afl_out" -V "$seconds" -m none -t 10000)
+    [ -f "corpus/dict/$t.dict" ] && common+=(-x "corpus/dict/$t.dict")
+    start=$(now)
+    for ((i = 0; i < jobs; i++)); do
+        local role=(-M main)
+        [ $i -gt 0 ] && role=(-S "s$i")
+        AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+            afl-fuzz "${role[@]}" "${common[@]}" -- "$ROOT/$bin" >"$out/logs/$t.afl.$i.log" 2>&1 &
+        pids+=($!)
+    done
+    child_pids=("${pids[@]}")
+    watch_progress "${pids[0]}" "$t" "$start" "$seconds" afl_status
+    for p in "${pids[@]}"; do wait "$p"; done
+    child_pids=()
+    t_secs=$(($(now) - start))
+    t_runs=$(cat "$afl_out"/*/fuzzer_stats 2>/dev/null | awk -F' *: *' '$1=="execs_done"{s+=$2} END{print s+0}')
+    if [ ! -f "$afl_out/main/fuzzer_stats" ]; then
+        echo "ci/fuzz.sh: afl-fuzz did not run for $t; see $(rel "$out/logs/$t.afl.0.log"):" >&2
+        tail -n 5 "$out/logs/$t.afl.0.log" >&2
+        engine_errors=$((engine_errors + 1))
+    fi
+    # Crash files: copied under names without ':' (kept in afl/ as well).
+    local c inst
+    for c in "$afl_out"/*/crashes/id:*; do
+        [ -f "$c" ] || continue
+        inst=$(basename "$(dirname "$(dirname "$c")")")
+        cp "$c" "$cur_art/crash-afl-$inst-$(basename "$c" | cut -d, -f1 | tr -d ':')"
+    done
+    # The queue becomes the work corpus (for merge and coverage).
+    mkdir -p "$out/work/$t"
+    for c in "$afl_out"/*/queue/id:*; do
+        [ -f "$c" ] && cp "$c" "$out/work/$t/$(sha1sum <"$c" | cut -c1-40)"
+    done
+}
+
+# afl-cmin of seeds + queue into $2 (new coverage only when $2 has files).
+merge_afl() {
+    local t=$1 dest=$2 tmp_in=$out/work/$t.cmin-in tmp_out=$out/work/$t.cmin-out f
+    rm -rf "$tmp_in" "$tmp_out"
+    mkdir -p "$tmp_in" "$dest"
+    cp "$out/work/$t"/* "$tmp_in/" 2>/dev/null
+    [ -d "corpus/$t" ] && cp corpus/"$t"/* "$tmp_in/" 2>/dev/null
+    [ -n "$(ls -A "$dest")" ] && cp "$dest"/* "$tmp_in/" 2>/dev/null
+    if AFL_ALLOW_TMP=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+        afl-cmin -i "$tmp_in" -o "$tmp_out" -m none -t 10000 -- "$ROOT/$afl_dir/fuzz_$t" \
+        >"$out/logs/$t.cmin.log" 2>&1; then
+        # Add what the folder lacks (by content); never remove from it.
+        for f in "$tmp_out"/*; do
+            [ -f "$f" ] || continue
+            local h
+            h=$(sha1sum <"$f" | cut -c1-40)
+            grep -qx "$h" <(for g in "$dest"/*; do [ -f "$g" ] && sha1sum <"$g" | cut -c1-40; done) ||
+                cp "$f" "$dest/$h"
+        done
+    else
+        echo "ci/fuzz.sh: afl-cmin of $t failed (see $(rel "$out/logs/$t.cmin.log")); merging with libFuzzer" >&2
+        merge_libfuzzer "$t" "$dest"
+    fi
+    rm -rf "$tmp_in" "$tmp_out"
+}
+
+# ---- findings ----------------------------------------------------------------------
+# Runs the libFuzzer build on one input; prints its report.
+replay_one() {
+    ASAN_OPTIONS=${ASAN_OPTIONS:-}:dedup_token_length=3 UBSAN_OPTIONS=print_stacktrace=1 \
+        timeout 60 "$ROOT/$lf_dir/fuzz_$1" -runs=1 "$2" 2>&1
+}
+
+# The invariant id (or sanitizer error) of a report on stdin.
+kind_of_report() {
+    awk '
+        match($0, /finfuzz: violation[: ]+[A-Za-z0-9_-]+/) && !k {
+            s = substr($0, RSTART, RLENGTH); sub(/finfuzz: violation[: ]+/, "", s); k = s }
+        /ERROR: LeakSanitizer/ && !k { k = "leak" }
+        match($0, /ERROR: AddressSanitizer: [a-z-]+/) && !k { s = substr($0, RSTART + 25, RLENGTH - 25); k = "asan-" s }
+        /runtime error:/ && !k { k = "ubsan" }
+        /ERROR: libFuzzer: timeout/ && !k { k = "timeout" }
+        /ERROR: libFuzzer: out-of-memory/ && !k { k = "oom" }
+        END { print (k ? k : "crash") }'
+}
+
+# The top of the first stack in a report: up to three frames of our code
+# (sanitizer, libFuzzer and libc frames skipped), "f1<f2<f3".
+stack_of_report() {
+    awk '
+        /^ *#[0-9]+ 0x[0-9a-f]+ in / {
+            started = 1
+            if (n >= 3) next
+            f = $4
+            if (f ~ /^(__sanitizer|__asan|__ubsan|__interceptor|fuzzer::|__pthread|pthread_kill|raise|abort|__libc|__GI_|_start|main)/) next
+            sub(/\(.*/, "", f)
+            st = st (n ? "<" : "") f; n++
+            next
+        }
+        started && !/^ *#[0-9]+/ { exit }
+        END { print (st ? st : "?") }'
+}
+
+# The command that reproduces an input of target $1 ($2: input, $3: finding dir).
+repro_command() {
+    local t=$1 in=$2 dir=$3
+    case $t in
+    close_* | *_pair) echo "$(rel "$ROOT/$FINFUZZ") repro --pcap $(rel "$dir")/run.pcap --svg $(rel "$dir")/ladder.svg $(rel "$in")" ;;
+    lwip_*) echo "$(rel "$ROOT/$FINFUZZ") repro --target lwip --pcap $(rel "$dir")/run.pcap --svg $(rel "$dir")/ladder.svg $(rel "$in")" ;;
+    pcap_*) echo "$(rel "$ROOT/$FINFUZZ") check $(rel "$in")" ;;
+    *)
+        if [ -x "$ff_build/repro/fuzz_$t" ]; then
+            echo "$ff_build/repro/fuzz_$t $(rel "$in")"
+        else
+            echo "$lf_dir/fuzz_$t $(rel "$in")"
+        fi
+        ;;
+    esac
+}
+
+# Ids of the violations the recorded regressions of $1 still trigger (a known,
+# unfixed bug is not a new finding).
+known_kinds() {
+    local t=$1 f
+    for f in corpus/regressions/"$t"/*; do
+        [ -f "$f" ] || continue
+        local report
+        report=$(replay_one "$t" "$f")
+        grep -q -E 'finfuzz: violation|ERROR: (Address|Leak)Sanitizer|runtime error:|deadly signal' <<<"$report" &&
+            kind_of_report <<<"$report"
+    done | sort -u
+}
+
+is_known_input() {
+    local t=$1 h=$2 f
+    for f in corpus/regressions/"$t"/*; do
+        [ -f "$f" ] && [ "$(sha1sum <"$f" | cut -c1-40)" = "$h" ] && return 0
+    done
+    return 1
+}
+
+# Groups the crash files of target $1 by (kind, stack), minimizes one per
+# group and writes its finding folder. Appends to findings_lines.
+process_crashes() {
+    local t=$1 art=$out/crashes/$1 c kind stack key
+    declare -A rep=() count=()
+    local -a keys=()
+    for c in "$art"/*; do
+        [ -f "$c" ] || continue
+        case $(basename "$c") in crash-* | leak-* | timeout-* | oom-*) ;; *) continue ;; esac
+        local report
+        report=$(replay_one "$t" "$c")
+        kind=$(kind_of_report <<<"$report")
+        stack=$(stack_of_report <<<"$report")
+        case $(basename "$c") in timeout-*) kind=timeout ;; oom-*) kind=oom ;; esac
+        key="$kind|$stack"
+        if [ -z "${rep[$key]:-}" ]; then
+            keys+=("$key")
+            rep[$key]=$c
+            count[$key]=1
+        else
+            count[$key]=$((count[$key] + 1))
+            # The smallest input of the group stands for it.
+            [ "$(stat -c %s "$c")" -lt "$(stat -c %s "${rep[$key]}")" ] && rep[$key]=$c
+        fi
+    done
+    [ ${#keys[@]} -gt 0 ] || return 0
+    local known
+    known=$(known_kinds "$t")
+    for key in "${keys[@]}"; do
+        c=${rep[$key]}
+        kind=${key%%|*}
+        local h dir min
+        h=$(sha1sum <"$c" | cut -c1-8)
+        dir=$out/findings/$t-$kind-$h
+        mkdir -p "$dir"
+        cp "$c" "$dir/original-$(basename "$c")"
+        min=$dir/input.bin
+        cp "$c" "$min"
+        if [ $interrupted -eq 0 ] && [ "$minimize_seconds" -gt 0 ] && [ "$kind" != timeout ] && [ "$kind" != oom ] &&
+            [ "$engine" = afl ]; then
+            AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 timeout $((minimize_seconds + 30)) \
+                afl-tmin -i "$c" -o "$dir/minimized.tmp" -m none -t 10000 -- "$ROOT/$afl_dir/fuzz_$t" \
+                >"$dir/minimize.log" 2>&1
+            if [ -s "$dir/minimized.tmp" ] &&
+                [ "$(replay_one "$t" "$dir/minimized.tmp" | kind_of_report)" = "$kind" ]; then
+                mv "$dir/minimized.tmp" "$min"
+            fi
+            rm -f "$dir/minimized.tmp"
+        fi
+        # libFuzzer minimizes further (or alone, for the libFuzzer engine).
+        if [ $interrupted -eq 0 ] && [ "$minimize_seconds" -gt 0 ] && [ "$kind" != timeout ] && [ "$kind" != oom ]; then
+            ASAN_OPTIONS=dedup_token_length=3 timeout $((minimize_seconds + 30)) \
+                "$ROOT/$lf_dir/fuzz_$t" -minimize_crash=1 -max_total_time="$minimize_seconds" \
+                -exact_artifact_path="$dir/minimized.tmp" "$min" >>"$dir/minimize.log" 2>&1
+            # Keep the minimized input only if it still breaks the same invariant.
+            if [ -s "$dir/minimized.tmp" ] &&
+                [ "$(replay_one "$t" "$dir/minimized.tmp" | kind_of_report)" = "$kind" ]; then
+                mv "$dir/minimized.tmp" "$min"
+            fi
+            rm -f "$dir/minimized.tmp"
+        fi
+        replay_one "$t" "$min" >"$dir/crash.txt"
+        local cmd status=new
+        cmd=$(repro_command "$t" "$min" "$dir")
+        echo "$cmd" >"$dir/reproduce.sh"
+        chmod +x "$dir/reproduce.sh"
+        { (cd "$ROOT" && timeout 60 bash -c "$cmd") >"$dir/trace.txt" 2>&1; } 2>/dev/null
+        case $t in pcap_*) cp "$min" "$dir/run.pcap" ;; esac
+        if is_known_input "$t" "$(sha1sum <"$min" | cut -c1-40)" || is_known_input "$t" "$(sha1sum <"$c" | cut -c1-40)" ||
+            grep -qx -- "$kind" <<<"$known"; then
+            status=known
+        fi
+        echo "$status" >"$dir/status"
+        [ $status = new ] && new_findings=$((new_findings + 1))
+        findings_lines+=("$(printf '%-5s %s %s (%d crash file(s), %d bytes, stack %s)\n        folder:    %s\n        reproduce: %s' \
+            "${status^^}" "$t" "$kind" "${count[$key]}" "$(stat -c %s "$min")" "${key#*|}" "$(rel "$dir")/" "$cmd")")
+        t_findings=$((t_findings + 1))
+    done
+}
+
+# States and transitions a corpus folder reaches, as "s/S t/T" (or "- -").
+coverage_of() {
+    local t=$1 dir=$2 rep
+    case $t in close_* | *_pair | lwip_*) ;; *) echo "- -"; return ;; esac
+    rep=$("$FINFUZZ" coverage "$dir" 2>/dev/null) || { echo "- -"; return; }
+    awk '
+        tolower($0) ~ /state/ && !s && match($0, /[0-9]+ *(\/|of) *[0-9]+/) { s = substr($0, RSTART, RLENGTH) }
+        tolower($0) ~ /(transition|edge)/ && !e && match($0, /[0-9]+ *(\/|of) *[0-9]+/) { e = substr($0, RSTART, RLENGTH) }
+        END { gsub(/ *of */, "/", s); gsub(/ *of */, "/", e); gsub(/ /, "", s); gsub(/ /, "", e)
+              print (s ? s : "-"), (e ? e : "-") }' <<<"$rep"
+}
+
+# ---- the campaign ----------------------------------------------------------------
+engine_errors=0
+new_findings=0
+findings_lines=()
+table=()
+echo "== fuzzing ${#targets[@]} target(s) with $engine for ${seconds}s each, $jobs job(s)${mutant:+, mutant $mutant}; output in $(rel "$out")/"
+for t in "${targets[@]}"; do
+    [ $interrupted -eq 1 ] && break
+    echo "-- $t"
+    t_runs=0 t_secs=0 t_findings=0
+    if [ "$engine" = afl ]; then run_afl "$t"; else run_libfuzzer "$t"; fi
+    # Merge: into OUT/corpus/<t> (seeds + new), or into corpus/<t> on request.
+    if [ $merge_into_corpus -eq 1 ]; then
+        dest=corpus/$t
+    else
+        dest=$out/corpus/$t
+        mkdir -p "$dest"
+        [ -d "corpus/$t" ] && cp corpus/"$t"/* "$dest/" 2>/dev/null
+    fi
+    before=$(ls "$dest" 2>/dev/null | wc -l)
+    if [ $interrupted -eq 0 ]; then
+        if [ "$engine" = afl ]; then merge_afl "$t" "$dest"; else merge_libfuzzer "$t" "$dest"; fi
+    fi
+    after=$(ls "$dest" | wc -l)
+    process_crashes "$t"
+    cov=$(coverage_of "$t" "$dest")
+    rate=0
+    [ "$t_secs" -gt 0 ] && rate=$((t_runs / t_secs))
+    table+=("$(printf '%-18s %12s %9s %7s %7s %8s %12s %8s' "$t" "$t_runs" "$rate" "$after" "+$((after - before))" \
+        "${cov% *}" "${cov#* }" "$t_findings")")
+done
+
+# ---- captures ---------------------------------------------------------------------
+captures_rc=-1
+if [ $check_captures -eq 1 ] && [ $interrupted -eq 0 ]; then
+    pcaps=(tests/pcaps/linux/*.pcap)
+    "$FINFUZZ" check --profile linux "${pcaps[@]}" >"$out/captures.txt" 2>&1
+    captures_rc=$?
+fi
+
+# ---- summary ------------------------------------------------------------------------
+echo
+echo "== summary ($engine, ${seconds}s per target${mutant:+, mutant $mutant})"
+printf '%-18s %12s %9s %7s %7s %8s %12s %8s\n' target runs runs/s corpus new states transitions findings
+for l in "${table[@]}"; do echo "$l"; done
+echo "corpus folders: $( [ $merge_into_corpus -eq 1 ] && echo "corpus/<target>/ (merged in place)" || echo "$(rel "$out")/corpus/<target>/ (corpus/ untouched; MERGE_INTO_CORPUS=1 or --merge-into-corpus writes there)")"
+if [ ${#findings_lines[@]} -gt 0 ]; then
+    echo
+    echo "findings (de-duplicated by invariant and stack; NEW = not in corpus/regressions/):"
+    for l in "${findings_lines[@]}"; do echo "  $l"; done
+    echo "  each folder: input.bin (minimized), trace.txt, run.pcap, ladder.svg, crash.txt, reproduce.sh"
+else
+    echo "findings: none"
+fi
+if [ $captures_rc -ge 0 ]; then
+    echo
+    echo "== shipped captures: finfuzz check --profile linux tests/pcaps/linux/*.pcap (exit $captures_rc)"
+    cat "$out/captures.txt"
+    [ $captures_rc -eq 2 ] && engine_errors=$((engine_errors + 1))
+fi
+
+[ $interrupted -eq 1 ] && { echo "interrupted: crash files in $(rel "$out")/crashes/"; exit 130; }
+[ $new_findings -gt 0 ] && { echo "$new_findings new finding(s)"; exit 1; }
+[ $engine_errors -gt 0 ] && { echo "$engine_errors engine/build error(s)"; exit 2; }
+exit 0
