@@ -105,6 +105,29 @@ struct oracle_endpoint_view oracle_view(const struct oracle *o, enum ev_endpoint
 /* An ev_sink that feeds o. */
 struct ev_sink oracle_sink(struct oracle *o);
 
+/* --- Additions (after the first version of this header) --- */
+
+/* Why the verdict is "incomplete" (one line), or NULL when it is not. */
+const char *oracle_incomplete_reason(const struct oracle *o);
+
+/* The state the source last reported for ep; false if it never reported one. */
+bool oracle_reported_state(const struct oracle *o, enum ev_endpoint ep, enum tcp_state *out);
+
+/* time-wait-reuse across incarnations (RFC 1122 4.2.2.13, RFC 6191): the flow
+ * tracker calls this when the SYN at `index` (syn->endpoint is its sender)
+ * opened a new incarnation on old's 4-tuple, i.e. it was answered with a
+ * SYN-ACK. If the other endpoint of `old` was still in TIME-WAIT (within the
+ * profile's duration) and the SYN's ISN is not above the old sequence space
+ * (and its timestamp, if any, is not newer than the last one seen), a
+ * time-wait-reuse violation is recorded on `old`, blaming the endpoint that
+ * accepted it. Returns true when the reuse conforms. The same judgment is
+ * made inside one oracle when its stream itself shows a SYN answered by a
+ * SYN-ACK after the close. */
+bool oracle_judge_reuse(struct oracle *old, uint64_t index, const struct ev *syn);
+
+/* Which invariant ids a profile relaxes or adds, one line (for reports). */
+const char *oracle_profile_summary(enum oracle_profile p);
+
 /* struct oracle: see oracle_state.h (private; here so callers can embed it). */
 #include "oracle_state.h"
 

@@ -1,0 +1,164 @@
+/* The oracle's frame: configuration, the event dispatch, the violation log
+ * and the verdict. The judging itself lives in oracle_observer.c.
+ *
+ * Read RFC 9293 §3.6 and §3.10.7 first. oracle_init() must stay O(1): a fuzz
+ * target calls it for every input, so it clears only the small per-endpoint
+ * records and never the violation array. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "oracle_impl.h"
+
+void oracle_config_default(struct oracle_config *cfg)
+{
+    *cfg = (struct oracle_config){
+        .profile = PROFILE_RFC9293,
+        .msl_usecs = 120ull * 1000 * 1000,
+        .timer_slack_usecs = 10ull * 1000,
+        .judge = {true, true},
+        .states_reported = {false, false},
+    };
+}
+
+void oracle_init(struct oracle *o, const struct oracle_config *cfg)
+{
+    o->cfg = *cfg;
+    oracle_rules_for(cfg->profile, cfg->msl_usecs, &o->rules);
+    memset(o->side, 0, sizeof o->side);
+    memset(o->recent, 0, sizeof o->recent);
+    o->recent_next = 0;
+    o->started = false;
+    o->handshake_seen = false;
+    o->incomplete = false;
+    o->incomplete_why = NULL;
+    o->finished = false;
+    o->first_usecs = o->last_usecs = 0;
+    o->last_index = 0;
+    o->from_capture = false;
+    o->reuse_seen = false;
+    o->violation_count = 0;
+    o->violation_total = 0;
+}
+
+void oracle_report(struct oracle *o, enum oracle_inv_id id, uint64_t index, uint64_t frame,
+                   uint8_t endpoint, const char *expected, const char *seen, const char *fmt, ...)
+{
+    /* An endpoint that is not under test (a fuzzer-driven peer) is observed
+     * but never blamed. */
+    if (endpoint > EP_B || !o->cfg.judge[endpoint])
+        return;
+    o->violation_total++;
+    if (o->violation_count >= ORACLE_MAX_VIOLATIONS)
+        return;
+    struct oracle_violation *v = &o->violations[o->violation_count++];
+    v->inv = oracle_inv(id);
+    v->event_index = index;
+    v->frame = frame;
+    v->endpoint = endpoint;
+    snprintf(v->expected, sizeof v->expected, "%s", expected ? expected : "");
+    snprintf(v->seen, sizeof v->seen, "%s", seen ? seen : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->message, sizeof v->message, fmt, ap);
+    va_end(ap);
+}
+
+void oracle_mark_incomplete(struct oracle *o, const char *why)
+{
+    if (!o->incomplete) {
+        o->incomplete = true;
+        o->incomplete_why = why;
+    }
+}
+
+void oracle_push(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    if (!o->started && e->kind == EV_SEGMENT)
+        o->first_usecs = e->time_usecs;
+    if (e->time_usecs > o->last_usecs)
+        o->last_usecs = e->time_usecs;
+    o->last_index = index;
+    switch (e->kind) {
+    case EV_SEGMENT:
+        oracle_observe_segment(o, index, e);
+        o->started = true;
+        break;
+    case EV_DROP:
+        oracle_observe_drop(o, index, e);
+        break;
+    case EV_STATE:
+        oracle_observe_state(o, index, e);
+        break;
+    case EV_APP:
+        oracle_observe_app(o, index, e);
+        break;
+    case EV_CLOCK:
+        oracle_observe_clock(o, index, e);
+        break;
+    }
+}
+
+void oracle_finish(struct oracle *o, uint64_t end_usecs)
+{
+    if (o->finished)
+        return;
+    o->finished = true;
+    if (end_usecs < o->last_usecs)
+        end_usecs = o->last_usecs;
+    oracle_observe_finish(o, end_usecs);
+}
+
+enum oracle_verdict oracle_verdict(const struct oracle *o)
+{
+    if (o->violation_total > 0)
+        return VERDICT_FAIL;
+    if (o->incomplete || !o->started)
+        return VERDICT_INCOMPLETE;
+    return VERDICT_PASS;
+}
+
+const char *oracle_incomplete_reason(const struct oracle *o)
+{
+    if (o->violation_total > 0)
+        return NULL;
+    if (!o->started)
+        return "no segment seen";
+    return o->incomplete ? o->incomplete_why : NULL;
+}
+
+const struct oracle_violation *oracle_violations(const struct oracle *o, size_t *count)
+{
+    if (count)
+        *count = o->violation_count;
+    return o->violations;
+}
+
+size_t oracle_violation_total(const struct oracle *o)
+{
+    return o->violation_total;
+}
+
+struct oracle_endpoint_view oracle_view(const struct oracle *o, enum ev_endpoint ep)
+{
+    const struct oracle_side *s = &o->side[ep == EP_B ? EP_B : EP_A];
+    return (struct oracle_endpoint_view){.state = s->inf, .state_known = s->inf_known};
+}
+
+bool oracle_reported_state(const struct oracle *o, enum ev_endpoint ep, enum tcp_state *out)
+{
+    const struct oracle_side *s = &o->side[ep == EP_B ? EP_B : EP_A];
+    if (s->rep_known && out)
+        *out = s->rep;
+    return s->rep_known;
+}
+
+static void oracle_sink_push(void *ctx, uint64_t index, const struct ev *e)
+{
+    oracle_push(ctx, index, e);
+}
+
+struct ev_sink oracle_sink(struct oracle *o)
+{
+    return (struct ev_sink){.ctx = o, .push = oracle_sink_push};
+}

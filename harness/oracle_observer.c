@@ -1,0 +1,1147 @@
+/* The observer: what each endpoint did and must do, judged from the wire.
+ *
+ * Read RFC 9293 §3.3.2 (Figure 5), §3.6 (closing), §3.10.7 (SEGMENT
+ * ARRIVES) first, then RFC 5961 §3-§4, RFC 1337, RFC 1122 4.2.2.13 and
+ * RFC 6191.
+ *
+ * How the wire is read:
+ * - A segment seen on the wire is assumed to arrive (captures are taken near
+ *   one end; simulations report losses as EV_DROP, which undoes what the
+ *   arrival changed). Where later segments prove it did not arrive (the
+ *   sender retransmits its FIN after the ACK of it was seen), the inference
+ *   is revised, never reported as a violation.
+ * - An endpoint's own segments are the strongest evidence of its state: the
+ *   ACK field of its FIN says whether it had received the peer's FIN, so
+ *   crossing FINs are told apart from a close after CLOSE-WAIT.
+ * - What the wire cannot show (a capture starting mid-connection, sequence
+ *   space acknowledged but never seen) makes the verdict "incomplete",
+ *   never a violation.
+ * - Where a source reports states, checks that depend on the state use the
+ *   reported one, and the reports are compared with the wire facts
+ *   (state-matches-wire). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../stack/seq.h"
+#include "oracle_impl.h"
+
+/* How long an answer may take before a missing one counts (a delayed ACK is
+ * at most 500 ms, RFC 9293 §3.8.6.3). */
+#define ANSWER_GRACE_USECS (1000ull * 1000)
+/* An unacknowledged FIN must be retransmitted at least this often: the RTO
+ * upper bound (RFC 6298 §2.5 allows >= 60 s; Linux and the model use 120 s). */
+#define FIN_RTO_MAX_USECS (120ull * 1000 * 1000)
+/* ... and the connection given up within this much (RFC 1122 4.2.3.5 R2 is
+ * "at least 100 s"; Linux's tcp_retries2=15 gives about 15 minutes). */
+#define FIN_GIVE_UP_USECS (30ull * 60 * 1000 * 1000)
+/* Receive window assumed when the receiver never advertised one. */
+#define DEFAULT_RCV_WND 65535u
+
+enum { WIRE_CHECK_FIN = 1, WIRE_CHECK_ACK_OF_FIN = 2 };
+
+static inline struct oracle_side *side(struct oracle *o, unsigned ep)
+{
+    return &o->side[ep & 1];
+}
+
+/* The state that judging relies on: reported if the source reports it,
+ * otherwise inferred. */
+static bool eff_state(const struct oracle *o, unsigned ep, enum tcp_state *st)
+{
+    const struct oracle_side *s = &o->side[ep & 1];
+    if (o->cfg.states_reported[ep & 1] && s->rep_known) {
+        *st = s->rep;
+        return true;
+    }
+    *st = s->inf;
+    return s->inf_known;
+}
+
+static bool eff_is(const struct oracle *o, unsigned ep, enum tcp_state want)
+{
+    enum tcp_state st;
+    return eff_state(o, ep, &st) && st == want;
+}
+
+/* States in which both SYNs have been exchanged (RFC 5961's "synchronized"). */
+static bool synchronized(enum tcp_state st)
+{
+    switch (st) {
+    case TCP_ESTABLISHED:
+    case TCP_FIN_WAIT_1:
+    case TCP_FIN_WAIT_2:
+    case TCP_CLOSING:
+    case TCP_TIME_WAIT:
+    case TCP_CLOSE_WAIT:
+    case TCP_LAST_ACK:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A sequence number relative to the ISN of the endpoint whose space it is,
+ * as the trace prints it. */
+static uint32_t rel(const struct oracle_side *s, uint32_t seq)
+{
+    return s->isn_known ? seq - s->isn : seq;
+}
+
+static void set_inf(struct oracle *o, unsigned ep, enum tcp_state st, uint64_t index)
+{
+    struct oracle_side *s = side(o, ep);
+    s->inf_prev = s->inf;
+    s->inf = st;
+    s->inf_known = true;
+    s->inf_change_index = index;
+    s->inf_change_valid = true;
+    (void)o;
+}
+
+static struct oracle_seg_note *note_find(struct oracle *o, uint64_t index)
+{
+    for (unsigned i = 0; i < ORACLE_RECENT_SEGS; i++)
+        if (o->recent[i].valid && o->recent[i].index == index)
+            return &o->recent[i];
+    return NULL;
+}
+
+static uint64_t tw_deadline(const struct oracle *o, const struct oracle_side *s)
+{
+    return s->tw_restart_usecs + o->rules.time_wait_usecs;
+}
+
+static void enter_time_wait(struct oracle *o, unsigned ep, uint64_t now, uint64_t index)
+{
+    struct oracle_side *s = side(o, ep);
+    set_inf(o, ep, TCP_TIME_WAIT, index);
+    s->tw_started = true;
+    s->tw_restart_usecs = now;
+    s->tw_ack_sent = false;
+    s->tw_rst_hit = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Arrival of the peer's FIN at endpoint `ep` (RFC 9293 §3.10.7.4, eighth
+ * check). `with_ack_of_ours`: the FIN segment also acknowledged ours. */
+static uint8_t fin_arrives(struct oracle *o, unsigned ep, bool with_ack_of_ours, uint64_t now,
+                           uint64_t index)
+{
+    struct oracle_side *s = side(o, ep);
+    s->peer_fin_rcvd = true;
+    if (!s->inf_known) {
+        /* Nothing seen of this side yet: the FIN puts it in CLOSE-WAIT. */
+        set_inf(o, ep, s->fin_sent ? TCP_CLOSING : TCP_CLOSE_WAIT, index);
+        return ORACLE_FX_STATE | ORACLE_FX_PEER_FIN;
+    }
+    switch (s->inf) {
+    case TCP_SYN_RECEIVED:
+    case TCP_ESTABLISHED:
+        set_inf(o, ep, TCP_CLOSE_WAIT, index);
+        return ORACLE_FX_STATE | ORACLE_FX_PEER_FIN;
+    case TCP_FIN_WAIT_1:
+        if (with_ack_of_ours)
+            enter_time_wait(o, ep, now, index);
+        else
+            set_inf(o, ep, TCP_CLOSING, index);
+        return ORACLE_FX_STATE | ORACLE_FX_PEER_FIN;
+    case TCP_FIN_WAIT_2:
+        enter_time_wait(o, ep, now, index);
+        return ORACLE_FX_STATE | ORACLE_FX_PEER_FIN;
+    default:
+        return ORACLE_FX_PEER_FIN;
+    }
+}
+
+/* Arrival of the ACK of endpoint ep's FIN. */
+static uint8_t fin_ack_arrives(struct oracle *o, unsigned ep, uint64_t now, uint64_t index)
+{
+    struct oracle_side *s = side(o, ep);
+    s->fin_acked = true;
+    s->fin_acked_index = index;
+    if (!s->inf_known)
+        return ORACLE_FX_FIN_ACKED;
+    switch (s->inf) {
+    case TCP_FIN_WAIT_1:
+        set_inf(o, ep, TCP_FIN_WAIT_2, index);
+        return ORACLE_FX_STATE | ORACLE_FX_FIN_ACKED;
+    case TCP_CLOSING:
+        enter_time_wait(o, ep, now, index);
+        return ORACLE_FX_STATE | ORACLE_FX_FIN_ACKED;
+    case TCP_LAST_ACK:
+        set_inf(o, ep, TCP_CLOSED, index);
+        s->closed_via_last_ack = true;
+        return ORACLE_FX_STATE | ORACLE_FX_FIN_ACKED;
+    default:
+        return ORACLE_FX_FIN_ACKED;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* time-wait-reuse: endpoint `tw` (in TIME-WAIT) accepted the SYN recorded in
+ * its reuse_syn fields by answering with a SYN-ACK at `index`. */
+static bool judge_reuse_accept(struct oracle *o, unsigned tw, uint64_t index, uint64_t frame,
+                               uint64_t now)
+{
+    struct oracle_side *s = side(o, tw);
+    struct oracle_side *p = side(o, tw ^ 1u);
+    if (!s->tw_started || now > tw_deadline(o, s) + o->cfg.timer_slack_usecs)
+        return true; /* TIME-WAIT was over: the 4-tuple is free */
+    bool isn_above = !p->sent_any || seq_gt(s->reuse_syn_seq, p->snd_max);
+    bool ts_newer = s->reuse_syn_has_ts && p->ts_seen && seq_gt(s->reuse_syn_ts, p->ts_last);
+    if (isn_above || ts_newer)
+        return true;
+    char exp[64], seen[64];
+    snprintf(exp, sizeof exp, "ISN > %u (old snd_max)", rel(p, p->snd_max));
+    snprintf(seen, sizeof seen, "ISN %u", rel(p, s->reuse_syn_seq));
+    oracle_report(o, INV_TIME_WAIT_REUSE, index, frame, (uint8_t)tw, exp, seen,
+                  "%c accepted a SYN in TIME-WAIT %.3f s before 2*MSL whose ISN is not above "
+                  "the old sequence space",
+                  tw == EP_A ? 'A' : 'B', (double)(tw_deadline(o, s) - now) / 1e6);
+    return false;
+}
+
+bool oracle_judge_reuse(struct oracle *old, uint64_t index, const struct ev *syn)
+{
+    if (!syn || syn->kind != EV_SEGMENT || !(syn->u.segment.seg.flags & TCP_SYN))
+        return true;
+    unsigned tw = (syn->endpoint & 1u) ^ 1u;
+    struct oracle_side *s = side(old, tw);
+    if (!eff_is(old, tw, TCP_TIME_WAIT))
+        return true;
+    s->reuse_syn = true;
+    s->reuse_syn_index = index;
+    s->reuse_syn_usecs = syn->time_usecs;
+    s->reuse_syn_seq = syn->u.segment.seg.seq;
+    s->reuse_syn_has_ts = syn->u.segment.seg.opts.has_ts;
+    s->reuse_syn_ts = syn->u.segment.seg.opts.ts_val;
+    bool ok = judge_reuse_accept(old, tw, index, syn->frame, syn->time_usecs);
+    old->reuse_seen = true;
+    return ok;
+}
+
+/* A new incarnation replaces the judged one inside this stream: forget the
+ * old sides (violations stay) and start again from its SYN. */
+static void restart_incarnation(struct oracle *o)
+{
+    memset(o->side, 0, sizeof o->side);
+    memset(o->recent, 0, sizeof o->recent);
+    o->handshake_seen = true;
+    o->reuse_seen = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* closed-silence (RFC 9293 §3.10.7.1): what a CLOSED endpoint may send. */
+static void check_closed_sender(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
+{
+    struct oracle_side *s = side(o, ep);
+    const struct seg *g = &e->u.segment.seg;
+    if (!(g->flags & TCP_RST)) {
+        char seen[64];
+        char fl[16];
+        snprintf(seen, sizeof seen, "%s seq %u len %u", seg_flags_str(g->flags, fl), rel(s, g->seq),
+                 g->payload_len);
+        oracle_report(o, INV_CLOSED_SILENCE, index, e->frame, (uint8_t)ep, "nothing, or an RST",
+                      seen, "%c is CLOSED but sent a segment that is not an RST",
+                      ep == EP_A ? 'A' : 'B');
+        return;
+    }
+    if (s->peer_segs_unanswered == 0) {
+        oracle_report(o, INV_CLOSED_SILENCE, index, e->frame, (uint8_t)ep,
+                      "an RST only in answer to a segment", "unsolicited RST",
+                      "%c is CLOSED and sent an RST that answers no segment",
+                      ep == EP_A ? 'A' : 'B');
+        return;
+    }
+    const struct oracle_side *p = side(o, ep ^ 1u);
+    char exp[64], seen[64];
+    if (s->answer_rst_ack) {
+        if (!(g->flags & TCP_ACK) || g->ack != s->answer_rst_ackval) {
+            snprintf(exp, sizeof exp, "R. ack %u", rel(p, s->answer_rst_ackval));
+            snprintf(seen, sizeof seen, "%s ack %u", (g->flags & TCP_ACK) ? "R." : "R",
+                     rel(p, g->ack));
+            oracle_report(o, INV_CLOSED_SILENCE, index, e->frame, (uint8_t)ep, exp, seen,
+                          "%c's RST answers a segment without ACK: it must carry ACK of "
+                          "SEG.SEQ+SEG.LEN",
+                          ep == EP_A ? 'A' : 'B');
+        }
+    } else if (g->seq != s->answer_rst_seq) {
+        snprintf(exp, sizeof exp, "seq %u (= SEG.ACK)", rel(s, s->answer_rst_seq));
+        snprintf(seen, sizeof seen, "seq %u", rel(s, g->seq));
+        oracle_report(o, INV_CLOSED_SILENCE, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c's RST answering a segment with ACK must take its seq from SEG.ACK",
+                      ep == EP_A ? 'A' : 'B');
+    }
+}
+
+/* The peer (ep ^ 1) sent an RST that reaches ep (RFC 5961 §3.2). */
+static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
+{
+    struct oracle_side *s = side(o, ep);
+    struct oracle_side *p = side(o, ep ^ 1u);
+    const struct seg *g = &e->u.segment.seg;
+    enum tcp_state st;
+    if (!eff_state(o, ep, &st))
+        return 0;
+    if (st == TCP_SYN_SENT) {
+        /* §3.10.7.3: acceptable if it acknowledges our SYN. */
+        if ((g->flags & TCP_ACK) && s->isn_known && g->ack == s->isn + 1) {
+            uint8_t fx = ORACLE_FX_STATE;
+            set_inf(o, ep, TCP_CLOSED, index);
+            return fx;
+        }
+        return 0;
+    }
+    if (!synchronized(st))
+        return 0;
+    uint32_t rcv_nxt = s->ack_sent ? s->last_ack : p->snd_max;
+    uint32_t rcv_wnd = s->wnd_known ? s->wnd_right - rcv_nxt : DEFAULT_RCV_WND;
+    if ((int32_t)rcv_wnd < 0)
+        rcv_wnd = 0;
+    if (g->seq == rcv_nxt) {
+        if (st == TCP_TIME_WAIT) {
+            /* RFC 9293 lets it close; RFC 1337 says ignore it. Which one
+             * happened shows in the answer to the peer's next segment. */
+            s->tw_rst_hit = true;
+            s->tw_rst_index = index;
+            return ORACLE_FX_TW_RST;
+        }
+        s->exact_rst_rcvd = true;
+        s->exact_rst_index = index;
+        set_inf(o, ep, TCP_CLOSED, index);
+        s->killed_by_rst = true;
+        return ORACLE_FX_STATE;
+    }
+    if (seq_in_window(g->seq, rcv_nxt, rcv_nxt + rcv_wnd)) {
+        s->owed = OWED_CHALLENGE_RST;
+        s->owed_index = index;
+        s->owed_usecs = e->time_usecs;
+        s->owed_ack = rcv_nxt;
+    }
+    s->must_stay_open = true;
+    s->stay_open_index = index;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The sender's own segment: sequence space, FIN, ACK field, window. */
+
+static void first_segment(struct oracle *o, unsigned ep, const struct seg *g)
+{
+    struct oracle_side *s = side(o, ep);
+    struct oracle_side *p = side(o, ep ^ 1u);
+    if (!o->started)
+        o->handshake_seen = (g->flags & TCP_SYN) && !(g->flags & TCP_ACK);
+    if (g->flags & TCP_SYN) {
+        s->isn_known = true;
+        s->isn = g->seq;
+        s->snd_max = s->contig_end = g->seq;
+    } else {
+        s->snd_max = s->contig_end = g->seq;
+        if (!o->handshake_seen || !p->sent_any)
+            oracle_mark_incomplete(o, "the capture starts after the handshake");
+        if (!s->inf_known)
+            set_inf(o, ep, TCP_ESTABLISHED, 0);
+        s->inf_change_valid = false;
+    }
+}
+
+static void check_window(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e,
+                         uint32_t snd_max_before)
+{
+    const struct seg *g = &e->u.segment.seg;
+    struct oracle_side *s = side(o, ep);
+    const struct oracle_side *p = side(o, ep ^ 1u);
+    if (!o->handshake_seen || !p->wnd_known || g->payload_len == 0 || (g->flags & TCP_SYN))
+        return;
+    uint32_t end = g->seq + g->payload_len;
+    if (!seq_gt(end, snd_max_before))
+        return; /* a retransmission: judged when it was new */
+    if (!seq_gt(end, p->wnd_right))
+        return;
+    if (g->payload_len == 1 && !seq_gt(g->seq, p->wnd_right))
+        return; /* zero-window probe (RFC 9293 §3.8.6.1) */
+    char exp[64], seen[64];
+    snprintf(exp, sizeof exp, "data end <= %u", rel(s, p->wnd_right));
+    snprintf(seen, sizeof seen, "data end %u", rel(s, end));
+    oracle_report(o, INV_WINDOW_RESPECTED, index, e->frame, (uint8_t)ep, exp, seen,
+                  "%c sent %u new bytes beyond the window %c advertised", ep == EP_A ? 'A' : 'B',
+                  (uint32_t)(end - seq_max(p->wnd_right, snd_max_before)), ep == EP_A ? 'B' : 'A');
+}
+
+static void track_contig(struct oracle_side *s, uint32_t seq, uint32_t end)
+{
+    if (seq_le(seq, s->contig_end)) {
+        if (seq_gt(end, s->contig_end))
+            s->contig_end = end;
+    } else {
+        s->gap = true; /* out of order or missed: filled if the hole shows up */
+    }
+}
+
+/* The FIN of endpoint ep on the wire at fin_at. */
+static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e,
+                       uint32_t fin_at)
+{
+    struct oracle_side *s = side(o, ep);
+    struct oracle_side *p = side(o, ep ^ 1u);
+    const struct seg *g = &e->u.segment.seg;
+    uint64_t now = e->time_usecs;
+    if (!s->fin_sent) {
+        if (o->handshake_seen && (!s->syn_sent || !p->syn_sent)) {
+            oracle_report(o, INV_NO_FIN_BEFORE_HANDSHAKE, index, e->frame, (uint8_t)ep,
+                          "own SYN sent and peer's SYN seen",
+                          s->syn_sent ? "no SYN from peer" : "no SYN sent",
+                          "%c sent a FIN before the handshake (CLOSE in SYN-SENT sends no FIN)",
+                          ep == EP_A ? 'A' : 'B');
+        }
+        s->fin_sent = true;
+        s->fin_seq = fin_at;
+        s->fin_index = index;
+        s->fin_first_usecs = s->fin_last_usecs = now;
+        s->fin_xmits = 1;
+        s->fin_gap_usecs = 0;
+        /* Its ACK field tells whether it had the peer's FIN: crossing FINs
+         * (ack does not cover the peer's FIN) mean FIN-WAIT-1, even if the
+         * peer's FIN was already seen on the wire. */
+        bool covers_peer_fin =
+            p->fin_sent && (g->flags & TCP_ACK) && seq_ge(g->ack, p->fin_seq + 1);
+        if (covers_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
+            set_inf(o, ep, TCP_LAST_ACK, index);
+        else if (p->fin_sent && s->peer_fin_rcvd && !s->peer_fin_confirmed)
+            set_inf(o, ep, TCP_CLOSING, index); /* the peer's FIN is in flight */
+        else if (s->peer_fin_rcvd)
+            set_inf(o, ep, TCP_LAST_ACK, index);
+        else
+            set_inf(o, ep, TCP_FIN_WAIT_1, index);
+        s->inf_change_valid = false; /* its own act: not undone by a drop */
+        if (o->cfg.states_reported[ep]) {
+            s->wire_check = WIRE_CHECK_FIN;
+            s->wire_check_index = index;
+        }
+        return;
+    }
+    if (fin_at != s->fin_seq) {
+        char exp[64], seen[64];
+        snprintf(exp, sizeof exp, "FIN seq %u", rel(s, s->fin_seq));
+        snprintf(seen, sizeof seen, "FIN seq %u", rel(s, fin_at));
+        oracle_report(o, INV_FIN_SEQ_STABLE, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c sent a second FIN at another sequence number", ep == EP_A ? 'A' : 'B');
+        return;
+    }
+    /* A retransmission of the FIN: the interval must not shrink (RFC 6298
+     * §5.5 backoff), within the timer slack. */
+    uint64_t gap = now - s->fin_last_usecs;
+    if (s->fin_xmits >= 2 && !s->fin_acked && gap + o->cfg.timer_slack_usecs < s->fin_gap_usecs) {
+        char exp[64], seen[64];
+        snprintf(exp, sizeof exp, "interval >= %.3f s", (double)s->fin_gap_usecs / 1e6);
+        snprintf(seen, sizeof seen, "interval %.3f s", (double)gap / 1e6);
+        oracle_report(o, INV_FIN_RETRANSMIT, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c retransmitted its FIN sooner than the last time: no backoff",
+                      ep == EP_A ? 'A' : 'B');
+    }
+    s->fin_gap_usecs = gap;
+    s->fin_last_usecs = now;
+    s->fin_xmits++;
+    /* It resent its FIN, so the ACK of it seen earlier never arrived. */
+    if (s->fin_acked && !o->cfg.states_reported[ep]) {
+        s->fin_acked = false;
+        if (s->inf_known) {
+            if (s->inf == TCP_FIN_WAIT_2)
+                set_inf(o, ep, TCP_FIN_WAIT_1, index);
+            else if (s->inf == TCP_TIME_WAIT && !s->tw_ack_sent)
+                set_inf(o, ep, TCP_CLOSING, index);
+            else if (s->inf == TCP_CLOSED && s->closed_via_last_ack)
+                set_inf(o, ep, TCP_LAST_ACK, index);
+            s->inf_change_valid = false;
+            s->closed_via_last_ack = false;
+        }
+    }
+}
+
+/* The ACK field of endpoint ep's (non-RST) segment. */
+static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
+{
+    struct oracle_side *s = side(o, ep);
+    struct oracle_side *p = side(o, ep ^ 1u);
+    const struct seg *g = &e->u.segment.seg;
+    uint32_t ack = g->ack;
+    char exp[64], seen[64];
+    char c = ep == EP_A ? 'A' : 'B';
+
+    if (s->ack_sent && seq_lt(ack, s->last_ack)) {
+        snprintf(exp, sizeof exp, "ack >= %u", rel(p, s->last_ack));
+        snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
+        oracle_report(o, INV_ACK_MONOTONIC, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c's ACK number moved backwards", c);
+    }
+
+    if (!p->sent_any) {
+        /* Mid-connection start: the peer's space begins where we ACK. */
+        p->snd_max = p->contig_end = ack;
+    } else if (seq_gt(ack, p->snd_max)) {
+        if (p->fin_sent) {
+            snprintf(exp, sizeof exp, "ack %u", rel(p, p->fin_seq + 1));
+            snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
+            oracle_report(o, INV_FIN_ACK_PLUS_ONE, index, e->frame, (uint8_t)ep, exp, seen,
+                          "%c acknowledged beyond the peer's FIN: a FIN occupies exactly one "
+                          "sequence number",
+                          c);
+        } else if (o->from_capture) {
+            oracle_mark_incomplete(o, "an ACK covers data the capture did not show");
+            p->gap = true;
+            p->snd_max = ack;
+        } else {
+            snprintf(exp, sizeof exp, "ack <= %u", rel(p, p->snd_max));
+            snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
+            oracle_report(o, INV_ACK_WITHIN_SENT, index, e->frame, (uint8_t)ep, exp, seen,
+                          "%c acknowledged sequence space %c never sent", c,
+                          ep == EP_A ? 'B' : 'A');
+        }
+    }
+
+    /* fin-ack-plus-one, second form: once the stack says it has the peer's
+     * FIN, every ACK it sends covers it. */
+    enum tcp_state st;
+    if (p->fin_sent && o->cfg.states_reported[ep] && s->rep_known && seq_lt(ack, p->fin_seq + 1) &&
+        eff_state(o, ep, &st) &&
+        (st == TCP_CLOSE_WAIT || st == TCP_LAST_ACK || st == TCP_CLOSING || st == TCP_TIME_WAIT)) {
+        snprintf(exp, sizeof exp, "ack %u", rel(p, p->fin_seq + 1));
+        snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
+        oracle_report(o, INV_FIN_ACK_PLUS_ONE, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c is in %s (it has the peer's FIN) but does not acknowledge FIN.seq + 1", c,
+                      tcp_state_name(st));
+    }
+
+    bool covers_fin = p->fin_sent && seq_ge(ack, p->fin_seq + 1);
+    if (covers_fin && !s->peer_fin_confirmed) {
+        /* half-close-delivery on the wire: acknowledging the FIN
+         * acknowledges every byte below it, which must have been sent. */
+        if (seq_lt(p->contig_end, p->fin_seq)) {
+            if (o->from_capture) {
+                oracle_mark_incomplete(o, "data below a FIN is missing from the capture");
+            } else {
+                snprintf(exp, sizeof exp, "bytes up to %u seen first", rel(p, p->fin_seq));
+                snprintf(seen, sizeof seen, "contiguous up to %u", rel(p, p->contig_end));
+                oracle_report(o, INV_HALF_CLOSE_DELIVERY, index, e->frame, (uint8_t)ep, exp, seen,
+                              "%c acknowledged the FIN before all data below it was sent", c);
+            }
+        }
+        s->peer_fin_confirmed = true;
+        if (!s->peer_fin_rcvd)
+            fin_arrives(o, ep,
+                        p->fin_sent && s->fin_sent && p->ack_sent &&
+                            seq_ge(p->last_ack, s->fin_seq + 1),
+                        e->time_usecs, index);
+        s->inf_change_valid = false;
+        if (o->cfg.states_reported[ep] && s->wire_check == 0) {
+            s->wire_check = WIRE_CHECK_ACK_OF_FIN;
+            s->wire_check_index = index;
+        }
+    }
+    if (covers_fin && s->inf_known && s->inf == TCP_TIME_WAIT && !s->tw_ack_sent) {
+        s->tw_ack_sent = true;
+        s->tw_restart_usecs = e->time_usecs; /* the ACK of the last FIN starts 2*MSL */
+    }
+
+    if (!s->ack_sent || seq_gt(ack, s->last_ack))
+        s->last_ack = ack;
+    s->ack_sent = true;
+
+    /* The window it advertises (RFC 7323 §2.2: never scaled on a SYN). */
+    uint32_t wnd = g->window;
+    if (!(g->flags & TCP_SYN) && s->wscale_offered && p->wscale_offered)
+        wnd <<= s->wscale;
+    uint32_t right = ack + wnd;
+    if (!s->wnd_known || seq_gt(right, s->wnd_right))
+        s->wnd_right = right;
+    s->wnd_known = true;
+}
+
+/* Endpoint ep, in TIME-WAIT, answers its peer (RFC 9293 §3.10.7.4 TIME-WAIT). */
+static void tw_answer(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
+{
+    struct oracle_side *s = side(o, ep);
+    const struct seg *g = &e->u.segment.seg;
+    uint64_t now = e->time_usecs;
+    uint64_t slack = o->cfg.timer_slack_usecs;
+    char c = ep == EP_A ? 'A' : 'B';
+    char exp[64], seen[64];
+    if (g->flags & TCP_RST) {
+        if (s->tw_rst_hit) {
+            if (o->rules.tw_rst_must_be_ignored)
+                oracle_report(o, INV_RST_IN_TIME_WAIT, index, e->frame, (uint8_t)ep,
+                              "TIME-WAIT kept (ACK)", "RST (closed)",
+                              "an RST ended %c's TIME-WAIT (assassination, RFC 1337)", c);
+        } else if (now + slack < tw_deadline(o, s)) {
+            snprintf(exp, sizeof exp, "TIME-WAIT >= %.3f s",
+                     (double)o->rules.time_wait_usecs / 1e6);
+            snprintf(seen, sizeof seen, "closed after %.3f s",
+                     (double)(now - s->tw_restart_usecs) / 1e6);
+            oracle_report(o, INV_TIME_WAIT_DURATION, index, e->frame, (uint8_t)ep, exp, seen,
+                          "%c's TIME-WAIT ended early: it answered with RST", c);
+        }
+        s->killed_by_rst = s->tw_rst_hit;
+        set_inf(o, ep, TCP_CLOSED, index);
+        s->inf_change_valid = false;
+        return;
+    }
+    if (now > tw_deadline(o, s) + slack) {
+        snprintf(exp, sizeof exp, "CLOSED after %.3f s", (double)o->rules.time_wait_usecs / 1e6);
+        snprintf(seen, sizeof seen, "still answering after %.3f s",
+                 (double)(now - s->tw_restart_usecs) / 1e6);
+        oracle_report(o, INV_TIME_WAIT_DURATION, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c's TIME-WAIT lasted longer than it may", c);
+    }
+    bool restart =
+        (s->owed == OWED_REACK_FIN) || (o->rules.tw_restart_on_any_ack && s->last_peer_had_ack);
+    if (restart)
+        s->tw_restart_usecs = now;
+    s->tw_rst_hit = false; /* it is alive: the RST was ignored (RFC 1337) */
+}
+
+static void satisfy_owed(struct oracle *o, unsigned ep, const struct seg *g)
+{
+    struct oracle_side *s = side(o, ep);
+    if (s->owed == OWED_NONE || (g->flags & (TCP_RST | TCP_SYN)) || !(g->flags & TCP_ACK))
+        return;
+    if (s->owed == OWED_REACK_FIN && !seq_ge(g->ack, s->owed_ack))
+        return;
+    s->owed = OWED_NONE;
+    (void)o;
+}
+
+/* Checks of a reported state against what the endpoint itself just sent,
+ * run once the stack has had the chance to report the matching transition
+ * (before or right after the segment). */
+static void run_wire_check(struct oracle *o, unsigned ep)
+{
+    struct oracle_side *s = side(o, ep);
+    uint8_t kind = s->wire_check;
+    s->wire_check = 0;
+    if (!kind || !s->rep_known)
+        return;
+    enum tcp_state st = s->rep;
+    char c = ep == EP_A ? 'A' : 'B';
+    if (kind == WIRE_CHECK_FIN) {
+        bool ok = st == TCP_FIN_WAIT_1 || st == TCP_FIN_WAIT_2 || st == TCP_CLOSING ||
+                  st == TCP_TIME_WAIT || st == TCP_LAST_ACK || st == TCP_CLOSED;
+        if (!ok)
+            oracle_report(o, INV_STATE_MATCHES_WIRE, s->wire_check_index, 0, (uint8_t)ep,
+                          "a closing state (FIN sent)", tcp_state_name(st),
+                          "%c sent a FIN but reports %s", c, tcp_state_name(st));
+    } else {
+        bool ok = st == TCP_CLOSE_WAIT || st == TCP_LAST_ACK || st == TCP_CLOSING ||
+                  st == TCP_TIME_WAIT || st == TCP_CLOSED;
+        if (!ok)
+            oracle_report(o, INV_STATE_MATCHES_WIRE, s->wire_check_index, 0, (uint8_t)ep,
+                          "a state after the peer's FIN", tcp_state_name(st),
+                          "%c acknowledged the peer's FIN but reports %s", c, tcp_state_name(st));
+    }
+}
+
+static void note_push(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    struct oracle_seg_note *n = &o->recent[o->recent_next];
+    o->recent_next = (o->recent_next + 1) % ORACLE_RECENT_SEGS;
+    const struct seg *g = &e->u.segment.seg;
+    *n = (struct oracle_seg_note){.index = index,
+                                  .seq = g->seq,
+                                  .ack = g->ack,
+                                  .len = seg_len(g),
+                                  .src = e->endpoint & 1u,
+                                  .flags = g->flags,
+                                  .valid = true};
+}
+
+static void run_pending_checks(struct oracle *o, const struct ev *e)
+{
+    for (unsigned ep = 0; ep < 2; ep++) {
+        if (!o->side[ep].wire_check)
+            continue;
+        if (e && e->kind == EV_STATE && (e->endpoint & 1u) == ep)
+            continue;
+        run_wire_check(o, ep);
+    }
+}
+
+void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    run_pending_checks(o, e);
+    if (e->frame)
+        o->from_capture = true;
+    unsigned ep = e->endpoint & 1u;
+    struct oracle_side *s = side(o, ep);
+    struct oracle_side *p = side(o, ep ^ 1u);
+    const struct seg *g = &e->u.segment.seg;
+    uint64_t now = e->time_usecs;
+    bool rst = g->flags & TCP_RST;
+    bool syn = g->flags & TCP_SYN;
+    bool ackf = (g->flags & TCP_ACK) && !rst;
+    note_push(o, index, e);
+    struct oracle_seg_note *note =
+        &o->recent[(o->recent_next + ORACLE_RECENT_SEGS - 1) % ORACLE_RECENT_SEGS];
+
+    if (!s->sent_any)
+        first_segment(o, ep, g);
+
+    /* A SYN after the connection: a new incarnation's attempt, not part
+     * of this one's sequence space (time-wait-reuse, RFC 5961 §4.2). */
+    bool new_syn = syn && s->isn_known && s->sent_any && g->seq != s->isn;
+    if (syn && !(g->flags & TCP_ACK) && new_syn) {
+        enum tcp_state pst;
+        if (eff_state(o, ep ^ 1u, &pst) && pst == TCP_TIME_WAIT) {
+            p->reuse_syn = true;
+            p->reuse_syn_index = index;
+            p->reuse_syn_usecs = now;
+            p->reuse_syn_seq = g->seq;
+            p->reuse_syn_has_ts = g->opts.has_ts;
+            p->reuse_syn_ts = g->opts.ts_val;
+        } else if (eff_state(o, ep ^ 1u, &pst) && synchronized(pst)) {
+            p->owed = OWED_CHALLENGE_SYN;
+            p->owed_index = index;
+            p->owed_usecs = now;
+            p->must_stay_open = true;
+            p->stay_open_index = index;
+        }
+        p->peer_segs_unanswered++;
+        p->answer_rst_ack = true;
+        p->answer_rst_ackval = g->seq + seg_len(g);
+        p->last_peer_had_ack = false;
+        s->sent_any = true;
+        s->last_send_usecs = now;
+        return;
+    }
+    if (syn && (g->flags & TCP_ACK) && s->reuse_syn && g->ack == s->reuse_syn_seq + 1) {
+        /* The TIME-WAIT endpoint accepted a new SYN. */
+        judge_reuse_accept(o, ep, index, e->frame, now);
+        uint32_t syn_seq = s->reuse_syn_seq;
+        restart_incarnation(o);
+        struct oracle_side *peer = side(o, ep ^ 1u);
+        peer->sent_any = peer->syn_sent = peer->isn_known = true;
+        peer->isn = syn_seq;
+        peer->snd_max = peer->contig_end = syn_seq + 1;
+        set_inf(o, ep ^ 1u, TCP_SYN_SENT, index);
+        first_segment(o, ep, g);
+    }
+
+    /* closed-silence: judged on the state before this segment. */
+    enum tcp_state st;
+    bool known = eff_state(o, ep, &st);
+    if (known && st == TCP_CLOSED && !(syn && !(g->flags & TCP_ACK))) {
+        bool own_fin_again = !o->cfg.states_reported[ep] && s->closed_via_last_ack &&
+                             (g->flags & TCP_FIN) && g->seq + g->payload_len == s->fin_seq;
+        if (!own_fin_again)
+            check_closed_sender(o, ep, index, e);
+    }
+    if (known && st == TCP_TIME_WAIT && !o->cfg.states_reported[ep])
+        tw_answer(o, ep, index, e);
+    else if (known && st == TCP_TIME_WAIT && !rst && s->owed == OWED_REACK_FIN)
+        s->tw_restart_usecs = now; /* reported TIME-WAIT restarts on the re-ACK */
+    if (s->owed == OWED_REACK_FIN && !rst && ackf && seq_ge(g->ack, s->owed_ack) &&
+        o->cfg.states_reported[ep])
+        s->tw_restart_usecs = now;
+    s->peer_segs_unanswered = 0;
+    satisfy_owed(o, ep, g);
+
+    if (syn && !rst) {
+        if (!s->syn_sent) {
+            s->syn_sent = true;
+            if (!s->isn_known) {
+                s->isn_known = true;
+                s->isn = g->seq;
+                s->snd_max = s->contig_end = g->seq;
+            }
+            s->wscale_offered = g->opts.has_wscale;
+            s->wscale = g->opts.wscale > 14 ? 14 : g->opts.wscale;
+            if (!s->inf_known || s->inf == TCP_CLOSED || s->inf == TCP_LISTEN)
+                set_inf(o, ep, (g->flags & TCP_ACK) ? TCP_SYN_RECEIVED : TCP_SYN_SENT, index);
+            s->inf_change_valid = false;
+        }
+    }
+    if (g->opts.has_ts) {
+        s->ts_seen = true;
+        s->ts_last = g->opts.ts_val;
+    }
+
+    uint32_t snd_max_before = s->snd_max;
+    if (!rst) {
+        uint32_t data_end = g->seq + (syn ? 1u : 0u) + g->payload_len;
+        uint32_t end = g->seq + seg_len(g);
+        /* no-data-after-fin: data at or beyond its own FIN. */
+        if (s->fin_sent && g->payload_len > 0 && seq_gt(data_end, s->fin_seq)) {
+            char exp[64], seen[64];
+            snprintf(exp, sizeof exp, "data end <= %u (FIN)", rel(s, s->fin_seq));
+            snprintf(seen, sizeof seen, "data end %u", rel(s, data_end));
+            oracle_report(o, INV_NO_DATA_AFTER_FIN, index, e->frame, (uint8_t)ep, exp, seen,
+                          "%c sent data beyond its own FIN", ep == EP_A ? 'A' : 'B');
+        }
+        check_window(o, ep, index, e, snd_max_before);
+        track_contig(s, g->seq, end);
+        if (seq_gt(end, s->snd_max))
+            s->snd_max = end;
+        if (g->flags & TCP_FIN)
+            sender_fin(o, ep, index, e, data_end);
+    } else {
+        s->rst_sent = true;
+        s->rst_usecs = now;
+        enum tcp_state sst;
+        if (!(eff_state(o, ep, &sst) && sst == TCP_CLOSED)) {
+            set_inf(o, ep, TCP_CLOSED, index);
+            s->inf_change_valid = false;
+        }
+    }
+    if (ackf)
+        sender_ack(o, ep, index, e);
+    s->sent_any = true;
+    s->last_send_usecs = now;
+
+    /* --- what its arrival does at the peer --- */
+    uint8_t fx = 0;
+    enum tcp_state prev = p->inf;
+    bool prev_known = p->inf_known;
+    p->last_peer_had_ack = (g->flags & TCP_ACK) != 0;
+    if (!rst) {
+        p->peer_segs_unanswered++;
+        if (g->flags & TCP_ACK) {
+            p->answer_rst_ack = false;
+            p->answer_rst_seq = g->ack;
+        } else {
+            p->answer_rst_ack = true;
+            p->answer_rst_ackval = g->seq + seg_len(g);
+        }
+    }
+    if (rst) {
+        fx |= rst_arrives(o, ep ^ 1u, index, e);
+    } else {
+        if (ackf && p->fin_sent && seq_ge(g->ack, p->fin_seq + 1) && !p->fin_acked)
+            fx |= fin_ack_arrives(o, ep ^ 1u, now, index);
+        if (s->fin_sent && seq_ge(s->contig_end, s->fin_seq + 1)) {
+            enum tcp_state pst;
+            bool pknown = eff_state(o, ep ^ 1u, &pst);
+            if (!p->peer_fin_rcvd) {
+                bool acks_theirs = ackf && p->fin_sent && seq_ge(g->ack, p->fin_seq + 1);
+                fx |= fin_arrives(o, ep ^ 1u, acks_theirs, now, index);
+            } else if ((g->flags & TCP_FIN) && pknown && pst == TCP_TIME_WAIT) {
+                /* A retransmitted FIN reaches TIME-WAIT: re-ACK it and
+                 * restart 2*MSL (RFC 9293 §3.10.7.4). */
+                p->owed = OWED_REACK_FIN;
+                p->owed_index = index;
+                p->owed_usecs = now;
+                p->owed_ack = s->fin_seq + 1;
+            }
+        }
+    }
+    note->effects = fx;
+    note->rcv_prev = prev;
+    note->rcv_prev_known = prev_known;
+}
+
+void oracle_observe_drop(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    (void)index;
+    run_pending_checks(o, e);
+    struct oracle_seg_note *n = note_find(o, e->u.drop.index);
+    if (!n)
+        return;
+    unsigned rcv = (n->src & 1u) ^ 1u;
+    struct oracle_side *r = side(o, rcv);
+    if ((n->effects & ORACLE_FX_STATE) && r->inf_change_valid && r->inf_change_index == n->index) {
+        r->inf = n->rcv_prev;
+        r->inf_known = n->rcv_prev_known;
+        r->inf_change_valid = false;
+        r->closed_via_last_ack = false;
+        r->killed_by_rst = false;
+    }
+    if ((n->effects & ORACLE_FX_PEER_FIN) && !r->peer_fin_confirmed)
+        r->peer_fin_rcvd = false;
+    if ((n->effects & ORACLE_FX_FIN_ACKED) && r->fin_acked_index == n->index)
+        r->fin_acked = false;
+    if ((n->effects & ORACLE_FX_TW_RST) && r->tw_rst_index == n->index)
+        r->tw_rst_hit = false;
+    if (r->owed != OWED_NONE && r->owed_index == n->index)
+        r->owed = OWED_NONE;
+    if (r->must_stay_open && r->stay_open_index == n->index)
+        r->must_stay_open = false;
+    if (r->exact_rst_rcvd && r->exact_rst_index == n->index)
+        r->exact_rst_rcvd = false;
+    if (r->reuse_syn && r->reuse_syn_index == n->index)
+        r->reuse_syn = false;
+    if (r->peer_segs_unanswered > 0 && !(n->flags & TCP_RST))
+        r->peer_segs_unanswered--;
+    n->effects = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reported transitions. */
+
+/* Edges of RFC 9293 Figure 5, plus those its text defines: RST, ABORT and
+ * timeouts lead to CLOSED from any state; SYN-RECEIVED returns to LISTEN on
+ * RST when it came from a passive OPEN (§3.10.7.4). */
+static bool edge_legal(enum tcp_state from, enum tcp_state to)
+{
+    if (to == TCP_CLOSED && from != TCP_CLOSED)
+        return true;
+    switch (from) {
+    case TCP_CLOSED:
+        return to == TCP_LISTEN || to == TCP_SYN_SENT;
+    case TCP_LISTEN:
+        return to == TCP_SYN_RECEIVED || to == TCP_SYN_SENT;
+    case TCP_SYN_SENT:
+        return to == TCP_SYN_RECEIVED || to == TCP_ESTABLISHED;
+    case TCP_SYN_RECEIVED:
+        return to == TCP_ESTABLISHED || to == TCP_FIN_WAIT_1 || to == TCP_LISTEN;
+    case TCP_ESTABLISHED:
+        return to == TCP_FIN_WAIT_1 || to == TCP_CLOSE_WAIT;
+    case TCP_FIN_WAIT_1:
+        return to == TCP_FIN_WAIT_2 || to == TCP_CLOSING || to == TCP_TIME_WAIT;
+    case TCP_FIN_WAIT_2:
+        return to == TCP_TIME_WAIT;
+    case TCP_CLOSING:
+        return to == TCP_TIME_WAIT;
+    case TCP_CLOSE_WAIT:
+        return to == TCP_LAST_ACK;
+    case TCP_TIME_WAIT:
+    case TCP_LAST_ACK:
+    case TCP_STATE_COUNT:
+        return false;
+    }
+    return false;
+}
+
+static bool cause_is(const struct ev *e, enum tcp_cause c)
+{
+    const char *cause = e->u.state.cause;
+    return cause && strcmp(cause, tcp_cause_name(c)) == 0;
+}
+
+static void check_state_vs_wire(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
+{
+    const struct oracle_side *s = &o->side[ep];
+    const struct oracle_side *p = &o->side[ep ^ 1u];
+    enum tcp_state to = e->u.state.to;
+    enum tcp_state from = e->u.state.from;
+    bool own_fin_acked = s->fin_sent && p->ack_sent && seq_ge(p->last_ack, s->fin_seq + 1);
+    const char *need = NULL;
+    switch (to) {
+    case TCP_FIN_WAIT_2:
+        if (!own_fin_acked)
+            need = "the peer's ACK of our FIN on the wire";
+        break;
+    case TCP_TIME_WAIT:
+        if (!p->fin_sent)
+            need = "the peer's FIN on the wire";
+        else if (!own_fin_acked && s->fin_sent)
+            need = "the peer's ACK of our FIN on the wire";
+        break;
+    case TCP_CLOSING:
+    case TCP_CLOSE_WAIT:
+    case TCP_LAST_ACK:
+        if (!p->fin_sent)
+            need = "the peer's FIN on the wire";
+        else if (to == TCP_CLOSE_WAIT && s->fin_sent)
+            need = "no FIN of our own yet";
+        break;
+    case TCP_ESTABLISHED:
+        if (o->handshake_seen && !p->syn_sent)
+            need = "the peer's SYN on the wire";
+        break;
+    case TCP_CLOSED:
+        if (from == TCP_LAST_ACK && cause_is(e, TCP_CAUSE_RCV_ACK) && !own_fin_acked)
+            need = "the peer's ACK of our FIN on the wire";
+        else if (cause_is(e, TCP_CAUSE_RCV_RST) && !p->rst_sent)
+            need = "an RST from the peer on the wire";
+        break;
+    default:
+        break;
+    }
+    if (need)
+        oracle_report(o, INV_STATE_MATCHES_WIRE, index, e->frame, (uint8_t)ep, need, "none",
+                      "%c reports %s -> %s (%s) but the wire shows no such thing",
+                      ep == EP_A ? 'A' : 'B', tcp_state_name(from), tcp_state_name(to),
+                      e->u.state.cause ? e->u.state.cause : "");
+}
+
+void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    unsigned ep = e->endpoint & 1u;
+    struct oracle_side *s = side(o, ep);
+    enum tcp_state from = e->u.state.from, to = e->u.state.to;
+    uint64_t now = e->time_usecs;
+    uint64_t slack = o->cfg.timer_slack_usecs;
+    char c = ep == EP_A ? 'A' : 'B';
+    char exp[64], seen[64];
+    if ((unsigned)from >= TCP_STATE_COUNT || (unsigned)to >= TCP_STATE_COUNT) {
+        oracle_report(o, INV_TRANSITION_LEGAL, index, e->frame, (uint8_t)ep, "a state of Figure 5",
+                      "an invalid state number", "%c reported a state that does not exist", c);
+        return;
+    }
+    if (s->rep_known && from != s->rep) {
+        oracle_report(o, INV_TRANSITION_LEGAL, index, e->frame, (uint8_t)ep, tcp_state_name(s->rep),
+                      tcp_state_name(from), "%c reports leaving %s but was last reported in %s", c,
+                      tcp_state_name(from), tcp_state_name(s->rep));
+    } else if (!edge_legal(from, to)) {
+        snprintf(exp, sizeof exp, "an edge of Figure 5 from %s", tcp_state_name(from));
+        snprintf(seen, sizeof seen, "%s -> %s", tcp_state_name(from), tcp_state_name(to));
+        oracle_report(o, INV_TRANSITION_LEGAL, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c made a transition RFC 9293 does not define", c);
+    } else if (from == TCP_FIN_WAIT_2 && to == TCP_CLOSED &&
+               cause_is(e, TCP_CAUSE_TIMEOUT_FIN_WAIT_2)) {
+        uint64_t limit = o->rules.fin_wait_2_timeout_usecs;
+        if (limit == 0 || now + slack < s->fw2_usecs + limit) {
+            snprintf(exp, sizeof exp, limit ? "FIN-WAIT-2 >= %.0f s" : "no FIN-WAIT-2 timeout",
+                     (double)limit / 1e6);
+            snprintf(seen, sizeof seen, "timed out after %.3f s",
+                     (double)(now - s->fw2_usecs) / 1e6);
+            oracle_report(o, INV_TRANSITION_LEGAL, index, e->frame, (uint8_t)ep, exp, seen,
+                          "%c left FIN-WAIT-2 by a timeout the %s profile does not accept", c,
+                          oracle_profile_name(o->cfg.profile));
+        }
+    }
+    check_state_vs_wire(o, ep, index, e);
+
+    if (from == TCP_TIME_WAIT && to == TCP_CLOSED) {
+        if (cause_is(e, TCP_CAUSE_RCV_RST)) {
+            if (o->rules.tw_rst_must_be_ignored)
+                oracle_report(o, INV_RST_IN_TIME_WAIT, index, e->frame, (uint8_t)ep,
+                              "TIME-WAIT kept", "TIME-WAIT -> CLOSED (rcv-rst)",
+                              "an RST ended %c's TIME-WAIT (assassination, RFC 1337)", c);
+        } else if (cause_is(e, TCP_CAUSE_TIMEOUT_TIME_WAIT) && s->tw_started) {
+            uint64_t want = tw_deadline(o, s);
+            if (now + slack < want || now > want + slack) {
+                snprintf(exp, sizeof exp, "%.3f s", (double)o->rules.time_wait_usecs / 1e6);
+                snprintf(seen, sizeof seen, "%.3f s", (double)(now - s->tw_restart_usecs) / 1e6);
+                oracle_report(o, INV_TIME_WAIT_DURATION, index, e->frame, (uint8_t)ep, exp, seen,
+                              "%c's TIME-WAIT lasted %s since it began or last restarted, not "
+                              "2*MSL",
+                              c, seen);
+            }
+        }
+    }
+    if (to == TCP_CLOSED && s->must_stay_open &&
+        (cause_is(e, TCP_CAUSE_RCV_RST) || cause_is(e, TCP_CAUSE_RCV_SYN))) {
+        oracle_report(o, INV_RST_VALIDATION, index, e->frame, (uint8_t)ep,
+                      "stay open (challenge ACK)", "CLOSED",
+                      "%c closed on an RST/SYN that was not exactly at RCV.NXT", c);
+    }
+    if (to == TCP_CLOSED) {
+        s->exact_rst_rcvd = false;
+        s->must_stay_open = false;
+        if (s->owed != OWED_NONE && from == TCP_TIME_WAIT)
+            s->owed = OWED_NONE;
+    }
+    if (to == TCP_TIME_WAIT) {
+        s->tw_started = true;
+        s->tw_restart_usecs = now;
+    }
+    if (to == TCP_FIN_WAIT_2)
+        s->fw2_usecs = now;
+    s->rep_known = true;
+    s->rep = to;
+    s->rep_usecs = now;
+    /* A pending check of what it sent runs after its report. */
+    if (s->wire_check)
+        run_wire_check(o, ep);
+}
+
+void oracle_observe_app(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    run_pending_checks(o, e);
+    unsigned ep = e->endpoint & 1u;
+    struct oracle_side *s = side(o, ep);
+    const struct oracle_side *p = side(o, ep ^ 1u);
+    if (e->u.app.call != APP_RECV)
+        return;
+    s->app_delivered += e->u.app.done;
+    if (e->u.app.done > 0 || e->u.app.len == 0 || !s->peer_fin_confirmed || s->app_eof)
+        return;
+    /* End of stream: every byte the peer sent before its FIN must have been
+     * read by now. */
+    s->app_eof = true;
+    if (!p->isn_known || !p->fin_sent)
+        return;
+    uint64_t want = (uint32_t)(p->fin_seq - (p->isn + 1));
+    if (s->app_delivered < want) {
+        char exp[64], seen[64];
+        snprintf(exp, sizeof exp, "%llu bytes before EOF", (unsigned long long)want);
+        snprintf(seen, sizeof seen, "%llu bytes", (unsigned long long)s->app_delivered);
+        oracle_report(o, INV_HALF_CLOSE_DELIVERY, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c's application saw end-of-stream before all data the peer sent",
+                      ep == EP_A ? 'A' : 'B');
+    }
+}
+
+void oracle_observe_clock(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    (void)index;
+    run_pending_checks(o, e);
+}
+
+/* ------------------------------------------------------------------ */
+/* End of the stream: liveness within the time it covers. */
+void oracle_observe_finish(struct oracle *o, uint64_t end)
+{
+    run_pending_checks(o, NULL);
+    uint64_t slack = o->cfg.timer_slack_usecs;
+    for (unsigned ep = 0; ep < 2; ep++) {
+        struct oracle_side *s = &o->side[ep];
+        char c = ep == EP_A ? 'A' : 'B';
+        char exp[64], seen[64];
+        enum tcp_state st;
+        bool known = eff_state(o, ep, &st);
+        bool closed = known && st == TCP_CLOSED;
+
+        /* fin-retransmit */
+        if (s->fin_sent && !s->fin_acked && !closed && !s->rst_sent) {
+            if (end - s->fin_last_usecs > FIN_RTO_MAX_USECS + slack) {
+                snprintf(exp, sizeof exp, "FIN resent within %.0f s", FIN_RTO_MAX_USECS / 1e6);
+                snprintf(seen, sizeof seen, "silent for %.3f s",
+                         (double)(end - s->fin_last_usecs) / 1e6);
+                oracle_report(o, INV_FIN_RETRANSMIT, s->fin_index, 0, (uint8_t)ep, exp, seen,
+                              "%c's FIN was never acknowledged and not retransmitted", c);
+            } else if (s->fin_last_usecs - s->fin_first_usecs > FIN_GIVE_UP_USECS) {
+                snprintf(exp, sizeof exp, "given up within %.0f s", FIN_GIVE_UP_USECS / 1e6);
+                snprintf(seen, sizeof seen, "retransmitting after %.0f s",
+                         (double)(s->fin_last_usecs - s->fin_first_usecs) / 1e6);
+                oracle_report(o, INV_FIN_RETRANSMIT, s->fin_index, 0, (uint8_t)ep, exp, seen,
+                              "%c never gave up its unacknowledged FIN", c);
+            } else {
+                oracle_mark_incomplete(o, "a FIN was still unacknowledged when the stream ended");
+            }
+        }
+
+        /* Answers owed to the peer's last segments. */
+        if (s->owed != OWED_NONE) {
+            bool missing_ok = s->owed != OWED_REACK_FIN && o->rules.challenge_ack_may_be_missing;
+            if (end - s->owed_usecs < ANSWER_GRACE_USECS || o->from_capture) {
+                if (!missing_ok)
+                    oracle_mark_incomplete(o, "the stream ended before an owed answer");
+            } else if (!missing_ok) {
+                bool reack = s->owed == OWED_REACK_FIN;
+                oracle_report(o, reack ? INV_TIME_WAIT_DURATION : INV_RST_VALIDATION, s->owed_index,
+                              0, (uint8_t)ep, reack ? "ACK of the FIN" : "challenge ACK",
+                              "no answer",
+                              reack ? "%c in TIME-WAIT did not re-ACK a retransmitted FIN"
+                                    : "%c did not send a challenge ACK (RFC 5961)",
+                              c);
+            }
+        }
+
+        /* An exact RST must have closed it. */
+        if (s->exact_rst_rcvd && o->cfg.states_reported[ep] && s->rep_known && s->rep != TCP_CLOSED)
+            oracle_report(o, INV_RST_VALIDATION, s->exact_rst_index, 0, (uint8_t)ep, "CLOSED",
+                          tcp_state_name(s->rep), "%c did not close on an RST at exactly RCV.NXT",
+                          c);
+
+        /* Reported TIME-WAIT that outlived 2*MSL. */
+        if (o->cfg.states_reported[ep] && s->rep_known && s->rep == TCP_TIME_WAIT &&
+            s->tw_started && end > tw_deadline(o, s) + slack) {
+            snprintf(exp, sizeof exp, "CLOSED after %.3f s",
+                     (double)o->rules.time_wait_usecs / 1e6);
+            snprintf(seen, sizeof seen, "TIME-WAIT for %.3f s",
+                     (double)(end - s->tw_restart_usecs) / 1e6);
+            oracle_report(o, INV_TIME_WAIT_DURATION, o->last_index, 0, (uint8_t)ep, exp, seen,
+                          "%c was still in TIME-WAIT when 2*MSL had passed", c);
+        }
+    }
+}

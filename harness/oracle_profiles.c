@@ -1,0 +1,94 @@
+/* Profiles: the deviations of real stacks that a user may choose to accept.
+ *
+ * Read RFC 1337 (TIME-WAIT assassination) and RFC 5961 §3.2/§7 (challenge
+ * ACK throttling) first. Each profile is a fixed set of rules; the oracle's
+ * checks consult the rules, never the profile's name. */
+#include <string.h>
+
+#include "oracle_impl.h"
+
+static const char *const profile_names[PROFILE_COUNT] = {
+    [PROFILE_RFC9293] = "rfc9293",
+    [PROFILE_RFC1337] = "rfc1337",
+    [PROFILE_LINUX] = "linux",
+    [PROFILE_LWIP] = "lwip",
+};
+
+static const char *const profile_summaries[PROFILE_COUNT] = {
+    [PROFILE_RFC9293] = "strict RFC 9293 + RFC 5961; TIME-WAIT = 2*MSL; an acceptable RST "
+                        "may end TIME-WAIT",
+    [PROFILE_RFC1337] = "as rfc9293, and rst-in-time-wait: an RST in TIME-WAIT must be ignored",
+    [PROFILE_LINUX] = "TIME-WAIT = 60 s whatever the MSL, restarted by any ACK-bearing segment; "
+                      "RST may end TIME-WAIT (tcp_rfc1337=0); orphaned FIN-WAIT-2 may end "
+                      "after 60 s; missing challenge ACKs tolerated (rate limit)",
+    [PROFILE_LWIP] = "lwIP 2.1: TIME-WAIT = 2*MSL (Debian's TCP_MSL 60 s: 120 s); RST in "
+                     "TIME-WAIT ignored; in-window SYN in TIME-WAIT answered with RST; "
+                     "FIN-WAIT-2 may end after 20 s; missing challenge ACKs tolerated",
+};
+
+const char *oracle_profile_name(enum oracle_profile p)
+{
+    return (unsigned)p < PROFILE_COUNT ? profile_names[p] : "?";
+}
+
+const char *oracle_profile_summary(enum oracle_profile p)
+{
+    return (unsigned)p < PROFILE_COUNT ? profile_summaries[p] : "?";
+}
+
+bool oracle_profile_parse(const char *name, enum oracle_profile *out)
+{
+    for (unsigned i = 0; name && i < PROFILE_COUNT; i++) {
+        if (strcmp(name, profile_names[i]) == 0) {
+            *out = (enum oracle_profile)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+void oracle_rules_for(enum oracle_profile p, uint64_t msl_usecs, struct oracle_rules *r)
+{
+    /* rfc9293: RFC 9293 §3.10.7.4 lets an acceptable RST close TIME-WAIT
+     * ("If the RST bit is set, then enter the CLOSED state"); RFC 1337's fix
+     * (ignore it) is also allowed, so neither outcome is a violation. */
+    *r = (struct oracle_rules){
+        .time_wait_usecs = 2 * msl_usecs,
+        .tw_rst_may_close = true,
+        .tw_rst_must_be_ignored = false,
+        .tw_restart_on_any_ack = false,
+        .fin_wait_2_timeout_usecs = 0,
+        .challenge_ack_may_be_missing = false,
+        .tw_syn_may_draw_rst = false,
+    };
+    switch (p) {
+    case PROFILE_RFC9293:
+    case PROFILE_COUNT:
+        break;
+    case PROFILE_RFC1337:
+        r->tw_rst_may_close = false;
+        r->tw_rst_must_be_ignored = true;
+        break;
+    case PROFILE_LINUX:
+        /* TCP_TIMEWAIT_LEN is a compile-time 60 s; tcp_timewait_state_process
+         * re-arms it for any segment with ACK it answers; tcp_fin_timeout
+         * (60 s) ends an orphaned FIN-WAIT-2; tcp_challenge_ack_limit and
+         * tcp_invalid_ratelimit may suppress challenge ACKs. */
+        r->time_wait_usecs = 60ull * 1000 * 1000;
+        r->tw_restart_on_any_ack = true;
+        r->fin_wait_2_timeout_usecs = 60ull * 1000 * 1000;
+        r->challenge_ack_may_be_missing = true;
+        break;
+    case PROFILE_LWIP:
+        /* tcp_timewait_input(): RST ignored, FIN restarts the timer and is
+         * ACKed, an in-window SYN draws an RST. tcp_slowtmr(): FIN-WAIT-2
+         * with the receive side closed ends after TCP_FIN_WAIT_TIMEOUT (20 s).
+         * Challenge ACKs were not checked against lwIP's source here, so
+         * their absence is tolerated rather than assumed either way. */
+        r->tw_rst_may_close = false;
+        r->fin_wait_2_timeout_usecs = 20ull * 1000 * 1000;
+        r->challenge_ack_may_be_missing = true;
+        r->tw_syn_may_draw_rst = true;
+        break;
+    }
+}

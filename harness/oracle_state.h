@@ -1,0 +1,159 @@
+/* struct oracle: the private state of one oracle (see oracle.h).
+ *
+ * Included at the end of oracle.h so that callers can embed a struct oracle
+ * by value (fuzz targets keep one on the stack per input). Callers treat the
+ * members as private and use the functions of oracle.h.
+ *
+ * Everything is fixed-size. oracle_init() clears only the per-endpoint
+ * records and counters, never the violation array, so it stays O(1). */
+#ifndef FINFUZZ_ORACLE_STATE_H
+#define FINFUZZ_ORACLE_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../stack/tcp.h"
+
+/* What a profile accepts; filled from the profile by oracle_init(). */
+struct oracle_rules {
+    uint64_t time_wait_usecs;          /* how long TIME-WAIT must last */
+    bool tw_rst_may_close;             /* an acceptable RST may end TIME-WAIT */
+    bool tw_rst_must_be_ignored;       /* RFC 1337: it must not */
+    bool tw_restart_on_any_ack;        /* any ACK-bearing segment restarts TIME-WAIT
+                                          (Linux), not only a retransmitted FIN */
+    uint64_t fin_wait_2_timeout_usecs; /* an orphaned FIN-WAIT-2 may end after this
+                                          (0: it may not time out) */
+    bool challenge_ack_may_be_missing; /* rate-limited challenge ACKs */
+    bool tw_syn_may_draw_rst;          /* a SYN in TIME-WAIT may be answered with RST */
+};
+
+/* One segment recently seen, so that a later EV_DROP can be mapped back. */
+struct oracle_seg_note {
+    uint64_t index;
+    uint32_t seq, ack, len; /* len: sequence space (seg_len) */
+    uint8_t src, flags;
+    bool valid;
+    /* What its arrival changed at the receiver, to undo if it was dropped. */
+    uint8_t effects; /* ORACLE_FX_* bits */
+    enum tcp_state rcv_prev;
+    bool rcv_prev_known;
+};
+enum {
+    ORACLE_FX_STATE = 1u << 0,     /* changed the receiver's inferred state */
+    ORACLE_FX_PEER_FIN = 1u << 1,  /* the receiver got the sender's FIN */
+    ORACLE_FX_FIN_ACKED = 1u << 2, /* the receiver's FIN was acknowledged */
+    ORACLE_FX_TW_RST = 1u << 3,    /* an RST hit the receiver in TIME-WAIT */
+};
+#define ORACLE_RECENT_SEGS 8
+
+/* An obligation the wire creates for an endpoint: it must answer (or must
+ * not do something) after a segment of its peer arrived. */
+enum oracle_owed {
+    OWED_NONE = 0,
+    OWED_REACK_FIN,     /* TIME-WAIT: re-ACK a retransmitted FIN */
+    OWED_CHALLENGE_RST, /* RFC 5961 §3.2: challenge ACK to an in-window RST */
+    OWED_CHALLENGE_SYN, /* RFC 5961 §4.2: challenge ACK to a SYN */
+};
+
+/* Everything known about one endpoint: what it put on the wire, what the
+ * observer infers about it, what it reported, and what it owes. */
+struct oracle_side {
+    /* --- its segments --- */
+    bool sent_any;
+    bool syn_sent;
+    bool isn_known;
+    uint32_t isn;
+    uint32_t snd_max;    /* highest seq + seg_len sent */
+    uint32_t contig_end; /* every byte below was seen sent (gap detection) */
+    bool gap;            /* this endpoint's stream skipped sequence space */
+    bool fin_sent;
+    uint32_t fin_seq;
+    uint64_t fin_index;       /* event of the first FIN */
+    uint64_t fin_first_usecs; /* first FIN transmission */
+    uint64_t fin_last_usecs;  /* latest FIN transmission */
+    uint64_t fin_gap_usecs;   /* interval between the last two FIN transmissions */
+    unsigned fin_xmits;
+    bool ack_sent;
+    uint32_t last_ack; /* ACK field of its latest non-RST ACK segment */
+    bool wnd_known;
+    uint32_t wnd_right; /* right edge of the window it advertised */
+    bool wscale_offered;
+    uint8_t wscale;
+    bool ts_seen; /* timestamps option seen; ts_last is its latest TSval */
+    uint32_t ts_last;
+    bool rst_sent;
+    uint64_t rst_usecs;
+    uint64_t last_send_usecs;
+    /* --- inference from the wire --- */
+    bool inf_known;
+    enum tcp_state inf;
+    enum tcp_state inf_prev;   /* for undoing when the causing segment is dropped */
+    uint64_t inf_change_index; /* event that made the last inferred change */
+    bool inf_change_valid;
+    bool fin_acked; /* the peer's ACK of our FIN arrived */
+    uint64_t fin_acked_index;
+    bool peer_fin_rcvd;       /* the peer's FIN arrived (assumed when seen on the wire) */
+    bool peer_fin_confirmed;  /* ... and this endpoint acknowledged it */
+    bool closed_via_last_ack; /* inferred CLOSED only because an ACK was assumed delivered */
+    bool tw_ack_sent;         /* sent its ACK of the peer's FIN since entering TIME-WAIT */
+    bool tw_rst_hit;          /* an acceptable RST arrived in TIME-WAIT */
+    uint64_t tw_rst_index;
+    bool last_peer_had_ack;    /* the peer's latest segment carried ACK */
+    uint64_t fw2_usecs;        /* entered FIN-WAIT-2 (reported) */
+    uint64_t tw_restart_usecs; /* TIME-WAIT (re)started here */
+    bool tw_started;
+    bool killed_by_rst;            /* an acceptable RST ended it */
+    unsigned peer_segs_unanswered; /* peer's non-RST segments since our last one */
+    uint32_t answer_rst_seq;       /* what an RST answering the peer's latest segment carries */
+    bool answer_rst_ack;           /* ... and whether it must have the ACK bit */
+    uint32_t answer_rst_ackval;    /* the ACK such an RST carries */
+    /* --- reported by the stack --- */
+    bool rep_known;
+    enum tcp_state rep;
+    uint64_t rep_usecs;
+    /* --- obligations created by the peer's segments --- */
+    enum oracle_owed owed;
+    uint64_t owed_index; /* the peer's segment that created it */
+    uint64_t owed_usecs;
+    uint32_t owed_ack;   /* ACK that satisfies it */
+    bool must_stay_open; /* an unacceptable RST or a SYN arrived: do not close */
+    uint64_t stay_open_index;
+    bool exact_rst_rcvd; /* an exact RST arrived: it must close */
+    uint64_t exact_rst_index;
+    /* A check of the reported state against what it just sent, made once
+     * the stack had the chance to report the transition that goes with it. */
+    uint8_t wire_check; /* 0, or WIRE_CHECK_* */
+    uint64_t wire_check_index;
+    /* A SYN from the peer while this endpoint is in TIME-WAIT (reuse). */
+    bool reuse_syn;
+    uint64_t reuse_syn_index;
+    uint64_t reuse_syn_usecs;
+    uint32_t reuse_syn_seq;
+    bool reuse_syn_has_ts;
+    uint32_t reuse_syn_ts;
+    /* --- application --- */
+    uint64_t app_delivered; /* bytes its application has read */
+    bool app_eof;
+};
+
+struct oracle {
+    struct oracle_config cfg;
+    struct oracle_rules rules;
+    struct oracle_side side[2];
+    bool started;        /* a segment has been seen */
+    bool handshake_seen; /* the stream started at a SYN */
+    bool incomplete;     /* the wire did not show enough somewhere */
+    const char *incomplete_why;
+    bool finished;
+    bool from_capture; /* some event carried a pcap frame number */
+    bool reuse_seen;   /* a new incarnation replaced the judged one */
+    uint64_t first_usecs, last_usecs;
+    uint64_t last_index; /* index of the latest event pushed */
+    struct oracle_seg_note recent[ORACLE_RECENT_SEGS];
+    unsigned recent_next;
+    size_t violation_count; /* kept in violations[] */
+    size_t violation_total; /* all, including those not kept */
+    struct oracle_violation violations[ORACLE_MAX_VIOLATIONS];
+};
+
+#endif
