@@ -78,6 +78,8 @@ static struct rd rd_sub(struct rd r, size_t off, size_t n)
 
 static void rd_copy(struct rd r, size_t off, void *dst, size_t n)
 {
+    if (n == 0)
+        return; /* r.p may be NULL for an empty range */
     if (rd_has(r, off, n))
         memcpy(dst, r.p + off, n);
     else
