@@ -1,0 +1,617 @@
+/* The lwIP side of the lwIP adapter: the one file that includes lwIP headers
+ * and the one file of finfuzz with mutable file-scope state.
+ *
+ * Why global state here: lwIP 2.1 keeps its pcb lists, ISS counter, tick
+ * counters and IP id in library statics, so whatever drives it is a
+ * process-wide singleton too. Keeping
+ * all of that in this file (struct lwg below) means the rest of finfuzz stays
+ * free of mutable statics, and the reset (snapshot restore) has one owner.
+ *
+ * How each input starts from the same lwIP state: lwg_init() runs
+ * lwip_init() and adds the interface once, then copies the writable part of
+ * liblwip.so's RW PT_LOAD segment (its .data and .bss, past the RELRO part
+ * that the loader made read-only) and the interface struct. lwg_reset()
+ * aborts every pcb with output muted (so every malloc'd pcb, segment and pbuf
+ * is freed by lwIP itself), then copies the snapshot back.
+ *
+ * Why dlmopen: finfuzz's model stack exports tcp_init, tcp_connect,
+ * tcp_close, tcp_shutdown, tcp_abort and tcp_recv, the same names as lwIP's
+ * API, and liblwip.so calls those through its PLT. Linked normally, lwIP's
+ * own internal calls (and ours) would land in the model. So lwIP is loaded a
+ * second time, with dlmopen(LM_ID_NEWLM), into a link-map namespace of its
+ * own where nothing can interpose it, and every lwIP function and list head
+ * is reached through the table `L` filled by dlsym. In that namespace lwIP's
+ * sys_now() is its own (wall clock), but lwIP's TCP never calls it (by
+ * disassembly of 2.1.3: only timeouts.c and the netconn API do); TCP time is
+ * the count of tcp_tmr() calls, which the adapter makes every 250 ms of
+ * virtual time. */
+#include "sut_lwip_glue.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lwip/init.h"
+#include "lwip/ip.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/sys.h"
+#include "lwip/tcp.h"
+
+/* Every lwIP function the glue calls, reached through the table L. */
+#define LWG_API(X)                                                                                 \
+    X(lwip_init)                                                                                   \
+    X(netif_add)                                                                                   \
+    X(netif_set_default)                                                                           \
+    X(netif_set_up)                                                                                \
+    X(netif_set_link_up)                                                                           \
+    X(netif_set_addr)                                                                              \
+    X(netif_add_ip6_address)                                                                       \
+    X(netif_ip6_addr_set_state)                                                                    \
+    X(ip_input)                                                                                    \
+    X(tcp_new_ip_type)                                                                             \
+    X(tcp_arg)                                                                                     \
+    X(tcp_recv)                                                                                    \
+    X(tcp_err)                                                                                     \
+    X(tcp_accept)                                                                                  \
+    X(tcp_bind)                                                                                    \
+    X(tcp_connect)                                                                                 \
+    X(tcp_listen_with_backlog)                                                                     \
+    X(tcp_write)                                                                                   \
+    X(tcp_output)                                                                                  \
+    X(tcp_recved)                                                                                  \
+    X(tcp_shutdown)                                                                                \
+    X(tcp_close)                                                                                   \
+    X(tcp_abort)                                                                                   \
+    X(tcp_tmr)                                                                                     \
+    X(pbuf_alloc)                                                                                  \
+    X(pbuf_take)                                                                                   \
+    X(pbuf_free)                                                                                   \
+    X(pbuf_cat)                                                                                    \
+    X(pbuf_copy_partial)                                                                           \
+    X(pbuf_free_header)
+
+/* lwIP's list heads, by address. */
+#define LWG_VARS(X)                                                                                \
+    X(tcp_active_pcbs)                                                                             \
+    X(tcp_tw_pcbs)                                                                                 \
+    X(tcp_listen_pcbs)                                                                             \
+    X(tcp_bound_pcbs)
+
+struct lwg_api {
+#define LWG_FN_MEMBER(name)  __typeof__(&name) name;
+#define LWG_VAR_MEMBER(name) __typeof__(&name) name;
+    LWG_API(LWG_FN_MEMBER) LWG_VARS(LWG_VAR_MEMBER)
+};
+
+#define LWG_MAX_SPANS 4
+#define LWG_PKT_MAX   2048u /* bytes; the interface MTU is 1500 */
+#define LWG_MTU       1500u
+
+struct lwg_span {
+    uint8_t *addr;
+    size_t len;
+    uint8_t *copy;
+};
+
+static struct lwg_api L;
+
+static struct {
+    bool init_done;
+    void *handle;       /* liblwip.so.0 in its own namespace */
+    uintptr_t lib_base; /* its load address (dlpi_addr) */
+    int init_result;
+    char init_err[160];
+    struct lwg_span spans[LWG_MAX_SPANS];
+    unsigned span_count;
+    struct netif netif, netif_snapshot;
+
+    struct lwg_hooks hooks;
+    bool muted;               /* during reset: lwIP's RSTs go nowhere */
+    struct tcp_pcb *conn;     /* connecting or accepted pcb; NULL once gone */
+    struct tcp_pcb *listener; /* the listen pcb; NULL once closed */
+    bool close_listener;      /* an accept happened: close the listener after the call */
+    struct pbuf *rx;          /* received, not yet read by the application */
+    bool eof;
+    uint8_t pkt[LWG_PKT_MAX];
+} lwg;
+
+/* ---- snapshot of liblwip.so's writable data ---- */
+
+/* The program headers of the namespace's liblwip.so: its first PT_LOAD maps
+ * the ELF header at the load address. */
+static void find_lwip_data(void)
+{
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)lwg.lib_base;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+        return;
+    const ElfW(Phdr) *phdr = (const ElfW(Phdr) *)(lwg.lib_base + eh->e_phoff);
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t relro_end = 0;
+    for (int i = 0; i < eh->e_phnum; i++) {
+        const ElfW(Phdr) *ph = &phdr[i];
+        if (ph->p_type == PT_GNU_RELRO)
+            relro_end = (lwg.lib_base + ph->p_vaddr + ph->p_memsz) & ~(page - 1);
+    }
+    for (int i = 0; i < eh->e_phnum && lwg.span_count < LWG_MAX_SPANS; i++) {
+        const ElfW(Phdr) *ph = &phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+            continue;
+        uintptr_t start = lwg.lib_base + ph->p_vaddr;
+        uintptr_t end = start + ph->p_memsz;
+        if (relro_end > start && relro_end < end)
+            start = relro_end; /* the loader made [start, relro_end) read-only */
+        else if (relro_end >= end)
+            continue;
+        lwg.spans[lwg.span_count].addr = (uint8_t *)start;
+        lwg.spans[lwg.span_count].len = end - start;
+        lwg.span_count++;
+    }
+}
+
+static void take_snapshot(void)
+{
+    for (unsigned i = 0; i < lwg.span_count; i++) {
+        lwg.spans[i].copy = malloc(lwg.spans[i].len);
+        if (lwg.spans[i].copy)
+            memcpy(lwg.spans[i].copy, lwg.spans[i].addr, lwg.spans[i].len);
+    }
+    lwg.netif_snapshot = lwg.netif;
+}
+
+static void restore_snapshot(void)
+{
+    for (unsigned i = 0; i < lwg.span_count; i++)
+        memcpy(lwg.spans[i].addr, lwg.spans[i].copy, lwg.spans[i].len);
+    lwg.netif = lwg.netif_snapshot;
+}
+
+/* ---- the interface ---- */
+
+static void emit(struct pbuf *p)
+{
+    if (lwg.muted || !lwg.hooks.output)
+        return;
+    if (lwg.hooks.observe)
+        lwg.hooks.observe(lwg.hooks.ctx);
+    uint16_t len = p->tot_len > LWG_PKT_MAX ? (uint16_t)LWG_PKT_MAX : p->tot_len;
+    uint16_t got = L.pbuf_copy_partial(p, lwg.pkt, len, 0);
+    lwg.hooks.output(lwg.hooks.ctx, lwg.pkt, got);
+}
+
+static err_t output4(struct netif *netif, struct pbuf *p, const ip4_addr_t *to)
+{
+    (void)netif;
+    (void)to;
+    emit(p);
+    return ERR_OK;
+}
+
+static err_t output6(struct netif *netif, struct pbuf *p, const ip6_addr_t *to)
+{
+    (void)netif;
+    (void)to;
+    emit(p);
+    return ERR_OK;
+}
+
+static err_t netif_setup(struct netif *netif)
+{
+    netif->name[0] = 'f';
+    netif->name[1] = 'z';
+    netif->mtu = LWG_MTU;
+    netif->mtu6 = LWG_MTU;
+    netif->output = output4;
+    netif->output_ip6 = output6;
+    netif->flags = 0; /* no ARP, no IGMP/MLD: nothing but what TCP sends */
+    return ERR_OK;
+}
+
+static int load_lwip(void)
+{
+    lwg.handle = dlmopen(LM_ID_NEWLM, "liblwip.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!lwg.handle) {
+        snprintf(lwg.init_err, sizeof lwg.init_err, "lwip: cannot load liblwip.so.0: %s",
+                 dlerror());
+        return -1;
+    }
+    struct link_map *map = NULL;
+    if (dlinfo(lwg.handle, RTLD_DI_LINKMAP, &map) != 0 || !map) {
+        snprintf(lwg.init_err, sizeof lwg.init_err, "lwip: dlinfo failed");
+        return -1;
+    }
+    lwg.lib_base = (uintptr_t)map->l_addr;
+#define LWG_LOAD(name)                                                                             \
+    if (!(*(void **)&L.name = dlsym(lwg.handle, #name))) {                                         \
+        snprintf(lwg.init_err, sizeof lwg.init_err, "lwip: liblwip.so.0 lacks %s", #name);         \
+        return -1;                                                                                 \
+    }
+    LWG_API(LWG_LOAD)
+    LWG_VARS(LWG_LOAD)
+    return 0;
+}
+
+int lwg_init(char *err, unsigned errlen)
+{
+    if (lwg.init_done) {
+        if (lwg.init_result != 0)
+            snprintf(err, errlen, "%s", lwg.init_err);
+        return lwg.init_result;
+    }
+    lwg.init_done = true;
+    if (load_lwip() != 0) {
+        lwg.init_result = -1;
+        snprintf(err, errlen, "%s", lwg.init_err);
+        return -1;
+    }
+    L.lwip_init(); /* not tcpip_init(): no thread, no core lock */
+    ip4_addr_t addr, mask, gw;
+    IP4_ADDR(&addr, 192, 0, 2, 1);
+    IP4_ADDR(&mask, 255, 255, 255, 0);
+    IP4_ADDR(&gw, 0, 0, 0, 0);
+    if (!L.netif_add(&lwg.netif, &addr, &mask, &gw, NULL, netif_setup, L.ip_input)) {
+        snprintf(lwg.init_err, sizeof lwg.init_err, "lwip: netif_add failed");
+        lwg.init_result = -1;
+    } else {
+        L.netif_set_default(&lwg.netif);
+        L.netif_set_up(&lwg.netif);
+        L.netif_set_link_up(&lwg.netif);
+        find_lwip_data();
+        if (lwg.span_count == 0) {
+            snprintf(lwg.init_err, sizeof lwg.init_err,
+                     "lwip: liblwip.so's writable data not found (is lwIP linked statically?)");
+            lwg.init_result = -1;
+        } else {
+            take_snapshot();
+            for (unsigned i = 0; i < lwg.span_count; i++)
+                if (!lwg.spans[i].copy) {
+                    snprintf(lwg.init_err, sizeof lwg.init_err, "lwip: out of memory");
+                    lwg.init_result = -1;
+                }
+        }
+    }
+    if (lwg.init_result != 0)
+        snprintf(err, errlen, "%s", lwg.init_err);
+    return lwg.init_result;
+}
+
+/* ---- tracking the connection without reading freed pcbs ---- */
+
+static bool on_list(struct tcp_pcb *list, const struct tcp_pcb *pcb)
+{
+    for (struct tcp_pcb *p = list; p; p = p->next)
+        if (p == pcb)
+            return true;
+    return false;
+}
+
+static void refresh(void)
+{
+    if (lwg.conn && !on_list((*L.tcp_active_pcbs), lwg.conn) &&
+        !on_list((*L.tcp_tw_pcbs), lwg.conn) && !on_list((*L.tcp_bound_pcbs), lwg.conn))
+        lwg.conn = NULL;
+    if (lwg.listener && !on_list(L.tcp_listen_pcbs->pcbs, lwg.listener))
+        lwg.listener = NULL;
+    if (!lwg.conn && lwg.listener) {
+        /* A SYN made a child pcb (SYN-RCVD); lwIP reports it only at accept. */
+        for (struct tcp_pcb *p = (*L.tcp_active_pcbs); p; p = p->next)
+            if (p->listener == (struct tcp_pcb_listen *)lwg.listener) {
+                lwg.conn = p;
+                break;
+            }
+    }
+}
+
+int lwg_state(void)
+{
+    refresh();
+    if (lwg.conn)
+        return (int)lwg.conn->state;
+    if (lwg.listener)
+        return LWG_LISTEN;
+    return LWG_GONE;
+}
+
+bool lwg_busy(void)
+{
+    return (*L.tcp_active_pcbs) || (*L.tcp_tw_pcbs);
+}
+
+static void observe(void)
+{
+    if (lwg.hooks.observe && !lwg.muted)
+        lwg.hooks.observe(lwg.hooks.ctx);
+}
+
+/* After every call into lwIP: finish deferred work, notice freed pcbs. */
+static void after_call(void)
+{
+    if (lwg.close_listener && lwg.listener) {
+        lwg.close_listener = false;
+        L.tcp_close(lwg.listener); /* one connection per run, as the model */
+        lwg.listener = NULL;
+    }
+    refresh();
+}
+
+static err_t recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    (void)arg;
+    (void)pcb;
+    (void)err;
+    if (!p) {
+        lwg.eof = true;
+    } else if (lwg.rx) {
+        L.pbuf_cat(lwg.rx, p);
+    } else {
+        lwg.rx = p;
+    }
+    observe();
+    return ERR_OK;
+}
+
+static void err_cb(void *arg, err_t err)
+{
+    (void)arg;
+    (void)err;
+    lwg.conn = NULL; /* lwIP frees the pcb right after this callback */
+    observe();
+}
+
+static void set_callbacks(struct tcp_pcb *pcb)
+{
+    L.tcp_arg(pcb, NULL);
+    L.tcp_recv(pcb, recv_cb);
+    L.tcp_err(pcb, err_cb);
+}
+
+static err_t connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    (void)pcb;
+    (void)err;
+    observe();
+    return ERR_OK;
+}
+
+static err_t accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    if (err != ERR_OK || !pcb)
+        return ERR_VAL;
+    lwg.conn = pcb;
+    set_callbacks(pcb);
+    lwg.close_listener = true;
+    observe();
+    return ERR_OK;
+}
+
+/* ---- lifecycle ---- */
+
+void lwg_reset(void)
+{
+    if (!lwg.init_done || lwg.init_result != 0)
+        return;
+    lwg.muted = true;
+    memset(&lwg.hooks, 0, sizeof lwg.hooks);
+    if (lwg.rx)
+        L.pbuf_free(lwg.rx);
+    lwg.rx = NULL;
+    /* Each call unlinks and frees the head pcb; the bound keeps a runaway
+     * loop impossible even if lwIP refused one. */
+    for (int i = 0; (*L.tcp_active_pcbs) && i < 100000; i++)
+        L.tcp_abort((*L.tcp_active_pcbs));
+    for (int i = 0; (*L.tcp_tw_pcbs) && i < 100000; i++)
+        L.tcp_abort((*L.tcp_tw_pcbs));
+    for (int i = 0; L.tcp_listen_pcbs->pcbs && i < 100000; i++)
+        L.tcp_close(L.tcp_listen_pcbs->pcbs);
+    for (int i = 0; (*L.tcp_bound_pcbs) && i < 100000; i++)
+        L.tcp_abort((*L.tcp_bound_pcbs));
+    restore_snapshot();
+    lwg.conn = NULL;
+    lwg.listener = NULL;
+    lwg.close_listener = false;
+    lwg.eof = false;
+    lwg.muted = false;
+}
+
+static void to_ip_addr(uint8_t ver, const uint8_t bytes[16], ip_addr_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (ver == 6) {
+        IP_SET_TYPE(out, IPADDR_TYPE_V6);
+        memcpy(ip_2_ip6(out)->addr, bytes, 16);
+    } else {
+        IP_SET_TYPE(out, IPADDR_TYPE_V4);
+        memcpy(&ip_2_ip4(out)->addr, bytes, 4);
+    }
+}
+
+int lwg_begin(const struct lwg_hooks *hooks, uint8_t ip_version, const uint8_t local_addr[16],
+              char *err, unsigned errlen)
+{
+    if (lwg_init(err, errlen) != 0)
+        return -1;
+    lwg_reset();
+    ip_addr_t a;
+    to_ip_addr(ip_version, local_addr, &a);
+    if (ip_version == 6) {
+        s8_t idx = -1;
+        if (L.netif_add_ip6_address(&lwg.netif, ip_2_ip6(&a), &idx) != ERR_OK || idx < 0) {
+            snprintf(err, errlen, "lwip: cannot add the IPv6 address");
+            return -1;
+        }
+        L.netif_ip6_addr_set_state(&lwg.netif, idx, IP6_ADDR_PREFERRED);
+    } else {
+        ip4_addr_t mask, gw;
+        IP4_ADDR(&mask, 255, 255, 255, 0);
+        IP4_ADDR(&gw, 0, 0, 0, 0);
+        L.netif_set_addr(&lwg.netif, ip_2_ip4(&a), &mask, &gw);
+    }
+    lwg.hooks = *hooks;
+    return 0;
+}
+
+/* ---- application calls ---- */
+
+int lwg_connect(uint8_t ip_version, const uint8_t peer_addr[16], uint16_t local_port,
+                uint16_t peer_port)
+{
+    if (lwg.conn || lwg.listener)
+        return -1;
+    u8_t type = ip_version == 6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4;
+    struct tcp_pcb *pcb = L.tcp_new_ip_type(type);
+    if (!pcb)
+        return -1;
+    set_callbacks(pcb);
+    ip_addr_t peer;
+    to_ip_addr(ip_version, peer_addr, &peer);
+    const ip_addr_t *local =
+        ip_version == 6 ? netif_ip_addr6(&lwg.netif, 0) : netif_ip_addr4(&lwg.netif);
+    if (L.tcp_bind(pcb, local, local_port) != ERR_OK) {
+        L.tcp_abort(pcb);
+        return -1;
+    }
+    lwg.conn = pcb;
+    err_t e = L.tcp_connect(pcb, &peer, peer_port, connected_cb);
+    after_call();
+    return e == ERR_OK ? 0 : -1;
+}
+
+int lwg_listen(uint16_t local_port)
+{
+    if (lwg.conn || lwg.listener)
+        return -1;
+    struct tcp_pcb *pcb = L.tcp_new_ip_type(IPADDR_TYPE_ANY);
+    if (!pcb)
+        return -1;
+    ip_addr_t any;
+    memset(&any, 0, sizeof any);
+    IP_SET_TYPE(&any, IPADDR_TYPE_ANY);
+    if (L.tcp_bind(pcb, &any, local_port) != ERR_OK) {
+        L.tcp_abort(pcb);
+        return -1;
+    }
+    struct tcp_pcb *lpcb =
+        L.tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG); /* frees pcb on success */
+    if (!lpcb) {
+        L.tcp_abort(pcb);
+        return -1;
+    }
+    lwg.listener = lpcb;
+    L.tcp_arg(lpcb, NULL);
+    L.tcp_accept(lpcb, accept_cb);
+    after_call();
+    return 0;
+}
+
+long lwg_send(uint32_t len)
+{
+    static const uint8_t zeros[4096];
+    refresh();
+    if (!lwg.conn)
+        return -1;
+    uint32_t room = tcp_sndbuf(lwg.conn);
+    uint32_t want = len < room ? len : room;
+    uint32_t done = 0;
+    while (done < want) {
+        uint32_t chunk = want - done > sizeof zeros ? (uint32_t)sizeof zeros : want - done;
+        if (L.tcp_write(lwg.conn, zeros, (u16_t)chunk, TCP_WRITE_FLAG_COPY) != ERR_OK)
+            break;
+        done += chunk;
+    }
+    if (done == 0 && want > 0) {
+        after_call();
+        return -1;
+    }
+    L.tcp_output(lwg.conn);
+    after_call();
+    return (long)done;
+}
+
+long lwg_recv(uint32_t len, uint8_t *buf, size_t cap)
+{
+    refresh();
+    if (!lwg.rx)
+        return 0;
+    uint32_t n = len < lwg.rx->tot_len ? len : lwg.rx->tot_len;
+    if (buf && cap)
+        L.pbuf_copy_partial(lwg.rx, buf, (u16_t)(n < cap ? n : cap), 0);
+    lwg.rx = L.pbuf_free_header(lwg.rx, (u16_t)n);
+    if (lwg.conn)
+        L.tcp_recved(lwg.conn, (u16_t)n); /* opens the window: lwIP may send an update */
+    after_call();
+    return (long)n;
+}
+
+int lwg_shutdown(void)
+{
+    refresh();
+    if (!lwg.conn)
+        return -1;
+    err_t e = L.tcp_shutdown(lwg.conn, 0, 1);
+    after_call();
+    return e == ERR_OK ? 0 : -1;
+}
+
+int lwg_close(void)
+{
+    refresh();
+    err_t e = ERR_OK;
+    if (lwg.conn) {
+        struct tcp_pcb *pcb = lwg.conn;
+        e = L.tcp_close(pcb);
+    }
+    if (lwg.listener) {
+        L.tcp_close(lwg.listener);
+        lwg.listener = NULL;
+    }
+    after_call();
+    return e == ERR_OK ? 0 : -1;
+}
+
+int lwg_abort(void)
+{
+    refresh();
+    if (lwg.conn)
+        L.tcp_abort(lwg.conn); /* err_cb clears lwg.conn */
+    if (lwg.listener) {
+        L.tcp_close(lwg.listener);
+        lwg.listener = NULL;
+    }
+    after_call();
+    return 0;
+}
+
+void lwg_input(const uint8_t *pkt, size_t len)
+{
+    if (len == 0 || len > 0xffff)
+        return;
+    struct pbuf *p = L.pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+    if (!p)
+        return;
+    L.pbuf_take(p, pkt, (u16_t)len);
+    if (lwg.netif.input(p, &lwg.netif) != ERR_OK)
+        L.pbuf_free(p);
+    after_call();
+}
+
+void lwg_tick(void)
+{
+    L.tcp_tmr();
+    after_call();
+}
+
+uint32_t lwg_unread(void)
+{
+    return lwg.rx ? lwg.rx->tot_len : 0;
+}
+
+bool lwg_eof(void)
+{
+    return lwg.eof;
+}

@@ -1,0 +1,429 @@
+/* The lwIP adapter (harness/sut_lwip.c): real lwIP 2.1 through struct
+ * sut_ops, with exact segments and reported transitions, and the proof that
+ * every run starts from the same lwIP state (byte-identical traces in one
+ * process and across processes). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness/sut_lwip.h"
+
+#define TRACE_MAX 65536
+#define SUT_ADDR  0xC0000201u /* 192.0.2.1 */
+#define PEER_ADDR 0xC0000202u /* 192.0.2.2 */
+#define SUT_PORT  8080
+#define PEER_PORT 40000
+#define MS        1000ull
+
+/* What the adapter reported, as text (for asserts) and as raw bytes of every
+ * segment (for the determinism proof). */
+struct rec {
+    char text[TRACE_MAX];
+    size_t text_len;
+    struct seg last; /* last segment lwIP sent */
+    unsigned segs;
+    enum tcp_state state; /* last reported state */
+    unsigned transitions;
+    uint64_t now_usecs;
+    uint32_t data_in;
+};
+
+static void rec_printf(struct rec *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(r->text + r->text_len, sizeof r->text - r->text_len, fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n < sizeof r->text - r->text_len)
+        r->text_len += (size_t)n;
+}
+
+static void on_segment(void *ctx, const struct seg_ip *ip, const struct seg *s)
+{
+    struct rec *r = ctx;
+    uint8_t buf[2048];
+    size_t n = seg_encode_ip(ip, s, buf, sizeof buf);
+    char fl[16];
+    rec_printf(r, "%llu out %s seq=%u ack=%u win=%u len=%u |", (unsigned long long)r->now_usecs,
+               seg_flags_str(s->flags, fl), s->seq, s->ack, s->window, s->payload_len);
+    for (size_t i = 0; i < n; i++)
+        rec_printf(r, "%02x", buf[i]);
+    rec_printf(r, "\n");
+    r->last = *s;
+    r->last.payload = NULL;
+    r->segs++;
+}
+
+static void on_state(void *ctx, enum tcp_state from, enum tcp_state to, const char *cause)
+{
+    struct rec *r = ctx;
+    rec_printf(r, "%llu state %s -> %s (%s)\n", (unsigned long long)r->now_usecs,
+               tcp_state_name(from), tcp_state_name(to), cause);
+    r->state = to;
+    r->transitions++;
+}
+
+static void on_data(void *ctx, const uint8_t *data, uint32_t len)
+{
+    struct rec *r = ctx;
+    (void)data;
+    r->data_in += len;
+}
+
+struct env {
+    struct sut_lwip *sut;
+    struct rec rec;
+    uint32_t peer_seq; /* the peer's next sequence number */
+};
+
+static void put_addr(uint8_t out[16], uint32_t a)
+{
+    memset(out, 0, 16);
+    out[0] = (uint8_t)(a >> 24);
+    out[1] = (uint8_t)(a >> 16);
+    out[2] = (uint8_t)(a >> 8);
+    out[3] = (uint8_t)a;
+}
+
+static void env_open(struct env *e, bool active)
+{
+    memset(&e->rec, 0, sizeof e->rec);
+    struct sut_open how = {
+        .active = active, .ip_version = 4, .local_port = SUT_PORT, .peer_port = PEER_PORT};
+    put_addr(how.local_addr, SUT_ADDR);
+    put_addr(how.peer_addr, PEER_ADDR);
+    tcp_config_default(&how.cfg);
+    struct sut_callbacks cb = {
+        .ctx = &e->rec, .segment_out = on_segment, .state_change = on_state, .data_in = on_data};
+    char err[160] = "";
+    int rc = sut_lwip_ops.open(e->sut, &how, &cb, err, sizeof err);
+    if (rc != 0)
+        fail_msg("open: %s", err);
+}
+
+/* The peer sends flags with seq = its next seq, ack as given, len bytes. */
+static void peer_send(struct env *e, uint64_t now_usecs, uint8_t flags, uint32_t ack, uint32_t len)
+{
+    static const uint8_t payload[1460];
+    struct seg_ip ip = {.version = 4, .ttl = 64};
+    put_addr(ip.src, PEER_ADDR);
+    put_addr(ip.dst, SUT_ADDR);
+    struct seg s = {.sport = PEER_PORT,
+                    .dport = SUT_PORT,
+                    .seq = e->peer_seq,
+                    .ack = ack,
+                    .flags = flags,
+                    .window = 65535,
+                    .payload_len = len,
+                    .payload = len ? payload : NULL};
+    if (flags & TCP_SYN) {
+        s.opts.has_mss = true;
+        s.opts.mss = 1460;
+    }
+    e->rec.now_usecs = now_usecs;
+    sut_lwip_ops.deliver(e->sut, &ip, &s, now_usecs);
+    e->peer_seq += seg_len(&s);
+}
+
+static long app(struct env *e, uint64_t now_usecs, enum ev_app_call call, uint32_t len)
+{
+    e->rec.now_usecs = now_usecs;
+    return sut_lwip_ops.app(e->sut, call, len, now_usecs);
+}
+
+static void advance(struct env *e, uint64_t now_usecs)
+{
+    /* Step through each deadline, so the trace shows when things happen. */
+    for (;;) {
+        uint64_t d = sut_lwip_ops.next_deadline(e->sut);
+        if (d > now_usecs)
+            break;
+        e->rec.now_usecs = d;
+        sut_lwip_ops.advance(e->sut, d);
+    }
+    e->rec.now_usecs = now_usecs;
+    sut_lwip_ops.advance(e->sut, now_usecs);
+}
+
+static int setup(void **state)
+{
+    struct env *e = calloc(1, sizeof *e);
+    e->sut = sut_lwip_create();
+    *state = e;
+    return e->sut ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    struct env *e = *state;
+    sut_lwip_ops.close(e->sut);
+    sut_lwip_destroy(e->sut);
+    free(e);
+    return 0;
+}
+
+/* Passive open: LISTEN -> SYN-RECEIVED -> ESTABLISHED, exact SYN-ACK. */
+static void establish_passive(struct env *e)
+{
+    env_open(e, false);
+    assert_int_equal(e->rec.state, TCP_LISTEN);
+    e->peer_seq = 1000;
+    peer_send(e, 1 * MS, TCP_SYN, 0, 0);
+    assert_int_equal(e->rec.state, TCP_SYN_RECEIVED);
+    assert_int_equal(e->rec.last.flags, TCP_SYN | TCP_ACK);
+    assert_int_equal(e->rec.last.ack, 1001);
+    assert_true(e->rec.last.opts.has_mss);
+    uint32_t iss = e->rec.last.seq;
+    peer_send(e, 2 * MS, TCP_ACK, iss + 1, 0);
+    assert_int_equal(e->rec.state, TCP_ESTABLISHED);
+}
+
+/* ================= CLOSE-WAIT / LAST-ACK (passive close) ================= */
+
+static void test_close_wait_rcv_fin_then_app_close(void **state)
+{
+    struct env *e = *state;
+    establish_passive(e);
+    uint32_t iss = e->rec.last.seq;
+    uint32_t fin_seq = e->peer_seq;
+    /* 10:00:00.003 B > A: F. seq 1001 ack iss+1 */
+    peer_send(e, 3 * MS, TCP_FIN | TCP_ACK, iss + 1, 0);
+    assert_int_equal(e->rec.state, TCP_CLOSE_WAIT);
+    /* fin-ack-plus-one: A > B: . ack 1002 */
+    assert_int_equal(e->rec.last.flags, TCP_ACK);
+    assert_int_equal(e->rec.last.ack, fin_seq + 1);
+    assert_int_equal(app(e, 4 * MS, APP_CLOSE, 0), 0);
+    assert_int_equal(e->rec.state, TCP_LAST_ACK);
+    assert_int_equal(e->rec.last.flags, TCP_FIN | TCP_ACK);
+    assert_int_equal(e->rec.last.seq, iss + 1);
+    peer_send(e, 5 * MS, TCP_ACK, iss + 2, 0);
+    /* lwIP frees the pcb here: the adapter must see CLOSED without reading it. */
+    assert_int_equal(e->rec.state, TCP_CLOSED);
+    assert_int_equal(sut_lwip_ops.next_deadline(e->sut), UINT64_MAX);
+    assert_int_equal(sut_lwip_decode_errors(e->sut), 0);
+}
+
+/* ================= FIN-WAIT / TIME-WAIT (active close) ================= */
+
+static void test_time_wait_lasts_two_msl_in_ticks(void **state)
+{
+    struct env *e = *state;
+    establish_passive(e);
+    uint32_t iss = e->rec.last.seq;
+    assert_int_equal(app(e, 3 * MS, APP_CLOSE, 0), 0);
+    assert_int_equal(e->rec.state, TCP_FIN_WAIT_1);
+    assert_int_equal(e->rec.last.flags, TCP_FIN | TCP_ACK);
+    peer_send(e, 4 * MS, TCP_ACK, iss + 2, 0);
+    assert_int_equal(e->rec.state, TCP_FIN_WAIT_2);
+    uint32_t fin_seq = e->peer_seq;
+    peer_send(e, 5 * MS, TCP_FIN | TCP_ACK, iss + 2, 0);
+    assert_int_equal(e->rec.state, TCP_TIME_WAIT);
+    assert_int_equal(e->rec.last.ack, fin_seq + 1);
+    /* Debian's lwIP: TCP_MSL 60 s, so TIME-WAIT lasts 120 s of slow ticks. */
+    advance(e, 119 * 1000 * MS);
+    assert_int_equal(e->rec.state, TCP_TIME_WAIT);
+    advance(e, 122 * 1000 * MS);
+    assert_int_equal(e->rec.state, TCP_CLOSED);
+    assert_non_null(strstr(e->rec.text, "TIME-WAIT -> CLOSED (timeout-time-wait)"));
+}
+
+static void test_active_open_and_close(void **state)
+{
+    struct env *e = *state;
+    env_open(e, true);
+    assert_int_equal(e->rec.state, TCP_SYN_SENT);
+    assert_int_equal(e->rec.last.flags, TCP_SYN);
+    uint32_t iss = e->rec.last.seq;
+    e->peer_seq = 5000;
+    peer_send(e, 1 * MS, TCP_SYN | TCP_ACK, iss + 1, 0);
+    assert_int_equal(e->rec.state, TCP_ESTABLISHED);
+    assert_int_equal(e->rec.last.ack, 5001);
+    assert_int_equal(app(e, 2 * MS, APP_SEND, 100), 100);
+    assert_int_equal(e->rec.last.payload_len, 100);
+    assert_int_equal(app(e, 3 * MS, APP_SHUTDOWN, 0), 0);
+    assert_int_equal(e->rec.state, TCP_FIN_WAIT_1);
+    assert_int_equal(e->rec.last.seq, iss + 101); /* the FIN follows the data */
+    /* FIN crossing ours, acknowledging it: FIN-WAIT-1 -> TIME-WAIT. */
+    peer_send(e, 4 * MS, TCP_FIN | TCP_ACK, iss + 102, 0);
+    assert_int_equal(e->rec.state, TCP_TIME_WAIT);
+    assert_non_null(strstr(e->rec.text, "FIN-WAIT-1 -> TIME-WAIT (rcv-fin-ack)"));
+}
+
+static void test_established_rcv_rst_closes(void **state)
+{
+    struct env *e = *state;
+    establish_passive(e);
+    uint32_t iss = e->rec.last.seq;
+    peer_send(e, 3 * MS, TCP_RST | TCP_ACK, iss + 1, 0);
+    assert_int_equal(e->rec.state, TCP_CLOSED);
+    assert_non_null(strstr(e->rec.text, "ESTABLISHED -> CLOSED (rcv-rst)"));
+    /* The application's next call finds nothing to act on. */
+    assert_int_equal(app(e, 4 * MS, APP_SEND, 10), -1);
+}
+
+/* lwIP answers close() with unread data by a RST (RFC 1122 4.2.2.13) and
+ * frees the connection: ESTABLISHED -> CLOSED. */
+static void test_close_unread_sends_rst(void **state)
+{
+    struct env *e = *state;
+    establish_passive(e);
+    uint32_t iss = e->rec.last.seq;
+    peer_send(e, 3 * MS, TCP_ACK | TCP_PSH, iss + 1, 100);
+    assert_int_equal(app(e, 4 * MS, APP_CLOSE, 0), 0);
+    assert_true(e->rec.last.flags & TCP_RST);
+    assert_non_null(strstr(e->rec.text, "ESTABLISHED -> CLOSED (app-close-unread-data)"));
+    assert_int_equal(e->rec.state, TCP_CLOSED);
+}
+
+static void test_recv_hands_data_to_application(void **state)
+{
+    struct env *e = *state;
+    establish_passive(e);
+    uint32_t iss = e->rec.last.seq;
+    peer_send(e, 3 * MS, TCP_ACK | TCP_PSH, iss + 1, 300);
+    assert_int_equal(app(e, 4 * MS, APP_RECV, 200), 200);
+    assert_int_equal(app(e, 5 * MS, APP_RECV, 200), 100);
+    assert_int_equal(e->rec.data_in, 300);
+    assert_int_equal(app(e, 6 * MS, APP_CLOSE, 0), 0);
+    assert_int_equal(e->rec.last.flags, TCP_FIN | TCP_ACK); /* all read: a FIN, no RST */
+}
+
+/* ================= determinism ================= */
+
+/* A run that exercises ISS, timers, retransmission and TIME-WAIT. */
+static void scripted_run(struct env *e)
+{
+    establish_passive(e);
+    uint32_t iss = e->rec.last.seq;
+    app(e, 3 * MS, APP_SEND, 2000);
+    advance(e, 1500 * MS); /* RTO: lwIP retransmits */
+    peer_send(e, 1600 * MS, TCP_ACK, iss + 2001, 0);
+    app(e, 1700 * MS, APP_CLOSE, 0);
+    advance(e, 5000 * MS); /* FIN retransmitted */
+    peer_send(e, 5100 * MS, TCP_FIN | TCP_ACK, iss + 2002, 0);
+    advance(e, 130000 * MS);
+}
+
+static void test_same_run_twice_in_one_process_is_identical(void **state)
+{
+    struct env *e = *state;
+    static char first[TRACE_MAX];
+    scripted_run(e);
+    sut_lwip_ops.close(e->sut);
+    size_t first_len = e->rec.text_len;
+    memcpy(first, e->rec.text, first_len);
+    assert_true(first_len > 1000);
+
+    /* Disturb lwIP's statics with another run: more ticks (ISS += ticks),
+     * another connection, an active open. */
+    test_active_open_and_close(state);
+    advance(e, 7000 * MS);
+    sut_lwip_ops.close(e->sut);
+
+    scripted_run(e);
+    assert_int_equal(e->rec.text_len, first_len);
+    assert_memory_equal(e->rec.text, first, first_len);
+}
+
+static void test_same_run_in_another_process_is_identical(void **state)
+{
+    struct env *e = *state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        /* The child's lwIP has been used by earlier tests of the parent (it
+         * inherited that state): it still must give the same trace. */
+        scripted_run(e);
+        size_t off = 0;
+        while (off < e->rec.text_len) {
+            ssize_t n = write(fds[1], e->rec.text + off, e->rec.text_len - off);
+            if (n <= 0)
+                _exit(1);
+            off += (size_t)n;
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    static char child[TRACE_MAX];
+    size_t child_len = 0;
+    ssize_t n;
+    while ((n = read(fds[0], child + child_len, sizeof child - child_len)) > 0)
+        child_len += (size_t)n;
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    scripted_run(e);
+    assert_int_equal(child_len, e->rec.text_len);
+    assert_memory_equal(child, e->rec.text, child_len);
+}
+
+/* A fresh process (exec, not fork: nothing inherited) gives the same trace
+ * as this one. The test binary re-runs itself with FINFUZZ_LWIP_TRACE_OUT. */
+static const char *self_path;
+
+static void test_same_run_in_a_fresh_process_is_identical(void **state)
+{
+    struct env *e = *state;
+    char path[] = "/tmp/finfuzz-lwip-trace-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "FINFUZZ_LWIP_TRACE_OUT=%s '%s' >/dev/null 2>&1", path, self_path);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char other[TRACE_MAX];
+    size_t other_len = fread(other, 1, sizeof other, f);
+    fclose(f);
+    unlink(path);
+    scripted_run(e);
+    assert_int_equal(other_len, e->rec.text_len);
+    assert_memory_equal(other, e->rec.text, other_len);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    self_path = argv[0];
+    const char *out = getenv("FINFUZZ_LWIP_TRACE_OUT");
+    if (out) { /* child mode of the fresh-process test */
+        struct env e = {.sut = sut_lwip_create()};
+        scripted_run(&e);
+        FILE *f = fopen(out, "wb");
+        if (!f || fwrite(e.rec.text, 1, e.rec.text_len, f) != e.rec.text_len)
+            return 1;
+        fclose(f);
+        sut_lwip_ops.close(e.sut);
+        sut_lwip_destroy(e.sut);
+        return 0;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_close_wait_rcv_fin_then_app_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_wait_lasts_two_msl_in_ticks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_active_open_and_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_established_rcv_rst_closes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_unread_sends_rst, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recv_hands_data_to_application, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_run_twice_in_one_process_is_identical, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_same_run_in_another_process_is_identical, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_same_run_in_a_fresh_process_is_identical, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
