@@ -1,0 +1,327 @@
+/* Flow table tests: who is endpoint A, when a new incarnation starts (and
+ * when a SYN stays in the old one), when closed flows are finished, the cap
+ * on flows held at once, and that memory stays bounded by open flows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness/event.h"
+#include "harness/flows.h"
+
+#define SEC 1000000ull
+#define T0  (1700000000ull * SEC)
+
+/* ---- a recording sink ---- */
+
+#define REC_MAX 64
+
+struct rec_finish {
+    uint64_t id;
+    unsigned incarnation;
+    enum flow_end why;
+    uint64_t first_frame, last_frame, segments;
+    char name[FLOW_NAME_MAX];
+};
+
+struct rec {
+    unsigned opened, live;
+    size_t nfinished;
+    struct rec_finish finished[REC_MAX];
+    /* (flow id, endpoint) of each delivered segment, by frame */
+    int64_t flow_of_frame[REC_MAX];
+    int ep_of_frame[REC_MAX];
+};
+
+static void *rec_open(void *ctx, struct flow *f)
+{
+    struct rec *r = ctx;
+    (void)f;
+    r->opened++;
+    r->live++;
+    return r;
+}
+
+static void rec_segment(void *ctx, struct flow *f, uint8_t ep, const struct cap_segment *cs)
+{
+    struct rec *r = ctx;
+    if (cs->frame < REC_MAX) {
+        r->flow_of_frame[cs->frame] = (int64_t)f->id;
+        r->ep_of_frame[cs->frame] = ep;
+    }
+}
+
+static void rec_finish(void *ctx, struct flow *f, uint64_t end, enum flow_end why)
+{
+    struct rec *r = ctx;
+    (void)end;
+    r->live--;
+    if (r->nfinished < REC_MAX) {
+        struct rec_finish *x = &r->finished[r->nfinished++];
+        x->id = f->id;
+        x->incarnation = f->incarnation;
+        x->why = why;
+        x->first_frame = f->first_frame;
+        x->last_frame = f->last_frame;
+        x->segments = f->segments;
+        flow_name(f, x->name);
+    }
+}
+
+struct fixture {
+    struct rec rec;
+    struct flow_table t;
+    uint64_t frame;
+};
+
+static void fx_init(struct fixture *fx, uint64_t linger, size_t max_flows)
+{
+    memset(fx, 0, sizeof *fx);
+    for (size_t i = 0; i < REC_MAX; i++)
+        fx->rec.flow_of_frame[i] = -1;
+    struct flow_hooks h = {&fx->rec, rec_open, rec_segment, rec_finish};
+    flows_init(&fx->t, &h, linger, max_flows);
+}
+
+/* Client 192.0.2.<c>:<cport> talking to server 192.0.2.100:80 (or v6). */
+static enum flow_warn put(struct fixture *fx, uint64_t t, int version, uint8_t c, uint16_t cport,
+                          bool from_client, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+    struct cap_segment cs;
+    memset(&cs, 0, sizeof cs);
+    cs.frame = ++fx->frame;
+    cs.time_usecs = t;
+    cs.ip.version = (uint8_t)version;
+    uint8_t client[16] = {0}, server[16] = {0};
+    if (version == 4) {
+        client[0] = 192, client[2] = 2, client[3] = c;
+        server[0] = 192, server[2] = 2, server[3] = 100;
+    } else {
+        client[0] = 0x20, client[1] = 0x01, client[15] = c;
+        server[0] = 0x20, server[1] = 0x01, server[15] = 100;
+    }
+    memcpy(cs.ip.src, from_client ? client : server, 16);
+    memcpy(cs.ip.dst, from_client ? server : client, 16);
+    cs.seg.sport = from_client ? cport : 80;
+    cs.seg.dport = from_client ? 80 : cport;
+    cs.seg.flags = flags;
+    cs.seg.seq = seq;
+    cs.seg.ack = ack;
+    cs.seg.payload_len = len;
+    return flows_segment(&fx->t, &cs);
+}
+
+/* A whole connection: handshake, one data segment, close by the client. */
+static void conn(struct fixture *fx, uint64_t t, uint8_t c, uint16_t port, uint32_t isn_c,
+                 uint32_t isn_s)
+{
+    put(fx, t, 4, c, port, true, TCP_SYN, isn_c, 0, 0);
+    put(fx, t + 1, 4, c, port, false, TCP_SYN | TCP_ACK, isn_s, isn_c + 1, 0);
+    put(fx, t + 2, 4, c, port, true, TCP_ACK, isn_c + 1, isn_s + 1, 0);
+    put(fx, t + 3, 4, c, port, true, TCP_ACK | TCP_FIN, isn_c + 1, isn_s + 1, 0);
+    put(fx, t + 4, 4, c, port, false, TCP_ACK | TCP_FIN, isn_s + 1, isn_c + 2, 0);
+    put(fx, t + 5, 4, c, port, true, TCP_ACK, isn_c + 2, isn_s + 2, 0);
+}
+
+static void fx_end(struct fixture *fx)
+{
+    flows_finish_all(&fx->t, fx->t.last_usecs);
+    flows_free(&fx->t);
+    assert_int_equal(fx->rec.live, 0);
+}
+
+/* ---- endpoint A ---- */
+
+static void test_a_is_the_syn_sender(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 240 * SEC, 0);
+    put(&fx, T0, 4, 1, 40000, true, TCP_SYN, 100, 0, 0);
+    put(&fx, T0 + 1, 4, 1, 40000, false, TCP_SYN | TCP_ACK, 500, 101, 0);
+    assert_int_equal(fx.rec.ep_of_frame[1], EP_A);
+    assert_int_equal(fx.rec.ep_of_frame[2], EP_B);
+    fx_end(&fx);
+    assert_string_equal(fx.rec.finished[0].name, "192.0.2.1:40000-192.0.2.100:80");
+}
+
+static void test_a_is_the_syn_ack_receiver_when_the_syn_is_missing(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 240 * SEC, 0);
+    put(&fx, T0, 6, 1, 40000, false, TCP_SYN | TCP_ACK, 500, 101, 0);
+    put(&fx, T0 + 1, 6, 1, 40000, true, TCP_ACK, 101, 501, 0);
+    assert_int_equal(fx.rec.ep_of_frame[1], EP_B);
+    assert_int_equal(fx.rec.ep_of_frame[2], EP_A);
+    fx_end(&fx);
+    assert_string_equal(fx.rec.finished[0].name, "[2001::1]:40000-[2001::64]:80");
+}
+
+static void test_a_is_the_first_sender_mid_connection(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 240 * SEC, 0);
+    put(&fx, T0, 4, 1, 40000, false, TCP_ACK, 500, 101, 10);
+    put(&fx, T0 + 1, 4, 1, 40000, true, TCP_ACK, 101, 510, 0);
+    assert_int_equal(fx.rec.ep_of_frame[1], EP_A);
+    fx_end(&fx);
+    assert_string_equal(fx.rec.finished[0].name, "192.0.2.100:80-192.0.2.1:40000");
+}
+
+/* ---- incarnations ---- */
+
+static void test_syn_answered_by_syn_ack_starts_new_incarnation(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 240 * SEC, 0);
+    conn(&fx, T0, 1, 40000, 1000, 5000);            /* frames 1-6 */
+    conn(&fx, T0 + 1 * SEC, 1, 40000, 9000, 70000); /* frames 7-12 */
+    fx_end(&fx);
+    assert_int_equal(fx.rec.nfinished, 2);
+    assert_int_equal(fx.rec.finished[0].why, FLOW_END_REUSED);
+    assert_int_equal(fx.rec.finished[0].incarnation, 1);
+    /* The old flow saw the new SYN and its answer, where reuse is judged. */
+    assert_int_equal(fx.rec.finished[0].last_frame, 8);
+    assert_int_equal(fx.rec.finished[1].incarnation, 2);
+    assert_int_equal(fx.rec.finished[1].first_frame, 7);
+    assert_int_equal(fx.rec.finished[1].segments, 6);
+    assert_int_equal(fx.rec.flow_of_frame[9], (int64_t)fx.rec.finished[1].id);
+}
+
+static void test_syn_answered_by_ack_stays_in_old_flow(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 240 * SEC, 0);
+    conn(&fx, T0, 1, 40000, 1000, 5000); /* frames 1-6 */
+    /* A probe SYN from the server side into the client's TIME-WAIT draws a
+     * bare ACK, as in h_timewait_probes.pcap. */
+    put(&fx, T0 + SEC, 4, 1, 40000, false, TCP_SYN, 9999, 0, 0);
+    put(&fx, T0 + SEC + 1, 4, 1, 40000, true, TCP_ACK, 1002, 5002, 0);
+    fx_end(&fx);
+    assert_int_equal(fx.rec.nfinished, 1);
+    assert_int_equal(fx.rec.finished[0].segments, 8);
+    assert_int_equal(fx.rec.finished[0].why, FLOW_END_EOF);
+}
+
+static void test_retransmitted_syn_is_same_flow(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 240 * SEC, 0);
+    put(&fx, T0, 4, 1, 40000, true, TCP_SYN, 100, 0, 0);
+    put(&fx, T0 + SEC, 4, 1, 40000, true, TCP_SYN, 100, 0, 0);
+    put(&fx, T0 + SEC + 1, 4, 1, 40000, false, TCP_SYN | TCP_ACK, 500, 101, 0);
+    fx_end(&fx);
+    assert_int_equal(fx.rec.nfinished, 1);
+    assert_int_equal(fx.rec.finished[0].segments, 3);
+}
+
+/* ---- finishing and memory ---- */
+
+static void test_closed_flow_finishes_after_linger(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 60 * SEC, 0);
+    conn(&fx, T0, 1, 40000, 1000, 5000);
+    put(&fx, T0 + 10 * SEC, 4, 2, 40001, true, TCP_SYN, 1, 0, 0); /* keeps time going */
+    assert_int_equal(fx.rec.nfinished, 0);
+    put(&fx, T0 + 61 * SEC, 4, 2, 40001, true, TCP_SYN, 1, 0, 0);
+    assert_int_equal(fx.rec.nfinished, 1);
+    assert_int_equal(fx.rec.finished[0].why, FLOW_END_LINGERED);
+    /* An open flow is never finished by time alone. */
+    put(&fx, T0 + 1000 * SEC, 4, 3, 40002, true, TCP_SYN, 1, 0, 0);
+    assert_int_equal(fx.rec.nfinished, 1);
+    fx_end(&fx);
+    assert_int_equal(fx.rec.nfinished, 3);
+}
+
+static void test_segment_in_time_wait_extends_linger(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 60 * SEC, 0);
+    conn(&fx, T0, 1, 40000, 1000, 5000);
+    /* retransmitted server FIN at 50 s */
+    put(&fx, T0 + 50 * SEC, 4, 1, 40000, false, TCP_ACK | TCP_FIN, 5001, 1002, 0);
+    put(&fx, T0 + 100 * SEC, 4, 2, 40001, true, TCP_SYN, 1, 0, 0);
+    assert_int_equal(fx.rec.nfinished, 0);
+    put(&fx, T0 + 111 * SEC, 4, 2, 40001, true, TCP_SYN, 1, 0, 0);
+    assert_int_equal(fx.rec.nfinished, 1);
+    fx_end(&fx);
+}
+
+static void test_rst_closes_flow(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 10 * SEC, 0);
+    put(&fx, T0, 4, 1, 40000, true, TCP_SYN, 100, 0, 0);
+    put(&fx, T0 + 1, 4, 1, 40000, false, TCP_RST | TCP_ACK, 0, 101, 0);
+    put(&fx, T0 + 11 * SEC + 2, 4, 2, 40000, true, TCP_SYN, 100, 0, 0);
+    assert_int_equal(fx.rec.nfinished, 1);
+    fx_end(&fx);
+}
+
+static void test_cap_evicts_least_recently_active(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 240 * SEC, 2);
+    assert_int_equal(put(&fx, T0, 4, 1, 1, true, TCP_SYN, 1, 0, 0), FLOW_WARN_NONE);
+    assert_int_equal(put(&fx, T0 + 1, 4, 2, 1, true, TCP_SYN, 1, 0, 0), FLOW_WARN_NONE);
+    assert_int_equal(put(&fx, T0 + 2, 4, 1, 1, true, TCP_ACK, 2, 0, 0), FLOW_WARN_NONE);
+    assert_int_equal(put(&fx, T0 + 3, 4, 3, 1, true, TCP_SYN, 1, 0, 0), FLOW_WARN_FULL);
+    assert_int_equal(fx.rec.nfinished, 1);
+    assert_int_equal(fx.rec.finished[0].why, FLOW_END_EVICTED);
+    assert_string_equal(fx.rec.finished[0].name, "192.0.2.2:1-192.0.2.100:80");
+    /* The warning comes once. */
+    assert_int_equal(put(&fx, T0 + 4, 4, 4, 1, true, TCP_SYN, 1, 0, 0), FLOW_WARN_NONE);
+    assert_int_equal(fx.t.count, 2);
+    fx_end(&fx);
+}
+
+static void test_memory_bounded_by_open_flows(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 2 * SEC, 0);
+    /* 20000 connections, one every 10 ms: with 2 s of linger about 200 are
+     * held at any time, never all of them. */
+    size_t max_held = 0;
+    for (unsigned i = 0; i < 20000; i++) {
+        fx.frame = 0; /* frame numbers do not matter here */
+        conn(&fx, T0 + i * 10000ull, (uint8_t)(1 + i % 200), (uint16_t)(1024 + i), i * 7, i * 13);
+        if (fx.t.count > max_held)
+            max_held = fx.t.count;
+    }
+    assert_true(max_held < 300);
+    assert_int_equal(fx.rec.opened, 20000);
+    fx_end(&fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_is_the_syn_sender),
+        cmocka_unit_test(test_a_is_the_syn_ack_receiver_when_the_syn_is_missing),
+        cmocka_unit_test(test_a_is_the_first_sender_mid_connection),
+        cmocka_unit_test(test_syn_answered_by_syn_ack_starts_new_incarnation),
+        cmocka_unit_test(test_syn_answered_by_ack_stays_in_old_flow),
+        cmocka_unit_test(test_retransmitted_syn_is_same_flow),
+        cmocka_unit_test(test_closed_flow_finishes_after_linger),
+        cmocka_unit_test(test_segment_in_time_wait_extends_linger),
+        cmocka_unit_test(test_rst_closes_flow),
+        cmocka_unit_test(test_cap_evicts_least_recently_active),
+        cmocka_unit_test(test_memory_bounded_by_open_flows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
