@@ -11,29 +11,16 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
+#include "check.h"
 #include "commands.h"
-#include "flows.h"
-#include "oracle.h"
 #include "report.h"
 
-#define CHECK_ERRORS_KEPT     100    /* messages kept per file for the reports */
-#define CHECK_ERRORS_PRINTED  20     /* messages printed on stderr per file */
-#define CHECK_TRACED_MAX      20     /* failing flows whose trace -v prints */
-#define CHECK_MAX_FLOWS       200000 /* default cap on flows held at once */
-#define LINUX_TIME_WAIT_USECS (60ull * 1000000u)
-#define LINGER_SLACK_USECS    (1000000u)
-
-/* The per-flow state the flow table carries: the oracle and the index of
- * the next event in the flow's stream. */
-struct flow_judge {
-    struct oracle oracle;
-    uint64_t next_index;
-    uint64_t last_usecs; /* capture time may step back: the oracle never sees it */
-};
+#define CHECK_ERRORS_KEPT    100 /* messages kept per file for the reports */
+#define CHECK_ERRORS_PRINTED 20  /* messages printed on stderr per file */
+#define CHECK_TRACED_MAX     20  /* failing flows whose trace -v prints */
 
 /* A failing flow that -v re-reads to print its trace. */
 struct traced_flow {
@@ -47,11 +34,9 @@ struct traced_flow {
 
 struct check_run {
     /* options */
-    struct oracle_config cfg;
-    bool json, verbose, progress;
+    struct check_options opt;
+    bool json, verbose;
     const char *junit_path;
-    const char *filter;
-    size_t max_flows;
     /* outputs */
     struct report_json rj;
     struct report_junit ru;
@@ -89,7 +74,7 @@ static void usage(FILE *out)
             "that sent the first SYN (else the first sender seen).\n"
             "exit status: 0 every flow conforms, 1 a violation, 2 bad usage or a file that\n"
             "could not be read (completely); the other files are still checked.\n",
-            CHECK_MAX_FLOWS);
+            CHECK_MAX_FLOWS_DEFAULT);
 }
 
 /* ---- messages about the current file ---- */
@@ -124,35 +109,6 @@ static void file_errors_clear(struct check_run *run)
 
 /* ---- flow hooks ---- */
 
-static void *judge_open(void *ctx, struct flow *f)
-{
-    struct check_run *run = ctx;
-    (void)f;
-    struct flow_judge *j = malloc(sizeof *j);
-    if (!j)
-        return NULL;
-    oracle_init(&j->oracle, &run->cfg);
-    j->next_index = 0;
-    j->last_usecs = 0;
-    return j;
-}
-
-static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct cap_segment *cs)
-{
-    (void)ctx;
-    struct flow_judge *j = f->user;
-    struct ev e;
-    memset(&e, 0, sizeof e);
-    e.kind = EV_SEGMENT;
-    e.time_usecs = cs->time_usecs < j->last_usecs ? j->last_usecs : cs->time_usecs;
-    j->last_usecs = e.time_usecs;
-    e.frame = cs->frame;
-    e.endpoint = ep;
-    e.u.segment.seg = cs->seg;
-    e.u.segment.ip = cs->ip;
-    oracle_push(&j->oracle, j->next_index++, &e);
-}
-
 static void print_violation(FILE *out, const char *indent, const struct oracle_violation *v)
 {
     fprintf(out, "%sframe %" PRIu64 ", endpoint %s: %s [%s]: %s", indent, v->frame,
@@ -183,25 +139,22 @@ static void remember_for_trace(struct check_run *run, const struct flow *f,
     memcpy(t->violations, vs, nv * sizeof *vs);
 }
 
-static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flow_end why)
+/* check.h hook: a flow was judged. */
+static void report_flow(void *ctx, const struct flow *f, const struct oracle *o, enum flow_end why)
 {
     struct check_run *run = ctx;
-    struct flow_judge *j = f->user;
-    if (why == FLOW_END_EVICTED)
-        run->evicted++;
-    oracle_finish(&j->oracle, end_usecs);
 
     char name[FLOW_NAME_MAX];
     struct report_flow rf = {
         .name = flow_name(f, name),
         .incarnation = f->incarnation,
-        .verdict = oracle_verdict(&j->oracle),
-        .violations_total = oracle_violation_total(&j->oracle),
+        .verdict = oracle_verdict(o),
+        .violations_total = oracle_violation_total(o),
         .first_frame = f->first_frame,
         .last_frame = f->last_frame,
         .segments = f->segments,
     };
-    rf.violations = oracle_violations(&j->oracle, &rf.nviolations);
+    rf.violations = oracle_violations(o, &rf.nviolations);
     switch (rf.verdict) {
     case VERDICT_PASS:
         run->passed++;
@@ -223,7 +176,7 @@ static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flo
             printf(" #%u", rf.incarnation);
         printf(" (frames %" PRIu64 "-%" PRIu64 ", %" PRIu64 " segments)", rf.first_frame,
                rf.last_frame, rf.segments);
-        const char *why_incomplete = oracle_incomplete_reason(&j->oracle);
+        const char *why_incomplete = oracle_incomplete_reason(o);
         if (rf.verdict == VERDICT_INCOMPLETE && why_incomplete && why_incomplete[0])
             printf(": %s", why_incomplete);
         if (why == FLOW_END_EVICTED)
@@ -238,8 +191,6 @@ static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flo
         report_junit_flow(&run->ru, &rf);
     if (rf.verdict == VERDICT_FAIL)
         remember_for_trace(run, f, rf.violations, rf.nviolations);
-    free(j);
-    f->user = NULL;
 }
 
 /* ---- -v: the annotated trace of a failing flow ---- */
@@ -324,19 +275,10 @@ static void print_traces(struct check_run *run)
 
 /* ---- one file ---- */
 
-static double now_secs(void)
+/* check.h hook: a message about the current file. */
+static void file_message(void *ctx, const char *msg)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t linger_usecs(const struct oracle_config *cfg)
-{
-    uint64_t tw = 2 * cfg->msl_usecs;
-    if (cfg->profile == PROFILE_LINUX && tw < LINUX_TIME_WAIT_USECS)
-        tw = LINUX_TIME_WAIT_USECS;
-    return tw + LINGER_SLACK_USECS;
+    file_error(ctx, msg);
 }
 
 static void check_file(struct check_run *run, const char *path)
@@ -351,69 +293,17 @@ static void check_file(struct check_run *run, const char *path)
     if (run->junit_open)
         report_junit_file_begin(&run->ru, path);
 
-    struct cap_reader r;
-    char err[320], note[320];
-    uint64_t packets = 0;
-    if (!cap_open(&r, path, err, sizeof err)) {
-        file_error(run, err);
+    struct check_hooks hooks = {run, report_flow, file_message};
+    struct check_result res;
+    if (!check_path(path, &run->opt, &hooks, &res))
         run->unreadable = true;
-    } else if (run->filter && !cap_set_filter(&r, run->filter, err, sizeof err)) {
-        file_error(run, err);
-        run->unreadable = true;
-        cap_close(&r);
-    } else {
-        struct flow_hooks hooks = {run, judge_open, judge_segment, judge_finish};
-        struct flow_table table;
-        flows_init(&table, &hooks, linger_usecs(&run->cfg), run->max_flows);
-        struct cap_segment cs;
-        enum cap_status st;
-        double last_progress = now_secs();
-        bool progress_shown = false;
-        while ((st = cap_next(&r, &cs, note, sizeof note)) != CAP_EOF) {
-            if (note[0])
-                file_error(run, note);
-            if (st == CAP_ERROR) {
-                run->unreadable = true;
-                break;
-            }
-            if (st == CAP_SEGMENT) {
-                enum flow_warn w = flows_segment(&table, &cs);
-                if (w == FLOW_WARN_FULL) {
-                    snprintf(err, sizeof err,
-                             "%s: frame %" PRIu64 ": more than %zu flows at once; the least "
-                             "recently active are judged early (see --max-flows)",
-                             path, cs.frame, run->max_flows);
-                    file_error(run, err);
-                } else if (w == FLOW_WARN_NOMEM) {
-                    snprintf(err, sizeof err, "%s: frame %" PRIu64 ": out of memory for a new flow",
-                             path, cs.frame);
-                    file_error(run, err);
-                }
-            }
-            if (run->progress && (r.counts.frames & 0xffff) == 0 &&
-                now_secs() - last_progress > 0.5) {
-                last_progress = now_secs();
-                double p = cap_progress(&r);
-                fprintf(stderr, "\r%s: %" PRIu64 " packets", path, r.counts.frames);
-                if (p >= 0)
-                    fprintf(stderr, " (%.0f%%)", p * 100);
-                progress_shown = true;
-            }
-        }
-        if (progress_shown)
-            fprintf(stderr, "\r\033[K");
-        flows_finish_all(&table, table.last_usecs);
-        flows_free(&table);
-        packets = r.counts.frames;
-        run->fragments += r.counts.skipped[CAP_SKIP_FRAGMENT];
-        run->malformed +=
-            r.counts.skipped[CAP_SKIP_MALFORMED] + r.counts.skipped[CAP_SKIP_SNAP_CUT];
-        cap_close(&r);
-    }
-    run->packets += packets;
+    run->packets += res.packets;
+    run->fragments += res.fragments;
+    run->malformed += res.malformed;
+    run->evicted += res.evicted;
 
     struct report_file_end fe = {
-        .packets = packets,
+        .packets = res.packets,
         .errors = (const char *const *)run->errors,
         .nerrors = run->nerrors,
         .errors_dropped = run->errors_dropped,
@@ -421,8 +311,8 @@ static void check_file(struct check_run *run, const char *path)
     if (run->json)
         report_json_file_end(&run->rj, &fe);
     else
-        printf("  %" PRIu64 " packets%s\n", packets,
-               run->nerrors ? " (see the messages above)" : "");
+        printf("  %" PRIu64 " packets%s\n", res.packets,
+               run->nerrors ? " (see the messages on stderr)" : "");
     if (run->junit_open)
         report_junit_file_end(&run->ru, &fe);
     if (run->verbose && !run->json)
@@ -459,10 +349,7 @@ int cmd_check(int argc, char **argv)
     };
     struct check_run run;
     memset(&run, 0, sizeof run);
-    oracle_config_default(&run.cfg);
-    run.cfg.judge[EP_A] = run.cfg.judge[EP_B] = true;
-    run.cfg.states_reported[EP_A] = run.cfg.states_reported[EP_B] = false;
-    run.max_flows = CHECK_MAX_FLOWS;
+    check_options_default(&run.opt);
 
     optind = 1;
     int c;
@@ -475,7 +362,7 @@ int cmd_check(int argc, char **argv)
             run.junit_path = optarg;
             break;
         case OPT_PROFILE:
-            if (!oracle_profile_parse(optarg, &run.cfg.profile)) {
+            if (!oracle_profile_parse(optarg, &run.opt.cfg.profile)) {
                 fprintf(stderr,
                         "finfuzz check: unknown profile '%s' (rfc9293, rfc1337, linux, "
                         "lwip)\n",
@@ -484,7 +371,7 @@ int cmd_check(int argc, char **argv)
             }
             break;
         case OPT_MSL:
-            if (!parse_msl(optarg, &run.cfg.msl_usecs)) {
+            if (!parse_msl(optarg, &run.opt.cfg.msl_usecs)) {
                 fprintf(stderr,
                         "finfuzz check: --msl wants a positive number of seconds, not "
                         "'%s'\n",
@@ -493,7 +380,7 @@ int cmd_check(int argc, char **argv)
             }
             break;
         case OPT_FLOW:
-            run.filter = optarg;
+            run.opt.filter = optarg;
             break;
         case OPT_MAX_FLOWS: {
             char *end;
@@ -502,7 +389,7 @@ int cmd_check(int argc, char **argv)
                 fprintf(stderr, "finfuzz check: --max-flows wants a count, not '%s'\n", optarg);
                 return EXIT_USAGE;
             }
-            run.max_flows = (size_t)n;
+            run.opt.max_flows = (size_t)n;
             break;
         }
         case 'v':
@@ -520,13 +407,13 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "finfuzz check: no capture given (try finfuzz check --help)\n");
         return EXIT_USAGE;
     }
-    if (run.filter) {
+    if (run.opt.filter) {
         /* Compile once up front so a bad filter is a usage error, not a
          * per-file one. */
         pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
         struct bpf_program prog;
-        if (!dead || pcap_compile(dead, &prog, run.filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            fprintf(stderr, "finfuzz check: bad --flow filter '%s': %s\n", run.filter,
+        if (!dead || pcap_compile(dead, &prog, run.opt.filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            fprintf(stderr, "finfuzz check: bad --flow filter '%s': %s\n", run.opt.filter,
                     dead ? pcap_geterr(dead) : "libpcap unavailable");
             if (dead)
                 pcap_close(dead);
@@ -543,22 +430,21 @@ int cmd_check(int argc, char **argv)
         }
         run.junit_open = true;
     }
-    run.progress = isatty(STDERR_FILENO);
+    run.opt.progress = isatty(STDERR_FILENO);
     if (run.json)
         report_json_begin(&run.rj, stdout);
 
     for (int i = optind; i < argc; i++)
         check_file(&run, argv[i]);
 
-    const char *profile = oracle_profile_name(run.cfg.profile);
+    const char *profile = oracle_profile_name(run.opt.cfg.profile);
     if (run.json) {
-        report_json_end(&run.rj, profile, run.cfg.msl_usecs);
+        report_json_end(&run.rj, profile, run.opt.cfg.msl_usecs);
     } else {
-        printf("\n%" PRIu64 " file%s, %" PRIu64 " packets, %" PRIu64 " flows: %" PRIu64
+        printf("\nfiles %" PRIu64 ", packets %" PRIu64 ", flows %" PRIu64 ": %" PRIu64
                " passed, %" PRIu64 " failed, %" PRIu64 " incomplete (profile %s, MSL %g s)\n",
-               run.files, run.files == 1 ? "" : "s", run.packets,
-               run.passed + run.failed + run.incomplete, run.passed, run.failed, run.incomplete,
-               profile, (double)run.cfg.msl_usecs / 1e6);
+               run.files, run.packets, run.passed + run.failed + run.incomplete, run.passed,
+               run.failed, run.incomplete, profile, (double)run.opt.cfg.msl_usecs / 1e6);
         if (run.fragments || run.malformed || run.evicted)
             printf("skipped: %" PRIu64 " IP fragments, %" PRIu64
                    " malformed or cut packets; %" PRIu64 " flows judged early (table full)\n",

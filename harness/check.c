@@ -1,0 +1,183 @@
+/* Checking one capture: the loop that joins the capture reader, the flow
+ * table and the oracle. Read DESIGN.md "The event stream" first: each TCP
+ * segment becomes one EV_SEGMENT of its flow, with the sender as endpoint
+ * and the 1-based frame number of the record it came from. */
+#include "check.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture.h"
+
+#define LINUX_TIME_WAIT_USECS (60ull * 1000000u)
+#define LINGER_SLACK_USECS    1000000u
+
+void check_options_default(struct check_options *o)
+{
+    memset(o, 0, sizeof *o);
+    oracle_config_default(&o->cfg);
+    o->cfg.judge[EP_A] = o->cfg.judge[EP_B] = true;
+    o->cfg.states_reported[EP_A] = o->cfg.states_reported[EP_B] = false;
+    o->max_flows = CHECK_MAX_FLOWS_DEFAULT;
+}
+
+uint64_t check_linger_usecs(const struct oracle_config *cfg)
+{
+    uint64_t tw = 2 * cfg->msl_usecs;
+    if (cfg->profile == PROFILE_LINUX && tw < LINUX_TIME_WAIT_USECS)
+        tw = LINUX_TIME_WAIT_USECS;
+    return tw + LINGER_SLACK_USECS;
+}
+
+/* What the flow table carries per flow: its oracle and event counter. */
+struct flow_judge {
+    struct oracle oracle;
+    uint64_t next_index;
+    uint64_t last_usecs; /* capture time may step back; the oracle never sees it do so */
+};
+
+struct check_ctx {
+    const struct check_options *opt;
+    const struct check_hooks *hooks;
+    struct check_result *res;
+};
+
+static void *judge_open(void *ctx, struct flow *f)
+{
+    struct check_ctx *c = ctx;
+    (void)f;
+    struct flow_judge *j = malloc(sizeof *j);
+    if (!j)
+        return NULL;
+    oracle_init(&j->oracle, &c->opt->cfg);
+    j->next_index = 0;
+    j->last_usecs = 0;
+    return j;
+}
+
+static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct cap_segment *cs)
+{
+    (void)ctx;
+    struct flow_judge *j = f->user;
+    struct ev e;
+    memset(&e, 0, sizeof e);
+    e.kind = EV_SEGMENT;
+    e.time_usecs = cs->time_usecs < j->last_usecs ? j->last_usecs : cs->time_usecs;
+    j->last_usecs = e.time_usecs;
+    e.frame = cs->frame;
+    e.endpoint = ep;
+    e.u.segment.seg = cs->seg;
+    e.u.segment.ip = cs->ip;
+    oracle_push(&j->oracle, j->next_index++, &e);
+}
+
+static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flow_end why)
+{
+    struct check_ctx *c = ctx;
+    struct flow_judge *j = f->user;
+    if (why == FLOW_END_EVICTED)
+        c->res->evicted++;
+    oracle_finish(&j->oracle, end_usecs);
+    if (c->hooks->flow)
+        c->hooks->flow(c->hooks->ctx, f, &j->oracle, why);
+    free(j);
+    f->user = NULL;
+}
+
+static void message(const struct check_hooks *hooks, const char *msg)
+{
+    if (hooks->message)
+        hooks->message(hooks->ctx, msg);
+}
+
+static double now_secs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
+                  const struct check_hooks *hooks, struct check_result *res)
+{
+    memset(res, 0, sizeof *res);
+    struct cap_reader r;
+    char err[320], note[320];
+    if (!cap_open_stream(&r, fp, name, err, sizeof err)) {
+        message(hooks, err);
+        res->unreadable = true;
+        return false;
+    }
+    if (opt->filter && !cap_set_filter(&r, opt->filter, err, sizeof err)) {
+        message(hooks, err);
+        res->unreadable = true;
+        cap_close(&r);
+        return false;
+    }
+    struct check_ctx c = {opt, hooks, res};
+    struct flow_hooks fh = {&c, judge_open, judge_segment, judge_finish};
+    struct flow_table table;
+    flows_init(&table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
+
+    struct cap_segment cs;
+    enum cap_status st;
+    double last_progress = opt->progress ? now_secs() : 0;
+    bool progress_shown = false;
+    while ((st = cap_next(&r, &cs, note, sizeof note)) != CAP_EOF) {
+        if (note[0])
+            message(hooks, note);
+        if (st == CAP_ERROR) {
+            res->unreadable = true;
+            break;
+        }
+        if (st == CAP_SEGMENT) {
+            enum flow_warn w = flows_segment(&table, &cs);
+            if (w == FLOW_WARN_FULL) {
+                snprintf(err, sizeof err,
+                         "%s: frame %" PRIu64 ": more than %zu flows at once; the least "
+                         "recently active are judged early (see --max-flows)",
+                         name, cs.frame, opt->max_flows);
+                message(hooks, err);
+            } else if (w == FLOW_WARN_NOMEM) {
+                snprintf(err, sizeof err, "%s: frame %" PRIu64 ": out of memory for a new flow",
+                         name, cs.frame);
+                message(hooks, err);
+            }
+        }
+        if (opt->progress && (r.counts.frames & 0xffff) == 0 && now_secs() - last_progress > 0.5) {
+            last_progress = now_secs();
+            double p = cap_progress(&r);
+            fprintf(stderr, "\r%s: %" PRIu64 " packets", name, r.counts.frames);
+            if (p >= 0)
+                fprintf(stderr, " (%.0f%%)", p * 100);
+            progress_shown = true;
+        }
+    }
+    if (progress_shown)
+        fprintf(stderr, "\r\033[K");
+    flows_finish_all(&table, table.last_usecs);
+    flows_free(&table);
+    res->packets = r.counts.frames;
+    res->fragments = r.counts.skipped[CAP_SKIP_FRAGMENT];
+    res->malformed = r.counts.skipped[CAP_SKIP_MALFORMED] + r.counts.skipped[CAP_SKIP_SNAP_CUT];
+    cap_close(&r);
+    return !res->unreadable;
+}
+
+bool check_path(const char *path, const struct check_options *opt, const struct check_hooks *hooks,
+                struct check_result *res)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        memset(res, 0, sizeof *res);
+        char err[320];
+        snprintf(err, sizeof err, "%s: %s", path, strerror(errno));
+        message(hooks, err);
+        res->unreadable = true;
+        return false;
+    }
+    return check_stream(fp, path, opt, hooks, res);
+}
