@@ -1,0 +1,151 @@
+/* A private network namespace with a TUN device (see netns.h). The state
+ * below is process-wide because a process is in one namespace at a time. */
+#include "netns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define NETNS_IFNAME "ffz0"
+
+static struct {
+    bool active;
+    int tun_fd;
+    int orig_ns_fd; /* the namespace the process came from */
+    uint32_t ports_used;
+} ns = {.tun_fd = -1, .orig_ns_fd = -1};
+
+uint16_t netns_next_port(void)
+{
+    return (uint16_t)(20000u + (ns.ports_used++ % 20000u));
+}
+
+const char *netns_unavailable(void)
+{
+    if (geteuid() != 0)
+        return "needs root (CAP_NET_ADMIN) to create a network namespace and a TUN device";
+    if (access("/dev/net/tun", R_OK | W_OK) != 0)
+        return "/dev/net/tun is missing or not accessible";
+    return NULL;
+}
+
+static int write_file(const char *path, const char *value)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, value, strlen(value));
+    close(fd);
+    return n == (ssize_t)strlen(value) ? 0 : -1;
+}
+
+static int set_addr_and_up(char *err, size_t errlen)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        snprintf(err, errlen, "netns: socket: %s", strerror(errno));
+        return -1;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, NETNS_IFNAME, IFNAMSIZ - 1);
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(NETNS_KERNEL_ADDR);
+    int rc = ioctl(s, SIOCSIFADDR, &ifr);
+    if (rc == 0) {
+        sin->sin_addr.s_addr = htonl(0xFFFFFF00u);
+        rc = ioctl(s, SIOCSIFNETMASK, &ifr);
+    }
+    if (rc == 0)
+        rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+    if (rc == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    if (rc != 0)
+        snprintf(err, errlen, "netns: configuring %s: %s", NETNS_IFNAME, strerror(errno));
+    close(s);
+    return rc;
+}
+
+int netns_enter(char *err, size_t errlen)
+{
+    if (ns.active)
+        return ns.tun_fd;
+    const char *why = netns_unavailable();
+    if (why) {
+        snprintf(err, errlen, "linux target: %s", why);
+        return -1;
+    }
+    ns.orig_ns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (ns.orig_ns_fd < 0 || unshare(CLONE_NEWNET) != 0) {
+        snprintf(err, errlen, "netns: unshare(CLONE_NEWNET): %s", strerror(errno));
+        if (ns.orig_ns_fd >= 0)
+            close(ns.orig_ns_fd);
+        ns.orig_ns_fd = -1;
+        return -1;
+    }
+    ns.active = true;
+    ns.tun_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (ns.tun_fd < 0) {
+        snprintf(err, errlen, "netns: open /dev/net/tun: %s", strerror(errno));
+        netns_leave();
+        return -1;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    strncpy(ifr.ifr_name, NETNS_IFNAME, IFNAMSIZ - 1);
+    if (ioctl(ns.tun_fd, TUNSETIFF, &ifr) != 0) {
+        snprintf(err, errlen, "netns: TUNSETIFF: %s", strerror(errno));
+        netns_leave();
+        return -1;
+    }
+    /* No IPv6 on the device: no router solicitations or MLD reports. */
+    write_file("/proc/sys/net/ipv6/conf/" NETNS_IFNAME "/disable_ipv6", "1");
+    if (set_addr_and_up(err, errlen) != 0) {
+        netns_leave();
+        return -1;
+    }
+    return ns.tun_fd;
+}
+
+int netns_sysctl(const char *name, const char *value)
+{
+    if (!ns.active || strstr(name, ".."))
+        return -1;
+    char path[256];
+    snprintf(path, sizeof path, "/proc/sys/net/%s", name);
+    return write_file(path, value);
+}
+
+void netns_leave(void)
+{
+    if (!ns.active)
+        return;
+    if (ns.tun_fd >= 0)
+        close(ns.tun_fd);
+    ns.tun_fd = -1;
+    if (ns.orig_ns_fd >= 0) {
+        if (setns(ns.orig_ns_fd, CLONE_NEWNET) != 0)
+            perror("netns: setns back to the original namespace");
+        close(ns.orig_ns_fd);
+    }
+    ns.orig_ns_fd = -1;
+    ns.active = false;
+}
+
+bool netns_active(void)
+{
+    return ns.active;
+}

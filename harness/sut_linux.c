@@ -1,0 +1,299 @@
+/* The Linux kernel behind struct sut_ops, through TUN (see sut_linux.h). */
+#include "sut_linux.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netns.h"
+
+static uint64_t wall_usecs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t wall_of(const struct sut_linux *l, uint64_t virt_usecs)
+{
+    return l->wall_start_usecs + (virt_usecs - l->virt_start_usecs);
+}
+
+static void put_v4(uint8_t out[16], uint32_t a)
+{
+    memset(out, 0, 16);
+    out[0] = (uint8_t)(a >> 24);
+    out[1] = (uint8_t)(a >> 16);
+    out[2] = (uint8_t)(a >> 8);
+    out[3] = (uint8_t)a;
+}
+
+/* One packet from the TUN device: ours goes to the driver with the driver's
+ * ports and addresses; anything else is counted and ignored. */
+static void dispatch(struct sut_linux *l, const uint8_t *pkt, size_t len, bool report)
+{
+    struct seg_ip ip;
+    struct seg s;
+    if (seg_decode_ip(pkt, len, 0, &ip, &s) != SEG_OK || ip.version != 4 ||
+        s.sport != l->k_local_port || s.dport != l->k_peer_port) {
+        l->foreign_packets++;
+        return;
+    }
+    if (!report || !l->cb.segment_out)
+        return;
+    s.sport = l->how.local_port;
+    s.dport = l->how.peer_port;
+    memcpy(ip.src, l->how.local_addr, 16);
+    memcpy(ip.dst, l->how.peer_addr, 16);
+    l->cb.segment_out(l->cb.ctx, &ip, &s);
+}
+
+static void try_accept(struct sut_linux *l)
+{
+    if (l->listen_fd < 0 || l->conn_fd >= 0)
+        return;
+    int fd = accept4(l->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    l->conn_fd = fd;
+    close(l->listen_fd); /* one connection per run, as the model */
+    l->listen_fd = -1;
+}
+
+/* Read what the kernel sent until until_wall (no waiting if already past). */
+static void pump(struct sut_linux *l, uint64_t until_wall, bool report)
+{
+    for (;;) {
+        ssize_t n;
+        while ((n = read(l->tun_fd, l->pkt, sizeof l->pkt)) > 0)
+            dispatch(l, l->pkt, (size_t)n, report);
+        try_accept(l);
+        uint64_t now = wall_usecs();
+        if (now >= until_wall)
+            return;
+        struct pollfd pf[2] = {{.fd = l->tun_fd, .events = POLLIN},
+                               {.fd = l->listen_fd, .events = POLLIN}};
+        uint64_t wait = until_wall - now;
+        struct timespec ts = {.tv_sec = (time_t)(wait / 1000000u),
+                              .tv_nsec = (long)(wait % 1000000u) * 1000};
+        ppoll(pf, l->listen_fd >= 0 ? 2 : 1, &ts, NULL);
+    }
+}
+
+static void catch_up(struct sut_linux *l, uint64_t now_usecs)
+{
+    if (now_usecs > l->now_usecs)
+        l->now_usecs = now_usecs;
+    pump(l, wall_of(l, l->now_usecs), true);
+}
+
+static int fail(char *err, unsigned errlen, const char *what)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "linux target: %s: %s", what, strerror(errno));
+    return -1;
+}
+
+static int linux_open(void *self, const struct sut_open *how, const struct sut_callbacks *cb,
+                      char *err, unsigned errlen)
+{
+    struct sut_linux *l = self;
+    l->listen_fd = l->conn_fd = -1;
+    if (how->ip_version != 4) {
+        snprintf(err, errlen, "linux target: only IPv4 is supported");
+        return -1;
+    }
+    int tun = netns_enter(err, errlen);
+    if (tun < 0)
+        return -1;
+    l->tun_fd = tun;
+    l->cb = *cb;
+    l->how = *how;
+    l->app_closed = false;
+    l->foreign_packets = 0;
+    l->k_local_port = netns_next_port();
+    l->k_peer_port = (uint16_t)(l->k_local_port + 20000u);
+    l->virt_start_usecs = l->now_usecs = how->now_usecs;
+    l->wall_start_usecs = wall_usecs();
+    pump(l, 0, false); /* forget packets of earlier runs */
+
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return fail(err, errlen, "socket");
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in local = {.sin_family = AF_INET,
+                                .sin_port = htons(l->k_local_port),
+                                .sin_addr.s_addr = htonl(NETNS_KERNEL_ADDR)};
+    if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
+        close(fd);
+        return fail(err, errlen, "bind");
+    }
+    if (how->active) {
+        struct sockaddr_in peer = {.sin_family = AF_INET,
+                                   .sin_port = htons(l->k_peer_port),
+                                   .sin_addr.s_addr = htonl(NETNS_PEER_ADDR)};
+        if (connect(fd, (struct sockaddr *)&peer, sizeof peer) != 0 && errno != EINPROGRESS) {
+            close(fd);
+            return fail(err, errlen, "connect");
+        }
+        l->conn_fd = fd;
+    } else {
+        if (listen(fd, 4) != 0) {
+            close(fd);
+            return fail(err, errlen, "listen");
+        }
+        l->listen_fd = fd;
+    }
+    l->opened = true;
+    pump(l, 0, true);
+    return 0;
+}
+
+static long linux_recv(struct sut_linux *l, uint32_t len)
+{
+    long total = 0;
+    while ((uint32_t)total < len) {
+        size_t want = len - (uint32_t)total;
+        if (want > sizeof l->rx)
+            want = sizeof l->rx;
+        ssize_t n = recv(l->conn_fd, l->rx, want, MSG_DONTWAIT);
+        if (n <= 0)
+            break;
+        if (l->cb.data_in)
+            l->cb.data_in(l->cb.ctx, l->rx, (uint32_t)n);
+        total += n;
+    }
+    return total;
+}
+
+static long linux_send(struct sut_linux *l, uint32_t len)
+{
+    static const uint8_t zeros[4096];
+    long total = 0;
+    while ((uint32_t)total < len) {
+        size_t want = len - (uint32_t)total;
+        if (want > sizeof zeros)
+            want = sizeof zeros;
+        ssize_t n = send(l->conn_fd, zeros, want, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n <= 0)
+            return total ? total : -1;
+        total += n;
+    }
+    return total;
+}
+
+static void reset_and_close(int fd)
+{
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd);
+}
+
+static long linux_app(void *self, enum ev_app_call call, uint32_t len, uint64_t now_usecs)
+{
+    struct sut_linux *l = self;
+    if (!l->opened)
+        return -1;
+    catch_up(l, now_usecs);
+    if (l->app_closed)
+        return -1;
+    long rc = -1;
+    switch (call) {
+    case APP_CONNECT:
+    case APP_LISTEN:
+        break; /* open() did it */
+    case APP_SEND:
+        rc = l->conn_fd >= 0 ? linux_send(l, len) : -1;
+        break;
+    case APP_RECV:
+        rc = l->conn_fd >= 0 ? linux_recv(l, len) : -1;
+        break;
+    case APP_SHUTDOWN:
+        rc = l->conn_fd >= 0 ? shutdown(l->conn_fd, SHUT_WR) : -1;
+        break;
+    case APP_CLOSE:
+    case APP_ABORT:
+        if (l->conn_fd >= 0) {
+            if (call == APP_ABORT)
+                reset_and_close(l->conn_fd);
+            else
+                close(l->conn_fd);
+        }
+        if (l->listen_fd >= 0)
+            close(l->listen_fd);
+        l->conn_fd = l->listen_fd = -1;
+        l->app_closed = true;
+        rc = 0;
+        break;
+    case APP_CALL_COUNT:
+        break;
+    }
+    pump(l, 0, true);
+    return rc;
+}
+
+static void linux_deliver(void *self, const struct seg_ip *ip, const struct seg *s,
+                          uint64_t now_usecs)
+{
+    struct sut_linux *l = self;
+    (void)ip;
+    if (!l->opened)
+        return;
+    catch_up(l, now_usecs);
+    struct seg k = *s;
+    k.sport = l->k_peer_port;
+    k.dport = l->k_local_port;
+    struct seg_ip kip = {.version = 4, .ttl = 64, .ip_id = ip ? ip->ip_id : 0};
+    put_v4(kip.src, NETNS_PEER_ADDR);
+    put_v4(kip.dst, NETNS_KERNEL_ADDR);
+    size_t n = seg_encode_ip(&kip, &k, l->pkt, sizeof l->pkt);
+    if (n == 0 || write(l->tun_fd, l->pkt, n) != (ssize_t)n)
+        return;
+    pump(l, 0, true); /* the kernel answers while write() runs, mostly */
+}
+
+static void linux_advance(void *self, uint64_t now_usecs)
+{
+    struct sut_linux *l = self;
+    if (l->opened)
+        catch_up(l, now_usecs);
+}
+
+static uint64_t linux_next_deadline(void *self)
+{
+    (void)self;
+    return UINT64_MAX; /* the kernel's timers are its own: advance() waits */
+}
+
+static void linux_close(void *self)
+{
+    struct sut_linux *l = self;
+    if (!l->opened)
+        return;
+    if (l->conn_fd >= 0)
+        reset_and_close(l->conn_fd); /* an RST ends whatever is left */
+    if (l->listen_fd >= 0)
+        close(l->listen_fd);
+    l->conn_fd = l->listen_fd = -1;
+    pump(l, 0, false);
+    l->opened = false;
+}
+
+const struct sut_ops sut_linux_ops = {
+    .name = "linux",
+    .reports_states = false,
+    .real_time = true,
+    .open = linux_open,
+    .app = linux_app,
+    .deliver = linux_deliver,
+    .advance = linux_advance,
+    .next_deadline = linux_next_deadline,
+    .close = linux_close,
+};

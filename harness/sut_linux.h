@@ -1,0 +1,43 @@
+/* The Linux kernel's TCP as a system under test, through a TUN device in a
+ * private network namespace (harness/netns.h).
+ *
+ * open() enters the namespace (once per process), then listens or connects
+ * with an ordinary socket on 192.0.2.1; the peer's segments are written to
+ * the TUN fd as IPv4 packets from 192.0.2.2 and the kernel's answers are read
+ * back from it. Each open() takes fresh ports (netns_next_port()) and maps
+ * them to and from the driver's ports and addresses, so old TIME-WAIT
+ * sockets of earlier runs never interfere; close() resets what is left with
+ * an RST (SO_LINGER 0) and drops the packets of its ports.
+ *
+ * Real time: the driver's virtual microseconds are mapped to CLOCK_MONOTONIC
+ * from the moment of open(); advance(t) waits until then, collecting what the
+ * kernel sends. The kernel reports no states (reports_states = false): the
+ * oracle infers them from the wire. Timer-driven answers (delayed ACK, about
+ * 4 ms for a lone FIN's ACK at HZ=250; RTO >= 200 ms; TIME-WAIT 60 s) come
+ * when they come; the linux profile's slack covers them.
+ *
+ * Needs root and /dev/net/tun; without them open() fails with a clear
+ * reason. IPv4 only. */
+#ifndef FINFUZZ_SUT_LINUX_H
+#define FINFUZZ_SUT_LINUX_H
+
+#include "sut.h"
+
+struct sut_linux {
+    struct sut_callbacks cb;
+    struct sut_open how;
+    bool opened;
+    bool app_closed;
+    int tun_fd;
+    int listen_fd, conn_fd;
+    uint16_t k_local_port, k_peer_port; /* ports used inside the namespace */
+    uint64_t virt_start_usecs, wall_start_usecs;
+    uint64_t now_usecs;
+    unsigned foreign_packets; /* packets of other ports, ignored */
+    uint8_t pkt[65536];
+    uint8_t rx[2048];
+};
+
+extern const struct sut_ops sut_linux_ops;
+
+#endif
