@@ -349,7 +349,7 @@ stack_of_report() {
 repro_command() {
     local t=$1 in=$2 dir=$3
     case $t in
-    close_* | *_pair) echo "$(rel "$ROOT/$FINFUZZ") repro --pcap $(rel "$dir")/run.pcap --svg $(rel "$dir")/ladder.svg $(rel "$in")" ;;
+    close_*) echo "$(rel "$ROOT/$FINFUZZ") repro --fuzz-target $t --pcap $(rel "$dir")/run.pcap --svg $(rel "$dir")/ladder.svg $(rel "$in")" ;;
     lwip_*) echo "$(rel "$ROOT/$FINFUZZ") repro --target lwip --pcap $(rel "$dir")/run.pcap --svg $(rel "$dir")/ladder.svg $(rel "$in")" ;;
     pcap_*) echo "$(rel "$ROOT/$FINFUZZ") check $(rel "$in")" ;;
     *)
@@ -466,7 +466,7 @@ process_crashes() {
 # States and transitions a corpus folder reaches, as "s/S t/T" (or "- -").
 coverage_of() {
     local t=$1 dir=$2 rep
-    case $t in close_* | *_pair | lwip_*) ;; *) echo "- -"; return ;; esac
+    case $t in close_* | lwip_*) ;; *) echo "- -"; return ;; esac
     rep=$("$FINFUZZ" coverage "$dir" 2>/dev/null) || { echo "- -"; return; }
     awk '
         tolower($0) ~ /state/ && !s && match($0, /[0-9]+ *(\/|of) *[0-9]+/) { s = substr($0, RSTART, RLENGTH) }
