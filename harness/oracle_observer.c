@@ -171,6 +171,7 @@ static uint8_t fin_ack_arrives(struct oracle *o, unsigned ep, uint64_t now, uint
     case TCP_LAST_ACK:
         set_inf(o, ep, TCP_CLOSED, index);
         s->closed_via_last_ack = true;
+        s->peer_segs_unanswered = 0; /* that ACK was LAST-ACK's, not CLOSED's to answer */
         return ORACLE_FX_STATE | ORACLE_FX_FIN_ACKED;
     default:
         return ORACLE_FX_FIN_ACKED;
@@ -544,6 +545,13 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
         s->tw_restart_usecs = e->time_usecs; /* the ACK of the last FIN starts 2*MSL */
     }
 
+    /* Its ACK of the peer's SYN: the handshake is done from its side. */
+    if (!(g->flags & TCP_SYN) && p->syn_sent && seq_ge(ack, p->isn + 1) && s->inf_known &&
+        (s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED)) {
+        set_inf(o, ep, TCP_ESTABLISHED, index);
+        s->inf_change_valid = false;
+    }
+
     if (!s->ack_sent || seq_gt(ack, s->last_ack))
         s->last_ack = ack;
     s->ack_sent = true;
@@ -814,6 +822,11 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     if (rst) {
         fx |= rst_arrives(o, ep ^ 1u, index, e);
     } else {
+        if (ackf && p->syn_sent && p->inf_known && p->inf == TCP_SYN_RECEIVED &&
+            seq_ge(g->ack, p->isn + 1)) {
+            set_inf(o, ep ^ 1u, TCP_ESTABLISHED, index);
+            fx |= ORACLE_FX_STATE;
+        }
         if (ackf && p->fin_sent && seq_ge(g->ack, p->fin_seq + 1) && !p->fin_acked)
             fx |= fin_ack_arrives(o, ep ^ 1u, now, index);
         if (s->fin_sent && seq_ge(s->contig_end, s->fin_seq + 1)) {
