@@ -1,11 +1,331 @@
-/* finfuzz repro: not built yet. The owner of this command replaces this file. */
+/* finfuzz repro: replay fuzz inputs deterministically and show what happened.
+ *
+ *   finfuzz repro [--pcap OUT] [--svg OUT] [--target model|lwip|linux]
+ *                 [--fuzz-target close_endpoint|close_pair] [--pair] [--quiet] FILE...
+ *
+ * Each FILE (a libFuzzer or AFL++ crash file, a corpus entry; a folder means
+ * its files) is decoded and printed as a program, then run by the driver
+ * with a trace printer on the event stream: one line per event, states as
+ * they change, and each violation (invariant id, RFC section, message)
+ * under the event that broke it. Which target the input is for: close_pair
+ * with --pair or --fuzz-target close_pair, or when the file lies in a folder
+ * named close_pair (corpus/close_pair/, corpus/regressions/close_pair/);
+ * close_endpoint otherwise. --target picks the system under test of
+ * close_endpoint from the SUT registry (sut_registry.h).
+ *
+ * Exit: 0 every input conforms, 1 an invariant broke, 2 bad usage, an
+ * unreadable file or an input that is not a finfuzz program (2 wins over 1). */
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
+#include "driver.h"
+#include "input_files.h"
+#include "link.h"
+#include "pcap_writer.h"
+#include "sut_registry.h"
+
+/* The trace printer: one line per event, tcpdump-like with sequence numbers
+ * relative to each side's first sequence number seen. */
+struct trace_printer {
+    FILE *out;
+    const struct driver *drv; /* violations are read from its oracle */
+    size_t violations_shown;
+    bool isn_known[2];
+    uint32_t isn[2];
+    enum tcp_state state[2];
+    bool state_known[2];
+};
+
+static void print_new_violations(struct trace_printer *t)
+{
+    size_t n = 0;
+    const struct oracle_violation *v = oracle_violations(&t->drv->oracle, &n);
+    for (; t->violations_shown < n; t->violations_shown++) {
+        const struct oracle_violation *x = &v[t->violations_shown];
+        fprintf(t->out, "      ^^^ VIOLATION %s (%s) by %c: %s\n", x->inv ? x->inv->id : "?",
+                x->inv ? x->inv->rfc : "", x->endpoint == EP_B ? 'B' : 'A', x->message);
+        if (x->expected[0] || x->seen[0])
+            fprintf(t->out, "          expected %s, seen %s\n", x->expected, x->seen);
+    }
+}
+
+static void trace_push(void *ctx, uint64_t index, const struct ev *e)
+{
+    struct trace_printer *t = ctx;
+    char fl[16];
+    unsigned ep = e->endpoint & 1;
+    char who = ep ? 'B' : 'A', other = ep ? 'A' : 'B';
+    fprintf(t->out, "%5" PRIu64 " %10.6f ", index, (double)e->time_usecs / 1e6);
+    switch (e->kind) {
+    case EV_SEGMENT: {
+        const struct seg *s = &e->u.segment.seg;
+        if (!t->isn_known[ep]) {
+            t->isn_known[ep] = true;
+            t->isn[ep] = s->seq;
+        }
+        fprintf(t->out, "%c > %c [%s] seq %" PRIu32, who, other, seg_flags_str(s->flags, fl),
+                (uint32_t)(s->seq - t->isn[ep]));
+        if (s->flags & TCP_ACK)
+            fprintf(t->out, " ack %" PRIu32,
+                    t->isn_known[!ep] ? (uint32_t)(s->ack - t->isn[!ep]) : s->ack);
+        fprintf(t->out, " win %u len %" PRIu32, s->window, s->payload_len);
+        if (s->opts.has_mss)
+            fprintf(t->out, " mss %u", s->opts.mss);
+        if (s->opts.has_wscale)
+            fprintf(t->out, " wscale %u", s->opts.wscale);
+        if (s->opts.has_ts)
+            fprintf(t->out, " TS %" PRIu32 ":%" PRIu32, s->opts.ts_val, s->opts.ts_ecr);
+        fprintf(t->out, "   (seq %" PRIu32 " ack %" PRIu32 ")\n", s->seq, s->ack);
+        break;
+    }
+    case EV_DROP:
+        fprintf(t->out, "network loses event %" PRIu64 " (from %c)\n", e->u.drop.index, who);
+        break;
+    case EV_STATE:
+        t->state[ep] = e->u.state.to;
+        t->state_known[ep] = true;
+        fprintf(t->out, "%c: %s -> %s (%s)\n", who, tcp_state_name(e->u.state.from),
+                tcp_state_name(e->u.state.to), e->u.state.cause);
+        break;
+    case EV_APP:
+        if (e->u.app.call == APP_SEND || e->u.app.call == APP_RECV)
+            fprintf(t->out, "%c: app %s %" PRIu32 " -> %" PRIu32 " bytes\n", who,
+                    ev_app_call_name(e->u.app.call), e->u.app.len, e->u.app.done);
+        else
+            fprintf(t->out, "%c: app %s\n", who, ev_app_call_name(e->u.app.call));
+        break;
+    case EV_CLOCK:
+        fprintf(t->out, "clock\n");
+        break;
+    }
+    print_new_violations(t);
+}
+
+struct repro_opts {
+    const char *pcap_path;
+    const char *svg_path;
+    const struct sut_entry *sut;
+    int pair; /* 1 close_pair, 0 close_endpoint, -1 from the path */
+    bool quiet;
+};
+
+static bool path_says_pair(const char *path)
+{
+    const char *p = strstr(path, "close_pair/");
+    return p && (p == path || p[-1] == '/');
+}
+
+/* Run one file; returns EXIT_CONFORMS, EXIT_VIOLATION or EXIT_USAGE. */
+static int repro_one(const struct repro_opts *o, const char *path, struct driver *d,
+                     struct link *net, void *sut_self)
+{
+    uint8_t *data;
+    size_t len;
+    char err[256];
+    if (input_read(path, &data, &len, err, sizeof err) != 0) {
+        fprintf(stderr, "finfuzz repro: %s\n", err);
+        return EXIT_USAGE;
+    }
+    bool pair = o->pair == 1 || (o->pair == -1 && path_says_pair(path));
+    printf("== %s (%zu bytes): %s on %s\n", path, len, pair ? "close_pair" : "close_endpoint",
+           pair ? "two model endpoints" : o->sut->name);
+    struct program p;
+    enum program_err pe = program_decode(data, len, &p);
+    if (pe != PROGRAM_OK) {
+        fprintf(stderr, "finfuzz repro: %s: not a finfuzz program: %s\n", path,
+                program_err_str(pe));
+        free(data);
+        return EXIT_USAGE;
+    }
+    program_print(&p, stdout);
+
+    struct trace_printer tp = {.out = stdout, .drv = d};
+    struct ev_sink sinks[2];
+    unsigned n_sinks = 0;
+    if (!o->quiet) {
+        sinks[n_sinks++] = (struct ev_sink){.ctx = &tp, .push = trace_push};
+        printf("trace (seq/ack relative to each side's first sequence number):\n");
+    }
+    struct pcap_writer pw;
+    bool pcap_open = false;
+    if (o->pcap_path) {
+        if (pcap_writer_open(&pw, o->pcap_path, err, sizeof err) != 0) {
+            fprintf(stderr, "finfuzz repro: %s\n", err);
+            free(data);
+            return EXIT_USAGE;
+        }
+        pcap_open = true;
+        sinks[n_sinks++] = pcap_writer_sink(&pw);
+    }
+
+    int rc;
+    if (pair) {
+        rc = driver_run_pair(d, net, data, len, sinks, n_sinks);
+    } else {
+        const struct sut sut = {.ops = o->sut->ops, .self = sut_self};
+        rc = driver_run(d, &sut, data, len, sinks, n_sinks);
+    }
+    free(data);
+    if (!o->quiet && rc != DRIVER_REJECTED && rc != DRIVER_SUT_ERROR)
+        print_new_violations(&tp); /* those found when the run finished */
+    if (pcap_open) {
+        if (pcap_writer_close(&pw, err, sizeof err) != 0) {
+            fprintf(stderr, "finfuzz repro: %s: %s\n", o->pcap_path, err);
+            return EXIT_USAGE;
+        }
+        printf("wrote %s\n", o->pcap_path);
+    }
+    if (rc == DRIVER_REJECTED || rc == DRIVER_SUT_ERROR) {
+        fprintf(stderr, "finfuzz repro: %s: %s\n", path, driver_error(d));
+        return EXIT_USAGE;
+    }
+    const struct driver_violation *v = driver_violation(d);
+    if (v) {
+        printf("verdict: VIOLATION %s (%s) at event %" PRIu64 ", endpoint %c: %s\n", v->id, v->rfc,
+               v->event_index, v->endpoint == EP_B ? 'B' : 'A', v->message);
+        return EXIT_VIOLATION;
+    }
+    printf("verdict: pass (%s, %.3f s of virtual time)\n",
+           oracle_verdict_name(oracle_verdict(&d->oracle)), (double)driver_end_usecs(d) / 1e6);
+    return EXIT_CONFORMS;
+}
+
+static void usage(FILE *out)
+{
+    size_t n;
+    const struct sut_entry *e = sut_registry(&n);
+    fprintf(out,
+            "usage: finfuzz repro [--pcap OUT] [--svg OUT] [--target NAME]\n"
+            "                     [--fuzz-target close_endpoint|close_pair] [--pair] [--quiet] "
+            "FILE...\n\n"
+            "Replay fuzz inputs (crash files, corpus entries; a folder means its files),\n"
+            "print the program and the annotated trace, and the violated invariant.\n\n"
+            "  --pcap OUT         write the run as a pcap (one FILE only)\n"
+            "  --svg OUT          write the run as an SVG ladder diagram (one FILE only)\n"
+            "  --target NAME      system under test for close_endpoint inputs:");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, " %s", e[i].name);
+    fprintf(out, "\n"
+                 "  --fuzz-target T    which target the inputs are for (default: close_pair\n"
+                 "                     for files in a folder named close_pair, else\n"
+                 "                     close_endpoint)\n"
+                 "  --pair             same as --fuzz-target close_pair\n"
+                 "  --quiet            no trace, only the program and the verdict\n\n"
+                 "exit: 0 conforms, 1 a violation, 2 bad usage or an unreadable input\n");
+}
 
 int cmd_repro(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "finfuzz %s: not available in this build\n", argv[0]);
-    return EXIT_USAGE;
+    static const struct option longopts[] = {
+        {"pcap", required_argument, NULL, 'p'},   {"svg", required_argument, NULL, 's'},
+        {"target", required_argument, NULL, 't'}, {"fuzz-target", required_argument, NULL, 'f'},
+        {"pair", no_argument, NULL, 'P'},         {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    struct repro_opts o = {.sut = sut_registry_find("model"), .pair = -1};
+    const char *target = "model";
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            o.pcap_path = optarg;
+            break;
+        case 's':
+            o.svg_path = optarg;
+            break;
+        case 't':
+            target = optarg;
+            break;
+        case 'f':
+            if (!strcmp(optarg, "close_pair")) {
+                o.pair = 1;
+            } else if (!strcmp(optarg, "close_endpoint")) {
+                o.pair = 0;
+            } else {
+                fprintf(stderr,
+                        "finfuzz repro: unknown fuzz target '%s' (close_endpoint, "
+                        "close_pair)\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'P':
+            o.pair = 1;
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_CONFORMS;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    o.sut = sut_registry_find(target);
+    if (!o.sut) {
+        fprintf(stderr, "finfuzz repro: unknown target '%s' (see finfuzz repro --help)\n", target);
+        return EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "finfuzz repro: no input file (see finfuzz repro --help)\n");
+        return EXIT_USAGE;
+    }
+    if (o.pair == 1 && strcmp(o.sut->name, "model") != 0) {
+        fprintf(stderr,
+                "finfuzz repro: close_pair runs two model endpoints; --target %s "
+                "applies to close_endpoint only\n",
+                o.sut->name);
+        return EXIT_USAGE;
+    }
+    if (o.svg_path) {
+        fprintf(stderr, "finfuzz repro: --svg is not available in this build (no ladder "
+                        "diagram writer yet)\n");
+        return EXIT_USAGE;
+    }
+    char err[256];
+    char **files;
+    size_t n_files;
+    if (input_expand(argv + optind, argc - optind, &files, &n_files, err, sizeof err) != 0) {
+        fprintf(stderr, "finfuzz repro: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (n_files == 0) {
+        fprintf(stderr, "finfuzz repro: no input file found\n");
+        input_list_free(files, n_files);
+        return EXIT_USAGE;
+    }
+    if (n_files > 1 && (o.pcap_path || o.svg_path)) {
+        fprintf(stderr, "finfuzz repro: --pcap/--svg take one input file, got %zu\n", n_files);
+        input_list_free(files, n_files);
+        return EXIT_USAGE;
+    }
+    struct driver *d = calloc(1, sizeof *d);
+    struct link *net = calloc(1, sizeof *net);
+    void *self = calloc(1, o.sut->self_size ? o.sut->self_size : 1);
+    int status = EXIT_CONFORMS;
+    if (!d || !net || !self) {
+        fprintf(stderr, "finfuzz repro: out of memory\n");
+        status = EXIT_USAGE;
+    } else {
+        driver_init(d);
+        for (size_t i = 0; i < n_files; i++) {
+            int rc = repro_one(&o, files[i], d, net, self);
+            if (rc > status)
+                status = rc;
+            if (i + 1 < n_files)
+                printf("\n");
+        }
+    }
+    free(self);
+    free(net);
+    free(d);
+    input_list_free(files, n_files);
+    return status;
 }

@@ -17,6 +17,7 @@ static const struct cov_edge rfc_edges[] = {
     E(CLOSED, SYN_SENT, APP_OPEN_ACTIVE, "active OPEN, SYN sent"),
     E(LISTEN, SYN_RECEIVED, RCV_SYN, "SYN received, SYN-ACK sent"),
     E(LISTEN, CLOSED, APP_CLOSE, "CLOSE of a listener"),
+    E(LISTEN, SYN_SENT, APP_SEND_SYN, "SEND in LISTEN turns the open active"),
     E(SYN_SENT, SYN_RECEIVED, RCV_SYN, "simultaneous open"),
     E(SYN_SENT, ESTABLISHED, RCV_SYN_ACK, "SYN-ACK received"),
     E(SYN_SENT, CLOSED, APP_CLOSE, "CLOSE before the handshake"),
@@ -25,6 +26,7 @@ static const struct cov_edge rfc_edges[] = {
     E(SYN_RECEIVED, ESTABLISHED, RCV_ACK, "ACK of our SYN"),
     E(SYN_RECEIVED, FIN_WAIT_1, APP_CLOSE, "CLOSE in SYN-RECEIVED"),
     E(SYN_RECEIVED, LISTEN, RCV_RST, "RST returns a passive open to LISTEN"),
+    E(SYN_RECEIVED, CLOSED, RCV_RST, "RST after a simultaneous open"),
     E(SYN_RECEIVED, CLOSED, TIMEOUT_RETRIES, "SYN-ACK never acknowledged"),
     /* The close (Figure 5, lower half; §3.6). */
     E(ESTABLISHED, FIN_WAIT_1, APP_CLOSE, "active close, FIN sent"),
@@ -45,11 +47,17 @@ static const struct cov_edge rfc_edges[] = {
     E(TIME_WAIT, CLOSED, RCV_RST, "RST in TIME-WAIT (without RFC 1337)"),
     E(CLOSE_WAIT, CLOSED, RCV_RST, "RST in CLOSE-WAIT"),
     E(LAST_ACK, CLOSED, RCV_RST, "RST in LAST-ACK"),
-    /* ABORT (§3.10.5). */
+    /* ABORT (§3.10.5): every state with a TCB. */
+    E(LISTEN, CLOSED, APP_ABORT, "ABORT in LISTEN"),
+    E(SYN_SENT, CLOSED, APP_ABORT, "ABORT in SYN-SENT"),
+    E(SYN_RECEIVED, CLOSED, APP_ABORT, "ABORT in SYN-RECEIVED"),
     E(ESTABLISHED, CLOSED, APP_ABORT, "ABORT in ESTABLISHED"),
     E(FIN_WAIT_1, CLOSED, APP_ABORT, "ABORT in FIN-WAIT-1"),
     E(FIN_WAIT_2, CLOSED, APP_ABORT, "ABORT in FIN-WAIT-2"),
+    E(CLOSING, CLOSED, APP_ABORT, "ABORT in CLOSING"),
+    E(TIME_WAIT, CLOSED, APP_ABORT, "ABORT in TIME-WAIT"),
     E(CLOSE_WAIT, CLOSED, APP_ABORT, "ABORT in CLOSE-WAIT"),
+    E(LAST_ACK, CLOSED, APP_ABORT, "ABORT in LAST-ACK"),
     /* Close with unread data resets (RFC 1122 §4.2.2.13). */
     E(ESTABLISHED, CLOSED, APP_CLOSE_UNREAD, "CLOSE with unread data, RST sent"),
     E(CLOSE_WAIT, CLOSED, APP_CLOSE_UNREAD, "CLOSE in CLOSE-WAIT with unread data"),
@@ -57,6 +65,7 @@ static const struct cov_edge rfc_edges[] = {
     E(ESTABLISHED, CLOSED, TIMEOUT_RETRIES, "data never acknowledged"),
     E(FIN_WAIT_1, CLOSED, TIMEOUT_RETRIES, "FIN never acknowledged"),
     E(CLOSING, CLOSED, TIMEOUT_RETRIES, "FIN never acknowledged in CLOSING"),
+    E(CLOSE_WAIT, CLOSED, TIMEOUT_RETRIES, "data never acknowledged in CLOSE-WAIT"),
     E(LAST_ACK, CLOSED, TIMEOUT_RETRIES, "FIN never acknowledged in LAST-ACK"),
     /* The optional FIN-WAIT-2 timeout (RFC 9293 §3.10.7.4 leaves it to the
      * implementation; Linux tcp_fin_timeout). */

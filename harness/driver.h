@@ -108,6 +108,15 @@ struct driver {
     uint32_t b_snd_nxt; /* B's own next sequence number */
     uint8_t fault[2];   /* pending fate for the next segment of A/B (PROG_FATE_NONE: none) */
 
+    /* Drops of A's segments, pushed once the SUT call that sent them has
+     * returned (after the state change that goes with the segment). */
+    unsigned n_drops;
+    uint64_t drops[8];
+
+    /* Drops held until the state events after their segment have passed. */
+    unsigned held_drops;
+    struct ev held_drop[4];
+
     /* Events deferred during an application call. */
     bool deferring;
     unsigned n_pending;
@@ -140,6 +149,10 @@ int driver_run(struct driver *d, const struct sut *sut, const uint8_t *data, siz
  * about 150 KB). Returns enum driver_result. */
 int driver_run_pair(struct driver *d, struct link *l, const uint8_t *data, size_t size,
                     const struct ev_sink *extra, unsigned n_extra);
+
+/* The initial sequence number of the fuzzer's peer B for a program's ISN
+ * seed (scenario scripts use it to place B's stream, e.g. across 2^32). */
+uint32_t driver_peer_iss(uint32_t isn_seed);
 
 /* The first violation of the last run (NULL if it passed). */
 const struct driver_violation *driver_violation(const struct driver *d);

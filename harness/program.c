@@ -253,16 +253,17 @@ int program_op_format(const struct program *p, const struct program_op *op, char
 void program_print(const struct program *p, FILE *out)
 {
     uint64_t fw2 = program_fw2_timeout_usecs(p);
+    char fw2_text[32] = "none";
+    if (fw2)
+        snprintf(fw2_text, sizeof fw2_text, "%llu ms", (unsigned long long)(fw2 / 1000u));
     fprintf(out,
-            "program v1: A %s, %s, MSL %llu ms, FIN-WAIT-2 timeout %s%llu%s, %u retries, "
+            "program v1: A %s, %s, MSL %llu ms, FIN-WAIT-2 timeout %s, %u retries, "
             "RTO min %s, rfc1337 %s, isn seed 0x%08x%s%s, %u ops\n",
             (p->flags & PROG_F_ACTIVE) ? "connects" : "listens",
             (p->flags & PROG_F_IPV6) ? "IPv6" : "IPv4",
-            (unsigned long long)(program_msl_usecs(p) / 1000u), fw2 ? "" : "none",
-            fw2 ? (unsigned long long)(fw2 / 1000u) : 0ull, fw2 ? " ms" : "",
-            program_max_retries(p), p->rto_min_short ? "200 ms" : "1 s",
-            (p->flags & PROG_F_RFC1337) ? "on" : "off", (unsigned)p->isn_seed,
-            (p->flags & PROG_F_A_NOREAD) ? ", A never reads" : "",
+            (unsigned long long)(program_msl_usecs(p) / 1000u), fw2_text, program_max_retries(p),
+            p->rto_min_short ? "200 ms" : "1 s", (p->flags & PROG_F_RFC1337) ? "on" : "off",
+            (unsigned)p->isn_seed, (p->flags & PROG_F_A_NOREAD) ? ", A never reads" : "",
             (p->flags & PROG_F_B_NOREAD) ? ", B never reads" : "", p->n_ops);
     char line[160];
     for (unsigned i = 0; i < p->n_ops; i++) {
