@@ -590,6 +590,7 @@ static void tw_answer(struct oracle *o, unsigned ep, uint64_t index, const struc
                           "%c's TIME-WAIT ended early: it answered with RST", c);
         }
         s->killed_by_rst = s->tw_rst_hit;
+        s->owed = OWED_NONE; /* the RST is its answer */
         set_inf(o, ep, TCP_CLOSED, index);
         s->inf_change_valid = false;
         return;
@@ -737,9 +738,16 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     enum tcp_state st;
     bool known = eff_state(o, ep, &st);
     if (known && st == TCP_CLOSED && !(syn && !(g->flags & TCP_ACK))) {
-        bool own_fin_again = !o->cfg.states_reported[ep] && s->closed_via_last_ack &&
-                             (g->flags & TCP_FIN) && g->seq + g->payload_len == s->fin_seq;
-        if (!own_fin_again)
+        /* Inferred CLOSED only because the ACK of its FIN was assumed to
+         * arrive: resending that FIN, or (in a capture, where the ACK may
+         * have been lost after the capture point) aborting from LAST-ACK with
+         * an RST, shows the ACK never arrived. */
+        bool maybe_last_ack = !o->cfg.states_reported[ep] && s->closed_via_last_ack;
+        bool own_fin_again =
+            maybe_last_ack && (g->flags & TCP_FIN) && g->seq + g->payload_len == s->fin_seq;
+        bool abort_from_last_ack =
+            maybe_last_ack && o->from_capture && rst && g->seq == s->fin_seq + 1;
+        if (!own_fin_again && !abort_from_last_ack)
             check_closed_sender(o, ep, index, e);
     }
     if (known && st == TCP_TIME_WAIT && !o->cfg.states_reported[ep])
@@ -750,6 +758,12 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         o->cfg.states_reported[ep])
         s->tw_restart_usecs = now;
     s->peer_segs_unanswered = 0;
+    if (rst && s->must_stay_open && known && synchronized(st) && st != TCP_TIME_WAIT) {
+        oracle_report(o, INV_RST_VALIDATION, index, e->frame, (uint8_t)ep, "challenge ACK", "RST",
+                      "%c answered an RST/SYN not at RCV.NXT by aborting", ep == EP_A ? 'A' : 'B');
+        s->must_stay_open = false;
+        s->owed = OWED_NONE;
+    }
     satisfy_owed(o, ep, g);
 
     if (syn && !rst) {

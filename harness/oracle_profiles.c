@@ -85,7 +85,7 @@ void oracle_rules_for(enum oracle_profile p, uint64_t msl_usecs, struct oracle_r
          * with the receive side closed ends after TCP_FIN_WAIT_TIMEOUT (20 s).
          * Challenge ACKs were not checked against lwIP's source here, so
          * their absence is tolerated rather than assumed either way. */
-        r->tw_rst_may_close = false;
+        r->time_wait_usecs = 2 * 60ull * 1000 * 1000; /* 2 * TCP_MSL (60 s in Debian) */
         r->fin_wait_2_timeout_usecs = 20ull * 1000 * 1000;
         r->challenge_ack_may_be_missing = true;
         r->tw_syn_may_draw_rst = true;
