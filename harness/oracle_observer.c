@@ -337,6 +337,10 @@ static void first_segment(struct oracle *o, unsigned ep, const struct seg *g)
         s->isn_known = true;
         s->isn = g->seq;
         s->snd_max = s->contig_end = g->seq;
+        if (!(g->flags & TCP_ACK) && !p->inf_known) {
+            set_inf(o, ep ^ 1u, TCP_LISTEN, 0); /* a SYN is sent to a listener */
+            p->inf_change_valid = false;
+        }
     } else {
         s->snd_max = s->contig_end = g->seq;
         if (!o->handshake_seen || !p->sent_any)
@@ -375,8 +379,24 @@ static void track_contig(struct oracle_side *s, uint32_t seq, uint32_t end)
     if (seq_le(seq, s->contig_end)) {
         if (seq_gt(end, s->contig_end))
             s->contig_end = end;
-    } else {
-        s->gap = true; /* out of order or missed: filled if the hole shows up */
+        /* The hole below the out-of-order range is filled. */
+        if (s->ooo && seq_le(s->ooo_lo, s->contig_end)) {
+            if (seq_gt(s->ooo_hi, s->contig_end))
+                s->contig_end = s->ooo_hi;
+            s->ooo = false;
+        }
+        return;
+    }
+    /* Out of order or missed: remember one range beyond the hole (merging
+     * adjacent ones); the hole may show up later. */
+    s->gap = true;
+    if (!s->ooo) {
+        s->ooo = true;
+        s->ooo_lo = seq;
+        s->ooo_hi = end;
+    } else if (seq_le(seq, s->ooo_hi) && seq_ge(end, s->ooo_lo)) {
+        s->ooo_lo = seq_min(s->ooo_lo, seq);
+        s->ooo_hi = seq_max(s->ooo_hi, end);
     }
 }
 

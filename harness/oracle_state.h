@@ -66,6 +66,8 @@ struct oracle_side {
     uint32_t snd_max;    /* highest seq + seg_len sent */
     uint32_t contig_end; /* every byte below was seen sent (gap detection) */
     bool gap;            /* this endpoint's stream skipped sequence space */
+    bool ooo;            /* one range seen beyond contig_end (reordering) */
+    uint32_t ooo_lo, ooo_hi;
     bool fin_sent;
     uint32_t fin_seq;
     uint64_t fin_index;       /* event of the first FIN */
