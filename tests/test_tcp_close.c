@@ -107,10 +107,280 @@ static void test_established_close_textbook(void **state)
     test_free(b);
 }
 
+/* Two endpoints, client ISS ciss and server ISS siss, handshake done by
+ * hand, captures cleared. */
+static void open_pair(struct tb *a, struct tb *b, uint32_t ciss, uint32_t siss)
+{
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    cfg.msl_usecs = MSL_USECS;
+    tb_init(a, &cfg, ciss, siss);
+    tb_init_server(b, &cfg, siss, ciss);
+    a->name = "A";
+    b->name = "B";
+    assert_int_equal(tcp_listen(&b->c, 0), TCP_APP_OK);
+    assert_int_equal(tcp_connect(&a->c, 0), TCP_APP_OK);
+    tb_deliver(a, 0, b);
+    tb_deliver(b, 0, a);
+    tb_deliver(a, 1, b);
+    assert_int_equal(a->c.state, TCP_ESTABLISHED);
+    assert_int_equal(b->c.state, TCP_ESTABLISHED);
+    tb_clear(a);
+    tb_clear(b);
+}
+
+/* ==== FIN-WAIT-1: simultaneous close through CLOSING ==== */
+
+static void test_fin_wait_1_rcv_fin_simultaneous_close(void **state)
+{
+    (void)state;
+    struct tb *a = new_tb(), *b = new_tb();
+    open_pair(a, b, 1000, 5000);
+    /* A: 40000 > 8080: Flags [F.], seq 1001, ack 5001
+     * B: 8080 > 40000: Flags [F.], seq 5001, ack 1001 (the FINs cross) */
+    assert_int_equal(tcp_close(&a->c, 0), TCP_APP_OK);
+    assert_int_equal(tcp_close(&b->c, 0), TCP_APP_OK);
+    tb_expect_seg(a, 0, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    tb_expect_seg(b, 0, TCP_FIN | TCP_ACK, 5001, 1001, 0);
+    a->now_usecs = b->now_usecs = 1000;
+    tb_deliver(a, 0, b);
+    tb_deliver(b, 0, a);
+    /* Each ACKs the other's FIN: A: Flags [.], seq 1002, ack 5002 */
+    tb_expect_seg(a, 1, TCP_ACK, 1002, 5002, 0);
+    tb_expect_seg(b, 1, TCP_ACK, 5002, 1002, 0);
+    tb_expect_trans(a, 1, TCP_FIN_WAIT_1, TCP_CLOSING, TCP_CAUSE_RCV_FIN);
+    tb_expect_trans(b, 1, TCP_FIN_WAIT_1, TCP_CLOSING, TCP_CAUSE_RCV_FIN);
+    a->now_usecs = b->now_usecs = 2000;
+    tb_deliver(a, 1, b);
+    tb_deliver(b, 1, a);
+    tb_expect_trans(a, 2, TCP_CLOSING, TCP_TIME_WAIT, TCP_CAUSE_RCV_ACK);
+    tb_expect_trans(b, 2, TCP_CLOSING, TCP_TIME_WAIT, TCP_CAUSE_RCV_ACK);
+    tb_expect_count(a, 2);
+    tb_expect_count(b, 2);
+    tb_advance_to(a, 2000 + 2 * MSL_USECS);
+    tb_advance_to(b, 2000 + 2 * MSL_USECS);
+    assert_int_equal(a->c.state, TCP_CLOSED);
+    assert_int_equal(b->c.state, TCP_CLOSED);
+    test_free(a);
+    test_free(b);
+}
+
+/* ==== CLOSE-WAIT: half-close, the other side keeps sending ==== */
+
+static void test_close_wait_app_send_half_close(void **state)
+{
+    (void)state;
+    struct tb *a = new_tb(), *b = new_tb();
+    open_pair(a, b, 1000, 5000);
+    assert_int_equal(tcp_shutdown(&a->c, 0), TCP_APP_OK);
+    tb_deliver(a, 0, b); /* FIN */
+    tb_deliver(b, 0, a); /* its ACK */
+    assert_int_equal(a->c.state, TCP_FIN_WAIT_2);
+    assert_int_equal(b->c.state, TCP_CLOSE_WAIT);
+    /* B sends 3 segments of 1460 and one of 500 from CLOSE-WAIT:
+     * B: 8080 > 40000: Flags [.], seq 5001:6461, ack 1002, length 1460 ... */
+    assert_int_equal(tcp_send(&b->c, 0, NULL, 3 * 1460 + 500), 3 * 1460 + 500);
+    tb_expect_count(b, 5);
+    for (unsigned i = 0; i < 4; i++) {
+        uint32_t len = i < 3 ? 1460 : 500;
+        tb_expect_seg(b, 1 + i, TCP_ACK | (i == 3 ? TCP_PSH : 0), 5001 + i * 1460, 1002, len);
+        tb_deliver(b, 1 + i, a);
+        /* A acknowledges each: Flags [.], seq 1002, ack 5001 + ... */
+        tb_expect_seg(a, 1 + i, TCP_ACK, 1002, 5001 + i * 1460 + len, 0);
+    }
+    assert_int_equal(tcp_unread(&a->c), 3 * 1460 + 500);
+    assert_false(tcp_eof(&a->c));
+    uint8_t buf[8192];
+    assert_int_equal(tcp_recv(&a->c, 0, buf, sizeof buf), 3 * 1460 + 500);
+    for (unsigned i = 0; i < 3 * 1460 + 500; i++)
+        assert_int_equal(buf[i], (uint8_t)i); /* the pattern of a NULL send */
+    /* Then B's FIN after the last byte: Flags [F.], seq 10881, ack 1002 */
+    assert_int_equal(tcp_close(&b->c, 0), TCP_APP_OK);
+    tb_expect_seg(b, 5, TCP_FIN | TCP_ACK, 5001 + 3 * 1460 + 500, 1002, 0);
+    for (unsigned i = 1; i < 5; i++)
+        tb_deliver(a, i, b); /* the ACKs of the data */
+    tb_deliver(b, 5, a);
+    assert_true(tcp_eof(&a->c));
+    assert_int_equal(a->c.state, TCP_TIME_WAIT);
+    tb_deliver(a, 5, b);
+    assert_int_equal(b->c.state, TCP_CLOSED);
+    test_free(a);
+    test_free(b);
+}
+
+/* ==== ESTABLISHED: the FIN follows queued data ==== */
+
+static void test_established_app_close_fin_after_data(void **state)
+{
+    (void)state;
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    assert_int_equal(tcp_send(&t->c, 0, NULL, 2000), 2000);
+    assert_int_equal(tcp_close(&t->c, 0), TCP_APP_OK);
+    /* The data left at once; the FIN follows its last byte:
+     * A: Flags [.], seq 1001:2461, length 1460
+     * A: Flags [P.], seq 2461:3001, length 540
+     * A: Flags [F.], seq 3001, length 0 */
+    tb_expect_count(t, 3);
+    tb_expect_seg(t, 0, TCP_ACK, 1001, 5001, 1460);
+    tb_expect_seg(t, 1, TCP_PSH | TCP_ACK, 2461, 5001, 540);
+    tb_expect_seg(t, 2, TCP_FIN | TCP_ACK, 3001, 5001, 0);
+    assert_int_equal(t->c.fin_seq, 3001);
+    tb_expect_trans(t, 0, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    /* An ACK of the data only keeps FIN-WAIT-1; the ACK of the FIN ends it. */
+    tb_peer(t, TCP_ACK, 5001, 3001, 0);
+    assert_int_equal(t->c.state, TCP_FIN_WAIT_1);
+    tb_peer(t, TCP_ACK, 5001, 3002, 0);
+    assert_int_equal(t->c.state, TCP_FIN_WAIT_2);
+    test_free(t);
+}
+
+/* The peer's window holds the FIN back until it opens. */
+static void test_established_app_close_window_closed(void **state)
+{
+    (void)state;
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    struct seg s = tb_seg(t, TCP_ACK, 5001, 1001, NULL, 0);
+    s.window = 100;
+    tb_input(t, &s);
+    assert_int_equal(tcp_send(&t->c, 0, NULL, 300), 300);
+    assert_int_equal(tcp_close(&t->c, 0), TCP_APP_OK);
+    tb_expect_count(t, 1);
+    tb_expect_seg(t, 0, TCP_ACK | 0, 1001, 5001, 100);
+    s = tb_seg(t, TCP_ACK, 5001, 1101, NULL, 0);
+    s.window = 1000;
+    tb_input(t, &s);
+    /* A: Flags [FP.], seq 1101:1301, length 200 */
+    tb_expect_count(t, 2);
+    tb_expect_seg(t, 1, TCP_FIN | TCP_PSH | TCP_ACK, 1101, 5001, 200);
+    test_free(t);
+}
+
+/* ==== across the 2^32 wrap ==== */
+
+/* Client ISS 0xFFFFFFF0 sends 100 bytes (its FIN lands at 0x00000055);
+ * server ISS 0xFFFFFFFF sends its FIN at 0x00000000. */
+static void test_established_close_across_wrap(void **state)
+{
+    (void)state;
+    struct tb *a = new_tb(), *b = new_tb();
+    open_pair(a, b, 0xFFFFFFF0u, 0xFFFFFFFFu);
+    assert_int_equal(tcp_send(&a->c, 0, NULL, 100), 100);
+    tb_expect_seg(a, 0, TCP_ACK | TCP_PSH, 0xFFFFFFF1u, 0, 100);
+    tb_deliver(a, 0, b);
+    /* B: 8080 > 40000: Flags [.], seq 0, ack 85 */
+    tb_expect_seg(b, 0, TCP_ACK, 0, 0x55, 0);
+    assert_int_equal(tcp_recv(&b->c, 0, NULL, 1000), 100);
+    tb_deliver(b, 0, a);
+    assert_int_equal(tcp_close(&a->c, 0), TCP_APP_OK);
+    /* A: Flags [F.], seq 85, ack 0 */
+    tb_expect_seg(a, 1, TCP_FIN | TCP_ACK, 0x55, 0, 0);
+    tb_deliver(a, 1, b);
+    tb_expect_seg(b, 1, TCP_ACK, 0, 0x56, 0);
+    tb_deliver(b, 1, a);
+    assert_int_equal(a->c.state, TCP_FIN_WAIT_2);
+    assert_int_equal(tcp_close(&b->c, 0), TCP_APP_OK);
+    tb_expect_seg(b, 2, TCP_FIN | TCP_ACK, 0, 0x56, 0);
+    tb_deliver(b, 2, a);
+    tb_expect_seg(a, 2, TCP_ACK, 0x56, 1, 0);
+    assert_int_equal(a->c.state, TCP_TIME_WAIT);
+    tb_deliver(a, 2, b);
+    assert_int_equal(b->c.state, TCP_CLOSED);
+    /* A retransmitted FIN across the wrap is still recognised in TIME-WAIT. */
+    tb_deliver(b, 2, a);
+    tb_expect_seg(a, 3, TCP_ACK, 0x56, 1, 0);
+    test_free(a);
+    test_free(b);
+}
+
+/* ==== CLOSE with unread data (RFC 1122 4.2.2.13) ==== */
+
+static void test_established_app_close_unread_rst(void **state)
+{
+    (void)state;
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    tb_peer(t, TCP_ACK | TCP_PSH, 5001, 1001, 20);
+    assert_int_equal(tcp_unread(&t->c), 20);
+    tb_clear(t);
+    assert_int_equal(tcp_close(&t->c, 0), TCP_APP_OK);
+    /* A: 40000 > 8080: Flags [R.], seq 1001, ack 5021 (no FIN) */
+    tb_expect_count(t, 1);
+    tb_expect_seg(t, 0, TCP_RST | TCP_ACK, 1001, 5021, 0);
+    tb_expect_trans(t, 0, TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_APP_CLOSE_UNREAD);
+    test_free(t);
+}
+
+/* After a full close, new data resets; after shutdown it is delivered. */
+static void test_fin_wait_2_rcv_data_after_close_rst(void **state)
+{
+    (void)state;
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_FIN_WAIT_2); /* closed with tcp_close */
+    tb_peer(t, TCP_ACK | TCP_PSH, 5001, 1002, 10);
+    /* A: Flags [R.], seq 1002, ack 5001 */
+    tb_expect_seg(t, 0, TCP_RST | TCP_ACK, 1002, 5001, 0);
+    assert_int_equal(t->c.state, TCP_CLOSED);
+
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    assert_int_equal(tcp_shutdown(&t->c, 0), TCP_APP_OK);
+    tb_peer(t, TCP_ACK | TCP_PSH, 5001, 1002, 10);
+    assert_int_equal(t->c.state, TCP_FIN_WAIT_2);
+    assert_int_equal(tcp_unread(&t->c), 10);
+    tb_expect_seg(t, 1, TCP_ACK, 1002, 5011, 0);
+    test_free(t);
+}
+
+/* ==== ABORT ==== */
+
+static void test_established_app_abort_rst(void **state)
+{
+    (void)state;
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    assert_int_equal(tcp_send(&t->c, 0, NULL, 10), 10);
+    assert_int_equal(tcp_abort(&t->c, 0), TCP_APP_OK);
+    /* A: Flags [R], seq 1011 */
+    tb_expect_seg(t, 1, TCP_RST, 1011, 0, 0);
+    assert_int_equal(tcp_next_deadline(&t->c), UINT64_MAX);
+    assert_int_equal(tcp_abort(&t->c, 0), TCP_APP_ERR_STATE);
+    /* In LAST-ACK ABORT just deletes the TCB (§3.10.5). */
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_LAST_ACK);
+    assert_int_equal(tcp_abort(&t->c, 0), TCP_APP_OK);
+    tb_expect_count(t, 0);
+    test_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_established_close_textbook),
+        cmocka_unit_test(test_fin_wait_1_rcv_fin_simultaneous_close),
+        cmocka_unit_test(test_close_wait_app_send_half_close),
+        cmocka_unit_test(test_established_app_close_fin_after_data),
+        cmocka_unit_test(test_established_app_close_window_closed),
+        cmocka_unit_test(test_established_close_across_wrap),
+        cmocka_unit_test(test_established_app_close_unread_rst),
+        cmocka_unit_test(test_fin_wait_2_rcv_data_after_close_rst),
+        cmocka_unit_test(test_established_app_abort_rst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

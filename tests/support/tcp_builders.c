@@ -140,7 +140,10 @@ uint32_t tb_snd_nxt(const struct tb *t)
 static void build_established(struct tb *t)
 {
     assert_int_equal(tcp_connect(&t->c, t->now_usecs), TCP_APP_OK);
-    tb_peer(t, TCP_SYN | TCP_ACK, t->peer_iss, t->c.iss + 1, 0);
+    struct seg s = tb_seg(t, TCP_SYN | TCP_ACK, t->peer_iss, t->c.iss + 1, NULL, 0);
+    s.opts.has_mss = true;
+    s.opts.mss = 1460;
+    tb_input(t, &s);
     t->peer_nxt = t->peer_iss + 1;
     assert_int_equal(t->c.state, TCP_ESTABLISHED);
 }
@@ -153,11 +156,15 @@ void tb_build(struct tb *t, enum tcp_state st)
     case TCP_LISTEN:
         assert_int_equal(tcp_listen(&t->c, t->now_usecs), TCP_APP_OK);
         break;
-    case TCP_SYN_RECEIVED:
+    case TCP_SYN_RECEIVED: {
         tb_build(t, TCP_LISTEN);
-        tb_peer(t, TCP_SYN, t->peer_iss, 0, 0);
+        struct seg s = tb_seg(t, TCP_SYN, t->peer_iss, 0, NULL, 0);
+        s.opts.has_mss = true;
+        s.opts.mss = 1460;
+        tb_input(t, &s);
         t->peer_nxt = t->peer_iss + 1;
         break;
+    }
     case TCP_SYN_SENT:
         assert_int_equal(tcp_connect(&t->c, t->now_usecs), TCP_APP_OK);
         break;

@@ -61,9 +61,9 @@ void tb_init_server(struct tb *t, const struct tcp_config *cfg, uint32_t iss, ui
 void tb_deliver(struct tb *from, unsigned i, struct tb *to);
 
 /* Drive a CLOSED endpoint into st through real calls and peer segments
- * (ports as tb_init gave them): LISTEN and SYN-RECEIVED open passively, every other state actively.
- * FIN-WAIT-1/2, CLOSING and TIME-WAIT close first (tcp_close); CLOSE-WAIT
- * and LAST-ACK close second. The capture is cleared afterwards, so a test
+ * (ports as tb_init gave them; the peer's SYN announces MSS 1460): LISTEN and SYN-RECEIVED open
+ * passively, every other state actively. FIN-WAIT-1/2, CLOSING and TIME-WAIT close first
+ * (tcp_close); CLOSE-WAIT and LAST-ACK close second. The capture is cleared afterwards, so a test
  * sees only what its own events cause. */
 void tb_build(struct tb *t, enum tcp_state st);
 
