@@ -27,83 +27,7 @@
 #include "link.h"
 #include "pcap_writer.h"
 #include "sut_registry.h"
-
-/* The trace printer: one line per event, tcpdump-like with sequence numbers
- * relative to each side's first sequence number seen. */
-struct trace_printer {
-    FILE *out;
-    const struct driver *drv; /* violations are read from its oracle */
-    size_t violations_shown;
-    bool isn_known[2];
-    uint32_t isn[2];
-    enum tcp_state state[2];
-    bool state_known[2];
-};
-
-static void print_new_violations(struct trace_printer *t)
-{
-    size_t n = 0;
-    const struct oracle_violation *v = oracle_violations(&t->drv->oracle, &n);
-    for (; t->violations_shown < n; t->violations_shown++) {
-        const struct oracle_violation *x = &v[t->violations_shown];
-        fprintf(t->out, "      ^^^ VIOLATION %s (%s) by %c: %s\n", x->inv ? x->inv->id : "?",
-                x->inv ? x->inv->rfc : "", x->endpoint == EP_B ? 'B' : 'A', x->message);
-        if (x->expected[0] || x->seen[0])
-            fprintf(t->out, "          expected %s, seen %s\n", x->expected, x->seen);
-    }
-}
-
-static void trace_push(void *ctx, uint64_t index, const struct ev *e)
-{
-    struct trace_printer *t = ctx;
-    char fl[16];
-    unsigned ep = e->endpoint & 1;
-    char who = ep ? 'B' : 'A', other = ep ? 'A' : 'B';
-    fprintf(t->out, "%5" PRIu64 " %10.6f ", index, (double)e->time_usecs / 1e6);
-    switch (e->kind) {
-    case EV_SEGMENT: {
-        const struct seg *s = &e->u.segment.seg;
-        if (!t->isn_known[ep]) {
-            t->isn_known[ep] = true;
-            t->isn[ep] = s->seq;
-        }
-        fprintf(t->out, "%c > %c [%s] seq %" PRIu32, who, other, seg_flags_str(s->flags, fl),
-                (uint32_t)(s->seq - t->isn[ep]));
-        if (s->flags & TCP_ACK)
-            fprintf(t->out, " ack %" PRIu32,
-                    t->isn_known[!ep] ? (uint32_t)(s->ack - t->isn[!ep]) : s->ack);
-        fprintf(t->out, " win %u len %" PRIu32, s->window, s->payload_len);
-        if (s->opts.has_mss)
-            fprintf(t->out, " mss %u", s->opts.mss);
-        if (s->opts.has_wscale)
-            fprintf(t->out, " wscale %u", s->opts.wscale);
-        if (s->opts.has_ts)
-            fprintf(t->out, " TS %" PRIu32 ":%" PRIu32, s->opts.ts_val, s->opts.ts_ecr);
-        fprintf(t->out, "   (seq %" PRIu32 " ack %" PRIu32 ")\n", s->seq, s->ack);
-        break;
-    }
-    case EV_DROP:
-        fprintf(t->out, "network loses event %" PRIu64 " (from %c)\n", e->u.drop.index, who);
-        break;
-    case EV_STATE:
-        t->state[ep] = e->u.state.to;
-        t->state_known[ep] = true;
-        fprintf(t->out, "%c: %s -> %s (%s)\n", who, tcp_state_name(e->u.state.from),
-                tcp_state_name(e->u.state.to), e->u.state.cause);
-        break;
-    case EV_APP:
-        if (e->u.app.call == APP_SEND || e->u.app.call == APP_RECV)
-            fprintf(t->out, "%c: app %s %" PRIu32 " -> %" PRIu32 " bytes\n", who,
-                    ev_app_call_name(e->u.app.call), e->u.app.len, e->u.app.done);
-        else
-            fprintf(t->out, "%c: app %s\n", who, ev_app_call_name(e->u.app.call));
-        break;
-    case EV_CLOCK:
-        fprintf(t->out, "clock\n");
-        break;
-    }
-    print_new_violations(t);
-}
+#include "trace.h"
 
 struct repro_opts {
     const char *pcap_path;
@@ -143,12 +67,13 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
     }
     program_print(&p, stdout);
 
-    struct trace_printer tp = {.out = stdout, .drv = d};
+    struct trace_printer tp;
+    trace_init(&tp, stdout, &d->oracle);
     struct ev_sink sinks[2];
     unsigned n_sinks = 0;
     if (!o->quiet) {
-        sinks[n_sinks++] = (struct ev_sink){.ctx = &tp, .push = trace_push};
-        printf("trace (seq/ack relative to each side's first sequence number):\n");
+        sinks[n_sinks++] = trace_sink(&tp);
+        printf("trace:\n");
     }
     struct pcap_writer pw;
     bool pcap_open = false;
@@ -171,7 +96,7 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
     }
     free(data);
     if (!o->quiet && rc != DRIVER_REJECTED && rc != DRIVER_SUT_ERROR)
-        print_new_violations(&tp); /* those found when the run finished */
+        trace_finish(&tp); /* violations found when the run finished */
     if (pcap_open) {
         if (pcap_writer_close(&pw, err, sizeof err) != 0) {
             fprintf(stderr, "finfuzz repro: %s: %s\n", o->pcap_path, err);
@@ -185,11 +110,11 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
     }
     const struct driver_violation *v = driver_violation(d);
     if (v) {
-        printf("verdict: VIOLATION %s (%s) at event %" PRIu64 ", endpoint %c: %s\n", v->id, v->rfc,
+        printf("result: VIOLATION %s (%s) at event %" PRIu64 ", endpoint %c: %s\n", v->id, v->rfc,
                v->event_index, v->endpoint == EP_B ? 'B' : 'A', v->message);
         return EXIT_VIOLATION;
     }
-    printf("verdict: pass (%s, %.3f s of virtual time)\n",
+    printf("result: pass (%s, %.3f s of virtual time)\n",
            oracle_verdict_name(oracle_verdict(&d->oracle)), (double)driver_end_usecs(d) / 1e6);
     return EXIT_CONFORMS;
 }
