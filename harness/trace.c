@@ -95,6 +95,11 @@ void trace_push(struct trace_printer *p, uint64_t index, const struct ev *e)
         p->t0_known = true;
         p->t0_usecs = e->time_usecs;
     }
+    if (!p->header_printed) {
+        p->header_printed = true;
+        fprintf(p->out, "%4s %11s  %-7s%-6s%-38s  | %s\n", "#", "time (s)", "dir", "flags",
+                "seq/ack relative to each side's ISN", "states after it (~ inferred)");
+    }
     uint64_t t = e->time_usecs >= p->t0_usecs ? e->time_usecs - p->t0_usecs : 0;
     fprintf(p->out, "%4" PRIu64 " %4" PRIu64 ".%06" PRIu64 "  ", index, t / 1000000, t % 1000000);
     unsigned ep = e->endpoint & 1u;
