@@ -1,7 +1,8 @@
 /* finfuzz repro: replay fuzz inputs deterministically and show what happened.
  *
  *   finfuzz repro [--pcap OUT] [--svg OUT] [--target model|lwip|linux]
- *                 [--fuzz-target close_endpoint|close_pair] [--pair] [--quiet] FILE...
+ *                 [--fuzz-target close_endpoint|close_pair] [--pair] [--profile P]
+ *                 [--quiet] FILE...
  *
  * Each FILE (a libFuzzer or AFL++ crash file, a corpus entry; a folder means
  * its files) is decoded and printed as a program, then run by the driver
@@ -11,7 +12,9 @@
  * with --pair or --fuzz-target close_pair, or when the file lies in a folder
  * named close_pair (corpus/close_pair/, corpus/regressions/close_pair/);
  * close_endpoint otherwise. --target picks the system under test of
- * close_endpoint from the SUT registry (sut_registry.h).
+ * close_endpoint from the SUT registry (sut_registry.h). --profile judges
+ * with another oracle profile than the program's own (rfc9293, or rfc1337
+ * when the program sets it), e.g. lwip for --target lwip.
  *
  * Exit: 0 every input conforms, 1 an invariant broke, 2 bad usage, an
  * unreadable file or an input that is not a finfuzz program (2 wins over 1). */
@@ -24,6 +27,7 @@
 #include "commands.h"
 #include "driver.h"
 #include "input_files.h"
+#include "ladder_svg.h"
 #include "link.h"
 #include "pcap_writer.h"
 #include "sut_registry.h"
@@ -35,6 +39,8 @@ struct repro_opts {
     const struct sut_entry *sut;
     int pair; /* 1 close_pair, 0 close_endpoint, -1 from the path */
     bool quiet;
+    bool use_profile;
+    enum oracle_profile profile;
 };
 
 static bool path_says_pair(const char *path)
@@ -69,7 +75,7 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
 
     struct trace_printer tp;
     trace_init(&tp, stdout, &d->oracle);
-    struct ev_sink sinks[2];
+    struct ev_sink sinks[3];
     unsigned n_sinks = 0;
     if (!o->quiet) {
         sinks[n_sinks++] = trace_sink(&tp);
@@ -87,6 +93,23 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
         sinks[n_sinks++] = pcap_writer_sink(&pw);
     }
 
+    struct ladder_svg *svg = NULL;
+    FILE *svg_file = NULL;
+    if (o->svg_path) {
+        svg = calloc(1, sizeof *svg);
+        svg_file = svg ? fopen(o->svg_path, "w") : NULL;
+        if (!svg_file) {
+            fprintf(stderr, "finfuzz repro: cannot write %s\n", o->svg_path);
+            free(svg);
+            if (pcap_open)
+                pcap_writer_close(&pw, err, sizeof err);
+            free(data);
+            return EXIT_USAGE;
+        }
+        ladder_init(svg, svg_file, &d->oracle, path);
+        sinks[n_sinks++] = ladder_sink(svg);
+    }
+
     int rc;
     if (pair) {
         rc = driver_run_pair(d, net, data, len, sinks, n_sinks);
@@ -97,6 +120,18 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
     free(data);
     if (!o->quiet && rc != DRIVER_REJECTED && rc != DRIVER_SUT_ERROR)
         trace_finish(&tp); /* violations found when the run finished */
+    if (svg) {
+        bool ok = ladder_finish(svg);
+        ok = fclose(svg_file) == 0 && ok;
+        free(svg);
+        if (!ok) {
+            fprintf(stderr, "finfuzz repro: cannot write %s\n", o->svg_path);
+            if (pcap_open)
+                pcap_writer_close(&pw, err, sizeof err);
+            return EXIT_USAGE;
+        }
+        printf("wrote %s\n", o->svg_path);
+    }
     if (pcap_open) {
         if (pcap_writer_close(&pw, err, sizeof err) != 0) {
             fprintf(stderr, "finfuzz repro: %s: %s\n", o->pcap_path, err);
@@ -139,6 +174,8 @@ static void usage(FILE *out)
                  "                     for files in a folder named close_pair, else\n"
                  "                     close_endpoint)\n"
                  "  --pair             same as --fuzz-target close_pair\n"
+                 "  --profile P        judge with oracle profile P (rfc9293, rfc1337, linux,\n"
+                 "                     lwip) instead of the program's own\n"
                  "  --quiet            no trace, only the program and the verdict\n\n"
                  "exit: 0 conforms, 1 a violation, 2 bad usage or an unreadable input\n");
 }
@@ -146,10 +183,15 @@ static void usage(FILE *out)
 int cmd_repro(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"pcap", required_argument, NULL, 'p'},   {"svg", required_argument, NULL, 's'},
-        {"target", required_argument, NULL, 't'}, {"fuzz-target", required_argument, NULL, 'f'},
-        {"pair", no_argument, NULL, 'P'},         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"pcap", required_argument, NULL, 'p'},
+        {"svg", required_argument, NULL, 's'},
+        {"target", required_argument, NULL, 't'},
+        {"fuzz-target", required_argument, NULL, 'f'},
+        {"pair", no_argument, NULL, 'P'},
+        {"profile", required_argument, NULL, 'r'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct repro_opts o = {.sut = sut_registry_find("model"), .pair = -1};
     const char *target = "model";
@@ -185,6 +227,16 @@ int cmd_repro(int argc, char **argv)
         case 'q':
             o.quiet = true;
             break;
+        case 'r':
+            if (!oracle_profile_parse(optarg, &o.profile)) {
+                fprintf(stderr,
+                        "finfuzz repro: unknown profile '%s' (rfc9293, rfc1337, linux, "
+                        "lwip)\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o.use_profile = true;
+            break;
         case 'h':
             usage(stdout);
             return EXIT_CONFORMS;
@@ -207,11 +259,6 @@ int cmd_repro(int argc, char **argv)
                 "finfuzz repro: close_pair runs two model endpoints; --target %s "
                 "applies to close_endpoint only\n",
                 o.sut->name);
-        return EXIT_USAGE;
-    }
-    if (o.svg_path) {
-        fprintf(stderr, "finfuzz repro: --svg is not available in this build (no ladder "
-                        "diagram writer yet)\n");
         return EXIT_USAGE;
     }
     char err[256];
@@ -240,6 +287,8 @@ int cmd_repro(int argc, char **argv)
         status = EXIT_USAGE;
     } else {
         driver_init(d);
+        d->use_profile = o.use_profile;
+        d->profile = o.profile;
         for (size_t i = 0; i < n_files; i++) {
             int rc = repro_one(&o, files[i], d, net, self);
             if (rc > status)
