@@ -1,4 +1,5 @@
 #!/bin/bash -eu
+set -eu -o pipefail
 # ClusterFuzzLite / OSS-Fuzz build script for finfuzz.
 #
 # Honours the conventions of both: $CC, $CFLAGS and $LIB_FUZZING_ENGINE say

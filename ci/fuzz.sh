@@ -318,8 +318,8 @@ replay_one() {
 # The invariant id (or sanitizer error) of a report on stdin.
 kind_of_report() {
     awk '
-        match($0, /finfuzz: violation[: ]+[A-Za-z0-9_-]+/) && !k {
-            s = substr($0, RSTART, RLENGTH); sub(/finfuzz: violation[: ]+/, "", s); k = s }
+        /finfuzz/ && match($0, /violation[: ]+[A-Za-z0-9_-]+/) && !k {
+            s = substr($0, RSTART, RLENGTH); sub(/violation[: ]+/, "", s); k = s }
         /ERROR: LeakSanitizer/ && !k { k = "leak" }
         match($0, /ERROR: AddressSanitizer: [a-z-]+/) && !k { s = substr($0, RSTART + 25, RLENGTH - 25); k = "asan-" s }
         /runtime error:/ && !k { k = "ubsan" }
@@ -345,12 +345,27 @@ stack_of_report() {
         END { print (st ? st : "?") }'
 }
 
+# Does this build's `finfuzz repro` write SVG? (Probed once: exit 2 is bad usage.)
+svg_opt_cache=""
+svg_opt() {
+    local dir=$1 seed
+    if [ -z "$svg_opt_cache" ]; then
+        svg_opt_cache=no
+        seed=$(ls corpus/close_endpoint/* 2>/dev/null | head -n 1)
+        if [ -n "$seed" ]; then
+            "$FINFUZZ" repro --fuzz-target close_endpoint --svg "$out/logs/svg-probe.svg" "$seed" >/dev/null 2>&1
+            [ $? -ne 2 ] && svg_opt_cache=yes
+        fi
+    fi
+    [ "$svg_opt_cache" = yes ] && echo " --svg $(rel "$dir")/ladder.svg"
+}
+
 # The command that reproduces an input of target $1 ($2: input, $3: finding dir).
 repro_command() {
     local t=$1 in=$2 dir=$3
     case $t in
-    close_*) echo "$(rel "$ROOT/$FINFUZZ") repro --fuzz-target $t --pcap $(rel "$dir")/run.pcap --svg $(rel "$dir")/ladder.svg $(rel "$in")" ;;
-    lwip_*) echo "$(rel "$ROOT/$FINFUZZ") repro --target lwip --pcap $(rel "$dir")/run.pcap --svg $(rel "$dir")/ladder.svg $(rel "$in")" ;;
+    close_*) echo "$(rel "$ROOT/$FINFUZZ") repro --fuzz-target $t --pcap $(rel "$dir")/run.pcap$(svg_opt "$dir") $(rel "$in")" ;;
+    lwip_*) echo "$(rel "$ROOT/$FINFUZZ") repro --target lwip --pcap $(rel "$dir")/run.pcap$(svg_opt "$dir") $(rel "$in")" ;;
     pcap_*) echo "$(rel "$ROOT/$FINFUZZ") check $(rel "$in")" ;;
     *)
         if [ -x "$ff_build/repro/fuzz_$t" ]; then
@@ -370,7 +385,7 @@ known_kinds() {
         [ -f "$f" ] || continue
         local report
         report=$(replay_one "$t" "$f")
-        grep -q -E 'finfuzz: violation|ERROR: (Address|Leak)Sanitizer|runtime error:|deadly signal' <<<"$report" &&
+        grep -q -E 'finfuzz.*violation|ERROR: (Address|Leak)Sanitizer|runtime error:|deadly signal' <<<"$report" &&
             kind_of_report <<<"$report"
     done | sort -u
 }
@@ -532,7 +547,16 @@ fi
 if [ $captures_rc -ge 0 ]; then
     echo
     echo "== shipped captures: finfuzz check --profile linux tests/pcaps/linux/*.pcap (exit $captures_rc)"
-    cat "$out/captures.txt"
+    # One line per file (passing flows counted), every other line as is.
+    awk '
+        function flush() { if (file != "") printf "  %-48s %6s packets %4d flows pass\n", file, pk, pass; file = ""; pass = 0 }
+        /^[^ ].*:$/ { flush(); file = substr($0, 1, length($0) - 1); next }
+        /^  PASS/ { pass++; next }
+        /^  [0-9]+ packets$/ { pk = $1; next }
+        /^files [0-9]/ { flush(); print "  " $0; next }
+        { flush(); print }
+        END { flush() }' "$out/captures.txt"
+    echo "  (full report: $(rel "$out")/captures.txt)"
     [ $captures_rc -eq 2 ] && engine_errors=$((engine_errors + 1))
 fi
 

@@ -83,7 +83,8 @@ build_one() {
 # The invariant id in a log (or the sanitizer's error).
 kind_in() {
     local k
-    k=$(grep -a -o -m1 -E 'finfuzz: violation[: ]+[A-Za-z0-9_-]+' "$1" | sed -E 's/finfuzz: violation[: ]+//')
+    k=$(grep -a -m1 -E 'finfuzz.*violation' "$1" | grep -o -E 'violation[: ]+[A-Za-z0-9_-]+' | head -n 1 |
+        sed -E 's/violation[: ]+//')
     [ -n "$k" ] || k=$(grep -a -o -m1 -E 'ERROR: [A-Za-z]+Sanitizer: [a-z-]+|runtime error' "$1")
     echo "${k:-crash}"
 }

@@ -98,7 +98,7 @@ for src in targets/fuzz_*.c; do
             ok=0
             # Name the input: the last one the reproducer started.
             culprit=$(sed -n 's/^repro: running \(.*\) ([0-9]* bytes)$/\1/p' "$tmp/$t.repro.$run" | tail -n 1)
-            why=$(grep -a -m1 -E 'finfuzz: violation|ERROR: [A-Za-z]*Sanitizer|runtime error:' "$tmp/$t.repro.$run")
+            why=$(grep -a -m1 -E 'finfuzz.*violation|ERROR: [A-Za-z]*Sanitizer|runtime error:' "$tmp/$t.repro.$run")
             fail "$t: ${culprit:-an input} (run $run): ${why:-crashed}"
             echo "     reproduce: $bin ${culprit:-${inputs[*]}}"
             break
