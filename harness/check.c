@@ -26,9 +26,8 @@ void check_options_default(struct check_options *o)
 
 uint64_t check_linger_usecs(const struct oracle_config *cfg)
 {
-    uint64_t tw = 2 * cfg->msl_usecs;
-    if (cfg->profile == PROFILE_LINUX && tw < LINUX_TIME_WAIT_USECS)
-        tw = LINUX_TIME_WAIT_USECS;
+    /* The linux profile's TIME-WAIT is fixed, whatever the MSL. */
+    uint64_t tw = cfg->profile == PROFILE_LINUX ? LINUX_TIME_WAIT_USECS : 2 * cfg->msl_usecs;
     return tw + LINGER_SLACK_USECS;
 }
 
@@ -37,20 +36,26 @@ struct flow_judge {
     struct oracle oracle;
     uint64_t next_index;
     uint64_t last_usecs; /* capture time may step back; the oracle never sees it do so */
+    struct flow_judge *next_free;
 };
 
 struct check_ctx {
     const struct check_options *opt;
     const struct check_hooks *hooks;
     struct check_result *res;
+    /* Judges of finished flows, reused: at most as many as were held at
+     * once, and no malloc/free per flow. */
+    struct flow_judge *free_judges;
 };
 
 static void *judge_open(void *ctx, struct flow *f)
 {
     struct check_ctx *c = ctx;
     (void)f;
-    struct flow_judge *j = malloc(sizeof *j);
-    if (!j)
+    struct flow_judge *j = c->free_judges;
+    if (j)
+        c->free_judges = j->next_free;
+    else if (!(j = malloc(sizeof *j)))
         return NULL;
     oracle_init(&j->oracle, &c->opt->cfg);
     j->next_index = 0;
@@ -83,7 +88,8 @@ static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flo
     oracle_finish(&j->oracle, end_usecs);
     if (c->hooks->flow)
         c->hooks->flow(c->hooks->ctx, f, &j->oracle, why);
-    free(j);
+    j->next_free = c->free_judges;
+    c->free_judges = j;
     f->user = NULL;
 }
 
@@ -117,7 +123,7 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
         cap_close(&r);
         return false;
     }
-    struct check_ctx c = {opt, hooks, res};
+    struct check_ctx c = {opt, hooks, res, NULL};
     struct flow_hooks fh = {&c, judge_open, judge_segment, judge_finish};
     struct flow_table table;
     flows_init(&table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
@@ -160,6 +166,11 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
         fprintf(stderr, "\r\033[K");
     flows_finish_all(&table, table.last_usecs);
     flows_free(&table);
+    while (c.free_judges) {
+        struct flow_judge *j = c.free_judges;
+        c.free_judges = j->next_free;
+        free(j);
+    }
     res->packets = r.counts.frames;
     res->fragments = r.counts.skipped[CAP_SKIP_FRAGMENT];
     res->malformed = r.counts.skipped[CAP_SKIP_MALFORMED] + r.counts.skipped[CAP_SKIP_SNAP_CUT];

@@ -52,7 +52,7 @@ bool check_path(const char *path, const struct check_options *opt, const struct 
                 struct check_result *res);
 
 /* How long a closed flow is kept for late segments: the profile's TIME-WAIT
- * (2*MSL, or 60 s for linux) plus a second of slack. */
+ * (2*MSL; 60 s whatever the MSL for linux) plus a second of slack. */
 uint64_t check_linger_usecs(const struct oracle_config *cfg);
 
 #endif

@@ -46,7 +46,7 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
-static size_t key_hash(const struct flow_key *k)
+static uint32_t key_hash(const struct flow_key *k)
 {
     uint64_t h = (uint64_t)k->version << 32 | (uint64_t)k->port[0] << 16 | k->port[1];
     for (size_t i = 0; i < 2; i++) {
@@ -56,7 +56,16 @@ static size_t key_hash(const struct flow_key *k)
             h = mix64(h ^ v);
         }
     }
-    return (size_t)mix64(h);
+    return (uint32_t)mix64(h);
+}
+
+static void bucket_insert(struct flow **b, struct flow *f)
+{
+    f->hnext = *b;
+    if (*b)
+        (*b)->hprev = &f->hnext;
+    f->hprev = b;
+    *b = f;
 }
 
 /* ---- lists ---- */
@@ -110,9 +119,7 @@ static bool table_grow(struct flow_table *t)
         struct flow *f = t->buckets[i];
         while (f) {
             struct flow *next = f->hnext;
-            size_t h = key_hash(&f->key) & (n - 1);
-            f->hnext = b[h];
-            b[h] = f;
+            bucket_insert(&b[f->hash & (n - 1)], f);
             f = next;
         }
     }
@@ -122,23 +129,21 @@ static bool table_grow(struct flow_table *t)
     return true;
 }
 
-static struct flow *table_find(const struct flow_table *t, const struct flow_key *k)
+static struct flow *table_find(const struct flow_table *t, const struct flow_key *k, uint32_t hash)
 {
     if (!t->nbuckets)
         return NULL;
-    for (struct flow *f = t->buckets[key_hash(k) & (t->nbuckets - 1)]; f; f = f->hnext)
-        if (key_eq(&f->key, k))
+    for (struct flow *f = t->buckets[hash & (t->nbuckets - 1)]; f; f = f->hnext)
+        if (f->hash == hash && key_eq(&f->key, k))
             return f;
     return NULL;
 }
 
 static void table_remove(struct flow_table *t, struct flow *f)
 {
-    struct flow **pp = &t->buckets[key_hash(&f->key) & (t->nbuckets - 1)];
-    while (*pp && *pp != f)
-        pp = &(*pp)->hnext;
-    if (*pp)
-        *pp = f->hnext;
+    *f->hprev = f->hnext;
+    if (f->hnext)
+        f->hnext->hprev = f->hprev;
     list_unlink(t, f);
     t->count--;
 }
@@ -151,18 +156,44 @@ static void flow_finish(struct flow_table *t, struct flow *f, uint64_t end_usecs
     free(f);
 }
 
-/* Closed flows whose linger time has passed can change no more. */
+/* Closed flows whose linger time has passed can change no more. The closed
+ * list is in the order flows were queued (closed, or re-queued): a flow at
+ * its head that saw segments since it was queued goes back to the tail
+ * rather than being moved on every segment, which would touch two other
+ * flows' memory per packet. */
 static void expire(struct flow_table *t, uint64_t now_usecs)
 {
-    while (t->closed_head && t->closed_head->last_usecs + t->linger_usecs < now_usecs)
-        flow_finish(t, t->closed_head, now_usecs, FLOW_END_LINGERED);
+    struct flow *f;
+    while ((f = t->closed_head) && f->queued_usecs + t->linger_usecs < now_usecs) {
+        if (f->last_usecs + t->linger_usecs < now_usecs) {
+            flow_finish(t, f, now_usecs, FLOW_END_LINGERED);
+        } else {
+            list_unlink(t, f);
+            f->queued_usecs = f->last_usecs;
+            list_append(t, f);
+        }
+    }
 }
 
-static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, uint8_t a_end,
-                                unsigned incarnation, enum flow_warn *warn)
+/* The flow to finish early when the table is full: the least recently
+ * active, approximated by a second chance (CLOCK) over the open flows in
+ * creation order; closed flows only when no flow is open. */
+static struct flow *eviction_victim(struct flow_table *t)
+{
+    struct flow *f;
+    while ((f = t->open_head) && f->touched) {
+        f->touched = false;
+        list_unlink(t, f);
+        list_append(t, f);
+    }
+    return f ? f : t->closed_head;
+}
+
+static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, uint32_t hash,
+                                uint8_t a_end, unsigned incarnation, enum flow_warn *warn)
 {
     if (t->max_flows && t->count >= t->max_flows) {
-        struct flow *victim = t->open_head ? t->open_head : t->closed_head;
+        struct flow *victim = eviction_victim(t);
         if (victim) {
             flow_finish(t, victim, t->last_usecs, FLOW_END_EVICTED);
             t->evicted++;
@@ -182,6 +213,7 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, 
         return NULL;
     }
     f->key = *k;
+    f->hash = hash;
     f->a_end = a_end;
     f->id = t->next_id++;
     f->incarnation = incarnation;
@@ -193,9 +225,7 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, 
             return NULL;
         }
     }
-    size_t h = key_hash(k) & (t->nbuckets - 1);
-    f->hnext = t->buckets[h];
-    t->buckets[h] = f;
+    bucket_insert(&t->buckets[hash & (t->nbuckets - 1)], f);
     list_append(t, f);
     t->count++;
     t->flows_total++;
@@ -238,12 +268,14 @@ static void deliver(struct flow_table *t, struct flow *f, uint8_t src_end,
     if (s->flags & TCP_RST)
         f->rst_seen = true;
 
-    list_unlink(t, f);
+    f->touched = f->segments > 1; /* the creating segment does not count */
     if (!f->closed && (f->rst_seen || (f->fin_acked[EP_A] && f->fin_acked[EP_B]))) {
+        list_unlink(t, f);
         f->closed = true;
         f->on_closed_list = true;
+        f->queued_usecs = f->last_usecs;
+        list_append(t, f);
     }
-    list_append(t, f);
 
     if (t->hooks.segment)
         t->hooks.segment(t->hooks.ctx, f, ep, cs);
@@ -272,7 +304,8 @@ enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
     uint8_t syn_ack = s->flags & (TCP_SYN | TCP_ACK | TCP_RST);
     bool bare_syn = syn_ack == TCP_SYN;
 
-    struct flow *f = table_find(t, &k);
+    uint32_t hash = key_hash(&k);
+    struct flow *f = table_find(t, &k, hash);
     if (f && f->syn_pending) {
         uint8_t syn_end = f->syn_pending_from == EP_A ? f->a_end : (uint8_t)(1 - f->a_end);
         if (src_end != syn_end && syn_ack == (TCP_SYN | TCP_ACK) &&
@@ -283,7 +316,7 @@ enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
             unsigned inc = f->incarnation + 1;
             deliver(t, f, src_end, cs);
             flow_finish(t, f, t->last_usecs, FLOW_END_REUSED);
-            struct flow *g = flow_create(t, &k, syn_end, inc, &warn);
+            struct flow *g = flow_create(t, &k, hash, syn_end, inc, &warn);
             if (g) {
                 deliver(t, g, syn_end, &syn);
                 deliver(t, g, src_end, cs);
@@ -308,7 +341,7 @@ enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
         /* A is the SYN's sender: the sender of a bare SYN, the receiver of a
          * SYN-ACK; otherwise whoever spoke first. */
         uint8_t a_end = syn_ack == (TCP_SYN | TCP_ACK) ? (uint8_t)(1 - src_end) : src_end;
-        f = flow_create(t, &k, a_end, 1, &warn);
+        f = flow_create(t, &k, hash, a_end, 1, &warn);
         if (!f)
             return warn;
     }

@@ -19,8 +19,9 @@
  * closed (both FINs acknowledged, or a RST) is finished once linger_usecs of
  * capture time pass without a segment on it (2*MSL: nothing after that can
  * change its verdict); flows_finish_all() finishes the rest at end of file.
- * When max_flows are held at once, the least recently active flow is
- * finished early (once per table a warning is returned). */
+ * When max_flows are held at once, the least recently active flow (as a
+ * CLOCK second-chance scan approximates it) is finished early (once per
+ * table a warning is returned). */
 #ifndef FINFUZZ_FLOWS_H
 #define FINFUZZ_FLOWS_H
 
@@ -33,9 +34,9 @@
 /* The 4-tuple with its two ends in a canonical order (end 0 sorts first), so
  * both directions of a connection find the same flow. */
 struct flow_key {
-    uint8_t version; /* 4 or 6 */
-    uint8_t addr[2][16];
+    uint8_t addr[2][16]; /* first, so the hash reads them as aligned words */
     uint16_t port[2];
+    uint8_t version; /* 4 or 6 */
 };
 
 /* Why a flow was finished. */
@@ -47,6 +48,11 @@ enum flow_end {
 };
 
 struct flow {
+    /* Hash chain and key first: a lookup touches only this cache line of
+     * the flows it passes over. */
+    struct flow *hnext;
+    struct flow **hprev; /* the pointer that points at this flow */
+    uint32_t hash;
     struct flow_key key;
     uint8_t a_end;        /* which end of key is endpoint A (0 or 1) */
     uint64_t id;          /* creation order within the table, from 0 */
@@ -73,10 +79,11 @@ struct flow {
 
     void *user; /* the hooks' per-flow state (e.g. the oracle) */
 
-    /* Table links. */
-    struct flow *hnext;       /* hash chain */
-    struct flow *prev, *next; /* recency list: open flows or closed ones */
+    /* List links. */
+    struct flow *prev, *next; /* the open list (creation order) or the closed one */
     bool on_closed_list;
+    bool touched;          /* a segment since the eviction clock last passed */
+    uint64_t queued_usecs; /* closed list: when it was (re)queued */
 };
 
 /* What the table does with flows; the caller provides it. */
@@ -104,8 +111,8 @@ struct flow_table {
     uint64_t evicted;
     bool warned_full;
     uint64_t last_usecs;                    /* latest capture time seen */
-    struct flow *open_head, *open_tail;     /* least recently active first */
-    struct flow *closed_head, *closed_tail; /* least recently active first */
+    struct flow *open_head, *open_tail;     /* in creation order (second chance) */
+    struct flow *closed_head, *closed_tail; /* in the order they were queued */
 };
 
 /* Prepare an empty table. max_flows 0 means no cap. */
