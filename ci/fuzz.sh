@@ -478,16 +478,16 @@ process_crashes() {
     done
 }
 
-# States and transitions a corpus folder reaches, as "s/S t/T" (or "- -").
+# States and transitions a corpus folder reaches, as "s/S t/T" (or "- -"),
+# from the summary line of `finfuzz coverage` ("summary: 11/11 states, 50/50
+# RFC transitions reached"). Only the model's program targets have one.
 coverage_of() {
-    local t=$1 dir=$2 rep
-    case $t in close_* | lwip_*) ;; *) echo "- -"; return ;; esac
-    rep=$("$FINFUZZ" coverage "$dir" 2>/dev/null) || { echo "- -"; return; }
-    awk '
-        tolower($0) ~ /state/ && !s && match($0, /[0-9]+ *(\/|of) *[0-9]+/) { s = substr($0, RSTART, RLENGTH) }
-        tolower($0) ~ /(transition|edge)/ && !e && match($0, /[0-9]+ *(\/|of) *[0-9]+/) { e = substr($0, RSTART, RLENGTH) }
-        END { gsub(/ *of */, "/", s); gsub(/ *of */, "/", e); gsub(/ /, "", s); gsub(/ /, "", e)
-              print (s ? s : "-"), (e ? e : "-") }' <<<"$rep"
+    local t=$1 dir=$2 line s e
+    case $t in close_endpoint | close_pair) ;; *) echo "- -"; return ;; esac
+    line=$("$FINFUZZ" coverage --fuzz-target "$t" "$dir" 2>/dev/null | grep -a '^summary:')
+    s=$(grep -o -E '[0-9]+/[0-9]+ states' <<<"$line" | cut -d' ' -f1)
+    e=$(grep -o -E '[0-9]+/[0-9]+ [A-Za-z ]*transitions' <<<"$line" | cut -d' ' -f1)
+    echo "${s:--} ${e:--}"
 }
 
 # ---- the campaign ----------------------------------------------------------------
