@@ -369,6 +369,56 @@ static void test_established_app_abort_rst(void **state)
     test_free(t);
 }
 
+/* ==== after a FIN: no new text either way ==== */
+
+/* §3.10.7.4 seventh: text after the peer's FIN "should not occur" and is
+ * ignored, in every state after it. */
+static void test_close_wait_rcv_data_after_fin_ignored(void **state)
+{
+    (void)state;
+    static const enum tcp_state after_fin[] = {TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CLOSING,
+                                               TCP_TIME_WAIT};
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    for (unsigned i = 0; i < 4; i++) {
+        tb_init(t, &cfg, 1000, 5000);
+        tb_build(t, after_fin[i]);
+        uint32_t rcv_nxt = t->c.rcv_nxt;
+        assert_int_equal(rcv_nxt, 5002);
+        /* B: 8080 > 40000: Flags [P.], seq 5002:5012, ack 1001, length 10 */
+        tb_peer(t, TCP_ACK | TCP_PSH, 5002, t->c.snd_una, 10);
+        assert_int_equal(t->c.rcv_nxt, rcv_nxt);
+        assert_int_equal(tcp_unread(&t->c), 0);
+        for (unsigned k = 0; k < t->nout; k++)
+            assert_int_equal(t->out[k].seg.ack, rcv_nxt); /* never acknowledged */
+        assert_true(tcp_eof(&t->c));
+    }
+    test_free(t);
+}
+
+/* §3.10.2: SEND after our CLOSE is "connection closing": nothing new goes
+ * on the wire after our FIN. */
+static void test_fin_wait_1_app_send_refused(void **state)
+{
+    (void)state;
+    static const enum tcp_state after_close[] = {TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CLOSING,
+                                                 TCP_TIME_WAIT, TCP_LAST_ACK};
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    for (unsigned i = 0; i < 5; i++) {
+        tb_init(t, &cfg, 1000, 5000);
+        tb_build(t, after_close[i]);
+        assert_int_equal(tcp_send(&t->c, 0, NULL, 100), 0);
+        tb_expect_count(t, 0);
+        tb_advance(t, 100000000); /* and nothing later either, but FIN or RST */
+        for (unsigned k = 0; k < t->nout; k++)
+            assert_int_equal(t->out[k].seg.payload_len, 0);
+    }
+    test_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +431,8 @@ int main(void)
         cmocka_unit_test(test_established_app_close_unread_rst),
         cmocka_unit_test(test_fin_wait_2_rcv_data_after_close_rst),
         cmocka_unit_test(test_established_app_abort_rst),
+        cmocka_unit_test(test_close_wait_rcv_data_after_fin_ignored),
+        cmocka_unit_test(test_fin_wait_1_app_send_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
