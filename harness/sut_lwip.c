@@ -245,7 +245,15 @@ static void lwip_advance(void *self, uint64_t now_usecs)
 static uint64_t lwip_next_deadline(void *self)
 {
     struct sut_lwip *a = self;
-    return a->opened && lwg_busy() ? a->next_tick_usecs : UINT64_MAX;
+    if (!a->opened || !lwg_busy())
+        return UINT64_MAX;
+    /* Not every 250 ms tick: only the first one at which lwIP may act, so
+     * that a driver stepping from deadline to deadline sees each segment at
+     * its time without waking 480 times through a TIME-WAIT. */
+    uint32_t ticks = lwg_ticks_until_event();
+    if (ticks == UINT32_MAX)
+        return UINT64_MAX;
+    return a->next_tick_usecs + (uint64_t)(ticks - 1) * LWG_TICK_USECS;
 }
 
 static void lwip_close(void *self)

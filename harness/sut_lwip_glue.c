@@ -80,7 +80,8 @@
     X(tcp_active_pcbs)                                                                             \
     X(tcp_tw_pcbs)                                                                                 \
     X(tcp_listen_pcbs)                                                                             \
-    X(tcp_bound_pcbs)
+    X(tcp_bound_pcbs)                                                                              \
+    X(tcp_ticks)
 
 struct lwg_api {
 #define LWG_FN_MEMBER(name)  __typeof__(&name) name;
@@ -172,11 +173,16 @@ static void restore_snapshot(void)
 
 /* ---- the interface ---- */
 
+static bool conn_dying(void);
+
 static void emit(struct pbuf *p)
 {
     if (lwg.muted || !lwg.hooks.output)
         return;
-    if (lwg.hooks.observe)
+    /* A state change shows before the segment it caused, except while lwIP
+     * tears a pcb down: tcp_pcb_remove() unlinks it, then still sends a
+     * pending delayed ACK and the RST; it is CLOSED once freed. */
+    if (lwg.hooks.observe && !conn_dying())
         lwg.hooks.observe(lwg.hooks.ctx);
     uint16_t len = p->tot_len > LWG_PKT_MAX ? (uint16_t)LWG_PKT_MAX : p->tot_len;
     uint16_t got = L.pbuf_copy_partial(p, lwg.pkt, len, 0);
@@ -287,6 +293,13 @@ static bool on_list(struct tcp_pcb *list, const struct tcp_pcb *pcb)
         if (p == pcb)
             return true;
     return false;
+}
+
+/* The tracked pcb has been unlinked from every list but not freed yet. */
+static bool conn_dying(void)
+{
+    return lwg.conn && !on_list((*L.tcp_active_pcbs), lwg.conn) &&
+           !on_list((*L.tcp_tw_pcbs), lwg.conn) && !on_list((*L.tcp_bound_pcbs), lwg.conn);
 }
 
 static void refresh(void)
@@ -604,6 +617,53 @@ void lwg_tick(void)
 {
     L.tcp_tmr();
     after_call();
+}
+
+/* Slow-timer ticks (500 ms) before pcb p's slow timer may act, at least 1. */
+static uint32_t slow_ticks_until(const struct tcp_pcb *p)
+{
+    uint32_t best = UINT32_MAX;
+    uint32_t age = *L.tcp_ticks - p->tmr;
+#define LWG_AFTER(limit) ((limit) + 1 > age ? (limit) + 1 - age : 1u) /* fires when age > limit */
+    if (p->state == TIME_WAIT)
+        return LWG_AFTER(2 * TCP_MSL / TCP_SLOW_INTERVAL);
+    if (p->unacked || (p->unsent && p->persist_backoff == 0)) {
+        int32_t left = (int32_t)p->rto - (int32_t)p->rtime;
+        best = left > 1 ? (uint32_t)left : 1u;
+    }
+    if (p->persist_backoff || p->ooseq || p->refused_data)
+        best = 1; /* conservative: probes, out-of-order timeout, refused data */
+    if (p->state == FIN_WAIT_2 && (p->flags & TF_RXCLOSED) &&
+        LWG_AFTER(TCP_FIN_WAIT_TIMEOUT / TCP_SLOW_INTERVAL) < best)
+        best = LWG_AFTER(TCP_FIN_WAIT_TIMEOUT / TCP_SLOW_INTERVAL);
+    if (p->state == SYN_RCVD && LWG_AFTER(TCP_SYN_RCVD_TIMEOUT / TCP_SLOW_INTERVAL) < best)
+        best = LWG_AFTER(TCP_SYN_RCVD_TIMEOUT / TCP_SLOW_INTERVAL);
+    if (p->state == LAST_ACK && LWG_AFTER(2 * TCP_MSL / TCP_SLOW_INTERVAL) < best)
+        best = LWG_AFTER(2 * TCP_MSL / TCP_SLOW_INTERVAL);
+#undef LWG_AFTER
+    return best;
+}
+
+uint32_t lwg_ticks_until_event(void)
+{
+    uint32_t slow = UINT32_MAX;
+    for (struct tcp_pcb *p = *L.tcp_active_pcbs; p; p = p->next) {
+        /* The fast timer (every call) sends delayed ACKs, retries a
+         * deferred FIN and hands refused data over. */
+        if (p->flags & (TF_ACK_DELAY | TF_CLOSEPEND | TF_NAGLEMEMERR))
+            return 1;
+        uint32_t t = slow_ticks_until(p);
+        if (t < slow)
+            slow = t;
+    }
+    for (struct tcp_pcb *p = *L.tcp_tw_pcbs; p; p = p->next) {
+        uint32_t t = slow_ticks_until(p);
+        if (t < slow)
+            slow = t;
+    }
+    /* The slow timer runs on every second call, and which one is lwIP's
+     * secret (a static counter): k slow ticks take at least 2k - 1 calls. */
+    return slow == UINT32_MAX ? UINT32_MAX : 2 * slow - 1;
 }
 
 uint32_t lwg_unread(void)

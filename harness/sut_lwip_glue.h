@@ -80,6 +80,11 @@ void lwg_tick(void);
 int lwg_state(void);
 /* Whether lwIP holds a pcb its timers act on (active or TIME-WAIT). */
 bool lwg_busy(void);
+/* A lower bound on the tcp_tmr() calls (>= 1) before lwIP's timers may do
+ * something observable (send, change a state, free a pcb); UINT32_MAX when
+ * no timer is pending. Idle ticks between now and then change nothing but
+ * lwIP's tick counters, so a caller may wait that long before looking. */
+uint32_t lwg_ticks_until_event(void);
 /* Unread received bytes, and whether the peer's FIN reached the application. */
 uint32_t lwg_unread(void);
 bool lwg_eof(void);

@@ -1,0 +1,504 @@
+/* Replaying one side of a captured flow against a live stack (see
+ * replay.h). */
+#include "replay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../stack/seq.h"
+#include "capture.h"
+
+/* ---- loading a capture into flows ---- */
+
+struct loader {
+    struct replay_capture *c;
+    bool nomem;
+};
+
+static void *load_open(void *ctx, struct flow *f)
+{
+    (void)f;
+    struct loader *l = ctx;
+    struct replay_flow *rf = calloc(1, sizeof *rf);
+    if (!rf)
+        l->nomem = true;
+    return rf;
+}
+
+static void load_segment(void *ctx, struct flow *f, uint8_t ep, const struct cap_segment *cs)
+{
+    struct loader *l = ctx;
+    struct replay_flow *rf = f->user;
+    if (rf->n == rf->cap) {
+        size_t cap = rf->cap ? rf->cap * 2 : 16;
+        struct replay_seg *s = realloc(rf->segs, cap * sizeof *s);
+        if (!s) {
+            l->nomem = true;
+            return;
+        }
+        rf->segs = s;
+        rf->cap = cap;
+    }
+    struct replay_seg *s = &rf->segs[rf->n++];
+    s->frame = cs->frame;
+    s->time_usecs = cs->time_usecs;
+    s->ep = ep;
+    s->ip = cs->ip;
+    s->seg = cs->seg;
+    s->seg.payload = NULL;
+    if (!l->c->have_start || cs->time_usecs < l->c->start_usecs) {
+        l->c->start_usecs = cs->time_usecs;
+        l->c->have_start = true;
+    }
+}
+
+static void load_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flow_end why)
+{
+    (void)end_usecs;
+    (void)why;
+    struct loader *l = ctx;
+    struct replay_flow *rf = f->user;
+    f->user = NULL;
+    flow_name(f, rf->name);
+    rf->incarnation = f->incarnation;
+    rf->version = f->key.version;
+    for (uint8_t ep = 0; ep < 2; ep++) {
+        memcpy(rf->addr[ep], flow_addr(f, ep), 16);
+        rf->port[ep] = flow_port(f, ep);
+    }
+    struct replay_capture *c = l->c;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        struct replay_flow *fl = realloc(c->flows, cap * sizeof *fl);
+        if (!fl) {
+            l->nomem = true;
+            free(rf->segs);
+            free(rf);
+            return;
+        }
+        c->flows = fl;
+        c->cap = cap;
+    }
+    c->flows[c->n++] = *rf;
+    free(rf);
+}
+
+bool replay_load(const char *path, struct replay_capture *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    struct cap_reader r;
+    if (!cap_open(&r, path, err, errlen))
+        return false;
+    struct loader l = {.c = c};
+    struct flow_hooks hooks = {
+        .ctx = &l, .open = load_open, .segment = load_segment, .finish = load_finish};
+    struct flow_table t;
+    /* Keep closed flows for a long capture time: replay wants whole flows. */
+    flows_init(&t, &hooks, 3600ull * 1000 * 1000, 0);
+    struct cap_segment cs;
+    char note[256];
+    enum cap_status st;
+    bool ok = true;
+    while ((st = cap_next(&r, &cs, note, sizeof note)) != CAP_EOF) {
+        if (st == CAP_ERROR) {
+            snprintf(err, errlen, "%s", note);
+            ok = false;
+            break;
+        }
+        if (st == CAP_SEGMENT)
+            flows_segment(&t, &cs);
+    }
+    flows_finish_all(&t, t.last_usecs);
+    flows_free(&t);
+    cap_close(&r);
+    if (l.nomem) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        ok = false;
+    }
+    if (!ok)
+        replay_capture_free(c);
+    return ok;
+}
+
+void replay_capture_free(struct replay_capture *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->flows[i].segs);
+    free(c->flows);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- replaying one flow ---- */
+
+#define RP_DEFER_MAX       64
+#define RP_REAL_STEP_USECS 1000u /* real-time targets: time resolution of events */
+#define RP_LOOKAHEAD       4     /* target segments searched for a captured one */
+
+struct rp_got {
+    struct seg seg;       /* payload NULL */
+    uint64_t after_frame; /* last captured frame replayed before it */
+};
+
+struct rp {
+    const struct replay_options *opt;
+    const struct replay_flow *f;
+    struct replay_result *res;
+    struct ev_tee tee;
+    uint8_t T, S;
+    uint64_t now;
+    uint64_t last_frame;
+    bool cT_known, cS_known, tT_known;
+    uint32_t cT_iss, cS_iss, tT_iss;
+    uint32_t cT_hi; /* end of the data the captured T has sent */
+    bool t_fin_done, t_rst_done;
+    struct rp_got *got;
+    size_t ngot, capgot;
+    bool deferring;
+    struct ev deferred[RP_DEFER_MAX];
+    unsigned ndeferred;
+};
+
+static void rp_push(struct rp *p, const struct ev *e)
+{
+    if (p->deferring && p->ndeferred < RP_DEFER_MAX) {
+        p->deferred[p->ndeferred++] = *e;
+        return;
+    }
+    ev_tee_push(&p->tee, e);
+}
+
+static void on_segment(void *ctx, const struct seg_ip *ip, const struct seg *s)
+{
+    struct rp *p = ctx;
+    struct ev e = {.kind = EV_SEGMENT, .time_usecs = p->now, .endpoint = p->T};
+    e.u.segment.seg = *s;
+    e.u.segment.seg.payload = NULL; /* events may be deferred: never keep a pointer */
+    e.u.segment.ip = *ip;
+    rp_push(p, &e);
+    p->res->target_segments++;
+    if ((s->flags & TCP_SYN) && !p->tT_known) {
+        p->tT_known = true;
+        p->tT_iss = s->seq;
+    }
+    if (p->ngot == p->capgot) {
+        size_t cap = p->capgot ? p->capgot * 2 : 32;
+        struct rp_got *g = realloc(p->got, cap * sizeof *g);
+        if (!g)
+            return;
+        p->got = g;
+        p->capgot = cap;
+    }
+    p->got[p->ngot].seg = e.u.segment.seg;
+    p->got[p->ngot].after_frame = p->last_frame;
+    p->ngot++;
+}
+
+static void on_state(void *ctx, enum tcp_state from, enum tcp_state to, const char *cause)
+{
+    struct rp *p = ctx;
+    struct ev e = {.kind = EV_STATE, .time_usecs = p->now, .endpoint = p->T};
+    e.u.state.from = from;
+    e.u.state.to = to;
+    e.u.state.cause = cause;
+    rp_push(p, &e);
+}
+
+static void on_data(void *ctx, const uint8_t *data, uint32_t len)
+{
+    (void)ctx;
+    (void)data;
+    (void)len;
+}
+
+static void begin_call(struct rp *p)
+{
+    p->deferring = true;
+    p->ndeferred = 0;
+}
+
+/* The call goes into the stream before what it caused. */
+static void end_call(struct rp *p, enum ev_app_call call, uint32_t len, long done, bool report)
+{
+    p->deferring = false;
+    if (report) {
+        struct ev e = {.kind = EV_APP, .time_usecs = p->now, .endpoint = p->T};
+        e.u.app.call = call;
+        e.u.app.len = len;
+        e.u.app.done = done > 0 ? (uint32_t)done : 0;
+        ev_tee_push(&p->tee, &e);
+    }
+    for (unsigned i = 0; i < p->ndeferred; i++)
+        ev_tee_push(&p->tee, &p->deferred[i]);
+    p->ndeferred = 0;
+}
+
+static long app(struct rp *p, enum ev_app_call call, uint32_t len)
+{
+    begin_call(p);
+    long done = p->opt->ops->app(p->opt->self, call, len, p->now);
+    /* A read that found nothing is not worth an event. */
+    end_call(p, call, len, done, call != APP_RECV || done > 0);
+    return done;
+}
+
+static void run_to(struct rp *p, uint64_t t)
+{
+    const struct sut_ops *ops = p->opt->ops;
+    if (t < p->now)
+        t = p->now;
+    if (!ops->real_time) {
+        for (;;) {
+            uint64_t d = ops->next_deadline(p->opt->self);
+            if (d > t || d < p->now)
+                break;
+            p->now = d;
+            ops->advance(p->opt->self, d);
+        }
+        p->now = t;
+        ops->advance(p->opt->self, t);
+        return;
+    }
+    while (p->now < t) {
+        p->now = t - p->now > RP_REAL_STEP_USECS ? p->now + RP_REAL_STEP_USECS : t;
+        ops->advance(p->opt->self, p->now);
+    }
+}
+
+static uint64_t virt(const struct rp *p, uint64_t capture_usecs, const struct replay_capture *c)
+{
+    (void)p;
+    return capture_usecs >= c->start_usecs ? capture_usecs - c->start_usecs : 0;
+}
+
+static void deliver_script(struct rp *p, const struct replay_seg *rs)
+{
+    struct seg s = rs->seg;
+    if ((s.flags & TCP_ACK) && p->cT_known && p->tT_known)
+        s.ack = s.ack - p->cT_iss + p->tT_iss;
+    /* The target's TSval cannot be echoed from a capture, and SACK blocks
+     * name captured sequence numbers: leave both out. */
+    s.opts.has_ts = false;
+    s.opts.sack_permitted = false;
+    s.opts.raw_len = 0;
+    s.payload = NULL;
+    struct ev e = {.kind = EV_SEGMENT, .time_usecs = p->now, .frame = rs->frame, .endpoint = p->S};
+    e.u.segment.seg = s;
+    e.u.segment.ip = rs->ip;
+    ev_tee_push(&p->tee, &e);
+    p->opt->ops->deliver(p->opt->self, &rs->ip, &s, p->now);
+    if (s.payload_len || (s.flags & TCP_FIN))
+        app(p, APP_RECV, 1u << 20); /* T's application reads what arrives */
+}
+
+/* T's application, as the captured T's segment shows it. */
+static void act_like_captured(struct rp *p, const struct replay_seg *rs)
+{
+    const struct seg *s = &rs->seg;
+    if (s->payload_len && p->cT_known) {
+        uint32_t end = s->seq + s->payload_len + ((s->flags & TCP_SYN) ? 1u : 0u);
+        if (seq_gt(end, p->cT_hi)) {
+            uint32_t n = end - p->cT_hi;
+            p->cT_hi = end;
+            app(p, APP_SEND, n);
+        }
+    }
+    if ((s->flags & TCP_FIN) && !p->t_fin_done) {
+        p->t_fin_done = true;
+        app(p, APP_SHUTDOWN, 0);
+    }
+    if ((s->flags & TCP_RST) && !p->t_fin_done && !p->t_rst_done) {
+        p->t_rst_done = true;
+        app(p, APP_ABORT, 0);
+    }
+}
+
+static void seg_line(const struct seg *s, bool seq_known, uint32_t seq_base, bool ack_known,
+                     uint32_t ack_base, char *out)
+{
+    char fl[16];
+    seg_flags_str(s->flags, fl);
+    uint32_t seq = seq_known ? s->seq - seq_base : s->seq;
+    if (s->flags & TCP_ACK) {
+        uint32_t ack = ack_known ? s->ack - ack_base : s->ack;
+        snprintf(out, REPLAY_TEXT_MAX, "[%s] seq %u ack %u len %u", fl, seq, ack, s->payload_len);
+    } else {
+        snprintf(out, REPLAY_TEXT_MAX, "[%s] seq %u len %u", fl, seq, s->payload_len);
+    }
+}
+
+static bool same_answer(const struct rp *p, const struct seg *want, const struct seg *got)
+{
+    const uint8_t ignore = TCP_PSH | TCP_ECE | TCP_CWR;
+    if ((want->flags & ~ignore) != (got->flags & ~ignore) || want->payload_len != got->payload_len)
+        return false;
+    if (!p->cT_known || !p->tT_known)
+        return true; /* nothing to compare the numbers with */
+    if (want->seq - p->cT_iss != got->seq - p->tT_iss)
+        return false;
+    return !(want->flags & TCP_ACK) || want->ack == got->ack;
+}
+
+static void add_diff(struct rp *p, uint64_t frame, const char *expected, const char *got)
+{
+    struct replay_result *r = p->res;
+    r->diffs_total++;
+    if (r->ndiffs >= REPLAY_MAX_DIFFS)
+        return;
+    struct replay_difference *d = &r->diffs[r->ndiffs++];
+    d->frame = frame;
+    snprintf(d->expected, sizeof d->expected, "%s", expected);
+    snprintf(d->got, sizeof d->got, "%s", got);
+}
+
+/* Whether got matches one of the next captured segments of T after index i. */
+static bool answers_later(const struct rp *p, size_t i, const struct seg *got)
+{
+    unsigned seen = 0;
+    for (size_t k = i + 1; k < p->f->n && seen < RP_LOOKAHEAD; k++) {
+        if (p->f->segs[k].ep != p->T)
+            continue;
+        seen++;
+        if (same_answer(p, &p->f->segs[k].seg, got))
+            return true;
+    }
+    return false;
+}
+
+static void compare(struct rp *p)
+{
+    char want[REPLAY_TEXT_MAX], got[REPLAY_TEXT_MAX];
+    size_t j = 0;
+    for (size_t i = 0; i < p->f->n; i++) {
+        const struct replay_seg *rs = &p->f->segs[i];
+        if (rs->ep != p->T)
+            continue;
+        seg_line(&rs->seg, p->cT_known, p->cT_iss, p->cS_known, p->cS_iss, want);
+        size_t k = j;
+        while (k < p->ngot && k < j + RP_LOOKAHEAD && !same_answer(p, &rs->seg, &p->got[k].seg))
+            k++;
+        if (k < p->ngot && k < j + RP_LOOKAHEAD) {
+            for (; j < k; j++) {
+                seg_line(&p->got[j].seg, p->tT_known, p->tT_iss, p->cS_known, p->cS_iss, got);
+                add_diff(p, p->got[j].after_frame, "nothing", got);
+            }
+            j = k + 1;
+            continue;
+        }
+        /* The target sent nothing like it. Its next segment is what it sent
+         * instead, unless that one answers a later captured segment. */
+        if (j < p->ngot && !answers_later(p, i, &p->got[j].seg)) {
+            seg_line(&p->got[j].seg, p->tT_known, p->tT_iss, p->cS_known, p->cS_iss, got);
+            j++;
+        } else {
+            snprintf(got, sizeof got, "nothing");
+        }
+        add_diff(p, rs->frame, want, got);
+    }
+    for (; j < p->ngot; j++) {
+        seg_line(&p->got[j].seg, p->tT_known, p->tT_iss, p->cS_known, p->cS_iss, got);
+        add_diff(p, p->got[j].after_frame, "nothing", got);
+    }
+}
+
+int replay_flow(const struct replay_options *opt, const struct replay_capture *c,
+                const struct replay_flow *f, struct replay_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->oracle = calloc(1, sizeof *res->oracle);
+    if (!res->oracle)
+        return -1;
+    struct oracle_config cfg = opt->cfg;
+    uint8_t T = opt->target_ep, S = (uint8_t)(1 - T);
+    cfg.judge[T] = true;
+    cfg.judge[S] = false;
+    cfg.states_reported[T] = opt->ops->reports_states;
+    cfg.states_reported[S] = false;
+    oracle_init(res->oracle, &cfg);
+    res->verdict = VERDICT_INCOMPLETE;
+
+    if (f->n == 0 || !(f->segs[0].seg.flags & TCP_SYN)) {
+        res->skipped = true;
+        snprintf(res->error, sizeof res->error,
+                 "the capture does not show this flow's handshake: cannot replay it");
+        oracle_finish(res->oracle, 0);
+        res->verdict = oracle_verdict(res->oracle);
+        return 0;
+    }
+
+    struct rp *p = calloc(1, sizeof *p);
+    if (!p)
+        return -1;
+    p->opt = opt;
+    p->f = f;
+    p->res = res;
+    p->T = T;
+    p->S = S;
+    ev_tee_init(&p->tee);
+    ev_tee_add(&p->tee, oracle_sink(res->oracle));
+    for (unsigned i = 0; i < opt->n_extra && i + 1 < EV_TEE_MAX; i++)
+        ev_tee_add(&p->tee, opt->extra[i]);
+    for (size_t i = 0; i < f->n; i++) {
+        const struct seg *s = &f->segs[i].seg;
+        if (!(s->flags & TCP_SYN))
+            continue;
+        if (f->segs[i].ep == T && !p->cT_known) {
+            p->cT_known = true;
+            p->cT_iss = s->seq;
+            p->cT_hi = s->seq + 1;
+        } else if (f->segs[i].ep == S && !p->cS_known) {
+            p->cS_known = true;
+            p->cS_iss = s->seq;
+        }
+    }
+
+    const struct replay_seg *first = &f->segs[0];
+    bool active = first->ep == T && !(first->seg.flags & TCP_ACK);
+    p->now = virt(p, first->time_usecs, c);
+    struct sut_open how = {.active = active,
+                           .ip_version = f->version,
+                           .local_port = f->port[T],
+                           .peer_port = f->port[S],
+                           .now_usecs = p->now};
+    memcpy(how.local_addr, f->addr[T], 16);
+    memcpy(how.peer_addr, f->addr[S], 16);
+    tcp_config_default(&how.cfg);
+    struct sut_callbacks cb = {
+        .ctx = p, .segment_out = on_segment, .state_change = on_state, .data_in = on_data};
+    begin_call(p);
+    int rc = opt->ops->open(opt->self, &how, &cb, res->error, sizeof res->error);
+    end_call(p, active ? APP_CONNECT : APP_LISTEN, 0, rc == 0 ? 0 : -1, true);
+    if (rc != 0) {
+        res->skipped = true;
+        oracle_finish(res->oracle, p->now);
+        res->verdict = oracle_verdict(res->oracle);
+        free(p->got);
+        free(p);
+        return 0;
+    }
+
+    for (size_t i = 0; i < f->n; i++) {
+        const struct replay_seg *rs = &f->segs[i];
+        run_to(p, virt(p, rs->time_usecs, c));
+        if (rs->ep == S)
+            deliver_script(p, rs);
+        else
+            act_like_captured(p, rs);
+        p->last_frame = rs->frame;
+    }
+    run_to(p, p->now + opt->tail_usecs);
+    res->end_usecs = p->now;
+    oracle_finish(res->oracle, p->now);
+    res->verdict = oracle_verdict(res->oracle);
+    opt->ops->close(opt->self);
+    compare(p);
+    free(p->got);
+    free(p);
+    return 0;
+}
+
+void replay_result_free(struct replay_result *res)
+{
+    free(res->oracle);
+    res->oracle = NULL;
+}
