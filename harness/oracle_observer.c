@@ -171,7 +171,7 @@ static uint8_t fin_ack_arrives(struct oracle *o, unsigned ep, uint64_t now, uint
     case TCP_LAST_ACK:
         set_inf(o, ep, TCP_CLOSED, index);
         s->closed_via_last_ack = true;
-        s->peer_segs_unanswered = 0; /* that ACK was LAST-ACK's, not CLOSED's to answer */
+
         return ORACLE_FX_STATE | ORACLE_FX_FIN_ACKED;
     default:
         return ORACLE_FX_FIN_ACKED;
@@ -247,7 +247,21 @@ static void check_closed_sender(struct oracle *o, unsigned ep, uint64_t index, c
                       ep == EP_A ? 'A' : 'B');
         return;
     }
-    if (s->peer_segs_unanswered == 0) {
+    /* An RST answers one of the peer's recent segments (which one the wire
+     * cannot say when they arrive late or twice): it must fit one of them. */
+    const struct oracle_answerable *latest = NULL;
+    for (unsigned k = 0; k < ORACLE_ANSWERABLE; k++) {
+        struct oracle_answerable *a =
+            &s->answerable[(s->answerable_next + ORACLE_ANSWERABLE - 1 - k) % ORACLE_ANSWERABLE];
+        if (!a->valid)
+            continue;
+        if (!latest)
+            latest = a;
+        bool fits = a->with_ack ? ((g->flags & TCP_ACK) && g->ack == a->value) : g->seq == a->value;
+        if (fits)
+            return; /* not consumed: a duplicate of that segment may draw another */
+    }
+    if (!latest) {
         oracle_report(o, INV_CLOSED_SILENCE, index, e->frame, (uint8_t)ep,
                       "an RST only in answer to a segment", "unsolicited RST",
                       "%c is CLOSED and sent an RST that answers no segment",
@@ -256,23 +270,31 @@ static void check_closed_sender(struct oracle *o, unsigned ep, uint64_t index, c
     }
     const struct oracle_side *p = side(o, ep ^ 1u);
     char exp[64], seen[64];
-    if (s->answer_rst_ack) {
-        if (!(g->flags & TCP_ACK) || g->ack != s->answer_rst_ackval) {
-            snprintf(exp, sizeof exp, "R. ack %u", rel(p, s->answer_rst_ackval));
-            snprintf(seen, sizeof seen, "%s ack %u", (g->flags & TCP_ACK) ? "R." : "R",
-                     rel(p, g->ack));
-            oracle_report(o, INV_CLOSED_SILENCE, index, e->frame, (uint8_t)ep, exp, seen,
-                          "%c's RST answers a segment without ACK: it must carry ACK of "
-                          "SEG.SEQ+SEG.LEN",
-                          ep == EP_A ? 'A' : 'B');
-        }
-    } else if (g->seq != s->answer_rst_seq) {
-        snprintf(exp, sizeof exp, "seq %u (= SEG.ACK)", rel(s, s->answer_rst_seq));
+    if (latest->with_ack) {
+        snprintf(exp, sizeof exp, "R. ack %u", rel(p, latest->value));
+        snprintf(seen, sizeof seen, "%s ack %u", (g->flags & TCP_ACK) ? "R." : "R", rel(p, g->ack));
+        oracle_report(o, INV_CLOSED_SILENCE, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c's RST answers a segment without ACK: it must carry ACK of "
+                      "SEG.SEQ+SEG.LEN",
+                      ep == EP_A ? 'A' : 'B');
+    } else {
+        snprintf(exp, sizeof exp, "seq %u (= SEG.ACK)", rel(s, latest->value));
         snprintf(seen, sizeof seen, "seq %u", rel(s, g->seq));
         oracle_report(o, INV_CLOSED_SILENCE, index, e->frame, (uint8_t)ep, exp, seen,
                       "%c's RST answering a segment with ACK must take its seq from SEG.ACK",
                       ep == EP_A ? 'A' : 'B');
     }
+}
+
+/* Remember a peer segment that ep may have to answer when CLOSED. */
+static void add_answerable(struct oracle_side *s, uint64_t index, const struct seg *g)
+{
+    struct oracle_answerable *a = &s->answerable[s->answerable_next];
+    s->answerable_next = (uint8_t)((s->answerable_next + 1) % ORACLE_ANSWERABLE);
+    a->index = index;
+    a->with_ack = !(g->flags & TCP_ACK);
+    a->value = a->with_ack ? g->seq + seg_len(g) : g->ack;
+    a->valid = true;
 }
 
 /* The peer (ep ^ 1) sent an RST that reaches ep (RFC 5961 §3.2). */
@@ -295,11 +317,16 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
     }
     if (!synchronized(st))
         return 0;
-    uint32_t rcv_nxt = s->ack_sent ? s->last_ack : p->snd_max;
+    /* RCV.NXT when the RST arrives lies between what ep last acknowledged
+     * and everything the peer sent in order before the RST (still in flight
+     * when the RST was sent): either counts as exact, so that the wire never
+     * makes an acceptable RST look unacceptable. */
+    uint32_t rcv_nxt = s->ack_sent ? s->last_ack : p->contig_end;
+    uint32_t rcv_nxt_max = seq_max(rcv_nxt, p->contig_end);
     uint32_t rcv_wnd = s->wnd_known ? s->wnd_right - rcv_nxt : DEFAULT_RCV_WND;
     if ((int32_t)rcv_wnd < 0)
         rcv_wnd = 0;
-    if (g->seq == rcv_nxt) {
+    if (g->seq == rcv_nxt || g->seq == rcv_nxt_max) {
         if (st == TCP_TIME_WAIT) {
             /* RFC 9293 lets it close; RFC 1337 says ignore it. Which one
              * happened shows in the answer to the peer's next segment. */
@@ -309,6 +336,9 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
         }
         s->exact_rst_rcvd = true;
         s->exact_rst_index = index;
+        s->must_stay_open = false; /* an earlier unacceptable RST no longer matters */
+        if (s->owed == OWED_CHALLENGE_RST || s->owed == OWED_CHALLENGE_SYN)
+            s->owed = OWED_NONE;
         set_inf(o, ep, TCP_CLOSED, index);
         s->killed_by_rst = true;
         return ORACLE_FX_STATE;
@@ -422,6 +452,7 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
         s->fin_first_usecs = s->fin_last_usecs = now;
         s->fin_xmits = 1;
         s->fin_gap_usecs = 0;
+        s->fin_alone_last = p->ack_sent && p->last_ack == fin_at;
         /* Its ACK field tells whether it had the peer's FIN: crossing FINs
          * (ack does not cover the peer's FIN) mean FIN-WAIT-1, even if the
          * peer's FIN was already seen on the wire. */
@@ -439,6 +470,7 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
         if (o->cfg.states_reported[ep]) {
             s->wire_check = WIRE_CHECK_FIN;
             s->wire_check_index = index;
+            s->wire_check_usecs = now;
         }
         return;
     }
@@ -453,7 +485,15 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
     /* A retransmission of the FIN: the interval must not shrink (RFC 6298
      * §5.5 backoff), within the timer slack. */
     uint64_t gap = now - s->fin_last_usecs;
-    if (s->fin_xmits >= 2 && !s->fin_acked && gap + o->cfg.timer_slack_usecs < s->fin_gap_usecs) {
+    /* The RTO backs off per segment: only while the FIN is all that is
+     * outstanding do its transmission intervals show that timer (with data
+     * below it unacknowledged, the FIN rides on go-back retransmissions). */
+    bool alone = p->ack_sent && p->last_ack == s->fin_seq;
+    bool judged = alone && s->fin_alone_last && s->fin_gap_usecs > 0;
+    s->fin_alone_last = alone;
+    if (!judged && !alone)
+        gap = 0;
+    if (judged && !s->fin_acked && gap + o->cfg.timer_slack_usecs < s->fin_gap_usecs) {
         char exp[64], seen[64];
         snprintf(exp, sizeof exp, "interval >= %.3f s", (double)s->fin_gap_usecs / 1e6);
         snprintf(seen, sizeof seen, "interval %.3f s", (double)gap / 1e6);
@@ -558,6 +598,7 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
         if (o->cfg.states_reported[ep] && s->wire_check == 0) {
             s->wire_check = WIRE_CHECK_ACK_OF_FIN;
             s->wire_check_index = index;
+            s->wire_check_usecs = e->time_usecs;
         }
     }
     if (covers_fin && s->inf_known && s->inf == TCP_TIME_WAIT && !s->tw_ack_sent) {
@@ -683,12 +724,17 @@ static void note_push(struct oracle *o, uint64_t index, const struct ev *e)
                                   .valid = true};
 }
 
+/* A pending check of what an endpoint sent runs at its next state report,
+ * or once something else happens on the wire or time moves on: stacks may
+ * report a transition just before or just after the segment that goes
+ * with it (loss reports and application calls in between do not count). */
 static void run_pending_checks(struct oracle *o, const struct ev *e)
 {
     for (unsigned ep = 0; ep < 2; ep++) {
-        if (!o->side[ep].wire_check)
+        struct oracle_side *s = &o->side[ep];
+        if (!s->wire_check)
             continue;
-        if (e && e->kind == EV_STATE && (e->endpoint & 1u) == ep)
+        if (e && e->kind != EV_SEGMENT && e->time_usecs <= s->wire_check_usecs)
             continue;
         run_wire_check(o, ep);
     }
@@ -733,9 +779,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             p->must_stay_open = true;
             p->stay_open_index = index;
         }
-        p->peer_segs_unanswered++;
-        p->answer_rst_ack = true;
-        p->answer_rst_ackval = g->seq + seg_len(g);
+        add_answerable(p, index, g);
         p->last_peer_had_ack = false;
         s->sent_any = true;
         s->last_send_usecs = now;
@@ -777,7 +821,6 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     if (s->owed == OWED_REACK_FIN && !rst && ackf && seq_ge(g->ack, s->owed_ack) &&
         o->cfg.states_reported[ep])
         s->tw_restart_usecs = now;
-    s->peer_segs_unanswered = 0;
     if (rst && s->must_stay_open && known && synchronized(st) && st != TCP_TIME_WAIT) {
         oracle_report(o, INV_RST_VALIDATION, index, e->frame, (uint8_t)ep, "challenge ACK", "RST",
                       "%c answered an RST/SYN not at RCV.NXT by aborting", ep == EP_A ? 'A' : 'B');
@@ -844,14 +887,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     bool prev_known = p->inf_known;
     p->last_peer_had_ack = (g->flags & TCP_ACK) != 0;
     if (!rst) {
-        p->peer_segs_unanswered++;
-        if (g->flags & TCP_ACK) {
-            p->answer_rst_ack = false;
-            p->answer_rst_seq = g->ack;
-        } else {
-            p->answer_rst_ack = true;
-            p->answer_rst_ackval = g->seq + seg_len(g);
-        }
+        add_answerable(p, index, g);
     }
     if (rst) {
         fx |= rst_arrives(o, ep ^ 1u, index, e);
@@ -914,8 +950,9 @@ void oracle_observe_drop(struct oracle *o, uint64_t index, const struct ev *e)
         r->exact_rst_rcvd = false;
     if (r->reuse_syn && r->reuse_syn_index == n->index)
         r->reuse_syn = false;
-    if (r->peer_segs_unanswered > 0 && !(n->flags & TCP_RST))
-        r->peer_segs_unanswered--;
+    for (unsigned k = 0; k < ORACLE_ANSWERABLE; k++)
+        if (r->answerable[k].valid && r->answerable[k].index == n->index)
+            r->answerable[k].valid = false;
     n->effects = 0;
 }
 
@@ -1065,7 +1102,7 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
             }
         }
     }
-    if (to == TCP_CLOSED && s->must_stay_open &&
+    if (to == TCP_CLOSED && s->must_stay_open && !s->exact_rst_rcvd && !s->tw_rst_hit &&
         (cause_is(e, TCP_CAUSE_RCV_RST) || cause_is(e, TCP_CAUSE_RCV_SYN))) {
         oracle_report(o, INV_RST_VALIDATION, index, e->frame, (uint8_t)ep,
                       "stay open (challenge ACK)", "CLOSED",

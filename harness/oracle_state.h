@@ -46,6 +46,15 @@ enum {
 };
 #define ORACLE_RECENT_SEGS 8
 
+/* A peer segment that a CLOSED endpoint may answer with an RST. */
+struct oracle_answerable {
+    uint64_t index;
+    uint32_t value; /* SEG.ACK, or SEG.SEQ + SEG.LEN when with_ack */
+    bool with_ack;  /* the answering RST must carry ACK of value */
+    bool valid;
+};
+#define ORACLE_ANSWERABLE 16
+
 /* An obligation the wire creates for an endpoint: it must answer (or must
  * not do something) after a segment of its peer arrived. */
 enum oracle_owed {
@@ -75,6 +84,7 @@ struct oracle_side {
     uint64_t fin_last_usecs;  /* latest FIN transmission */
     uint64_t fin_gap_usecs;   /* interval between the last two FIN transmissions */
     unsigned fin_xmits;
+    bool fin_alone_last; /* at its latest transmission the FIN was all that was unacknowledged */
     bool ack_sent;
     uint32_t last_ack; /* ACK field of its latest non-RST ACK segment */
     bool wnd_known;
@@ -104,11 +114,13 @@ struct oracle_side {
     uint64_t fw2_usecs;        /* entered FIN-WAIT-2 (reported) */
     uint64_t tw_restart_usecs; /* TIME-WAIT (re)started here */
     bool tw_started;
-    bool killed_by_rst;            /* an acceptable RST ended it */
-    unsigned peer_segs_unanswered; /* peer's non-RST segments since our last one */
-    uint32_t answer_rst_seq;       /* what an RST answering the peer's latest segment carries */
-    bool answer_rst_ack;           /* ... and whether it must have the ACK bit */
-    uint32_t answer_rst_ackval;    /* the ACK such an RST carries */
+    bool killed_by_rst; /* an acceptable RST ended it */
+    /* The peer's latest non-RST segments, each of which a CLOSED endpoint
+     * may answer with one RST (RFC 9293 §3.10.7.1): seq = SEG.ACK, or, for a
+     * segment without ACK, ACK of SEG.SEQ + SEG.LEN. A ring: segments may
+     * arrive late (delayed, duplicated), after this endpoint closed. */
+    struct oracle_answerable answerable[ORACLE_ANSWERABLE];
+    uint8_t answerable_next;
     /* --- reported by the stack --- */
     bool rep_known;
     enum tcp_state rep;
@@ -126,6 +138,7 @@ struct oracle_side {
      * the stack had the chance to report the transition that goes with it. */
     uint8_t wire_check; /* 0, or WIRE_CHECK_* */
     uint64_t wire_check_index;
+    uint64_t wire_check_usecs;
     /* A SYN from the peer while this endpoint is in TIME-WAIT (reuse). */
     bool reuse_syn;
     uint64_t reuse_syn_index;

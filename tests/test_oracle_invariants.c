@@ -697,13 +697,14 @@ static void test_closed_silence_rst_wrong_seq_fails(void **state)
     ASSERT_BROKEN(&o, "closed-silence", bad);
 }
 
-static void test_closed_silence_unsolicited_rst_fails(void **state)
+static void test_closed_silence_rst_fitting_no_segment_fails(void **state)
 {
     (void)state;
+    /* B, CLOSED after LAST-ACK, sends an RST that answers nothing A sent. */
     struct evtrace t;
     struct oracle o;
     textbook(&t);
-    size_t bad = evt_seg(&t, EP_B, 40 * MS, TCP_RST, 5002, 0, 0);
+    size_t bad = evt_seg(&t, EP_B, 40 * MS, TCP_RST, 7777, 0, 0);
     judge(&o, &t, wire_cfg());
     ASSERT_BROKEN(&o, "closed-silence", bad);
 }
@@ -1091,7 +1092,7 @@ int main(void)
         cmocka_unit_test(test_closed_silence_data_after_last_ack_fails),
         cmocka_unit_test(test_closed_silence_rst_answer_passes),
         cmocka_unit_test(test_closed_silence_rst_wrong_seq_fails),
-        cmocka_unit_test(test_closed_silence_unsolicited_rst_fails),
+        cmocka_unit_test(test_closed_silence_rst_fitting_no_segment_fails),
         cmocka_unit_test(test_fin_retransmit_never_resent_fails),
         cmocka_unit_test(test_fin_retransmit_with_backoff_passes),
         cmocka_unit_test(test_fin_retransmit_shrinking_interval_fails),
