@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# finfuzz check throughput and memory against a bare libpcap loop.
+#
+# Generates (at bench time, in $BUILD/bench-check/, deleted afterwards) two
+# synthetic captures of interleaved TCP flows (500 open at once, each a
+# handshake, 3 request/ACK rounds and a four-way close: 13 packets; one packet
+# every 500 us of capture time), of 2.5 and 5 million packets. For each, in
+# one run: the bare pcap_next_ex loop's packets/s, finfuzz check's packets/s
+# (--profile linux, text output to /dev/null), their ratio, and the peak RSS
+# of each. Memory must stay flat as the file doubles: it is bounded by the
+# flows held (open ones plus closed ones inside TIME-WAIT, 60 s here), not by
+# the packets. If tshark is installed, its packets/s for its TCP analysis on a
+# 200,000-packet file of the same traffic. Target (DESIGN.md): checker >= 50%
+# of the bare loop. Figures depend on the machine's load: read the ratio.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build/bench-build}
+FINFUZZ=${FINFUZZ:-$BUILD/finfuzz}
+T=$BUILD/check-tools
+for b in check_gen check_bareloop check_measure; do
+    [ -x "$T/$b" ] || { echo "bench_check: $T/$b missing (make bench builds it)"; exit 1; }
+done
+dir=$BUILD/bench-check
+mkdir -p "$dir"
+trap 'rm -rf "$dir"' EXIT
+
+# measure OUT CMD...: runs CMD (stdout discarded), leaves "SECONDS KB" in OUT.
+measure() {
+    local out=$1
+    shift
+    "$T/check_measure" "$@" >/dev/null 3>"$out"
+}
+
+pps() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+
+status=0
+printf "%-10s %14s %14s %7s %12s %12s\n" packets "bare pkt/s" "check pkt/s" ratio "bare RSS" "check RSS"
+for n in 2500000 5000000; do
+    f=$dir/flows-$n.pcap
+    "$T/check_gen" "$n" "$f" 500 500 2>/dev/null || { echo "check_gen failed"; exit 1; }
+    "$T/check_bareloop" "$f" >/dev/null # warm the page cache for both
+    measure "$dir/bare" "$T/check_bareloop" "$f" || status=1
+    measure "$dir/check" "$FINFUZZ" check --profile linux "$f" || status=1
+    read -r bs bk <"$dir/bare"
+    read -r cs ck <"$dir/check"
+    printf "%-10s %14s %14s %6.0f%% %9s KB %9s KB\n" "$n" "$(pps "$n" "$bs")" "$(pps "$n" "$cs")" \
+        "$(awk -v a="$bs" -v b="$cs" 'BEGIN { print 100 * a / b }')" "$bk" "$ck"
+    rm -f "$f"
+done
+
+if command -v tshark >/dev/null; then
+    n=200000
+    f=$dir/flows-$n.pcap
+    "$T/check_gen" "$n" "$f" 500 500 2>/dev/null
+    measure "$dir/ts" tshark -n -r "$f" -q -z expert,note 2>/dev/null
+    measure "$dir/check" "$FINFUZZ" check --profile linux "$f"
+    read -r ts tk <"$dir/ts"
+    read -r cs ck <"$dir/check"
+    echo "tshark TCP analysis (-z expert) on $n packets: $(pps $n "$ts") pkt/s, $tk KB;" \
+        "finfuzz check on the same file: $(pps $n "$cs") pkt/s, $ck KB"
+else
+    echo "tshark not installed: no tshark figure"
+fi
+exit $status
