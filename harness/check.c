@@ -63,19 +63,25 @@ static void *judge_open(void *ctx, struct flow *f)
     return j;
 }
 
+void check_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *last_usecs,
+                         struct ev *e)
+{
+    memset(e, 0, sizeof *e);
+    e->kind = EV_SEGMENT;
+    e->time_usecs = cs->time_usecs < *last_usecs ? *last_usecs : cs->time_usecs;
+    *last_usecs = e->time_usecs;
+    e->frame = cs->frame;
+    e->endpoint = ep;
+    e->u.segment.seg = cs->seg;
+    e->u.segment.ip = cs->ip;
+}
+
 static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct cap_segment *cs)
 {
     (void)ctx;
     struct flow_judge *j = f->user;
     struct ev e;
-    memset(&e, 0, sizeof e);
-    e.kind = EV_SEGMENT;
-    e.time_usecs = cs->time_usecs < j->last_usecs ? j->last_usecs : cs->time_usecs;
-    j->last_usecs = e.time_usecs;
-    e.frame = cs->frame;
-    e.endpoint = ep;
-    e.u.segment.seg = cs->seg;
-    e.u.segment.ip = cs->ip;
+    check_segment_event(cs, ep, &j->last_usecs, &e);
     oracle_push(&j->oracle, j->next_index++, &e);
 }
 
@@ -87,7 +93,7 @@ static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flo
         c->res->evicted++;
     oracle_finish(&j->oracle, end_usecs);
     if (c->hooks->flow)
-        c->hooks->flow(c->hooks->ctx, f, &j->oracle, why);
+        c->hooks->flow(c->hooks->ctx, f, &j->oracle, end_usecs, why);
     j->next_free = c->free_judges;
     c->free_judges = j;
     f->user = NULL;

@@ -29,8 +29,10 @@ void check_options_default(struct check_options *o);
 
 struct check_hooks {
     void *ctx;
-    /* A flow was judged (o is finished). Called in the order flows end. */
-    void (*flow)(void *ctx, const struct flow *f, const struct oracle *o, enum flow_end why);
+    /* A flow was judged (o is finished, at capture time end_usecs). Called
+     * in the order flows end. */
+    void (*flow)(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end_usecs,
+                 enum flow_end why);
     /* A one-line message about the file ("FILE: frame N: ..."). */
     void (*message)(void *ctx, const char *msg);
 };
@@ -50,6 +52,12 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
 /* Same, opening path. */
 bool check_path(const char *path, const struct check_options *opt, const struct check_hooks *hooks,
                 struct check_result *res);
+
+/* The EV_SEGMENT event for segment cs sent by endpoint ep. Capture time may
+ * step back (captures are not always in order); the oracle never sees it do
+ * so: *last_usecs (0 at a flow's start) keeps the flow's latest time. */
+void check_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *last_usecs,
+                         struct ev *e);
 
 /* How long a closed flow is kept for late segments: the profile's TIME-WAIT
  * (2*MSL; 60 s whatever the MSL for linux) plus a second of slack. */

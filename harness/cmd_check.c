@@ -17,6 +17,7 @@
 #include "check.h"
 #include "commands.h"
 #include "report.h"
+#include "trace.h"
 
 #define CHECK_ERRORS_KEPT    100 /* messages kept per file for the reports */
 #define CHECK_ERRORS_PRINTED 20  /* messages printed on stderr per file */
@@ -28,8 +29,7 @@ struct traced_flow {
     uint8_t a_end;
     unsigned incarnation;
     uint64_t first_frame, last_frame;
-    size_t nviolations;
-    struct oracle_violation violations[ORACLE_MAX_VIOLATIONS];
+    uint64_t end_usecs; /* when the flow was judged */
 };
 
 struct check_run {
@@ -119,8 +119,7 @@ static void print_violation(FILE *out, const char *indent, const struct oracle_v
     fputc('\n', out);
 }
 
-static void remember_for_trace(struct check_run *run, const struct flow *f,
-                               const struct oracle_violation *vs, size_t nv)
+static void remember_for_trace(struct check_run *run, const struct flow *f, uint64_t end_usecs)
 {
     if (!run->verbose || run->ntraced >= CHECK_TRACED_MAX)
         return;
@@ -135,12 +134,12 @@ static void remember_for_trace(struct check_run *run, const struct flow *f,
     t->incarnation = f->incarnation;
     t->first_frame = f->first_frame;
     t->last_frame = f->last_frame;
-    t->nviolations = nv;
-    memcpy(t->violations, vs, nv * sizeof *vs);
+    t->end_usecs = end_usecs;
 }
 
 /* check.h hook: a flow was judged. */
-static void report_flow(void *ctx, const struct flow *f, const struct oracle *o, enum flow_end why)
+static void report_flow(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end_usecs,
+                        enum flow_end why)
 {
     struct check_run *run = ctx;
 
@@ -190,7 +189,7 @@ static void report_flow(void *ctx, const struct flow *f, const struct oracle *o,
     if (run->junit_open)
         report_junit_flow(&run->ru, &rf);
     if (rf.verdict == VERDICT_FAIL)
-        remember_for_trace(run, f, rf.violations, rf.nviolations);
+        remember_for_trace(run, f, end_usecs);
 }
 
 /* ---- -v: the annotated trace of a failing flow ---- */
@@ -211,9 +210,10 @@ static bool segment_in_flow(const struct cap_segment *cs, const struct traced_fl
     return false;
 }
 
-/* Re-read the file for each failing flow: nothing of a flow is kept in
- * memory beyond its verdict, so the trace comes from the capture itself.
- * Sequence numbers print relative to each side's first one seen. */
+/* Re-read the file for each failing flow and replay its segments through a
+ * fresh oracle and the trace printer (trace.h): nothing of a flow is kept in
+ * memory beyond its verdict, and the oracle is deterministic, so the replay
+ * shows the same violations, now with each endpoint's inferred state. */
 static void print_traces(struct check_run *run)
 {
     for (size_t i = 0; i < run->ntraced; i++) {
@@ -222,6 +222,10 @@ static void print_traces(struct check_run *run)
         char err[320], note[320];
         if (!cap_open(&r, run->file, err, sizeof err))
             return;
+        if (run->opt.filter && !cap_set_filter(&r, run->opt.filter, err, sizeof err)) {
+            cap_close(&r);
+            return;
+        }
         struct flow shown = {.key = t->key, .a_end = t->a_end};
         char name[FLOW_NAME_MAX];
         printf("\ntrace of %s", flow_name(&shown, name));
@@ -229,45 +233,32 @@ static void print_traces(struct check_run *run)
             printf(" #%u", t->incarnation);
         printf(" (%s, frames %" PRIu64 "-%" PRIu64 "):\n", run->file, t->first_frame,
                t->last_frame);
-        bool base_known[2] = {false, false};
-        uint32_t base[2] = {0, 0};
-        uint64_t t0 = 0;
-        bool have_t0 = false;
+        struct oracle *o = malloc(sizeof *o);
+        if (!o) {
+            cap_close(&r);
+            return;
+        }
+        oracle_init(o, &run->opt.cfg);
+        struct trace_printer tp;
+        trace_init(&tp, stdout, o);
+        uint64_t index = 0, last_usecs = 0;
         struct cap_segment cs;
         enum cap_status st;
         while ((st = cap_next(&r, &cs, note, sizeof note)) != CAP_EOF && st != CAP_ERROR) {
             uint8_t ep;
             if (st != CAP_SEGMENT || !segment_in_flow(&cs, t, &ep))
                 continue;
-            if (cs.frame > t->last_frame)
+            struct ev e;
+            check_segment_event(&cs, ep, &last_usecs, &e);
+            oracle_push(o, index, &e);
+            trace_push(&tp, index, &e);
+            index++;
+            if (cs.frame >= t->last_frame)
                 break;
-            if (!have_t0) {
-                t0 = cs.time_usecs;
-                have_t0 = true;
-            }
-            if (!base_known[ep]) {
-                base_known[ep] = true;
-                base[ep] = cs.seg.seq;
-            }
-            if (!base_known[1 - ep] && (cs.seg.flags & TCP_ACK)) {
-                base_known[1 - ep] = true;
-                base[1 - ep] = cs.seg.ack - 1;
-            }
-            char flags[16];
-            uint64_t rel = cs.time_usecs - t0;
-            printf("  %6" PRIu64 " %4" PRIu64 ".%06" PRIu64 " %s>%s %-4s seq %u", cs.frame,
-                   rel / 1000000u, rel % 1000000u, ep == EP_A ? "A" : "B", ep == EP_A ? "B" : "A",
-                   seg_flags_str(cs.seg.flags, flags), cs.seg.seq - base[ep]);
-            if (cs.seg.flags & TCP_ACK)
-                printf(" ack %u", cs.seg.ack - base[1 - ep]);
-            printf(" win %u len %u\n", cs.seg.window, cs.seg.payload_len);
-            for (size_t v = 0; v < t->nviolations; v++)
-                if (t->violations[v].frame == cs.frame)
-                    print_violation(stdout, "         ^ ", &t->violations[v]);
         }
-        for (size_t v = 0; v < t->nviolations; v++)
-            if (t->violations[v].frame == 0)
-                print_violation(stdout, "         at the end: ", &t->violations[v]);
+        oracle_finish(o, t->end_usecs);
+        trace_finish(&tp);
+        free(o);
         cap_close(&r);
     }
     run->ntraced = 0;

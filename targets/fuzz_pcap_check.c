@@ -8,8 +8,10 @@
 
 #include "harness/check.h"
 
-static void count_flow(void *ctx, const struct flow *f, const struct oracle *o, enum flow_end why)
+static void count_flow(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end_usecs,
+                       enum flow_end why)
 {
+    (void)end_usecs;
     (void)why;
     if (oracle_verdict(o) > VERDICT_INCOMPLETE || f->segments == 0)
         abort(); /* a verdict outside the enum, or a flow judged with no segment */
