@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,7 +23,66 @@ static struct {
     int tun_fd;
     int orig_ns_fd; /* the namespace the process came from */
     uint32_t ports_used;
+    struct netns_port {
+        netns_packet_fn fn;
+        void *ctx;
+    } * ports; /* 65536 entries once a port is bound */
+    uint64_t unclaimed;
+    uint8_t pkt[65536];
 } ns = {.tun_fd = -1, .orig_ns_fd = -1};
+
+int netns_bind_port(uint16_t port, netns_packet_fn fn, void *ctx)
+{
+    if (!ns.ports && !(ns.ports = calloc(65536, sizeof *ns.ports)))
+        return -1;
+    if (ns.ports[port].fn)
+        return -1;
+    ns.ports[port].fn = fn;
+    ns.ports[port].ctx = ctx;
+    return 0;
+}
+
+void netns_unbind_port(uint16_t port)
+{
+    if (ns.ports)
+        ns.ports[port].fn = NULL;
+}
+
+/* The TCP destination port of an IPv4 packet, or -1. */
+static int tcp_dport(const uint8_t *pkt, size_t len)
+{
+    if (len < 20 || (pkt[0] >> 4) != 4 || pkt[9] != 6)
+        return -1;
+    size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+    if (ihl < 20 || len < ihl + 4)
+        return -1;
+    return (pkt[ihl + 2] << 8) | pkt[ihl + 3];
+}
+
+unsigned netns_drain(void)
+{
+    unsigned n = 0;
+    ssize_t got;
+    while (ns.active && (got = read(ns.tun_fd, ns.pkt, sizeof ns.pkt)) > 0) {
+        n++;
+        int port = tcp_dport(ns.pkt, (size_t)got);
+        if (port >= 0 && ns.ports && ns.ports[port].fn)
+            ns.ports[port].fn(ns.ports[port].ctx, ns.pkt, (size_t)got);
+        else
+            ns.unclaimed++;
+    }
+    return n;
+}
+
+uint64_t netns_unclaimed(void)
+{
+    return ns.unclaimed;
+}
+
+int netns_tun_fd(void)
+{
+    return ns.active ? ns.tun_fd : -1;
+}
 
 uint16_t netns_next_port(void)
 {
@@ -136,6 +196,8 @@ void netns_leave(void)
     if (ns.tun_fd >= 0)
         close(ns.tun_fd);
     ns.tun_fd = -1;
+    free(ns.ports);
+    ns.ports = NULL;
     if (ns.orig_ns_fd >= 0) {
         if (setns(ns.orig_ns_fd, CLONE_NEWNET) != 0)
             perror("netns: setns back to the original namespace");

@@ -47,6 +47,22 @@ void netns_leave(void);
  * a new run never meets an old run's TIME-WAIT socket. */
 uint16_t netns_next_port(void);
 
+/* Packets the kernel sends through the device go to whoever bound their TCP
+ * destination port (the peer's port of one connection), so that many
+ * connections can run at once over the one device. */
+typedef void (*netns_packet_fn)(void *ctx, const uint8_t *pkt, size_t len);
+/* Returns 0, or -1 if the port is taken or no memory. */
+int netns_bind_port(uint16_t port, netns_packet_fn fn, void *ctx);
+void netns_unbind_port(uint16_t port);
+/* Read every packet waiting on the device and hand each to its port's
+ * owner; others (to unbound ports, not IPv4/TCP) are counted and dropped.
+ * Returns the number of packets read. */
+unsigned netns_drain(void);
+/* Packets drained that nobody had bound. */
+uint64_t netns_unclaimed(void);
+/* The TUN fd (for poll), -1 outside the namespace. */
+int netns_tun_fd(void);
+
 /* Whether the process is inside the private namespace now. */
 bool netns_active(void);
 

@@ -34,10 +34,12 @@ static void put_v4(uint8_t out[16], uint32_t a)
     out[3] = (uint8_t)a;
 }
 
-/* One packet from the TUN device: ours goes to the driver with the driver's
- * ports and addresses; anything else is counted and ignored. */
-static void dispatch(struct sut_linux *l, const uint8_t *pkt, size_t len, bool report)
+/* One packet of this connection from the TUN device (netns.c routes it by
+ * its destination port): to the driver with the driver's ports and
+ * addresses, unless the run is over. */
+static void dispatch(void *ctx, const uint8_t *pkt, size_t len)
 {
+    struct sut_linux *l = ctx;
     struct seg_ip ip;
     struct seg s;
     if (seg_decode_ip(pkt, len, 0, &ip, &s) != SEG_OK || ip.version != 4 ||
@@ -45,10 +47,15 @@ static void dispatch(struct sut_linux *l, const uint8_t *pkt, size_t len, bool r
         l->foreign_packets++;
         return;
     }
-    if (!report || !l->cb.segment_out)
+    if (!l->reporting || !l->cb.segment_out)
         return;
     s.sport = l->how.local_port;
     s.dport = l->how.peer_port;
+    /* Back to the driver's addresses; an IPv6 flow is carried over IPv4
+     * inside the namespace (TCP's close does not depend on the IP version;
+     * only the MSS the kernel offers differs). */
+    ip.version = l->how.ip_version;
+    ip.ip_id = ip.version == 6 ? 0 : ip.ip_id;
     memcpy(ip.src, l->how.local_addr, 16);
     memcpy(ip.dst, l->how.peer_addr, 16);
     l->cb.segment_out(l->cb.ctx, &ip, &s);
@@ -66,17 +73,17 @@ static void try_accept(struct sut_linux *l)
     l->listen_fd = -1;
 }
 
-/* Read what the kernel sent until until_wall (no waiting if already past). */
+/* Read what the kernel sent until until_wall (no waiting if already past).
+ * Packets of other connections running at the same time go to them. */
 static void pump(struct sut_linux *l, uint64_t until_wall, bool report)
 {
+    l->reporting = report;
     for (;;) {
-        ssize_t n;
-        while ((n = read(l->tun_fd, l->pkt, sizeof l->pkt)) > 0)
-            dispatch(l, l->pkt, (size_t)n, report);
+        netns_drain();
         try_accept(l);
         uint64_t now = wall_usecs();
         if (now >= until_wall)
-            return;
+            break;
         struct pollfd pf[2] = {{.fd = l->tun_fd, .events = POLLIN},
                                {.fd = l->listen_fd, .events = POLLIN}};
         uint64_t wait = until_wall - now;
@@ -84,6 +91,7 @@ static void pump(struct sut_linux *l, uint64_t until_wall, bool report)
                               .tv_nsec = (long)(wait % 1000000u) * 1000};
         ppoll(pf, l->listen_fd >= 0 ? 2 : 1, &ts, NULL);
     }
+    l->reporting = true;
 }
 
 static void catch_up(struct sut_linux *l, uint64_t now_usecs)
@@ -93,8 +101,9 @@ static void catch_up(struct sut_linux *l, uint64_t now_usecs)
     pump(l, wall_of(l, l->now_usecs), true);
 }
 
-static int fail(char *err, unsigned errlen, const char *what)
+static int fail(struct sut_linux *l, char *err, unsigned errlen, const char *what)
 {
+    netns_unbind_port(l->k_peer_port);
     if (err && errlen)
         snprintf(err, errlen, "linux target: %s: %s", what, strerror(errno));
     return -1;
@@ -105,8 +114,8 @@ static int linux_open(void *self, const struct sut_open *how, const struct sut_c
 {
     struct sut_linux *l = self;
     l->listen_fd = l->conn_fd = -1;
-    if (how->ip_version != 4) {
-        snprintf(err, errlen, "linux target: only IPv4 is supported");
+    if (how->ip_version != 4 && how->ip_version != 6) {
+        snprintf(err, errlen, "linux target: ip_version must be 4 or 6");
         return -1;
     }
     int tun = netns_enter(err, errlen);
@@ -121,11 +130,16 @@ static int linux_open(void *self, const struct sut_open *how, const struct sut_c
     l->k_peer_port = (uint16_t)(l->k_local_port + 20000u);
     l->virt_start_usecs = l->now_usecs = how->now_usecs;
     l->wall_start_usecs = wall_usecs();
-    pump(l, 0, false); /* forget packets of earlier runs */
+    netns_drain(); /* hand out (or drop) packets of earlier runs */
+    if (netns_bind_port(l->k_peer_port, dispatch, l) != 0) {
+        snprintf(err, errlen, "linux target: port %u is in use by another connection",
+                 l->k_peer_port);
+        return -1;
+    }
 
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return fail(err, errlen, "socket");
+        return fail(l, err, errlen, "socket");
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in local = {.sin_family = AF_INET,
@@ -133,7 +147,7 @@ static int linux_open(void *self, const struct sut_open *how, const struct sut_c
                                 .sin_addr.s_addr = htonl(NETNS_KERNEL_ADDR)};
     if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
         close(fd);
-        return fail(err, errlen, "bind");
+        return fail(l, err, errlen, "bind");
     }
     if (how->active) {
         struct sockaddr_in peer = {.sin_family = AF_INET,
@@ -141,13 +155,13 @@ static int linux_open(void *self, const struct sut_open *how, const struct sut_c
                                    .sin_addr.s_addr = htonl(NETNS_PEER_ADDR)};
         if (connect(fd, (struct sockaddr *)&peer, sizeof peer) != 0 && errno != EINPROGRESS) {
             close(fd);
-            return fail(err, errlen, "connect");
+            return fail(l, err, errlen, "connect");
         }
         l->conn_fd = fd;
     } else {
         if (listen(fd, 4) != 0) {
             close(fd);
-            return fail(err, errlen, "listen");
+            return fail(l, err, errlen, "listen");
         }
         l->listen_fd = fd;
     }
@@ -283,6 +297,7 @@ static void linux_close(void *self)
         close(l->listen_fd);
     l->conn_fd = l->listen_fd = -1;
     pump(l, 0, false);
+    netns_unbind_port(l->k_peer_port);
     l->opened = false;
 }
 
