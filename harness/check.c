@@ -26,9 +26,13 @@ void check_options_default(struct check_options *o)
 
 uint64_t check_linger_usecs(const struct oracle_config *cfg)
 {
-    /* The linux profile's TIME-WAIT is fixed, whatever the MSL. */
+    /* The linux profile's TIME-WAIT is fixed, whatever the MSL. A quarter
+     * more (at least a second) lets the flow still see an endpoint that
+     * answers after its TIME-WAIT should have ended, which is a violation;
+     * a segment later than that starts a new (incomplete) flow. */
     uint64_t tw = cfg->profile == PROFILE_LINUX ? LINUX_TIME_WAIT_USECS : 2 * cfg->msl_usecs;
-    return tw + LINGER_SLACK_USECS;
+    uint64_t extra = tw / 4 > LINGER_SLACK_USECS ? tw / 4 : LINGER_SLACK_USECS;
+    return tw + extra;
 }
 
 /* What the flow table carries per flow: its oracle and event counter. */

@@ -60,7 +60,9 @@ void check_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *las
                          struct ev *e);
 
 /* How long a closed flow is kept for late segments: the profile's TIME-WAIT
- * (2*MSL; 60 s whatever the MSL for linux) plus a second of slack. */
+ * (2*MSL; 60 s whatever the MSL for linux) and a quarter more (at least 1 s),
+ * so that an answer from an endpoint whose TIME-WAIT should have ended is
+ * still judged in its flow. */
 uint64_t check_linger_usecs(const struct oracle_config *cfg);
 
 #endif

@@ -248,7 +248,7 @@ void craft_send_at(struct craft_conn *k, uint64_t dt_usecs, int ep, uint8_t flag
     s.seq = seq;
     s.ack = (flags & TCP_ACK) ? ack : 0;
     s.flags = flags;
-    s.window = 65535;
+    s.window = k->window[ep] ? k->window[ep] : 65535;
     s.payload_len = len;
     if (flags & TCP_SYN) {
         s.opts.has_mss = true;
@@ -257,8 +257,8 @@ void craft_send_at(struct craft_conn *k, uint64_t dt_usecs, int ep, uint8_t flag
     k->ip[ep].ip_id++;
     craft_segment(k->c, k->now_usecs, &k->ip[ep], &s);
     uint32_t end = seq + seg_len(&s);
-    if ((int32_t)(end - k->nxt[ep]) > 0)
-        k->nxt[ep] = end;
+    if (!(flags & TCP_RST) && (int32_t)(end - k->nxt[ep]) > 0)
+        k->nxt[ep] = end; /* an RST takes no sequence space */
 }
 
 uint32_t craft_send(struct craft_conn *k, uint64_t dt_usecs, int ep, uint8_t flags, uint32_t len)

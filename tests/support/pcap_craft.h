@@ -69,7 +69,8 @@ struct craft_conn {
     struct craft *c;
     struct seg_ip ip[2]; /* [EP_A]: A->B envelope, [EP_B]: B->A */
     uint16_t port[2];
-    uint32_t nxt[2]; /* each side's next sequence number */
+    uint32_t nxt[2];    /* each side's next sequence number */
+    uint16_t window[2]; /* window each side advertises (0: 65535) */
     uint64_t now_usecs;
 };
 
@@ -82,7 +83,7 @@ void craft_conn_init(struct craft_conn *k, struct craft *c, int version, uint16_
  * set). Its next seq advances by the segment's length. Returns the seq. */
 uint32_t craft_send(struct craft_conn *k, uint64_t dt_usecs, int ep, uint8_t flags, uint32_t len);
 /* As craft_send with explicit seq and ack; nxt advances only when the
- * segment reaches beyond it. */
+ * segment reaches beyond it (never for an RST). */
 void craft_send_at(struct craft_conn *k, uint64_t dt_usecs, int ep, uint8_t flags, uint32_t seq,
                    uint32_t ack, uint32_t len);
 /* SYN, SYN-ACK, ACK. */
