@@ -5,7 +5,8 @@
  * Runs exactly what targets/fuzz_close_endpoint.c runs per input (decode,
  * the driver on the model, the oracle) over mutants of the seeds, made with
  * a fixed-seed generator the way a fuzzer mutates (byte flips, random bytes,
- * truncation, splices), but does not abort on a violation: it counts them,
+ * splices, appended operations; never shorter than the seed, since a fuzzer's
+ * corpus grows towards the 64-operation cap), but does not abort on a violation: it counts them,
  * so the figure is not cut short. bench/bench_fuzz.sh builds it plain and
  * with ASan+UBSan. */
 #include <stdint.h>
@@ -76,9 +77,14 @@ int main(int argc, char **argv)
                 case 1:
                     buf[at] = (uint8_t)(rng >> 16);
                     break;
-                case 2:
-                    len = at + 1; /* truncate */
+                case 2: { /* append a copy of a stretch of the input: more operations */
+                    size_t take = len - at;
+                    if (len + take > sizeof buf)
+                        take = sizeof buf - len;
+                    memmove(buf + len, buf + at, take);
+                    len += take;
                     break;
+                }
                 default: { /* splice the tail of another seed */
                     size_t o = (rng >> 12) % n_files;
                     size_t take = lens[o] > at ? lens[o] - at : 0;
