@@ -13,8 +13,9 @@
  * named close_pair (corpus/close_pair/, corpus/regressions/close_pair/);
  * close_endpoint otherwise. --target picks the system under test of
  * close_endpoint from the SUT registry (sut_registry.h). --profile judges
- * with another oracle profile than the program's own (rfc9293, or rfc1337
- * when the program sets it), e.g. lwip for --target lwip.
+ * with another oracle profile than the default: the program's own (rfc9293,
+ * or rfc1337 when the program sets it) for the model, the target's own
+ * (lwip, linux) for a live stack.
  *
  * Exit: 0 every input conforms, 1 an invariant broke, 2 bad usage, an
  * unreadable file or an input that is not a finfuzz program (2 wins over 1). */
@@ -287,6 +288,13 @@ int cmd_repro(int argc, char **argv)
         status = EXIT_USAGE;
     } else {
         driver_init(d);
+        /* A live stack is judged by its own profile unless told otherwise
+         * (the profiles are named like the targets: lwip, linux). */
+        enum oracle_profile own;
+        if (!o.use_profile && oracle_profile_parse(o.sut->name, &own)) {
+            o.use_profile = true;
+            o.profile = own;
+        }
         d->use_profile = o.use_profile;
         d->profile = o.profile;
         for (size_t i = 0; i < n_files; i++) {

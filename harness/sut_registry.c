@@ -3,10 +3,15 @@
 
 #include <string.h>
 
+#include "sut_linux.h"
+#include "sut_lwip.h"
 #include "sut_model.h"
 
 static const struct sut_entry entries[] = {
     {"model", &sut_model_ops, sizeof(struct sut_model), "finfuzz's reference model stack"},
+    {"lwip", &sut_lwip_ops, sizeof(struct sut_lwip), "lwIP 2.1 (Debian liblwip), in-process"},
+    {"linux", &sut_linux_ops, sizeof(struct sut_linux),
+     "the Linux kernel through TUN in a private network namespace (root)"},
 };
 
 const struct sut_entry *sut_registry(size_t *count)
