@@ -34,9 +34,12 @@
  *   tcp_close in SYN-SENT) without always calling the err callback, so the
  *   adapter never reads a pcb that is not on one of lwIP's pcb lists.
  * - A passive open creates a child pcb on SYN (SYN-RCVD) that lwIP announces
- *   only at accept; the adapter adopts it from tcp_active_pcbs and closes the
- *   listener after the accept, so the endpoint serves one connection as the
- *   model does.
+ *   only at accept; the adapter adopts it from tcp_active_pcbs (its states
+ *   are the endpoint's) and closes the listener after the accept, so the
+ *   endpoint serves one connection as the model does. Before the accept the
+ *   application holds only the listener, as with lwIP's API: send, recv and
+ *   shutdown fail, close and abort close the listener (lwIP then resets the
+ *   orphaned child when its handshake completes).
  *
  * Same state for every input: lwIP has no reset call and keeps its ISS
  * counter, tick counters, IP id and pcb lists in library statics. The adapter

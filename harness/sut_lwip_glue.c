@@ -116,6 +116,7 @@ static struct {
     struct tcp_pcb *conn;     /* connecting or accepted pcb; NULL once gone */
     struct tcp_pcb *listener; /* the listen pcb; NULL once closed */
     bool close_listener;      /* an accept happened: close the listener after the call */
+    bool owned;               /* the application holds conn (connected or accepted) */
     struct pbuf *rx;          /* received, not yet read by the application */
     bool eof;
     uint8_t pkt[LWG_PKT_MAX];
@@ -305,8 +306,10 @@ static bool conn_dying(void)
 static void refresh(void)
 {
     if (lwg.conn && !on_list((*L.tcp_active_pcbs), lwg.conn) &&
-        !on_list((*L.tcp_tw_pcbs), lwg.conn) && !on_list((*L.tcp_bound_pcbs), lwg.conn))
+        !on_list((*L.tcp_tw_pcbs), lwg.conn) && !on_list((*L.tcp_bound_pcbs), lwg.conn)) {
         lwg.conn = NULL;
+        lwg.owned = false;
+    }
     if (lwg.listener && !on_list(L.tcp_listen_pcbs->pcbs, lwg.listener))
         lwg.listener = NULL;
     if (!lwg.conn && lwg.listener) {
@@ -372,6 +375,7 @@ static void err_cb(void *arg, err_t err)
     (void)arg;
     (void)err;
     lwg.conn = NULL; /* lwIP frees the pcb right after this callback */
+    lwg.owned = false;
     observe();
 }
 
@@ -397,6 +401,7 @@ static err_t accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
     if (err != ERR_OK || !pcb)
         return ERR_VAL;
     lwg.conn = pcb;
+    lwg.owned = true;
     set_callbacks(pcb);
     lwg.close_listener = true;
     observe();
@@ -426,6 +431,7 @@ void lwg_reset(void)
         L.tcp_abort((*L.tcp_bound_pcbs));
     restore_snapshot();
     lwg.conn = NULL;
+    lwg.owned = false;
     lwg.listener = NULL;
     lwg.close_listener = false;
     lwg.eof = false;
@@ -490,6 +496,7 @@ int lwg_connect(uint8_t ip_version, const uint8_t peer_addr[16], uint16_t local_
         return -1;
     }
     lwg.conn = pcb;
+    lwg.owned = true;
     err_t e = L.tcp_connect(pcb, &peer, peer_port, connected_cb);
     after_call();
     return e == ERR_OK ? 0 : -1;
@@ -526,8 +533,8 @@ long lwg_send(uint32_t len)
 {
     static const uint8_t zeros[4096];
     refresh();
-    if (!lwg.conn)
-        return -1;
+    if (!lwg.conn || !lwg.owned)
+        return -1; /* not connected: a child pcb before accept is lwIP's */
     uint32_t room = tcp_sndbuf(lwg.conn);
     uint32_t want = len < room ? len : room;
     uint32_t done = 0;
@@ -555,7 +562,7 @@ long lwg_recv(uint32_t len, uint8_t *buf, size_t cap)
     if (buf && cap)
         L.pbuf_copy_partial(lwg.rx, buf, (u16_t)(n < cap ? n : cap), 0);
     lwg.rx = L.pbuf_free_header(lwg.rx, (u16_t)n);
-    if (lwg.conn)
+    if (lwg.conn && lwg.owned)
         L.tcp_recved(lwg.conn, (u16_t)n); /* opens the window: lwIP may send an update */
     after_call();
     return (long)n;
@@ -564,7 +571,7 @@ long lwg_recv(uint32_t len, uint8_t *buf, size_t cap)
 int lwg_shutdown(void)
 {
     refresh();
-    if (!lwg.conn)
+    if (!lwg.conn || !lwg.owned)
         return -1;
     err_t e = L.tcp_shutdown(lwg.conn, 0, 1);
     after_call();
@@ -575,7 +582,7 @@ int lwg_close(void)
 {
     refresh();
     err_t e = ERR_OK;
-    if (lwg.conn) {
+    if (lwg.conn && lwg.owned) {
         struct tcp_pcb *pcb = lwg.conn;
         e = L.tcp_close(pcb);
     }
@@ -590,7 +597,7 @@ int lwg_close(void)
 int lwg_abort(void)
 {
     refresh();
-    if (lwg.conn)
+    if (lwg.conn && lwg.owned)
         L.tcp_abort(lwg.conn); /* err_cb clears lwg.conn */
     if (lwg.listener) {
         L.tcp_close(lwg.listener);

@@ -283,6 +283,46 @@ static void test_close_unread_sends_rst(void **state)
     assert_int_equal(e->rec.state, TCP_CLOSED);
 }
 
+/* lwIP sends an RST (with ACK, ack 0) when the application aborts in
+ * SYN-SENT, where RFC 9293 §3.10.4 sends nothing. Pinned as a finding
+ * (corpus/regressions/third-party/lwip-abort-syn-sent-rst.bin). */
+static void test_syn_sent_abort_sends_rst(void **state)
+{
+    struct env *e = *state;
+    env_open(e, true);
+    uint32_t iss = e->rec.last.seq;
+    assert_int_equal(app(e, 1 * MS, APP_ABORT, 0), 0);
+    assert_int_equal(e->rec.segs, 2);
+    assert_int_equal(e->rec.last.flags, TCP_RST | TCP_ACK);
+    assert_int_equal(e->rec.last.seq, iss + 1);
+    assert_int_equal(e->rec.last.ack, 0);
+    assert_int_equal(e->rec.state, TCP_CLOSED);
+    /* The RST shows before the state change (lwIP unlinks, sends, frees). */
+    assert_non_null(strstr(e->rec.text, "state SYN-SENT -> CLOSED (app-abort)"));
+    assert_true(strstr(e->rec.text, "out R.") < strstr(e->rec.text, "SYN-SENT -> CLOSED"));
+}
+
+/* Before accept, the application holds only the listener: shutdown fails,
+ * and close closes the listener, not the embryonic connection. */
+static void test_syn_received_app_holds_only_the_listener(void **state)
+{
+    struct env *e = *state;
+    env_open(e, false);
+    e->peer_seq = 1000;
+    peer_send(e, 1 * MS, TCP_SYN, 0, 0);
+    assert_int_equal(e->rec.state, TCP_SYN_RECEIVED);
+    unsigned segs = e->rec.segs;
+    assert_int_equal(app(e, 2 * MS, APP_SHUTDOWN, 0), -1);
+    assert_int_equal(app(e, 2 * MS, APP_SEND, 10), -1);
+    assert_int_equal(e->rec.segs, segs); /* no FIN, no data */
+    assert_int_equal(app(e, 3 * MS, APP_CLOSE, 0), 0);
+    assert_int_equal(e->rec.state, TCP_SYN_RECEIVED);
+    /* The handshake completes without a listener: lwIP resets the child. */
+    peer_send(e, 4 * MS, TCP_ACK, e->rec.last.seq + 1, 0);
+    assert_true(e->rec.last.flags & TCP_RST);
+    assert_int_equal(e->rec.state, TCP_CLOSED);
+}
+
 static void test_recv_hands_data_to_application(void **state)
 {
     struct env *e = *state;
@@ -418,6 +458,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_established_rcv_rst_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_unread_sends_rst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recv_hands_data_to_application, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syn_sent_abort_sends_rst, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syn_received_app_holds_only_the_listener, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_same_run_twice_in_one_process_is_identical, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_same_run_in_another_process_is_identical, setup,
