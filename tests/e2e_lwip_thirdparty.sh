@@ -24,7 +24,7 @@ fi
 # expect FILE PATTERN: the reproducer fails on FILE saying PATTERN.
 expect() {
     # (in a child shell, so that the abort is not reported by this one)
-    bash -c '"$0" "$1"' "$REPRO" "$D/$1" >"$out" 2>&1 && { die "$1: passes now (expected: $2)"; return; }
+    bash -c '"$0" "$1"; exit $?' "$REPRO" "$D/$1" >"$out" 2>&1 && { die "$1: passes now (expected: $2)"; return; }
     grep -q -- "$2" "$out" || die "$1: fails differently: $(grep -m1 'violation\|Assertion\|ERROR' "$out")"
 }
 expect lwip-assert-insane-offset.bin 'Assertion "insane offset!" failed'
