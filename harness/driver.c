@@ -130,6 +130,15 @@ static void src_push(void *ctx, uint64_t index, const struct ev *e)
     if (d->pair && e->kind == EV_APP) {
         unsigned ep = e->endpoint & 1;
         switch (e->u.app.call) {
+        case APP_CONNECT:
+        case APP_LISTEN:
+            /* A second incarnation: link counts delivered bytes across all
+             * of them, so byte accounting is no longer exact. */
+            if (d->pair_opened[ep])
+                d->pair_reset[ep] = true;
+            d->pair_opened[ep] = true;
+            d->pair_wr_closed[ep] = false;
+            break;
         case APP_SEND:
             if (!d->pair_wr_closed[ep])
                 d->pair_sent[ep] += e->u.app.done;
@@ -351,6 +360,7 @@ static int run_begin(struct driver *d, const uint8_t *data, size_t size,
         d->pair_sent[i] = 0;
         d->pair_wr_closed[i] = false;
         d->pair_reset[i] = false;
+        d->pair_opened[i] = false;
     }
     return DRIVER_PASS;
 }
@@ -662,9 +672,17 @@ int driver_run_pair(struct driver *d, struct link *l, const uint8_t *data, size_
      * runs past every bound (retries with backoff, 2*MSL, FIN-WAIT-2). */
     d->pair_fault_n[0] = d->pair_fault_n[1] = 0;
     for (unsigned i = 0; i < 2; i++) {
-        enum tcp_state st = tcp_get_state(&l->ep[i]);
-        if (st != TCP_CLOSED && !d->pair_wr_closed[i] && !d->pair_reset[i])
+        switch (tcp_get_state(&l->ep[i])) {
+        case TCP_LISTEN:
+        case TCP_SYN_SENT:
+        case TCP_SYN_RECEIVED:
+        case TCP_ESTABLISHED:
+        case TCP_CLOSE_WAIT:
             link_app(l, (enum ev_endpoint)i, APP_CLOSE, 0);
+            break;
+        default: /* CLOSED, or closing already */
+            break;
+        }
     }
     uint64_t horizon = (uint64_t)(d->cfg.max_retries + 2u) * d->cfg.rto_max_usecs +
                        2u * d->cfg.msl_usecs + d->cfg.fin_wait_2_timeout_usecs + 10000000u;

@@ -128,7 +128,8 @@ struct driver {
     unsigned pair_fault_n[2];
     uint64_t pair_sent[2]; /* bytes each application queued before its FIN */
     bool pair_wr_closed[2];
-    bool pair_reset[2]; /* an RST (sent or received) ended it: data may be lost */
+    bool pair_opened[2]; /* the application has opened once */
+    bool pair_reset[2];  /* an RST (sent or received) ended it: data may be lost */
 
     bool have_violation;
     struct driver_violation violation;
