@@ -32,4 +32,15 @@ else
     grep "summary" /tmp/e2e_cov.$$
 fi
 rm -f /tmp/e2e_cov.$$
+# The DOT diagram: written, and rendered by Graphviz when it is installed.
+dot_out=$(mktemp)
+if ! "$FINFUZZ" coverage --dot "$dot_out" corpus/close_endpoint >/dev/null 2>&1 \
+    || ! grep -q '"FIN-WAIT-1" -> "CLOSING" \[label="rcv-fin' "$dot_out"; then
+    echo "FAIL coverage --dot did not write the state diagram"; fail=1
+elif command -v dot >/dev/null && ! dot -Tsvg "$dot_out" -o /dev/null; then
+    echo "FAIL Graphviz cannot render the coverage DOT"; fail=1
+else
+    echo "coverage DOT ok"
+fi
+rm -f "$dot_out"
 exit $fail
