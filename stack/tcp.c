@@ -144,6 +144,12 @@ void conn_enter_time_wait(struct tcp_conn *c, enum tcp_cause cause)
 
 void conn_return_to_listen(struct tcp_conn *c, enum tcp_cause cause)
 {
+    /* An application that already issued CLOSE wants no more connections:
+     * the TCB goes away instead of listening again. */
+    if (c->fin_queued || c->rd_shut) {
+        conn_enter_closed(c, cause);
+        return;
+    }
     conn_reset_vars(c); /* a new ISS is chosen on the next SYN */
     conn_set_state(c, TCP_LISTEN, cause);
 }

@@ -68,7 +68,6 @@ static uint32_t send_after_fin(struct tcp_conn *c, uint32_t len)
         return 0;
     if (len > out_eff_mss(c))
         len = out_eff_mss(c);
-    buf_snd_append(c, NULL, 0);
     struct seg s = {0};
     s.sport = c->lport;
     s.dport = c->rport;
@@ -77,7 +76,7 @@ static uint32_t send_after_fin(struct tcp_conn *c, uint32_t len)
     s.flags = TCP_ACK | TCP_PSH;
     s.window = (uint16_t)(c->rcv_wnd > 65535u ? 65535u : c->rcv_wnd);
     s.payload_len = len;
-    s.payload = c->tx_scratch;
+    s.payload = NULL; /* zeros */
     c->hooks.output(c->hooks.ctx, &s);
     return len;
 }

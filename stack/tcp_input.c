@@ -42,13 +42,19 @@ static void rx_trim(const struct tcp_conn *c, struct rx *rx)
         rx->len -= cut;
         rx->seq = c->rcv_nxt;
     }
+    /* What does not fit is dropped, and the ACK we then owe tells the
+     * peer where the window ends (§3.10.7.4: a zero window accepts no
+     * text and no FIN; the FIN comes back by retransmission). */
     uint32_t wnd_end = c->rcv_nxt + c->rcv_wnd;
     if (seq_gt(rx->seq + rx->len, wnd_end)) {
         rx->len = seq_gt(wnd_end, rx->seq) ? wnd_end - rx->seq : 0;
         rx->fin = false;
+        rx->need_ack = true;
     }
-    if (rx->fin && !seq_lt(rx->seq + rx->len, wnd_end))
+    if (rx->fin && !seq_lt(rx->seq + rx->len, wnd_end)) {
         rx->fin = false; /* the FIN's own sequence number is beyond the window */
+        rx->need_ack = true;
+    }
 }
 
 /* §3.10.7.4 first: the four cases of the acceptability test. With a zero
@@ -500,8 +506,6 @@ static void in_other(struct tcp_conn *c, const struct seg *s)
     rx_trim(c, &rx);
     if (!on_ack(c, s, &rx))
         return;
-    if (c->rcv_wnd == 0 && s->payload_len > 0)
-        rx.need_ack = true; /* text that did not fit: say where we are */
     process_text_and_fin(c, &rx);
 }
 

@@ -253,7 +253,7 @@ static void test_established_app_close_window_closed(void **state)
     assert_int_equal(tcp_send(&t->c, 0, NULL, 300), 300);
     assert_int_equal(tcp_close(&t->c, 0), TCP_APP_OK);
     tb_expect_count(t, 1);
-    tb_expect_seg(t, 0, TCP_ACK | 0, 1001, 5001, 100);
+    tb_expect_seg(t, 0, TCP_ACK, 1001, 5001, 100);
     s = tb_seg(t, TCP_ACK, 5001, 1101, NULL, 0);
     s.window = 1000;
     tb_input(t, &s);
@@ -419,6 +419,37 @@ static void test_fin_wait_1_app_send_refused(void **state)
     test_free(t);
 }
 
+/* ==== a FIN against a zero window ==== */
+
+/* §3.10.7.4: with RCV.WND = 0 a FIN is not acceptable; it draws an ACK that
+ * shows the window, and is taken once the window opens again. */
+static void test_established_rcv_fin_zero_window(void **state)
+{
+    (void)state;
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    cfg.rcv_buf_bytes = 100;
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    tb_peer(t, TCP_ACK | TCP_PSH, 5001, 1001, 100);
+    tb_expect_seg(t, 0, TCP_ACK, 1001, 5101, 0);
+    assert_int_equal(t->out[0].seg.window, 0);
+    /* B: Flags [F.], seq 5101, ack 1001 -> A: Flags [.], seq 1001, ack 5101, win 0 */
+    tb_peer(t, TCP_FIN | TCP_ACK, 5101, 1001, 0);
+    tb_expect_count(t, 2);
+    tb_expect_seg(t, 1, TCP_ACK, 1001, 5101, 0);
+    assert_int_equal(t->c.state, TCP_ESTABLISHED);
+    /* The application reads: the window update, then the FIN is taken. */
+    assert_int_equal(tcp_recv(&t->c, 0, NULL, 100), 100);
+    tb_expect_seg(t, 2, TCP_ACK, 1001, 5101, 0);
+    assert_int_equal(t->out[2].seg.window, 100);
+    tb_peer(t, TCP_FIN | TCP_ACK, 5101, 1001, 0);
+    tb_expect_seg(t, 3, TCP_ACK, 1001, 5102, 0);
+    assert_int_equal(t->c.state, TCP_CLOSE_WAIT);
+    test_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_established_app_abort_rst),
         cmocka_unit_test(test_close_wait_rcv_data_after_fin_ignored),
         cmocka_unit_test(test_fin_wait_1_app_send_refused),
+        cmocka_unit_test(test_established_rcv_fin_zero_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -279,6 +279,21 @@ static void test_syn_received_rcv_bad_ack(void **state)
     test_free(t);
 }
 
+/* A passive SYN-RECEIVED whose application already closed does not listen
+ * again after a RST: the TCB is deleted. */
+static void test_syn_received_rcv_rst_after_close(void **state)
+{
+    (void)state;
+    struct tb *t = build(TCP_SYN_RECEIVED, false);
+    assert_int_equal(tcp_send(&t->c, 0, NULL, 10), 10); /* queued until ESTABLISHED */
+    assert_int_equal(tcp_close(&t->c, 0), TCP_APP_OK);
+    assert_int_equal(t->c.state, TCP_SYN_RECEIVED); /* the FIN waits behind the data */
+    tb_peer(t, TCP_RST, t->c.rcv_nxt, 0, 0);
+    tb_expect_trans(t, 0, TCP_SYN_RECEIVED, TCP_CLOSED, TCP_CAUSE_RCV_RST);
+    tb_expect_count(t, 0);
+    test_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_established_rcv_ack_too_old),
         cmocka_unit_test(test_established_rcv_unacceptable_acked),
         cmocka_unit_test(test_syn_received_rcv_bad_ack),
+        cmocka_unit_test(test_syn_received_rcv_rst_after_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
