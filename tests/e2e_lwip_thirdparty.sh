@@ -28,6 +28,9 @@ expect() {
     grep -q -- "$2" "$out" || die "$1: fails differently: $(grep -m1 'violation\|Assertion\|ERROR' "$out")"
 }
 expect lwip-assert-insane-offset.bin 'Assertion "insane offset!" failed'
+expect lwip-assert-oversize-vs-space.bin 'Assertion "inconsistent oversize vs. space" failed'
+expect lwip-assert-mss-local-too-small.bin 'Assertion "mss_local is too small" failed'
+expect lwip-assert-persist-empty-buffer.bin 'Assertion "tcp_slowtimr: persist ticking with empty send buffer" failed'
 expect lwip-syn-received-ignores-syn.bin 'lwip violation fin-ack-plus-one'
 expect lwip-syn-received-no-seq-check.bin 'lwip violation window-respected'
 expect lwip-rst-ack-syn-fin.bin 'lwip violation closed-silence'
