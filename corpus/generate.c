@@ -261,8 +261,7 @@ static void rst_established_in_window_challenge(struct program *p)
 {
     active(p, 22);
     seg(p, TCP_RST, 5, 0, 0); /* in the window, not exact: challenge ACK */
-    to_time_wait(p);
-    two_msl(p);
+    seg(p, TCP_RST, 0, 0, 0); /* then the exact one closes */
 }
 static void rst_fin_wait_1(struct program *p)
 {
