@@ -46,7 +46,6 @@ mutant=""
 minimize_seconds=10
 check_captures=0
 do_build=1
-max_crashes_per_target=${FUZZ_MAX_CRASHES:-5}
 progress_every_secs=${FUZZ_PROGRESS_SECS:-5}
 
 die_usage() { echo "ci/fuzz.sh: $*" >&2; echo "try ci/fuzz.sh --help" >&2; exit 2; }
@@ -140,6 +139,18 @@ rm -rf "$out"
 mkdir -p "$out"/{work,corpus,crashes,findings,logs}
 rel() { local p=$1; echo "${p#"$ROOT"/}"; }
 
+# The campaign runs copies of the binaries: a rebuild of build/ while it runs
+# (by make, or by someone else in the same checkout) cannot change them.
+lf_run=$out/bin/libfuzzer
+afl_run=$out/bin/afl
+mkdir -p "$lf_run" "$afl_run"
+for t in "${targets[@]}"; do
+    cp "$lf_dir/fuzz_$t" "$lf_run/" || { echo "ci/fuzz.sh: no $lf_dir/fuzz_$t (build it, or drop --no-build)" >&2; exit 2; }
+    if [ "$engine" = afl ]; then
+        cp "$afl_dir/fuzz_$t" "$afl_run/" || { echo "ci/fuzz.sh: no $afl_dir/fuzz_$t" >&2; exit 2; }
+    fi
+done
+
 interrupted=0
 child_pids=()
 on_signal() {
@@ -176,14 +187,17 @@ lf_status() {
 
 # Fuzzes target $1 for $seconds; sets t_runs.
 run_libfuzzer() {
-    local t=$1 bin=$lf_dir/fuzz_$1 work=$out/work/$1 start deadline left rc runs
+    local t=$1 bin=$lf_run/fuzz_$1 work=$out/work/$1 start deadline left rc runs
     local -a args seeds=()
     cur_art=$out/crashes/$t
     mkdir -p "$work" "$cur_art"
     [ -d "corpus/$t" ] && seeds=("corpus/$t")
     args=(-timeout=10 -artifact_prefix="$cur_art/" -print_final_stats=1)
     [ -f "corpus/dict/$t.dict" ] && args+=(-dict="corpus/dict/$t.dict")
-    [ "$jobs" -gt 1 ] && args+=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+    # Fork mode (-fork=N) keeps fuzzing past crashes; it is used for --jobs
+    # N > 1 and, after a first crash, for the rest of the time.
+    local fork=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1) mode=plain
+    [ "$jobs" -gt 1 ] && mode=fork
     start=$(now)
     deadline=$((start + seconds))
     t_runs=0
@@ -193,7 +207,9 @@ run_libfuzzer() {
         [ $left -ge 1 ] || break
         attempt=$((attempt + 1))
         lf_log=$out/logs/$t.libfuzzer.$attempt.log
-        "$ROOT/$bin" -max_total_time=$left "${args[@]}" "$work" "${seeds[@]}" >"$lf_log" 2>&1 &
+        local modeargs=()
+        [ $mode = fork ] && modeargs=("${fork[@]}")
+        "$bin" -max_total_time=$left "${args[@]}" "${modeargs[@]}" "$work" "${seeds[@]}" >"$lf_log" 2>&1 &
         local pid=$!
         child_pids=("$pid")
         watch_progress "$pid" "$t" "$start" "$seconds" lf_status
@@ -203,26 +219,24 @@ run_libfuzzer() {
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$lf_log" | tail -n 1)
         [ -n "$runs" ] || runs=$(grep -ao '^#[0-9]*' "$lf_log" | tail -n 1 | tr -d '#')
         t_runs=$((t_runs + ${runs:-0}))
-        [ $rc -eq 0 ] && break
-        [ $interrupted -eq 1 ] && break
+        [ $rc -eq 0 ] || [ $interrupted -eq 1 ] || [ $mode = fork ] && break
         if ! grep -q 'Test unit written to' "$lf_log"; then
             echo "ci/fuzz.sh: $bin exited $rc without a crash file; see $(rel "$lf_log"):" >&2
             tail -n 5 "$lf_log" >&2
             engine_errors=$((engine_errors + 1))
             break
         fi
-        # A crash stops libFuzzer: go on with the time left, a few times
-        # (the same crash found again rewrites the same file).
-        [ "$attempt" -ge "$max_crashes_per_target" ] && break
+        # A crash stops plain libFuzzer: fuzz on past crashes for the time left.
+        mode=fork
     done
     t_secs=$(($(now) - start))
 }
 
 # Merges the inputs found in OUT/work/<t> into the corpus folder.
 merge_libfuzzer() {
-    local t=$1 bin=$lf_dir/fuzz_$1 dest=$2
+    local t=$1 bin=$lf_run/fuzz_$1 dest=$2
     mkdir -p "$dest"
-    "$ROOT/$bin" -merge=1 -timeout=10 -artifact_prefix="$out/crashes/$t/" "$dest" "$out/work/$t" \
+    "$bin" -merge=1 -timeout=10 -artifact_prefix="$out/crashes/$t/" "$dest" "$out/work/$t" \
         >"$out/logs/$t.merge.log" 2>&1 ||
         echo "ci/fuzz.sh: merge of $t failed; see $(rel "$out/logs/$t.merge.log")" >&2
 }
@@ -238,7 +252,7 @@ afl_status() {
 }
 
 run_afl() {
-    local t=$1 bin=$afl_dir/fuzz_$1 start i seeds=corpus/$1
+    local t=$1 bin=$afl_run/fuzz_$1 start i seeds=corpus/$1
     local -a common pids=()
     afl_out=$out/afl/$t
     cur_art=$out/crashes/$t
@@ -254,7 +268,7 @@ run_afl() {
         local role=(-M main)
         [ $i -gt 0 ] && role=(-S "s$i")
         AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
-            afl-fuzz "${role[@]}" "${common[@]}" -- "$ROOT/$bin" >"$out/logs/$t.afl.$i.log" 2>&1 &
+            afl-fuzz "${role[@]}" "${common[@]}" -- "$bin" >"$out/logs/$t.afl.$i.log" 2>&1 &
         pids+=($!)
     done
     child_pids=("${pids[@]}")
@@ -291,7 +305,7 @@ merge_afl() {
     [ -d "corpus/$t" ] && cp corpus/"$t"/* "$tmp_in/" 2>/dev/null
     [ -n "$(ls -A "$dest")" ] && cp "$dest"/* "$tmp_in/" 2>/dev/null
     if AFL_ALLOW_TMP=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-        afl-cmin -i "$tmp_in" -o "$tmp_out" -m none -t 10000 -- "$ROOT/$afl_dir/fuzz_$t" \
+        afl-cmin -i "$tmp_in" -o "$tmp_out" -m none -t 10000 -- "$afl_run/fuzz_$t" \
         >"$out/logs/$t.cmin.log" 2>&1; then
         # Add what the folder lacks (by content); never remove from it.
         for f in "$tmp_out"/*; do
@@ -312,7 +326,7 @@ merge_afl() {
 # Runs the libFuzzer build on one input; prints its report.
 replay_one() {
     ASAN_OPTIONS=${ASAN_OPTIONS:-}:dedup_token_length=3 UBSAN_OPTIONS=print_stacktrace=1 \
-        timeout 60 "$ROOT/$lf_dir/fuzz_$1" -runs=1 "$2" 2>&1
+        timeout 60 "$lf_run/fuzz_$1" -runs=1 "$2" 2>&1
 }
 
 # The invariant id (or sanitizer error) of a report on stdin.
@@ -410,6 +424,12 @@ process_crashes() {
         local report
         report=$(replay_one "$t" "$c")
         kind=$(kind_of_report <<<"$report")
+        # An input that crashed under the fuzzer but not alone: once more, then
+        # it stays "crash" (state leaking between runs of the target?).
+        if [ "$kind" = crash ]; then
+            report=$(replay_one "$t" "$c")
+            kind=$(kind_of_report <<<"$report")
+        fi
         stack=$(stack_of_report <<<"$report")
         case $(basename "$c") in timeout-*) kind=timeout ;; oom-*) kind=oom ;; esac
         key="$kind|$stack"
@@ -439,7 +459,7 @@ process_crashes() {
         if [ $interrupted -eq 0 ] && [ "$minimize_seconds" -gt 0 ] && [ "$kind" != timeout ] && [ "$kind" != oom ] &&
             [ "$engine" = afl ]; then
             AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 timeout $((minimize_seconds + 30)) \
-                afl-tmin -i "$c" -o "$dir/minimized.tmp" -m none -t 10000 -- "$ROOT/$afl_dir/fuzz_$t" \
+                afl-tmin -i "$c" -o "$dir/minimized.tmp" -m none -t 10000 -- "$afl_run/fuzz_$t" \
                 >"$dir/minimize.log" 2>&1
             if [ -s "$dir/minimized.tmp" ] &&
                 [ "$(replay_one "$t" "$dir/minimized.tmp" | kind_of_report)" = "$kind" ]; then
@@ -450,7 +470,7 @@ process_crashes() {
         # libFuzzer minimizes further (or alone, for the libFuzzer engine).
         if [ $interrupted -eq 0 ] && [ "$minimize_seconds" -gt 0 ] && [ "$kind" != timeout ] && [ "$kind" != oom ]; then
             ASAN_OPTIONS=dedup_token_length=3 timeout $((minimize_seconds + 30)) \
-                "$ROOT/$lf_dir/fuzz_$t" -minimize_crash=1 -max_total_time="$minimize_seconds" \
+                "$lf_run/fuzz_$t" -minimize_crash=1 -max_total_time="$minimize_seconds" \
                 -exact_artifact_path="$dir/minimized.tmp" "$min" >>"$dir/minimize.log" 2>&1
             # Keep the minimized input only if it still breaks the same invariant.
             if [ -s "$dir/minimized.tmp" ] &&
