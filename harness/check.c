@@ -96,8 +96,10 @@ static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flo
     if (why == FLOW_END_EVICTED)
         c->res->evicted++;
     oracle_finish(&j->oracle, end_usecs);
-    if (c->hooks->flow)
-        c->hooks->flow(c->hooks->ctx, f, &j->oracle, end_usecs, why);
+    if (c->hooks->flow_at)
+        c->hooks->flow_at(c->hooks->ctx, f, &j->oracle, end_usecs, why);
+    else if (c->hooks->flow)
+        c->hooks->flow(c->hooks->ctx, f, &j->oracle, why);
     j->next_free = c->free_judges;
     c->free_judges = j;
     f->user = NULL;

@@ -29,12 +29,14 @@ void check_options_default(struct check_options *o);
 
 struct check_hooks {
     void *ctx;
-    /* A flow was judged (o is finished, at capture time end_usecs). Called
-     * in the order flows end. */
-    void (*flow)(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end_usecs,
-                 enum flow_end why);
+    /* A flow was judged (o is finished). Called in the order flows end. */
+    void (*flow)(void *ctx, const struct flow *f, const struct oracle *o, enum flow_end why);
     /* A one-line message about the file ("FILE: frame N: ..."). */
     void (*message)(void *ctx, const char *msg);
+    /* Optional, instead of flow: the same, with the capture time end_usecs
+     * at which the flow was judged (its oracle_finish time). */
+    void (*flow_at)(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end_usecs,
+                    enum flow_end why);
 };
 
 struct check_result {

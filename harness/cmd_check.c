@@ -284,7 +284,7 @@ static void check_file(struct check_run *run, const char *path)
     if (run->junit_open)
         report_junit_file_begin(&run->ru, path);
 
-    struct check_hooks hooks = {run, report_flow, file_message};
+    struct check_hooks hooks = {run, NULL, file_message, report_flow};
     struct check_result res;
     if (!check_path(path, &run->opt, &hooks, &res))
         run->unreadable = true;

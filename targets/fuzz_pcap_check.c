@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_options_default(&opt);
     opt.cfg.profile = (enum oracle_profile)(data[size - 1] % PROFILE_COUNT);
     opt.max_flows = 64; /* exercises eviction too */
-    struct check_hooks hooks = {&flows, count_flow, NULL};
+    struct check_hooks hooks = {&flows, NULL, NULL, count_flow};
     FILE *fp = fmemopen((void *)data, size, "rb");
     if (!fp)
         return 0;

@@ -105,7 +105,7 @@ static void run_case(const char *name, scenario_fn build, bool violate, const st
         opt.cfg.msl_usecs = (uint64_t)(x->msl_secs * 1e6);
     struct got g;
     memset(&g, 0, sizeof g);
-    struct check_hooks hooks = {&g, got_flow, got_message};
+    struct check_hooks hooks = {&g, NULL, got_message, got_flow};
     struct check_result res;
     assert_true(check_path(path, &opt, &hooks, &res));
     assert_int_equal(g.messages, 0);
@@ -486,7 +486,7 @@ static void test_ack_beyond_capture_is_incomplete(void **state)
     check_options_default(&opt);
     struct got g;
     memset(&g, 0, sizeof g);
-    struct check_hooks hooks = {&g, got_flow, got_message};
+    struct check_hooks hooks = {&g, NULL, got_message, got_flow};
     struct check_result res;
     assert_true(check_path(path, &opt, &hooks, &res));
     assert_int_equal(g.n, 1);
