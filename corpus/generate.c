@@ -692,7 +692,7 @@ static int write_scenarios(const char *dir, const struct scenario *s, size_t n)
 {
     if (make_dir(dir) != 0)
         return -1;
-    static struct program prog; /* tool, not library: one at a time */
+    struct program prog;
     uint8_t buf[PROGRAM_MAX_BYTES];
     for (size_t i = 0; i < n; i++) {
         s[i].build(&prog);

@@ -274,19 +274,6 @@ static void on_data_in(void *ctx, const uint8_t *data, uint32_t len)
 
 /* ---- running one program ---- */
 
-static void set_violation(struct driver *d, const struct oracle_invariant *inv, uint8_t endpoint,
-                          const char *message)
-{
-    if (d->have_violation)
-        return;
-    d->have_violation = true;
-    d->violation.id = inv->id;
-    d->violation.rfc = inv->rfc;
-    d->violation.event_index = d->tee.next_index ? d->tee.next_index - 1 : 0;
-    d->violation.endpoint = endpoint;
-    snprintf(d->violation.message, sizeof d->violation.message, "%s", message);
-}
-
 static int run_begin(struct driver *d, const uint8_t *data, size_t size,
                      const struct ev_sink *extra, unsigned n_extra, bool pair,
                      bool a_reports_states)
@@ -582,36 +569,62 @@ static enum link_fate pair_filter(void *ctx, const struct link_packet *p,
     }
 }
 
-static void pair_check_end(struct driver *d, struct link *l)
+bool driver_pair_judge(const struct driver_pair_end *e, struct driver_violation *v)
 {
     static const char name[2] = {'A', 'B'};
-    char msg[200];
     for (unsigned i = 0; i < 2; i++) {
-        enum tcp_state st = tcp_get_state(&l->ep[i]);
+        enum tcp_state st = e->state[i];
         if (st == TCP_CLOSED)
             continue;
         /* RFC 9293 lets FIN-WAIT-2 wait forever for a peer that vanished
          * silently (its RST lost): only a configured timeout ends it. */
-        if (st == TCP_FIN_WAIT_2 && d->cfg.fin_wait_2_timeout_usecs == 0 &&
-            tcp_get_state(&l->ep[i ^ 1]) == TCP_CLOSED)
+        if (st == TCP_FIN_WAIT_2 && !e->fin_wait_2_timeout && e->state[i ^ 1] == TCP_CLOSED)
             continue;
-        snprintf(msg, sizeof msg,
+        v->id = driver_inv_close_completes.id;
+        v->rfc = driver_inv_close_completes.rfc;
+        v->endpoint = (uint8_t)i;
+        snprintf(v->message, sizeof v->message,
                  "%c still in %s at %llu ms, after both applications closed on a fair network",
-                 name[i], tcp_state_name(st), (unsigned long long)(l->now_usecs / 1000u));
-        set_violation(d, &driver_inv_close_completes, (uint8_t)i, msg);
+                 name[i], tcp_state_name(st), (unsigned long long)(e->now_usecs / 1000u));
+        return true;
     }
-    if (d->pair_reset[0] || d->pair_reset[1])
-        return; /* a reset may lose data in either direction */
+    if (e->lossy)
+        return false; /* a reset may lose data in either direction */
     for (unsigned i = 0; i < 2; i++) {
         unsigned j = i ^ 1;
-        if (!l->eof_seen[j] || l->delivered[j] == d->pair_sent[i])
+        if (!e->eof_seen[j] || e->delivered[j] == e->sent[i])
             continue;
-        snprintf(msg, sizeof msg,
+        v->id = driver_inv_half_close_delivery.id;
+        v->rfc = driver_inv_half_close_delivery.rfc;
+        v->endpoint = (uint8_t)j;
+        snprintf(v->message, sizeof v->message,
                  "%c's application saw end-of-stream after reading %llu bytes, but %c sent %llu "
                  "before its FIN",
-                 name[j], (unsigned long long)l->delivered[j], name[i],
-                 (unsigned long long)d->pair_sent[i]);
-        set_violation(d, &driver_inv_half_close_delivery, (uint8_t)j, msg);
+                 name[j], (unsigned long long)e->delivered[j], name[i],
+                 (unsigned long long)e->sent[i]);
+        return true;
+    }
+    return false;
+}
+
+static void pair_check_end(struct driver *d, struct link *l)
+{
+    struct driver_pair_end e = {
+        .fin_wait_2_timeout = d->cfg.fin_wait_2_timeout_usecs != 0,
+        .lossy = d->pair_reset[0] || d->pair_reset[1],
+        .now_usecs = l->now_usecs,
+    };
+    for (unsigned i = 0; i < 2; i++) {
+        e.state[i] = tcp_get_state(&l->ep[i]);
+        e.eof_seen[i] = l->eof_seen[i];
+        e.delivered[i] = l->delivered[i];
+        e.sent[i] = d->pair_sent[i];
+    }
+    struct driver_violation v;
+    if (!d->have_violation && driver_pair_judge(&e, &v)) {
+        v.event_index = d->tee.next_index ? d->tee.next_index - 1 : 0;
+        d->violation = v;
+        d->have_violation = true;
     }
 }
 

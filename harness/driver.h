@@ -151,6 +151,24 @@ int driver_run(struct driver *d, const struct sut *sut, const uint8_t *data, siz
 int driver_run_pair(struct driver *d, struct link *l, const uint8_t *data, size_t size,
                     const struct ev_sink *extra, unsigned n_extra);
 
+/* What close_pair's end-of-run checks look at, after the fair ending. */
+struct driver_pair_end {
+    enum tcp_state state[2]; /* final state of A and B */
+    bool fin_wait_2_timeout; /* a FIN-WAIT-2 timeout was configured */
+    bool lossy;              /* a reset, abort, give-up or second incarnation happened */
+    bool eof_seen[2];        /* the application of A/B saw end-of-stream */
+    uint64_t delivered[2];   /* bytes the application of A/B read */
+    uint64_t sent[2];        /* bytes the application of A/B queued before its FIN */
+    uint64_t now_usecs;
+};
+
+/* The end-of-run verdict of close_pair, a pure function: close-completes
+ * (both CLOSED, except a FIN-WAIT-2 without timeout whose peer is gone) and
+ * half-close-delivery (an application that saw end-of-stream read exactly
+ * what its peer sent before the FIN; skipped when lossy). Returns true and
+ * fills *v (event_index left to the caller) on a violation. */
+bool driver_pair_judge(const struct driver_pair_end *e, struct driver_violation *v);
+
 /* The initial sequence number of the fuzzer's peer B for a program's ISN
  * seed (scenario scripts use it to place B's stream, e.g. across 2^32). */
 uint32_t driver_peer_iss(uint32_t isn_seed);

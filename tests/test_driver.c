@@ -347,6 +347,69 @@ static void test_driver_pair_textbook_passes_and_counts_both(void **state)
     assert_int_equal(net.delivered[1], 160);
 }
 
+/* ---- close_pair's end-of-run verdict ---- */
+
+static struct driver_pair_end both_closed(void)
+{
+    struct driver_pair_end e = {.state = {TCP_CLOSED, TCP_CLOSED},
+                                .eof_seen = {true, true},
+                                .delivered = {30, 160},
+                                .sent = {160, 30},
+                                .now_usecs = 5000000};
+    return e;
+}
+
+static void test_driver_pair_judge_passes_a_clean_end(void **state)
+{
+    (void)state;
+    struct driver_pair_end e = both_closed();
+    struct driver_violation v;
+    assert_false(driver_pair_judge(&e, &v));
+}
+
+static void test_driver_pair_judge_endpoint_left_open(void **state)
+{
+    (void)state;
+    struct driver_pair_end e = both_closed();
+    e.state[1] = TCP_LAST_ACK;
+    struct driver_violation v;
+    assert_true(driver_pair_judge(&e, &v));
+    assert_string_equal(v.id, "close-completes");
+    assert_int_equal(v.endpoint, EP_B);
+    assert_non_null(strstr(v.message, "B still in LAST-ACK at 5000 ms"));
+}
+
+static void test_driver_pair_judge_fin_wait_2_may_wait_for_a_vanished_peer(void **state)
+{
+    (void)state;
+    struct driver_pair_end e = both_closed();
+    e.state[0] = TCP_FIN_WAIT_2;
+    struct driver_violation v;
+    assert_false(driver_pair_judge(&e, &v)); /* RFC 9293: no FIN-WAIT-2 timer */
+    e.fin_wait_2_timeout = true;
+    assert_true(driver_pair_judge(&e, &v)); /* but a configured one must fire */
+    assert_string_equal(v.id, "close-completes");
+    e.fin_wait_2_timeout = false;
+    e.state[1] = TCP_LAST_ACK; /* the peer is still there: A must get its FIN */
+    assert_true(driver_pair_judge(&e, &v));
+}
+
+static void test_driver_pair_judge_eof_before_all_data(void **state)
+{
+    (void)state;
+    struct driver_pair_end e = both_closed();
+    e.delivered[1] = 159; /* B saw EOF one byte short of what A sent */
+    struct driver_violation v;
+    assert_true(driver_pair_judge(&e, &v));
+    assert_string_equal(v.id, "half-close-delivery");
+    assert_int_equal(v.endpoint, EP_B);
+    e.lossy = true; /* after a reset, losing data is allowed */
+    assert_false(driver_pair_judge(&e, &v));
+    e.lossy = false;
+    e.eof_seen[1] = false; /* no end-of-stream seen: nothing to judge */
+    assert_false(driver_pair_judge(&e, &v));
+}
+
 int main(void)
 {
     driver_init(&drv);
@@ -359,6 +422,10 @@ int main(void)
         cmocka_unit_test(test_driver_rejects_non_programs),
         cmocka_unit_test(test_driver_catches_wrong_fin_ack),
         cmocka_unit_test(test_driver_pair_textbook_passes_and_counts_both),
+        cmocka_unit_test(test_driver_pair_judge_passes_a_clean_end),
+        cmocka_unit_test(test_driver_pair_judge_endpoint_left_open),
+        cmocka_unit_test(test_driver_pair_judge_fin_wait_2_may_wait_for_a_vanished_peer),
+        cmocka_unit_test(test_driver_pair_judge_eof_before_all_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
