@@ -481,10 +481,27 @@ process_crashes() {
         fi
         replay_one "$t" "$min" >"$dir/crash.txt"
         local cmd status=new
-        cmd=$(repro_command "$t" "$min" "$dir")
+        # trace.txt: the annotated trace (programs) or the command's output;
+        # reproduce.sh: the one command that shows the failure. A sanitizer
+        # error needs the sanitized fuzz binary, which takes the input as is.
+        local trace_cmd repro_rc note=""
+        trace_cmd=$(repro_command "$t" "$min" "$dir")
+        case $kind in
+        asan-* | ubsan | leak) cmd="$(rel "$lf_dir")/fuzz_$t $(rel "$min")" ;;
+        *) cmd=$trace_cmd ;;
+        esac
         echo "$cmd" >"$dir/reproduce.sh"
         chmod +x "$dir/reproduce.sh"
-        { (cd "$ROOT" && timeout 60 bash -c "$cmd") >"$dir/trace.txt" 2>&1; } 2>/dev/null
+        { (cd "$ROOT" && timeout 60 bash -c "$trace_cmd") >"$dir/trace.txt" 2>&1; } 2>/dev/null
+        repro_rc=$?
+        # The fuzz binary failed on this input; a trace command that exits 0
+        # does not show it (the target and the command disagree).
+        if [ $repro_rc -eq 0 ] && [ "$cmd" = "$trace_cmd" ]; then
+            note=" (NOTE: exits 0 on this input, does not reproduce; crash.txt has the fuzz binary's report"
+            [ -x "$ff_build/repro/fuzz_$t" ] && note="$note; try $ff_build/repro/fuzz_$t $(rel "$min")"
+            note="$note)"
+            echo "${note# }" >"$dir/NOTE"
+        fi
         case $t in pcap_*) cp "$min" "$dir/run.pcap" ;; esac
         if is_known_input "$t" "$(sha1sum <"$min" | cut -c1-40)" || is_known_input "$t" "$(sha1sum <"$c" | cut -c1-40)" ||
             grep -qx -- "$kind" <<<"$known"; then
@@ -493,7 +510,7 @@ process_crashes() {
         echo "$status" >"$dir/status"
         [ $status = new ] && new_findings=$((new_findings + 1))
         findings_lines+=("$(printf '%-5s %s %s (%d crash file(s), %d bytes, stack %s)\n        folder:    %s\n        reproduce: %s' \
-            "${status^^}" "$t" "$kind" "${count[$key]}" "$(stat -c %s "$min")" "${key#*|}" "$(rel "$dir")/" "$cmd")")
+            "${status^^}" "$t" "$kind" "${count[$key]}" "$(stat -c %s "$min")" "${key#*|}" "$(rel "$dir")/" "$cmd$note")")
         t_findings=$((t_findings + 1))
     done
 }
