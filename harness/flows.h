@@ -49,41 +49,41 @@ enum flow_end {
 
 struct flow {
     /* Hash chain and key first: a lookup touches only this cache line of
-     * the flows it passes over. */
+     * the flows it passes over. What every segment updates follows; the
+     * pending SYN, rarely used, comes last. */
     struct flow *hnext;
     struct flow **hprev; /* the pointer that points at this flow */
     uint32_t hash;
     struct flow_key key;
-    uint8_t a_end;        /* which end of key is endpoint A (0 or 1) */
-    uint64_t id;          /* creation order within the table, from 0 */
-    unsigned incarnation; /* 1 for the first connection on this 4-tuple in the table */
+    uint8_t a_end; /* which end of key is endpoint A (0 or 1) */
+    bool saw_syn;  /* the flow began with its handshake */
+    bool closed;
+    bool rst_seen;
+    bool syn_pending; /* a SYN that may open a new incarnation waits for its answer */
+    uint8_t syn_pending_from;
+    bool on_closed_list;
+    bool touched; /* a segment since the eviction clock last passed */
+
+    void *user; /* the hooks' per-flow state (e.g. the oracle) */
+    uint64_t segments;
     uint64_t first_frame, last_frame;
     uint64_t first_usecs, last_usecs;
-    uint64_t segments;
-    bool saw_syn; /* the flow began with its handshake */
 
     /* Close tracking, per endpoint (EP_A/EP_B). */
     bool isn_known[2];
-    uint32_t isn[2];
     bool sent_non_syn[2]; /* sent something after its SYN */
     bool fin_seen[2];
-    uint32_t fin_seq[2];
     bool fin_acked[2];
-    bool rst_seen;
-    bool closed;
-
-    /* A SYN that may open a new incarnation, waiting for its answer. */
-    bool syn_pending;
-    uint8_t syn_pending_from;
-    struct cap_segment syn_pending_seg;
-
-    void *user; /* the hooks' per-flow state (e.g. the oracle) */
+    uint32_t isn[2];
+    uint32_t fin_seq[2];
 
     /* List links. */
     struct flow *prev, *next; /* the open list (creation order) or the closed one */
-    bool on_closed_list;
-    bool touched;          /* a segment since the eviction clock last passed */
-    uint64_t queued_usecs; /* closed list: when it was (re)queued */
+    uint64_t queued_usecs;    /* closed list: when it was (re)queued */
+    uint64_t id;              /* creation order within the table, from 0 */
+    unsigned incarnation;     /* 1 for the first connection on this 4-tuple in the table */
+
+    struct cap_segment syn_pending_seg; /* valid while syn_pending */
 };
 
 /* What the table does with flows; the caller provides it. */
