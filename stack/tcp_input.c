@@ -290,9 +290,13 @@ static bool on_ack(struct tcp_conn *c, const struct seg *s, struct rx *rx)
         return false;
     }
     bool fin_was_acked = conn_fin_acked(c);
+    /* "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
+     * updated": an older ACK's window is relative to an older edge. */
+    bool ack_current = seq_ge(s->ack, c->snd_una);
     if (seq_gt(s->ack, c->snd_una))
         ack_advance(c, s->ack);
-    window_update(c, s, false);
+    if (ack_current)
+        window_update(c, s, false);
     bool fin_acked_now = !fin_was_acked && conn_fin_acked(c);
     switch (c->state) {
     case TCP_ESTABLISHED:

@@ -106,8 +106,9 @@ void app_reset_unread(struct tcp_conn *c);
 
 /* Start the retransmission timer unless it runs (RFC 6298 (5.1)). */
 void timer_rexmt_start(struct tcp_conn *c);
-/* New data was acknowledged: reset the backoff and restart the timer, or
- * stop it when nothing is outstanding (RFC 6298 (5.2), (5.3)). */
+/* New data was acknowledged: restart the timer, or stop it when nothing is
+ * outstanding (RFC 6298 (5.2), (5.3)); the backoff is kept if the ACK
+ * covers a retransmission (Karn). */
 void timer_rexmt_on_ack(struct tcp_conn *c);
 void timer_stop_all(struct tcp_conn *c);
 void timer_time_wait_start(struct tcp_conn *c);

@@ -16,8 +16,13 @@ void timer_rexmt_start(struct tcp_conn *c)
 
 void timer_rexmt_on_ack(struct tcp_conn *c)
 {
+    /* Karn's algorithm (RFC 6298 §5, (5.7) note): an ACK of a retransmitted
+     * segment is no RTT sample, so the backed-off RTO stays for what
+     * follows; an ACK of a segment sent once brings the base RTO back (the
+     * model takes no RTT samples, so "base" stands for the new estimate). */
+    if (c->retries == 0)
+        c->rto_usecs = conn_rto_base(c);
     c->retries = 0;
-    c->rto_usecs = conn_rto_base(c); /* no RTT samples: the base RTO again */
     if (c->timer.kind != TCP_TIMER_RETRANSMIT)
         return;
     if (conn_outstanding(c) || c->snd_len > 0 || (c->fin_queued && !c->fin_sent))

@@ -130,14 +130,41 @@ static void test_established_timeout_data_retransmit(void **state)
     tb_advance_to(t, 1 * SEC);
     tb_expect_seg(t, 1, TCP_ACK | TCP_PSH, 1001, 5001, 100);
     assert_memory_equal(t->out[0].payload, t->out[1].payload, 100);
-    /* A partial ACK restarts the timer from now with the base RTO. */
+    /* A partial ACK of the retransmission restarts the timer from now, and
+     * keeps the backed-off RTO of 2 s (Karn: no RTT sample). */
     t->now_usecs = 1500000;
     tb_peer(t, TCP_ACK, 5001, 1051, 0);
-    assert_int_equal(tcp_next_deadline(&t->c), 2500000);
-    tb_advance_to(t, 2500000);
+    assert_int_equal(tcp_next_deadline(&t->c), 3500000);
+    tb_advance_to(t, 3500000);
     tb_expect_seg(t, 2, TCP_ACK | TCP_PSH, 1051, 5001, 50);
+    t->now_usecs = 4 * SEC;
     tb_peer(t, TCP_ACK, 5001, 1101, 0);
     assert_int_equal(tcp_next_deadline(&t->c), UINT64_MAX);
+    /* New data still runs on the backed-off RTO (now 4 s)... */
+    assert_int_equal(tcp_send(&t->c, t->now_usecs, NULL, 10), 10);
+    assert_int_equal(tcp_next_deadline(&t->c), 8 * SEC);
+    /* ...until a segment sent once is acknowledged: back to 1 s. */
+    t->now_usecs = 4100000;
+    tb_peer(t, TCP_ACK, 5001, 1111, 0);
+    assert_int_equal(tcp_send(&t->c, 5 * SEC, NULL, 10), 10);
+    assert_int_equal(tcp_next_deadline(&t->c), 6 * SEC);
+    test_free(t);
+}
+
+/* §3.10.7.4 fifth: only an ACK in [SND.UNA, SND.NXT] updates the send
+ * window; an old one's window is measured from an older edge. */
+static void test_established_rcv_old_ack_no_window_update(void **state)
+{
+    (void)state;
+    struct tb *t = build(TCP_ESTABLISHED);
+    assert_int_equal(tcp_send(&t->c, 0, NULL, 100), 100);
+    tb_peer(t, TCP_ACK, 5001, 1101, 0);
+    struct seg s = tb_seg(t, TCP_ACK, 5001, 1051, NULL, 0); /* old ACK, tiny window */
+    s.window = 10;
+    tb_input(t, &s);
+    assert_int_equal(t->c.snd_wnd, 65535);
+    assert_int_equal(tcp_send(&t->c, 0, NULL, 200), 200);
+    tb_expect_seg(t, 1, TCP_ACK | TCP_PSH, 1101, 5001, 200);
     test_free(t);
 }
 
@@ -232,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_fin_wait_1_timeout_give_up),
         cmocka_unit_test(test_syn_sent_timeout_syn_retransmit),
         cmocka_unit_test(test_established_timeout_data_retransmit),
+        cmocka_unit_test(test_established_rcv_old_ack_no_window_update),
         cmocka_unit_test(test_time_wait_rcv_fin_retransmit),
         cmocka_unit_test(test_time_wait_rcv_ack_no_restart),
         cmocka_unit_test(test_fin_wait_2_timeout_configured),
