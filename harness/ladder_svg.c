@@ -101,6 +101,18 @@ static void note_states(struct ladder_svg *l, uint64_t index, uint64_t t)
 
 static void learn_bases(struct ladder_svg *l, unsigned ep, const struct seg *g)
 {
+    /* The oracle knows each side's ISN (it follows new incarnations and
+     * ignores junk SYNs): use it when it has one. */
+    if (l->oracle) {
+        uint32_t isn;
+        for (unsigned i = 0; i < 2; i++)
+            if (oracle_isn(l->oracle, (enum ev_endpoint)i, &isn)) {
+                l->base[i] = isn;
+                l->base_known[i] = true;
+            }
+        if (l->base_known[0] && l->base_known[1])
+            return;
+    }
     bool syn = g->flags & TCP_SYN, ack = g->flags & TCP_ACK;
     if (syn && ack && (!l->base_known[ep ^ 1u] || l->base[ep ^ 1u] != g->ack - 1)) {
         l->base[ep ^ 1u] = g->ack - 1;

@@ -25,6 +25,10 @@ void oracle_init(struct oracle *o, const struct oracle_config *cfg)
 {
     o->cfg = *cfg;
     oracle_rules_for(cfg->profile, cfg->msl_usecs, &o->rules);
+    if (cfg->fin_wait_2_timeout_usecs &&
+        (!o->rules.fin_wait_2_timeout_usecs ||
+         cfg->fin_wait_2_timeout_usecs < o->rules.fin_wait_2_timeout_usecs))
+        o->rules.fin_wait_2_timeout_usecs = cfg->fin_wait_2_timeout_usecs;
     memset(o->side, 0, sizeof o->side);
     memset(o->recent, 0, sizeof o->recent);
     o->recent_next = 0;

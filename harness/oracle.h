@@ -40,6 +40,10 @@ struct oracle_config {
                                   untested endpoint (a fuzzer-driven peer) is
                                   observed but never blamed */
     bool states_reported[2];   /* the source reports this endpoint's states */
+    /* A FIN-WAIT-2 timeout the system under test was configured with (RFC
+     * 9293 leaves it to the implementation): a timeout after at least this
+     * long is accepted. 0: only what the profile accepts. */
+    uint64_t fin_wait_2_timeout_usecs;
 };
 
 /* Defaults: rfc9293, MSL 120 s (a capture's stacks may use less, so captures
@@ -110,6 +114,10 @@ struct ev_sink oracle_sink(struct oracle *o);
 /* Why the verdict is "incomplete" (one line), or NULL when it is not. */
 const char *oracle_incomplete_reason(const struct oracle *o);
 
+/* The ISN the oracle took for ep's current incarnation (from its SYN);
+ * false when no SYN of it was seen. Printers use it for relative numbers. */
+bool oracle_isn(const struct oracle *o, enum ev_endpoint ep, uint32_t *isn);
+
 /* The state the source last reported for ep; false if it never reported one. */
 bool oracle_reported_state(const struct oracle *o, enum ev_endpoint ep, enum tcp_state *out);
 
@@ -124,6 +132,9 @@ bool oracle_reported_state(const struct oracle *o, enum ev_endpoint ep, enum tcp
  * made inside one oracle when its stream itself shows a SYN answered by a
  * SYN-ACK after the close. */
 bool oracle_judge_reuse(struct oracle *old, uint64_t index, const struct ev *syn);
+
+/* struct oracle_config has one member more than its first version, at its
+ * end: fin_wait_2_timeout_usecs (see there). */
 
 /* Which invariant ids a profile relaxes or adds, one line (for reports). */
 const char *oracle_profile_summary(enum oracle_profile p);

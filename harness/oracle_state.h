@@ -141,6 +141,7 @@ struct oracle_side {
     uint64_t wire_check_usecs;
     /* A SYN from the peer while this endpoint is in TIME-WAIT (reuse). */
     bool reuse_syn;
+    bool reuse_syn_in_tw; /* ... and this endpoint was in TIME-WAIT then */
     uint64_t reuse_syn_index;
     uint64_t reuse_syn_usecs;
     uint32_t reuse_syn_seq;

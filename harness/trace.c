@@ -44,6 +44,18 @@ static void print_states(struct trace_printer *p)
 
 static void learn_bases(struct trace_printer *p, unsigned ep, const struct seg *g)
 {
+    /* The oracle knows each side's ISN (it follows new incarnations and
+     * ignores junk SYNs): use it when it has one. */
+    if (p->oracle) {
+        uint32_t isn;
+        for (unsigned i = 0; i < 2; i++)
+            if (oracle_isn(p->oracle, (enum ev_endpoint)i, &isn)) {
+                p->base[i] = isn;
+                p->base_known[i] = true;
+            }
+        if (p->base_known[0] && p->base_known[1])
+            return;
+    }
     bool syn = g->flags & TCP_SYN, ack = g->flags & TCP_ACK;
     if (syn && ack && (!p->base_known[ep ^ 1u] || p->base[ep ^ 1u] != g->ack - 1)) {
         /* A SYN-ACK for a SYN we did not take as the base: a new

@@ -260,6 +260,111 @@ static void test_observer_wrap_around_2_32(void **state)
     assert_int_equal(oracle_verdict(&o), VERDICT_PASS);
 }
 
+/* ---- regressions: traces a fuzzer found that once gave false alarms ---- */
+
+static struct oracle_config reported_a_judged_only(void)
+{
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[0] = true;
+    c.judge[1] = false; /* B is the fuzzer's peer */
+    return c;
+}
+
+static void run_cfg(struct oracle *o, const struct evtrace *t, struct oracle_config c)
+{
+    oracle_init(o, &c);
+    evt_run(t, o);
+    if (oracle_violation_total(o))
+        evt_dump(o);
+    assert_int_equal(oracle_violation_total(o), 0);
+}
+
+static void test_regress_fin_without_ack_is_dropped(void **state)
+{
+    (void)state;
+    /* B's FIN without the ACK bit is dropped by ESTABLISHED A (RFC 9293
+     * §3.10.7.4, fifth check): A's ACKs do not "cover" it. */
+    struct evtrace t;
+    evt_init(&t);
+    evt_handshake(&t, 1000, 5000);
+    evt_state(&t, EP_A, 2000, TCP_SYN_SENT, TCP_ESTABLISHED, TCP_CAUSE_RCV_SYN_ACK);
+    evt_seg(&t, EP_B, 10 * MS, TCP_FIN, 5001, 0, 0);
+    evt_seg(&t, EP_B, 11 * MS, TCP_PSH | TCP_ACK, 5001, 1001, 10);
+    evt_seg(&t, EP_A, 12 * MS, TCP_ACK, 1001, 5011, 0);
+    struct oracle o;
+    run_cfg(&o, &t, reported_a_judged_only());
+}
+
+static void test_regress_segment_acking_unsent_data_is_dropped(void **state)
+{
+    (void)state;
+    /* B's data acknowledges bytes A never sent: A drops it, so an RST at
+     * the end of that data is not exact and A rightly stays open. */
+    struct evtrace t;
+    evt_init(&t);
+    evt_handshake(&t, 1000, 5000);
+    evt_state(&t, EP_A, 2000, TCP_SYN_SENT, TCP_ESTABLISHED, TCP_CAUSE_RCV_SYN_ACK);
+    evt_seg(&t, EP_B, 10 * MS, TCP_PSH | TCP_ACK, 5001, 1033, 100);
+    evt_seg(&t, EP_A, 10 * MS + 5, TCP_ACK, 1001, 5001, 0);
+    evt_seg(&t, EP_B, 20 * MS, TCP_RST, 5101, 0, 0);
+    evt_seg(&t, EP_A, 20 * MS + 5, TCP_ACK, 1001, 5001, 0); /* challenge ACK */
+    evt_clock(&t, 5 * SEC);
+    struct oracle o;
+    run_cfg(&o, &t, reported_a_judged_only());
+}
+
+static void test_regress_syn_rst_is_an_rst(void **state)
+{
+    (void)state;
+    /* A segment with SYN and RST is judged as an RST (RST is checked
+     * before SYN); an exact one may close A. */
+    struct evtrace t;
+    evt_init(&t);
+    evt_handshake(&t, 1000, 5000);
+    evt_state(&t, EP_A, 2000, TCP_SYN_SENT, TCP_ESTABLISHED, TCP_CAUSE_RCV_SYN_ACK);
+    evt_seg(&t, EP_B, 10 * MS, TCP_SYN | TCP_RST | TCP_FIN, 5001, 0, 15);
+    evt_state(&t, EP_A, 11 * MS, TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST);
+    struct oracle o;
+    run_cfg(&o, &t, reported_a_judged_only());
+}
+
+static void test_regress_new_incarnation_after_abort(void **state)
+{
+    (void)state;
+    /* A aborts in SYN-SENT and connects again with a new ISN: B's SYN-ACK
+     * for the new SYN starts a new incarnation, not an ACK going back. */
+    struct evtrace t;
+    evt_init(&t);
+    evt_seg(&t, EP_A, 0, TCP_SYN, 1000, 0, 0);
+    evt_seg(&t, EP_B, 1 * MS, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    evt_seg(&t, EP_A, 2 * MS, TCP_RST, 1001, 0, 0);
+    evt_seg(&t, EP_A, 10 * MS, TCP_SYN, 900, 0, 0);
+    evt_seg(&t, EP_B, 11 * MS, TCP_SYN | TCP_ACK, 7000, 901, 0);
+    evt_seg(&t, EP_A, 12 * MS, TCP_ACK, 901, 7001, 0);
+    struct oracle o;
+    run_wire(&o, &t);
+    assert_states(&o, TCP_ESTABLISHED, TCP_ESTABLISHED);
+}
+
+static void test_regress_rst_answers_late_duplicate(void **state)
+{
+    (void)state;
+    /* A, CLOSED after LAST-ACK, answers a late duplicate of an old B
+     * segment: its RST takes that segment's SEG.ACK. */
+    struct evtrace t;
+    evt_init(&t);
+    evt_handshake(&t, 1000, 5000);
+    evt_seg(&t, EP_A, 10 * MS, TCP_PSH | TCP_ACK, 1001, 5001, 100);
+    evt_seg(&t, EP_B, 11 * MS, TCP_ACK, 5001, 1061, 0); /* partial ACK */
+    evt_seg(&t, EP_B, 12 * MS, TCP_FIN | TCP_ACK, 5001, 1101, 0);
+    evt_seg(&t, EP_A, 13 * MS, TCP_FIN | TCP_ACK, 1101, 5002, 0);
+    evt_seg(&t, EP_B, 14 * MS, TCP_ACK, 5002, 1102, 0);
+    evt_seg(&t, EP_A, 40 * MS, TCP_RST, 1061, 0, 0); /* answers the partial ACK */
+    struct oracle o;
+    run_wire(&o, &t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +380,11 @@ int main(void)
         cmocka_unit_test(test_observer_lost_ack_then_fin_retransmit),
         cmocka_unit_test(test_observer_dropped_fin_is_undone),
         cmocka_unit_test(test_observer_wrap_around_2_32),
+        cmocka_unit_test(test_regress_fin_without_ack_is_dropped),
+        cmocka_unit_test(test_regress_segment_acking_unsent_data_is_dropped),
+        cmocka_unit_test(test_regress_syn_rst_is_an_rst),
+        cmocka_unit_test(test_regress_new_incarnation_after_abort),
+        cmocka_unit_test(test_regress_rst_answers_late_duplicate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
