@@ -36,27 +36,22 @@ static bool key_eq(const struct flow_key *a, const struct flow_key *b)
            memcmp(a->addr, b->addr, sizeof a->addr) == 0;
 }
 
-static uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
-}
-
+/* Multiply-xor over the key's words: few dependent steps, since every
+ * segment hashes its key before anything else can start. */
 static uint32_t key_hash(const struct flow_key *k)
 {
+    const uint64_t mul = 0x9e3779b97f4a7c15ull;
     uint64_t h = (uint64_t)k->version << 32 | (uint64_t)k->port[0] << 16 | k->port[1];
     for (size_t i = 0; i < 2; i++) {
-        for (size_t w = 0; w < 16; w += 8) {
-            uint64_t v;
-            memcpy(&v, k->addr[i] + w, sizeof v);
-            h = mix64(h ^ v);
-        }
+        uint64_t w0, w1;
+        memcpy(&w0, k->addr[i], sizeof w0);
+        memcpy(&w1, k->addr[i] + 8, sizeof w1);
+        h = (h ^ w0) * mul;
+        h = (h ^ w1) * mul;
     }
-    return (uint32_t)mix64(h);
+    h ^= h >> 29; /* bring the high bits down before the last spread */
+    h *= mul;
+    return (uint32_t)(h >> 32);
 }
 
 static void bucket_insert(struct flow **b, struct flow *f)
