@@ -334,6 +334,9 @@ kind_of_report() {
     awk '
         /finfuzz/ && match($0, /violation[: ]+[A-Za-z0-9_-]+/) && !k {
             s = substr($0, RSTART, RLENGTH); sub(/violation[: ]+/, "", s); k = s }
+        match($0, /Assertion "[^"]*" failed/) && !k {
+            s = tolower(substr($0, RSTART + 11, RLENGTH - 19)); gsub(/[^a-z0-9]+/, "-", s)
+            gsub(/^-|-$/, "", s); k = "assert-" s }
         /ERROR: LeakSanitizer/ && !k { k = "leak" }
         match($0, /ERROR: AddressSanitizer: [a-z-]+/) && !k { s = substr($0, RSTART + 25, RLENGTH - 25); k = "asan-" s }
         /runtime error:/ && !k { k = "ubsan" }
@@ -391,24 +394,31 @@ repro_command() {
     esac
 }
 
-# Ids of the violations the recorded regressions of $1 still trigger (a known,
-# unfixed bug is not a new finding).
-known_kinds() {
-    local t=$1 f
-    for f in corpus/regressions/"$t"/*; do
-        [ -f "$f" ] || continue
-        local report
+# The (kind|stack) signatures the recorded regressions of target $1 still
+# trigger: a known, unfixed bug is not a new finding. For the lwIP target the
+# third-party findings (corpus/regressions/third-party/, lwIP's own bugs,
+# expected to fail) count as recorded too.
+regression_files() {
+    local f
+    for f in corpus/regressions/"$1"/*; do [ -f "$f" ] && echo "$f"; done
+    case $1 in lwip_*) for f in corpus/regressions/third-party/*.bin; do [ -f "$f" ] && echo "$f"; done ;; esac
+}
+
+known_signatures() {
+    local t=$1 f report
+    regression_files "$t" | while read -r f; do
         report=$(replay_one "$t" "$f")
-        grep -q -E 'finfuzz.*violation|ERROR: (Address|Leak)Sanitizer|runtime error:|deadly signal' <<<"$report" &&
-            kind_of_report <<<"$report"
+        if grep -q -E 'finfuzz.*violation|ERROR: (Address|Leak)Sanitizer|runtime error:|deadly signal' <<<"$report"; then
+            echo "$(kind_of_report <<<"$report")|$(stack_of_report <<<"$report")"
+        fi
     done | sort -u
 }
 
 is_known_input() {
     local t=$1 h=$2 f
-    for f in corpus/regressions/"$t"/*; do
-        [ -f "$f" ] && [ "$(sha1sum <"$f" | cut -c1-40)" = "$h" ] && return 0
-    done
+    while read -r f; do
+        [ "$(sha1sum <"$f" | cut -c1-40)" = "$h" ] && return 0
+    done < <(regression_files "$t")
     return 1
 }
 
@@ -445,7 +455,7 @@ process_crashes() {
     done
     [ ${#keys[@]} -gt 0 ] || return 0
     local known
-    known=$(known_kinds "$t")
+    known=$(known_signatures "$t")
     for key in "${keys[@]}"; do
         c=${rep[$key]}
         kind=${key%%|*}
@@ -504,7 +514,8 @@ process_crashes() {
         fi
         case $t in pcap_*) cp "$min" "$dir/run.pcap" ;; esac
         if is_known_input "$t" "$(sha1sum <"$min" | cut -c1-40)" || is_known_input "$t" "$(sha1sum <"$c" | cut -c1-40)" ||
-            grep -qx -- "$kind" <<<"$known"; then
+            grep -qxF -- "$key" <<<"$known" ||
+            { case $kind in crash | timeout | oom | leak | ubsan | asan-*) false ;; *) grep -qxF -- "$kind" < <(cut -d'|' -f1 <<<"$known") ;; esac; }; then
             status=known
         fi
         echo "$status" >"$dir/status"
