@@ -1,8 +1,11 @@
-/* Run a command and report its wall time and peak resident memory (the
- * child's ru_maxrss), so bench_check.sh needs no /usr/bin/time.
+/* Run a command and report its wall time, its CPU time (user + system) and
+ * peak resident memory (the child's ru_maxrss), so bench_check.sh needs no
+ * /usr/bin/time. CPU time is what to compare on a loaded machine: wall time
+ * counts the time other processes had the core.
  *
- * usage: check_measure COMMAND ARGS...   (prints "SECONDS MAXRSS_KB" on fd 3,
- * or on stderr when fd 3 is not open; the command's output goes through) */
+ * usage: check_measure COMMAND ARGS...   (prints "WALL_S MAXRSS_KB CPU_S" on
+ * fd 3, or on stderr when fd 3 is not open; the command's output goes
+ * through) */
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -30,7 +33,9 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_CHILDREN, &ru);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     FILE *out = fdopen(3, "w");
-    fprintf(out ? out : stderr, "%.3f %ld\n", secs, ru.ru_maxrss);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    fprintf(out ? out : stderr, "%.3f %ld %.3f\n", secs, ru.ru_maxrss, cpu);
     if (out)
         fclose(out);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
