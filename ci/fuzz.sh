@@ -177,6 +177,16 @@ watch_progress() {
     done
 }
 
+# The seed folder of a target: corpus/<target>/; the lwIP target reads the
+# same programs as close_endpoint and starts from its seeds when it has none.
+seeds_of() {
+    if [ -d "corpus/$1" ]; then
+        echo "corpus/$1"
+    else
+        case $1 in lwip_*) [ -d corpus/close_endpoint ] && echo corpus/close_endpoint ;; esac
+    fi
+}
+
 # ---- libFuzzer -------------------------------------------------------------------
 lf_log=""
 lf_status() {
@@ -191,7 +201,7 @@ run_libfuzzer() {
     local -a args seeds=()
     cur_art=$out/crashes/$t
     mkdir -p "$work" "$cur_art"
-    [ -d "corpus/$t" ] && seeds=("corpus/$t")
+    [ -n "$(seeds_of "$t")" ] && seeds=("$(seeds_of "$t")")
     args=(-timeout=10 -artifact_prefix="$cur_art/" -print_final_stats=1)
     [ -f "corpus/dict/$t.dict" ] && args+=(-dict="corpus/dict/$t.dict")
     # Fork mode (-fork=N) keeps fuzzing past crashes; it is used for --jobs
@@ -252,7 +262,8 @@ afl_status() {
 }
 
 run_afl() {
-    local t=$1 bin=$afl_run/fuzz_$1 start i seeds=corpus/$1
+    local t=$1 bin=$afl_run/fuzz_$1 start i seeds
+    seeds=$(seeds_of "$1")
     local -a common pids=()
     afl_out=$out/afl/$t
     cur_art=$out/crashes/$t
@@ -302,7 +313,7 @@ merge_afl() {
     rm -rf "$tmp_in" "$tmp_out"
     mkdir -p "$tmp_in" "$dest"
     cp "$out/work/$t"/* "$tmp_in/" 2>/dev/null
-    [ -d "corpus/$t" ] && cp corpus/"$t"/* "$tmp_in/" 2>/dev/null
+    [ -n "$(seeds_of "$t")" ] && cp "$(seeds_of "$t")"/* "$tmp_in/" 2>/dev/null
     [ -n "$(ls -A "$dest")" ] && cp "$dest"/* "$tmp_in/" 2>/dev/null
     if AFL_ALLOW_TMP=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
         afl-cmin -i "$tmp_in" -o "$tmp_out" -m none -t 10000 -- "$afl_run/fuzz_$t" \
@@ -555,7 +566,7 @@ for t in "${targets[@]}"; do
     else
         dest=$out/corpus/$t
         mkdir -p "$dest"
-        [ -d "corpus/$t" ] && cp corpus/"$t"/* "$dest/" 2>/dev/null
+        [ -n "$(seeds_of "$t")" ] && cp "$(seeds_of "$t")"/* "$dest/" 2>/dev/null
     fi
     before=$(ls "$dest" 2>/dev/null | wc -l)
     if [ $interrupted -eq 0 ]; then
