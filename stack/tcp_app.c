@@ -1,8 +1,8 @@
 /* User calls: OPEN, SEND, RECEIVE, CLOSE, ABORT.
  *
  * Read RFC 9293 §3.10.1-3.10.5 first, and RFC 1122 4.2.2.13 (a CLOSE with
- * unread data resets the connection). Each call is a switch over every state
- * with one explicit answer per state. */
+ * unread data resets the connection). Every call has an explicit answer for
+ * every state, in a switch or in a const table indexed by state. */
 #include "tcp_internal.h"
 #include "tcp_query.h"
 
