@@ -111,9 +111,13 @@ static void file_errors_clear(struct check_run *run)
 
 static void print_violation(FILE *out, const char *indent, const struct oracle_violation *v)
 {
-    fprintf(out, "%sframe %" PRIu64 ", endpoint %s: %s [%s]: %s", indent, v->frame,
-            v->endpoint == EP_A ? "A" : "B", v->inv ? v->inv->id : "?", v->inv ? v->inv->rfc : "",
-            v->message);
+    /* Frame 0: judged when the flow ended (a liveness check), not at a frame. */
+    if (v->frame)
+        fprintf(out, "%sframe %" PRIu64 ", ", indent, v->frame);
+    else
+        fprintf(out, "%sat the end of the flow, ", indent);
+    fprintf(out, "endpoint %s: %s [%s]: %s", v->endpoint == EP_A ? "A" : "B",
+            v->inv ? v->inv->id : "?", v->inv ? v->inv->rfc : "", v->message);
     if (v->expected[0] || v->seen[0])
         fprintf(out, " (expected %s, seen %s)", v->expected, v->seen);
     fputc('\n', out);
