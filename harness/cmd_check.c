@@ -70,8 +70,9 @@ static void usage(FILE *out)
             "                    judged early (default %d; 0: no cap)\n"
             "  -v, --verbose     print the annotated trace of each failing flow\n"
             "  -h, --help        this text\n\n"
-            "Frames are numbered from 1 as Wireshark numbers them. Endpoint A is the side\n"
-            "that sent the first SYN (else the first sender seen).\n"
+            "Frames are numbered from 1 as Wireshark numbers them (frame 0 in --json: a\n"
+            "violation found only when the flow ended, e.g. a FIN never retransmitted).\n"
+            "Endpoint A is the side that sent the first SYN (else the first sender seen).\n"
             "exit status: 0 every flow conforms, 1 a violation, 2 bad usage or a file that\n"
             "could not be read (completely); the other files are still checked.\n",
             CHECK_MAX_FLOWS_DEFAULT);
