@@ -116,6 +116,11 @@ static void run_ticks(struct sut_lwip *a, uint64_t now_usecs)
         lwg_tick();
         end(a);
         a->next_tick_usecs += LWG_TICK_USECS;
+        if (!a->exact_ticks && a->next_tick_usecs <= now_usecs) {
+            uint64_t due = (now_usecs - a->next_tick_usecs) / LWG_TICK_USECS + 1;
+            uint32_t skipped = lwg_skip_idle_ticks(due > UINT32_MAX ? UINT32_MAX : (uint32_t)due);
+            a->next_tick_usecs += (uint64_t)skipped * LWG_TICK_USECS;
+        }
     }
     if (now_usecs > a->now_usecs)
         a->now_usecs = now_usecs;

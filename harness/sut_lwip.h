@@ -86,6 +86,7 @@ struct sut_lwip {
     uint8_t in_flags; /* flags of the segment being delivered (ACT_SEGMENT) */
     bool rst_out;     /* a RST left during the current call */
     unsigned decode_errors;
+    bool exact_ticks; /* make every idle tcp_tmr() call (tests compare) */
     uint8_t pkt[65536 + 64];
     uint8_t rx[SUT_LWIP_RX_CHUNK];
 };

@@ -638,8 +638,11 @@ static uint32_t slow_ticks_until(const struct tcp_pcb *p)
         int32_t left = (int32_t)p->rto - (int32_t)p->rtime;
         best = left > 1 ? (uint32_t)left : 1u;
     }
-    if (p->persist_backoff || p->ooseq || p->refused_data)
-        best = 1; /* conservative: probes, out-of-order timeout, refused data */
+    if (p->persist_backoff || p->ooseq || p->refused_data || p->unsent)
+        best = 1; /* conservative: probes, out-of-order timeout, refused data,
+                     and the poll's tcp_output() of queued data */
+    if (p->nrtx >= TCP_MAXRTX || (p->state == SYN_SENT && p->nrtx >= TCP_SYNMAXRTX))
+        best = 1; /* given up: removed at the next slow tick */
     if (p->state == FIN_WAIT_2 && (p->flags & TF_RXCLOSED) &&
         LWG_AFTER(TCP_FIN_WAIT_TIMEOUT / TCP_SLOW_INTERVAL) < best)
         best = LWG_AFTER(TCP_FIN_WAIT_TIMEOUT / TCP_SLOW_INTERVAL);
@@ -671,6 +674,42 @@ uint32_t lwg_ticks_until_event(void)
     /* The slow timer runs on every second call, and which one is lwIP's
      * secret (a static counter): k slow ticks take at least 2k - 1 calls. */
     return slow == UINT32_MAX ? UINT32_MAX : 2 * slow - 1;
+}
+
+uint32_t lwg_skip_idle_ticks(uint32_t calls)
+{
+    uint32_t until = lwg_ticks_until_event();
+    if (until <= 2)
+        return 0;
+    /* Strictly before the first call that may act, and an even number of
+     * calls so that lwIP's private fast/slow parity (tcp_timer) is kept. */
+    uint32_t n = (calls < until - 1 ? calls : until - 1) & ~1u;
+    if (n == 0)
+        return 0;
+    for (struct tcp_pcb *p = *L.tcp_active_pcbs; p; p = p->next)
+        if (ip_get_option(p, SOF_KEEPALIVE))
+            return 0;   /* keepalive timers are not reproduced here */
+    uint32_t m = n / 2; /* slow ticks */
+    /* What m idle slow ticks do (tcp_slowtmr in 2.1.3), nothing else: the
+     * tick counter, each active pcb's retransmission age (which lwIP stops
+     * at 0x7FFF) and its poll counter (no poll
+     * callback is set, so a poll only calls tcp_output with nothing to
+     * send). The fast timer has nothing to do by the precondition; lwIP's
+     * round counter tcp_timer_ctr only has to differ from the pcbs'
+     * last_timer at the next real call, which leaving both alone keeps. */
+    *L.tcp_ticks += m;
+    for (struct tcp_pcb *p = *L.tcp_active_pcbs; p; p = p->next) {
+        if (p->rtime >= 0) /* lwIP: if (rtime >= 0 && rtime < 0x7FFF) ++rtime */
+            p->rtime = (int32_t)p->rtime + (int64_t)m >= 0x7FFF ? (s16_t)0x7FFF
+                                                                : (s16_t)(p->rtime + (int32_t)m);
+        if (p->pollinterval == 0)
+            p->polltmr = 0;
+        else if (p->polltmr < p->pollinterval)
+            p->polltmr = (u8_t)((p->polltmr + m) % p->pollinterval);
+        else
+            p->polltmr = (u8_t)((m - 1) % p->pollinterval); /* first tick resets it */
+    }
+    return n;
 }
 
 uint32_t lwg_unread(void)

@@ -85,6 +85,12 @@ bool lwg_busy(void);
  * no timer is pending. Idle ticks between now and then change nothing but
  * lwIP's tick counters, so a caller may wait that long before looking. */
 uint32_t lwg_ticks_until_event(void);
+/* Account for up to `calls` tcp_tmr() calls during which lwIP's timers
+ * have nothing to do, without making them: the counters those calls would
+ * change are advanced as they would be. Returns the calls skipped (even,
+ * and fewer than lwg_ticks_until_event(); 0 when nothing can be skipped).
+ * Makes long virtual waits (TIME-WAIT, idle connections) cheap. */
+uint32_t lwg_skip_idle_ticks(uint32_t calls);
 /* Unread received bytes, and whether the peer's FIN reached the application. */
 uint32_t lwg_unread(void);
 bool lwg_eof(void);
