@@ -352,11 +352,15 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
             s->tw_rst_index = index;
             return ORACLE_FX_TW_RST;
         }
-        s->exact_rst_rcvd = true;
-        s->exact_rst_index = index;
-        s->must_stay_open = false; /* an earlier unacceptable RST no longer matters */
+        /* It may close; an earlier unacceptable RST no longer matters. */
+        s->rst_may_close = true;
+        s->must_stay_open = false;
         if (s->owed == OWED_CHALLENGE_RST || s->owed == OWED_CHALLENGE_SYN)
             s->owed = OWED_NONE;
+        if (rcv_nxt != rcv_nxt_max)
+            return 0; /* RCV.NXT is not certain: closing or not both conform */
+        s->exact_rst_rcvd = true;
+        s->exact_rst_index = index;
         set_inf(o, ep, TCP_CLOSED, index);
         s->killed_by_rst = true;
         return ORACLE_FX_STATE;
@@ -450,7 +454,7 @@ static void track_contig(struct oracle_side *s, uint32_t seq, uint32_t end)
 
 /* The FIN of endpoint ep on the wire at fin_at. */
 static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e,
-                       uint32_t fin_at)
+                       uint32_t fin_at, uint32_t snd_max_before)
 {
     struct oracle_side *s = side(o, ep);
     struct oracle_side *p = side(o, ep ^ 1u);
@@ -463,6 +467,8 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
             return;
         if (s->isn_known && !seq_gt(fin_at, s->isn))
             return; /* a FIN cannot share its SYN's sequence number */
+        if (s->sent_any && seq_lt(fin_at, snd_max_before))
+            return; /* nor sit inside data already sent */
         if (o->handshake_seen && (!s->syn_sent || !p->syn_sent)) {
             oracle_report(o, INV_NO_FIN_BEFORE_HANDSHAKE, index, e->frame, (uint8_t)ep,
                           "own SYN sent and peer's SYN seen",
@@ -504,6 +510,16 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
         snprintf(seen, sizeof seen, "FIN seq %u", rel(s, fin_at));
         oracle_report(o, INV_FIN_SEQ_STABLE, index, e->frame, (uint8_t)ep, exp, seen,
                       "%c sent a second FIN at another sequence number", ep == EP_A ? 'A' : 'B');
+        /* Judge the peer by the FIN it can have taken: the new one, unless
+         * it already acknowledged the old one. */
+        if (!p->peer_fin_confirmed) {
+            s->fin_seq = fin_at;
+            s->fin_index = index;
+            s->fin_first_usecs = s->fin_last_usecs = now;
+            s->fin_xmits = 1;
+            s->fin_gap_usecs = 0;
+            p->peer_fin_rcvd = false;
+        }
         return;
     }
     /* A retransmission of the FIN: the interval must not shrink (RFC 6298
@@ -561,10 +577,17 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
                       "%c's ACK number moved backwards", c);
     }
 
+    /* Beyond what the peer sent: ahead of its snd_max, and not an old
+     * duplicate below what we acknowledged before (half the sequence space
+     * away is ahead too: no real ACK is that far). */
+    bool old_dup = s->ack_sent && seq_lt(ack, s->last_ack) && seq_le(s->last_ack, p->snd_max);
+    bool ahead =
+        p->sent_any && !old_dup && ack != p->snd_max &&
+        !seq_between(s->ack_sent ? s->last_ack : p->snd_max - 0x40000000u, ack, p->snd_max);
     if (!p->sent_any) {
         /* Mid-connection start: the peer's space begins where we ACK. */
         p->snd_max = p->contig_end = ack;
-    } else if (seq_gt(ack, p->snd_max)) {
+    } else if (ahead) {
         if (p->fin_sent) {
             snprintf(exp, sizeof exp, "ack %u", rel(p, p->fin_seq + 1));
             snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
@@ -652,6 +675,8 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     if (!(g->flags & TCP_SYN) && s->wscale_offered && p->wscale_offered)
         wnd <<= s->wscale;
     uint32_t right = ack + wnd;
+    if (old_dup)
+        return; /* an old ACK updates no window (SND.WL1/WL2, §3.10.7.4) */
     if (!s->wnd_known || seq_gt(right, s->wnd_right))
         s->wnd_right = right;
     s->wnd_known = true;
@@ -860,6 +885,19 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         s->tw_restart_usecs = now;
     satisfy_owed(o, ep, g);
 
+    enum tcp_state pst_now;
+    bool peer_syn_sent = eff_state(o, ep ^ 1u, &pst_now) && pst_now == TCP_SYN_SENT;
+    if (syn && (g->flags & TCP_ACK) && !rst && s->isn_known && g->seq != s->isn &&
+        ((known && !synchronized(st) && st != TCP_TIME_WAIT) || peer_syn_sent)) {
+        /* A SYN-ACK with a new ISN from an endpoint that is not (or no
+         * longer) synchronized: it gave up its old attempt (abort, RST) and
+         * answers afresh; its sequence space starts over. */
+        s->isn = g->seq;
+        s->snd_max = s->contig_end = g->seq;
+        s->fin_sent = false;
+        s->gap = s->ooo = false;
+        p->peer_fin_rcvd = p->peer_fin_confirmed = false;
+    }
     if (syn && !rst) {
         if (!s->syn_sent) {
             s->syn_sent = true;
@@ -888,19 +926,8 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     uint32_t snd_max_before = s->snd_max;
     if (!rst) {
         uint32_t data_end = g->seq + (syn ? 1u : 0u) + g->payload_len;
+        bool discredited = false;
         uint32_t end = g->seq + seg_len(g);
-        /* no-data-after-fin: data at or beyond its own FIN. */
-        if (s->fin_sent && g->payload_len > 0 && seq_gt(data_end, s->fin_seq)) {
-            char exp[64], seen[64];
-            snprintf(exp, sizeof exp, "data end <= %u (FIN)", rel(s, s->fin_seq));
-            snprintf(seen, sizeof seen, "data end %u", rel(s, data_end));
-            oracle_report(o, INV_NO_DATA_AFTER_FIN, index, e->frame, (uint8_t)ep, exp, seen,
-                          "%c sent data beyond its own FIN", ep == EP_A ? 'A' : 'B');
-            /* Its FIN is no longer a fact to judge the peer by (a fuzzer's
-             * peer does this; the receiver may have dropped that FIN). */
-            s->fin_sent = false;
-            p->peer_fin_rcvd = p->peer_fin_confirmed = false;
-        }
         check_window(o, ep, index, e, snd_max_before);
         /* A segment that starts beyond the window the peer offered is not
          * acceptable to it (RFC 9293 §3.10.7.4, first check): it moves no
@@ -914,17 +941,44 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
          * (fifth check: "if the ACK bit is off, drop the segment"). */
         if (!(g->flags & TCP_ACK) && !syn && (rcv_synced || rst_ == TCP_SYN_RECEIVED))
             acceptable = false;
+        /* ... nor a SYN once it is synchronized (RFC 5961 §4.2: answered
+         * with a challenge ACK, its text and FIN dropped). */
+        if (syn && rcv_synced)
+            acceptable = false;
         /* ... nor one acknowledging what the receiver never sent (it is
          * answered with an ACK and dropped); a capture may just have
          * missed what it acknowledges. */
         if ((g->flags & TCP_ACK) && p->sent_any && seq_gt(g->ack, p->snd_max) && !o->from_capture)
             acceptable = false;
+        /* no-data-after-fin: data at or beyond its own FIN. */
+        if (s->fin_sent && g->payload_len > 0 && seq_gt(data_end, s->fin_seq)) {
+            char exp[64], seen[64];
+            snprintf(exp, sizeof exp, "data end <= %u (FIN)", rel(s, s->fin_seq));
+            snprintf(seen, sizeof seen, "data end %u", rel(s, data_end));
+            oracle_report(o, INV_NO_DATA_AFTER_FIN, index, e->frame, (uint8_t)ep, exp, seen,
+                          "%c sent data beyond its own FIN", ep == EP_A ? 'A' : 'B');
+            /* Unless the receiver already acknowledged that FIN (then it
+             * ignores the text, §3.10.7.4 seventh check), the FIN is no
+             * longer a fact to judge it by: a fuzzer's peer does this, and
+             * the receiver may have dropped that FIN. */
+            if (acceptable && !p->peer_fin_confirmed) {
+                s->fin_sent = false;
+                p->peer_fin_rcvd = p->peer_fin_confirmed = false;
+                discredited = true;
+            }
+        }
+        /* What lies beyond the right edge of the window is not accepted
+         * (a zero-window probe, an overrun): it does not count as arrived. */
+        bool beyond = o->handshake_seen && p->wnd_known && p->ack_sent &&
+                      seq_gt(data_end, p->wnd_right) && g->payload_len > 0;
+        if (seg_len(g) > 0)
+            s->last_xmit_usecs = now; /* its retransmission timer is visibly alive */
         if (acceptable) {
-            track_contig(s, g->seq, end);
+            track_contig(s, g->seq, beyond ? p->wnd_right : end);
             if (seq_gt(end, s->snd_max))
                 s->snd_max = end;
-            if (g->flags & TCP_FIN)
-                sender_fin(o, ep, index, e, data_end);
+            if ((g->flags & TCP_FIN) && !beyond && !discredited)
+                sender_fin(o, ep, index, e, data_end, snd_max_before);
         }
     } else {
         s->rst_sent = true;
@@ -1161,7 +1215,7 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
             }
         }
     }
-    if (to == TCP_CLOSED && s->must_stay_open && !s->exact_rst_rcvd && !s->tw_rst_hit &&
+    if (to == TCP_CLOSED && s->must_stay_open && !s->rst_may_close && !s->tw_rst_hit &&
         (cause_is(e, TCP_CAUSE_RCV_RST) || cause_is(e, TCP_CAUSE_RCV_SYN))) {
         oracle_report(o, INV_RST_VALIDATION, index, e->frame, (uint8_t)ep,
                       "stay open (challenge ACK)", "CLOSED",
@@ -1169,6 +1223,7 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
     }
     if (to == TCP_CLOSED) {
         s->exact_rst_rcvd = false;
+        s->rst_may_close = false;
         s->must_stay_open = false;
         s->owed = OWED_NONE; /* a CLOSED endpoint answers with RSTs only */
     }
@@ -1235,10 +1290,11 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
 
         /* fin-retransmit */
         if (s->fin_sent && !s->fin_acked && !closed && !s->rst_sent) {
-            if (end - s->fin_last_usecs > FIN_RTO_MAX_USECS + slack) {
+            uint64_t last =
+                s->fin_last_usecs > s->last_xmit_usecs ? s->fin_last_usecs : s->last_xmit_usecs;
+            if (end - last > FIN_RTO_MAX_USECS + slack) {
                 snprintf(exp, sizeof exp, "FIN resent within %.0f s", FIN_RTO_MAX_USECS / 1e6);
-                snprintf(seen, sizeof seen, "silent for %.3f s",
-                         (double)(end - s->fin_last_usecs) / 1e6);
+                snprintf(seen, sizeof seen, "silent for %.3f s", (double)(end - last) / 1e6);
                 oracle_report(o, INV_FIN_RETRANSMIT, s->fin_index, 0, (uint8_t)ep, exp, seen,
                               "%c's FIN was never acknowledged and not retransmitted", c);
             } else if (s->fin_last_usecs - s->fin_first_usecs > FIN_GIVE_UP_USECS) {

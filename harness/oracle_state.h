@@ -96,6 +96,7 @@ struct oracle_side {
     bool rst_sent;
     uint64_t rst_usecs;
     uint64_t last_send_usecs;
+    uint64_t last_xmit_usecs; /* latest segment occupying sequence space */
     /* --- inference from the wire --- */
     bool inf_known;
     enum tcp_state inf;
@@ -133,6 +134,7 @@ struct oracle_side {
     bool must_stay_open; /* an unacceptable RST or a SYN arrived: do not close */
     uint64_t stay_open_index;
     bool exact_rst_rcvd; /* an exact RST arrived: it must close */
+    bool rst_may_close;  /* an RST that may have been exact arrived */
     uint64_t exact_rst_index;
     /* A check of the reported state against what it just sent, made once
      * the stack had the chance to report the transition that goes with it. */
