@@ -9,8 +9,7 @@ static const char *const state_names[] = {
     [TCP_TIME_WAIT] = "TIME-WAIT",     [TCP_CLOSE_WAIT] = "CLOSE-WAIT",
     [TCP_LAST_ACK] = "LAST-ACK",
 };
-_Static_assert(sizeof state_names / sizeof state_names[0] == TCP_STATE_COUNT,
-               "one name per state");
+_Static_assert(sizeof state_names / sizeof state_names[0] == TCP_STATE_COUNT, "one name per state");
 
 static const char *const cause_names[] = {
     [TCP_CAUSE_APP_OPEN_ACTIVE] = "app-connect",
@@ -29,8 +28,7 @@ static const char *const cause_names[] = {
     [TCP_CAUSE_TIMEOUT_RETRIES] = "timeout-retries",
     [TCP_CAUSE_TIMEOUT_FIN_WAIT_2] = "timeout-fin-wait-2",
 };
-_Static_assert(sizeof cause_names / sizeof cause_names[0] == TCP_CAUSE_COUNT,
-               "one name per cause");
+_Static_assert(sizeof cause_names / sizeof cause_names[0] == TCP_CAUSE_COUNT, "one name per cause");
 
 const char *tcp_state_name(enum tcp_state st)
 {
