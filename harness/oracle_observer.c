@@ -87,6 +87,14 @@ static uint32_t rel(const struct oracle_side *s, uint32_t seq)
     return s->isn_known ? seq - s->isn : seq;
 }
 
+/* Whether facts about the FIN of ep's peer may be used to judge ep: always
+ * when the peer is under test (a real stack's FIN), otherwise only while the
+ * fuzzer-driven peer's FINs have been consistent. */
+static bool peer_fin_trusted(const struct oracle *o, unsigned ep)
+{
+    return o->cfg.judge[(ep & 1u) ^ 1u] || !o->side[(ep & 1u) ^ 1u].fin_unreliable;
+}
+
 static void set_inf(struct oracle *o, unsigned ep, enum tcp_state st, uint64_t index)
 {
     struct oracle_side *s = side(o, ep);
@@ -463,12 +471,17 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
     if (!s->fin_sent) {
         /* A first FIN below what the peer already acknowledged cannot be
          * this connection's FIN (at most the peer acked it: fin_at + 1). */
-        if (p->ack_sent && seq_lt(fin_at + 1, p->last_ack))
+        if (p->ack_sent && seq_lt(fin_at + 1, p->last_ack)) {
+            s->fin_unreliable = true;
             return;
-        if (s->isn_known && !seq_gt(fin_at, s->isn))
-            return; /* a FIN cannot share its SYN's sequence number */
-        if (s->sent_any && seq_lt(fin_at, snd_max_before))
-            return; /* nor sit inside data already sent */
+        }
+        if ((s->isn_known && !seq_gt(fin_at, s->isn)) ||
+            (s->sent_any && seq_lt(fin_at, snd_max_before))) {
+            /* A FIN cannot share its SYN's sequence number, nor sit inside
+             * data already sent. */
+            s->fin_unreliable = true;
+            return;
+        }
         if (o->handshake_seen && (!s->syn_sent || !p->syn_sent)) {
             oracle_report(o, INV_NO_FIN_BEFORE_HANDSHAKE, index, e->frame, (uint8_t)ep,
                           "own SYN sent and peer's SYN seen",
@@ -512,6 +525,7 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
                       "%c sent a second FIN at another sequence number", ep == EP_A ? 'A' : 'B');
         /* Judge the peer by the FIN it can have taken: the new one, unless
          * it already acknowledged the old one. */
+        s->fin_unreliable = true;
         if (!p->peer_fin_confirmed) {
             s->fin_seq = fin_at;
             s->fin_index = index;
@@ -613,8 +627,8 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     /* fin-ack-plus-one, second form: once the stack says it has the peer's
      * FIN, every ACK it sends covers it. */
     enum tcp_state st;
-    if (p->fin_sent && o->cfg.states_reported[ep] && s->rep_known && seq_lt(ack, p->fin_seq + 1) &&
-        eff_state(o, ep, &st) &&
+    if (p->fin_sent && o->cfg.states_reported[ep] && s->rep_known && peer_fin_trusted(o, ep) &&
+        seq_lt(ack, p->fin_seq + 1) && eff_state(o, ep, &st) &&
         (st == TCP_CLOSE_WAIT || st == TCP_LAST_ACK || st == TCP_CLOSING || st == TCP_TIME_WAIT)) {
         snprintf(exp, sizeof exp, "ack %u", rel(p, p->fin_seq + 1));
         snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
@@ -628,7 +642,7 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     if (first_cover) {
         /* half-close-delivery on the wire: acknowledging the FIN
          * acknowledges every byte below it, which must have been sent. */
-        if (seq_lt(p->contig_end, p->fin_seq)) {
+        if (seq_lt(p->contig_end, p->fin_seq) && peer_fin_trusted(o, ep)) {
             if (o->from_capture) {
                 oracle_mark_incomplete(o, "data below a FIN is missing from the capture");
             } else {
@@ -745,6 +759,8 @@ static void run_wire_check(struct oracle *o, unsigned ep)
     uint8_t kind = s->wire_check;
     s->wire_check = 0;
     if (!kind || !s->rep_known)
+        return;
+    if (kind == WIRE_CHECK_ACK_OF_FIN && !peer_fin_trusted(o, ep))
         return;
     enum tcp_state st = s->rep;
     char c = ep == EP_A ? 'A' : 'B';
@@ -894,6 +910,8 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
          * answers afresh; its sequence space starts over. */
         s->isn = g->seq;
         s->snd_max = s->contig_end = g->seq;
+        if (s->fin_sent)
+            s->fin_unreliable = true;
         s->fin_sent = false;
         s->gap = s->ooo = false;
         p->peer_fin_rcvd = p->peer_fin_confirmed = false;
@@ -962,6 +980,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
              * longer a fact to judge it by: a fuzzer's peer does this, and
              * the receiver may have dropped that FIN. */
             if (acceptable && !p->peer_fin_confirmed) {
+                s->fin_unreliable = true;
                 s->fin_sent = false;
                 p->peer_fin_rcvd = p->peer_fin_confirmed = false;
                 discredited = true;
@@ -980,6 +999,10 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             if ((g->flags & TCP_FIN) && !beyond && !discredited)
                 sender_fin(o, ep, index, e, data_end, snd_max_before);
         }
+        /* A FIN the receiver may or may not have taken (dropped with its
+         * segment, on a SYN) makes its later FINs hard to judge by. */
+        if ((g->flags & TCP_FIN) && (!acceptable || beyond || syn))
+            s->fin_unreliable = true;
     } else {
         s->rst_sent = true;
         s->rst_usecs = now;
@@ -1126,6 +1149,8 @@ static void check_state_vs_wire(struct oracle *o, unsigned ep, uint64_t index, c
             need = "the peer's ACK of our FIN on the wire";
         break;
     case TCP_TIME_WAIT:
+        if (!peer_fin_trusted(o, ep))
+            break;
         if (!p->fin_sent)
             need = "the peer's FIN on the wire";
         else if (!own_fin_acked && s->fin_sent)
@@ -1134,6 +1159,8 @@ static void check_state_vs_wire(struct oracle *o, unsigned ep, uint64_t index, c
     case TCP_CLOSING:
     case TCP_CLOSE_WAIT:
     case TCP_LAST_ACK:
+        if (!peer_fin_trusted(o, ep))
+            break;
         if (!p->fin_sent)
             need = "the peer's FIN on the wire";
         else if (to == TCP_CLOSE_WAIT && s->fin_sent)
@@ -1222,6 +1249,7 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
                       "%c closed on an RST/SYN that was not exactly at RCV.NXT", c);
     }
     if (to == TCP_CLOSED) {
+        s->fin_resolved = true;
         s->exact_rst_rcvd = false;
         s->rst_may_close = false;
         s->must_stay_open = false;
@@ -1251,6 +1279,9 @@ void oracle_observe_app(struct oracle *o, uint64_t index, const struct ev *e)
         return;
     s->app_delivered += e->u.app.done;
     if (e->u.app.done > 0 || e->u.app.len == 0 || !s->peer_fin_confirmed || s->app_eof)
+        return;
+    /* After a reset a read returns an error, not end-of-stream. */
+    if (eff_is(o, ep, TCP_CLOSED) || !peer_fin_trusted(o, ep))
         return;
     /* End of stream: every byte the peer sent before its FIN must have been
      * read by now. */
@@ -1289,7 +1320,8 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
         bool closed = known && st == TCP_CLOSED;
 
         /* fin-retransmit */
-        if (s->fin_sent && !s->fin_acked && !closed && !s->rst_sent) {
+        if (s->fin_sent && !s->fin_acked && !closed && !s->rst_sent && !s->fin_resolved &&
+            !s->killed_by_rst) {
             uint64_t last =
                 s->fin_last_usecs > s->last_xmit_usecs ? s->fin_last_usecs : s->last_xmit_usecs;
             if (end - last > FIN_RTO_MAX_USECS + slack) {

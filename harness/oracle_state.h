@@ -84,6 +84,8 @@ struct oracle_side {
     uint64_t fin_last_usecs;  /* latest FIN transmission */
     uint64_t fin_gap_usecs;   /* interval between the last two FIN transmissions */
     unsigned fin_xmits;
+    bool fin_unreliable; /* its FINs contradicted each other or were junk (a fuzzer's peer) */
+    bool fin_resolved; /* it closed (RST, reported CLOSED): its FIN needs no more retransmission */
     bool fin_alone_last; /* at its latest transmission the FIN was all that was unacknowledged */
     bool ack_sent;
     uint32_t last_ack; /* ACK field of its latest non-RST ACK segment */
