@@ -7,7 +7,8 @@ set -eu -o pipefail
 # the sources are in $SRC/finfuzz (or $FINFUZZ_SRC), objects go under $WORK,
 # and every fuzz target lands in $OUT as fuzz_<name> with
 # fuzz_<name>_seed_corpus.zip (corpus/<name>/ + corpus/regressions/<name>/)
-# and fuzz_<name>.dict (corpus/dict/<name>.dict) next to it. The shared
+# and fuzz_<name>.dict (corpus/dict/<name>.dict) next to it (lwIP and
+# close_pair share close_endpoint's program format, seeds and dictionary). The shared
 # libraries the targets need (libpcap, lwIP, json-c, libxml2 and theirs) are
 # copied to $OUT/lib, which the binaries find through an $ORIGIN rpath: the
 # runner image has none of them.
@@ -31,8 +32,15 @@ for bin in "$work_dir"/fuzz_*; do
     target=${name#fuzz_}
     cp "$bin" "$OUT/$name"
 
+    # The program targets share close_endpoint's format: lwip_* starts from
+    # its seeds when it has none, close_pair and lwip_* use its dictionary.
+    seed_dir=corpus/$target
+    case $target in lwip_*) [ -d "$seed_dir" ] || seed_dir=corpus/close_endpoint ;; esac
+    dict=corpus/dict/$target.dict
+    case $target in close_pair | lwip_*) [ -f "$dict" ] || dict=corpus/dict/close_endpoint.dict ;; esac
+
     seeds=()
-    for d in "corpus/$target" "corpus/regressions/$target"; do
+    for d in "$seed_dir" "corpus/regressions/$target"; do
         [ -d "$d" ] && [ -n "$(ls -A "$d")" ] && seeds+=("$d")
     done
     rm -f "$OUT/${name}_seed_corpus.zip"
@@ -48,8 +56,8 @@ for bin in "$work_dir"/fuzz_*; do
         (cd "$tmp" && zip -q -r "$OUT/${name}_seed_corpus.zip" .)
         rm -rf "$tmp"
     fi
-    if [ -f "corpus/dict/$target.dict" ]; then
-        cp "corpus/dict/$target.dict" "$OUT/$name.dict"
+    if [ -f "$dict" ]; then
+        cp "$dict" "$OUT/$name.dict"
     fi
 
     # Shared libraries outside the C runtime go along in $OUT/lib: those

@@ -187,6 +187,14 @@ seeds_of() {
     fi
 }
 
+# The dictionary of a target: corpus/dict/<target>.dict, else close_endpoint's
+# for the targets that read the same programs.
+dict_of() {
+    local d=corpus/dict/$1.dict
+    case $1 in close_pair | lwip_*) [ -f "$d" ] || d=corpus/dict/close_endpoint.dict ;; esac
+    [ -f "$d" ] && echo "$d"
+}
+
 # ---- libFuzzer -------------------------------------------------------------------
 lf_log=""
 lf_status() {
@@ -203,7 +211,7 @@ run_libfuzzer() {
     mkdir -p "$work" "$cur_art"
     [ -n "$(seeds_of "$t")" ] && seeds=("$(seeds_of "$t")")
     args=(-timeout=10 -artifact_prefix="$cur_art/" -print_final_stats=1)
-    [ -f "corpus/dict/$t.dict" ] && args+=(-dict="corpus/dict/$t.dict")
+    [ -n "$(dict_of "$t")" ] && args+=(-dict="$(dict_of "$t")")
     # Fork mode (-fork=N) keeps fuzzing past crashes; it is used for --jobs
     # N > 1 and, after a first crash, for the rest of the time.
     local fork=(-fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1) mode=plain
@@ -273,7 +281,7 @@ run_afl() {
         mkdir -p "$seeds" && printf '\0' >"$seeds/empty"
     fi
     common=(-i "$seeds" -o "$afl_out" -V "$seconds" -m none -t 10000)
-    [ -f "corpus/dict/$t.dict" ] && common+=(-x "corpus/dict/$t.dict")
+    [ -n "$(dict_of "$t")" ] && common+=(-x "$(dict_of "$t")")
     start=$(now)
     for ((i = 0; i < jobs; i++)); do
         local role=(-M main)

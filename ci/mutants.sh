@@ -114,6 +114,7 @@ hunt() {
         [ -d "corpus/$t" ] && seeds=("corpus/$t")
         local dict=()
         [ -f "corpus/dict/$t.dict" ] && dict=(-dict="corpus/dict/$t.dict")
+        [ ${#dict[@]} -eq 0 ] && [ -f corpus/dict/close_endpoint.dict ] && dict=(-dict=corpus/dict/close_endpoint.dict)
         "$dir/fuzz-libfuzzer/fuzz_$t" -max_total_time="$seconds" -timeout=10 "${dict[@]}" \
             -artifact_prefix="$dir/crashes-$t/" "$dir/work-$t" "${seeds[@]}" >"$dir/fuzz-$t.log" 2>&1 &
         pids[$t]=$!

@@ -44,10 +44,11 @@ run_engine() {
         [ -x "$bin" ] || { fail "$name: no $bin"; continue; }
         seeds=$tmp/seeds-$name-$t
         mkdir -p "$seeds"
-        if ls corpus/"$t"/* >/dev/null 2>&1; then
+        if ls corpus/"$t"/* >/dev/null 2>&1 || { [[ $t == lwip_* ]] && ls corpus/close_endpoint/* >/dev/null 2>&1; }; then
             [ -f "$out/fuzz_${t}_seed_corpus.zip" ] || fail "$name: no fuzz_${t}_seed_corpus.zip"
         fi
-        if [ -f "corpus/dict/$t.dict" ] && [ ! -f "$out/fuzz_$t.dict" ]; then
+        if { [ -f "corpus/dict/$t.dict" ] || { [[ $t == close_pair || $t == lwip_* ]] && [ -f corpus/dict/close_endpoint.dict ]; }; } &&
+            [ ! -f "$out/fuzz_$t.dict" ]; then
             fail "$name: corpus/dict/$t.dict not installed as fuzz_$t.dict"
         fi
         [ -f "$out/fuzz_${t}_seed_corpus.zip" ] && unzip -q -o "$out/fuzz_${t}_seed_corpus.zip" -d "$seeds"
@@ -56,7 +57,7 @@ run_engine() {
             echo "   fuzz_$t: no seeds to replay"
             continue
         fi
-        if [ "$name" = libfuzzer ]; then
+        if [ "$name" != afl ]; then
             "$bin" -runs=0 "$seeds" >"$tmp/$name-$t.run" 2>&1
         else
             # The AFL++ driver, outside afl-fuzz, runs the files it is given.
@@ -81,4 +82,21 @@ else
     echo "== afl: skipped (no /usr/lib/afl/libAFLDriver.a or afl-clang-fast)"
 fi
 [ $failures -eq 0 ] && echo "build.sh: every binary built and replayed its seed corpus"
+
+# The replay must be able to fail: with a deliberate fault in the stack
+# (CFLAGS of the build, as a sanitizer flag would come), close_endpoint's
+# textbook-close seeds must crash the binary.
+if grep -q 'X(FIN_ACK_NO_PLUS_ONE,' stack/mutants.h 2>/dev/null && [ -d corpus/close_endpoint ]; then
+    before=$failures
+    run_engine mutant clang "-O1 -gline-tables-only -fsanitize=address,fuzzer-no-link -DFINFUZZ_MUTANT_FIN_ACK_NO_PLUS_ONE" \
+        -fsanitize=fuzzer >"$tmp/mutant.out" 2>&1
+    if grep -q 'FAIL: mutant: fuzz_close_endpoint exit .* on its seed corpus' "$tmp/mutant.out"; then
+        echo "== mutant FIN_ACK_NO_PLUS_ONE: the seed replay fails as it must: $(grep -a -m1 'violation' "$tmp/mutant.out")"
+    else
+        echo "FAIL: the seed replay did not catch mutant FIN_ACK_NO_PLUS_ONE:"
+        cat "$tmp/mutant.out"
+        before=$((before + 1))
+    fi
+    failures=$before
+fi
 [ $failures -eq 0 ]
