@@ -861,7 +861,11 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         s->last_send_usecs = now;
         return;
     }
-    if (syn && (g->flags & TCP_ACK) && s->reuse_syn && g->ack == s->reuse_syn_seq + 1) {
+    enum tcp_state syn_sender_st;
+    bool syn_sender_waits = !eff_state(o, ep ^ 1u, &syn_sender_st) ||
+                            syn_sender_st == TCP_SYN_SENT || syn_sender_st == TCP_CLOSED;
+    if (syn && (g->flags & TCP_ACK) && !rst && s->reuse_syn && g->ack == s->reuse_syn_seq + 1 &&
+        syn_sender_waits) {
         /* A new SYN was accepted: a new incarnation (from TIME-WAIT: judged
          * by time-wait-reuse). */
         if (s->reuse_syn_in_tw)
@@ -903,8 +907,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
 
     enum tcp_state pst_now;
     bool peer_syn_sent = eff_state(o, ep ^ 1u, &pst_now) && pst_now == TCP_SYN_SENT;
-    if (syn && (g->flags & TCP_ACK) && !rst && s->isn_known && g->seq != s->isn &&
-        ((known && !synchronized(st) && st != TCP_TIME_WAIT) || peer_syn_sent)) {
+    if (syn && (g->flags & TCP_ACK) && !rst && s->isn_known && g->seq != s->isn && peer_syn_sent) {
         /* A SYN-ACK with a new ISN from an endpoint that is not (or no
          * longer) synchronized: it gave up its old attempt (abort, RST) and
          * answers afresh; its sequence space starts over. */
@@ -1167,7 +1170,7 @@ static void check_state_vs_wire(struct oracle *o, unsigned ep, uint64_t index, c
             need = "no FIN of our own yet";
         break;
     case TCP_ESTABLISHED:
-        if (o->handshake_seen && !p->syn_sent)
+        if (o->handshake_seen && !p->syn_sent && o->cfg.judge[ep ^ 1u])
             need = "the peer's SYN on the wire";
         break;
     case TCP_CLOSED:
