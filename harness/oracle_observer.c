@@ -583,6 +583,10 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     uint32_t ack = g->ack;
     char exp[64], seen[64];
     char c = ep == EP_A ? 'A' : 'B';
+    /* The ACK of an earlier SYN of the peer (two SYNs crossed): a stale
+     * handshake answer, nothing to judge or learn. */
+    if (p->prev_isn_valid && ack == p->prev_isn + 1 && ack != p->snd_max)
+        return;
 
     if (s->ack_sent && seq_lt(ack, s->last_ack)) {
         snprintf(exp, sizeof exp, "ack >= %u", rel(p, s->last_ack));
@@ -908,6 +912,8 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     enum tcp_state pst_now;
     bool peer_syn_sent = eff_state(o, ep ^ 1u, &pst_now) && pst_now == TCP_SYN_SENT;
     if (syn && (g->flags & TCP_ACK) && !rst && s->isn_known && g->seq != s->isn && peer_syn_sent) {
+        s->prev_isn_valid = true;
+        s->prev_isn = s->isn;
         /* A SYN-ACK with a new ISN from an endpoint that is not (or no
          * longer) synchronized: it gave up its old attempt (abort, RST) and
          * answers afresh; its sequence space starts over. */

@@ -72,6 +72,8 @@ struct oracle_side {
     bool syn_sent;
     bool isn_known;
     uint32_t isn;
+    bool prev_isn_valid; /* an earlier SYN of its (before a new ISN) */
+    uint32_t prev_isn;
     uint32_t snd_max;    /* highest seq + seg_len sent */
     uint32_t contig_end; /* every byte below was seen sent (gap detection) */
     bool gap;            /* this endpoint's stream skipped sequence space */
