@@ -21,26 +21,7 @@
 #include "commands.h"
 #include "pcap_writer.h"
 #include "replay.h"
-#include "sut_linux.h"
-#include "sut_lwip.h"
 #include "sut_registry.h"
-
-/* Targets this command can drive even before the registry lists them; the
- * registry's entry wins when it has one. */
-static const struct sut_entry own_entries[] = {
-    {"lwip", &sut_lwip_ops, sizeof(struct sut_lwip), "lwIP 2.1 (Debian liblwip), in-process"},
-    {"linux", &sut_linux_ops, sizeof(struct sut_linux),
-     "the Linux kernel through TUN in a private network namespace"},
-};
-
-static const struct sut_entry *find_target(const char *name)
-{
-    const struct sut_entry *e = sut_registry_find(name);
-    for (size_t i = 0; !e && i < sizeof own_entries / sizeof own_entries[0]; i++)
-        if (!strcmp(own_entries[i].name, name))
-            e = &own_entries[i];
-    return e;
-}
 
 static void usage(FILE *out)
 {
@@ -172,7 +153,7 @@ int cmd_replay(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    const struct sut_entry *entry = find_target(target);
+    const struct sut_entry *entry = sut_registry_find(target);
     if (!entry) {
         fprintf(stderr, "finfuzz replay: unknown target '%s' (model, lwip, linux)\n", target);
         return EXIT_USAGE;
