@@ -865,11 +865,16 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         s->last_send_usecs = now;
         return;
     }
-    enum tcp_state syn_sender_st;
+    /* A SYN-ACK for the peer's new SYN starts a new incarnation when its
+     * sender can accept a SYN (not synchronized, or TIME-WAIT) and, if it is
+     * not under test, when the SYN's sender can take the SYN-ACK. */
+    enum tcp_state syn_sender_st, acceptor_st;
     bool syn_sender_waits = !eff_state(o, ep ^ 1u, &syn_sender_st) ||
                             syn_sender_st == TCP_SYN_SENT || syn_sender_st == TCP_CLOSED;
+    bool acceptor_may = !eff_state(o, ep, &acceptor_st) || !synchronized(acceptor_st) ||
+                        acceptor_st == TCP_TIME_WAIT;
     if (syn && (g->flags & TCP_ACK) && !rst && s->reuse_syn && g->ack == s->reuse_syn_seq + 1 &&
-        syn_sender_waits) {
+        acceptor_may && (o->cfg.judge[ep] || syn_sender_waits)) {
         /* A new SYN was accepted: a new incarnation (from TIME-WAIT: judged
          * by time-wait-reuse). */
         if (s->reuse_syn_in_tw)
@@ -937,6 +942,9 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                 s->fin_sent = false;
                 s->gap = s->ooo = false;
                 p->peer_fin_rcvd = p->peer_fin_confirmed = false;
+                s->inf_known = false; /* not the ESTABLISHED a mid-stream start assumed */
+                if (!p->sent_any)
+                    o->handshake_seen = true;
             }
             s->wscale_offered = g->opts.has_wscale;
             s->wscale = g->opts.wscale > 14 ? 14 : g->opts.wscale;
