@@ -167,12 +167,14 @@ now() { date +%s; }
 # $2: target, $3: start time, $4: seconds, $5: a function that prints status.
 watch_progress() {
     local pid=$1 t=$2 start=$3 secs=$4 status_fn=$5 next
-    next=$(($(now) + progress_every_secs))
+    # On multiples of the period since the target's start (a restarted
+    # engine keeps the rhythm).
+    next=$((start + progress_every_secs * (($(now) - start) / progress_every_secs + 1)))
     while kill -0 "$pid" 2>/dev/null; do
         sleep 1
         if [ "$(now)" -ge "$next" ] && kill -0 "$pid" 2>/dev/null; then
             printf '  [%s %3ds/%ds] %s\n' "$t" $(($(now) - start)) "$secs" "$($status_fn)"
-            next=$(($(now) + progress_every_secs))
+            next=$((start + progress_every_secs * (($(now) - start) / progress_every_secs + 1)))
         fi
     done
 }

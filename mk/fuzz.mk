@@ -122,9 +122,10 @@ $(BUILD)/repro/fuzz_%: $(BUILD)/obj/targets/fuzz_%.o $(BUILD)/obj/targets/repro_
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lm -o $@
 
 # The main job and the other campaigns live in ci/ so CI and make share them.
+FUZZ_SH_ARGS = --seconds $(FUZZ_SECONDS) --check-captures $(if $(filter 1,$(MERGE_INTO_CORPUS)),--merge-into-corpus) \
+	$(if $(FUZZ_TARGETS_ONLY),--targets $(FUZZ_TARGETS_ONLY))
 fuzz: deps-check
-	FUZZ_SECONDS=$(FUZZ_SECONDS) ./ci/fuzz.sh --seconds $(FUZZ_SECONDS) --check-captures \
-	    $(if $(filter 1,$(MERGE_INTO_CORPUS)),--merge-into-corpus) $(if $(FUZZ_TARGETS_ONLY),--targets $(FUZZ_TARGETS_ONLY))
+	./ci/fuzz.sh $(strip $(FUZZ_SH_ARGS))
 
 mutants: deps-check
 	MUTANT_SECONDS=$(MUTANT_SECONDS) ./ci/mutants.sh
