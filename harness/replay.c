@@ -463,6 +463,7 @@ int replay_flow(const struct replay_options *opt, const struct replay_capture *c
     memcpy(how.local_addr, f->addr[T], 16);
     memcpy(how.peer_addr, f->addr[S], 16);
     tcp_config_default(&how.cfg);
+    how.cfg.rfc1337 = cfg.profile == PROFILE_RFC1337; /* e.g. Linux's tcp_rfc1337 */
     struct sut_callbacks cb = {
         .ctx = p, .segment_out = on_segment, .state_change = on_state, .data_in = on_data};
     begin_call(p);

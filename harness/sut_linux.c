@@ -122,6 +122,12 @@ static int linux_open(void *self, const struct sut_open *how, const struct sut_c
     if (tun < 0)
         return -1;
     l->tun_fd = tun;
+    /* What struct tcp_config asks for that Linux can do, as the sysctls of
+     * this namespace (never the host's): RFC 1337's TIME-WAIT fix. */
+    if (netns_sysctl("ipv4/tcp_rfc1337", how->cfg.rfc1337 ? "1" : "0") != 0) {
+        snprintf(err, errlen, "linux target: cannot set tcp_rfc1337 in the namespace");
+        return -1;
+    }
     l->cb = *cb;
     l->how = *how;
     l->app_closed = false;

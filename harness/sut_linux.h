@@ -19,6 +19,10 @@
  * 4 ms for a lone FIN's ACK at HZ=250; RTO >= 200 ms; TIME-WAIT 60 s) come
  * when they come; the linux profile's slack covers them.
  *
+ * Of struct tcp_config only rfc1337 is honoured (the namespace's
+ * net.ipv4.tcp_rfc1337); Linux's timers are its own (TIME-WAIT 60 s, RTO
+ * from 200 ms).
+ *
  * Needs root and /dev/net/tun; without them open() fails with a clear
  * reason. The kernel is always reached over IPv4 (192.0.2.1/.2); an IPv6
  * flow of the driver is carried over IPv4 and reported back as IPv6 with the

@@ -306,6 +306,25 @@ static void test_syn_sent_abort_sends_rst(void **state)
     assert_true(strstr(e->rec.text, "out R.") < strstr(e->rec.text, "SYN-SENT -> CLOSED"));
 }
 
+/* lwIP takes SYN+FIN+ACK at RCV.NXT in SYN-RECEIVED as ACK + FIN: it goes
+ * to ESTABLISHED and CLOSE-WAIT and ignores the SYN bit, where RFC 9293
+ * §3.10.7.4 ("fourth, check the SYN bit") returns a passive connection to
+ * LISTEN. Pinned as a finding
+ * (corpus/regressions/third-party/lwip-syn-received-ignores-syn.bin). */
+static void test_syn_received_takes_syn_fin_ack_as_fin(void **state)
+{
+    struct env *e = *state;
+    env_open(e, false);
+    e->peer_seq = 1000;
+    peer_send(e, 1 * MS, TCP_SYN, 0, 0);
+    uint32_t iss = e->rec.last.seq;
+    peer_send(e, 2 * MS, TCP_SYN | TCP_FIN | TCP_ACK, iss + 1, 0);
+    assert_int_equal(e->rec.state, TCP_CLOSE_WAIT);
+    assert_non_null(strstr(e->rec.text, "SYN-RECEIVED -> ESTABLISHED"));
+    assert_int_equal(e->rec.last.flags, TCP_ACK);
+    assert_int_equal(e->rec.last.ack, 1002); /* FIN at 1001: the SYN bit counted for nothing */
+}
+
 /* Before accept, the application holds only the listener: shutdown fails,
  * and close closes the listener, not the embryonic connection. */
 static void test_syn_received_app_holds_only_the_listener(void **state)
@@ -521,6 +540,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_close_unread_sends_rst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recv_hands_data_to_application, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syn_sent_abort_sends_rst, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syn_received_takes_syn_fin_ack_as_fin, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_syn_received_app_holds_only_the_listener, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_same_run_twice_in_one_process_is_identical, setup,
