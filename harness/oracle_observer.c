@@ -501,7 +501,9 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
          * peer's FIN was already seen on the wire. */
         bool covers_peer_fin =
             p->fin_sent && (g->flags & TCP_ACK) && seq_ge(g->ack, p->fin_seq + 1);
-        if (covers_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
+        if (s->inf_known && s->inf == TCP_SYN_SENT)
+            ; /* a FIN on its SYN: it is not synchronized yet, the FIN waits */
+        else if (covers_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
             set_inf(o, ep, TCP_LAST_ACK, index);
         else if (p->fin_sent && s->peer_fin_rcvd && !s->peer_fin_confirmed)
             set_inf(o, ep, TCP_CLOSING, index); /* the peer's FIN is in flight */
@@ -961,7 +963,6 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     uint32_t snd_max_before = s->snd_max;
     if (!rst) {
         uint32_t data_end = g->seq + (syn ? 1u : 0u) + g->payload_len;
-        bool discredited = false;
         uint32_t end = g->seq + seg_len(g);
         check_window(o, ep, index, e, snd_max_before);
         /* A segment that starts beyond the window the peer offered is not
@@ -969,7 +970,10 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
          * sequence space and its FIN is no FIN. (Only with the handshake
          * seen, when window scaling is known.) */
         enum tcp_state rst_;
-        bool rcv_synced = eff_state(o, ep ^ 1u, &rst_) && synchronized(rst_);
+        /* (its synchronized state is believed only if reported or reached
+         * through a handshake seen on the wire, not assumed mid-stream) */
+        bool rcv_synced = eff_state(o, ep ^ 1u, &rst_) && synchronized(rst_) &&
+                          (o->cfg.states_reported[ep ^ 1u] || p->syn_sent);
         bool acceptable =
             !(o->handshake_seen && p->wnd_known && p->ack_sent && seq_gt(g->seq, p->wnd_right));
         /* ... nor is one without ACK once the receiver is synchronized
@@ -1000,7 +1004,6 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                 s->fin_unreliable = true;
                 s->fin_sent = false;
                 p->peer_fin_rcvd = p->peer_fin_confirmed = false;
-                discredited = true;
             }
         }
         /* What lies beyond the right edge of the window is not accepted
@@ -1013,7 +1016,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             track_contig(s, g->seq, beyond ? p->wnd_right : end);
             if (seq_gt(end, s->snd_max))
                 s->snd_max = end;
-            if ((g->flags & TCP_FIN) && !beyond && !discredited)
+            if ((g->flags & TCP_FIN) && !beyond)
                 sender_fin(o, ep, index, e, data_end, snd_max_before);
         }
         /* A FIN the receiver may or may not have taken (dropped with its
