@@ -218,42 +218,49 @@ int cmd_replay(int argc, char **argv)
         printf("%s: %zu flows replayed against %s (profile %s, target plays %s)\n", argv[optind],
                cap.n, entry->name, oracle_profile_name(opt.cfg.profile), side == EP_A ? "A" : "B");
     }
-    size_t opened = 0, skipped_for_target = 0;
-    for (size_t i = 0; i < cap.n; i++) {
-        struct replay_result res;
-        if (replay_flow(&opt, &cap, &cap.flows[i], &res) != 0) {
-            fprintf(stderr, "finfuzz replay: out of memory\n");
-            rc = EXIT_USAGE;
-            break;
-        }
-        if (!res.skipped)
+    /* Virtual targets (model, lwIP) run one flow after another; a real-time
+     * target (linux) runs every flow at once on the capture's clock. */
+    struct replay_result *results = calloc(cap.n ? cap.n : 1, sizeof *results);
+    bool oom = !results;
+    if (!oom && entry->ops->real_time) {
+        oom = replay_all(&opt, entry->self_size, &cap, results) != 0;
+    } else {
+        for (size_t i = 0; !oom && i < cap.n; i++)
+            oom = replay_flow(&opt, &cap, &cap.flows[i], &results[i]) != 0;
+    }
+    if (oom) {
+        fprintf(stderr, "finfuzz replay: out of memory\n");
+        rc = EXIT_USAGE;
+    }
+    size_t opened = 0, cannot_run = 0;
+    for (size_t i = 0; !oom && i < cap.n; i++) {
+        struct replay_result *res = &results[i];
+        if (!res->skipped)
             opened++;
-        else if (res.error[0] && strstr(res.error, "target"))
-            skipped_for_target++;
-        if (res.skipped && !json)
-            fprintf(stderr, "finfuzz replay: %s: %s\n", cap.flows[i].name, res.error);
-        if (!res.skipped && res.verdict == VERDICT_FAIL && rc == EXIT_CONFORMS)
+        else if (strstr(res->error, "needs root") || strstr(res->error, "cannot load") ||
+                 strstr(res->error, "/dev/net/tun"))
+            cannot_run++;
+        if (res->skipped && !json)
+            fprintf(stderr, "finfuzz replay: %s: %s\n", cap.flows[i].name, res->error);
+        if (!res->skipped && res->verdict == VERDICT_FAIL && rc == EXIT_CONFORMS)
             rc = EXIT_VIOLATION;
         if (json) {
             json_object *jf = json_object_new_object();
             json_object_object_add(jf, "flow", json_object_new_string(cap.flows[i].name));
             json_object_object_add(jf, "verdict",
-                                   json_object_new_string(oracle_verdict_name(res.verdict)));
-            json_object_object_add(jf, "violations", violations_json(res.oracle));
-            json_object_object_add(jf, "differences", differences_json(&res));
+                                   json_object_new_string(oracle_verdict_name(res->verdict)));
+            json_object_object_add(jf, "violations", violations_json(res->oracle));
+            json_object_object_add(jf, "differences", differences_json(res));
             json_object_array_add(flows, jf);
         } else {
-            print_flow_text(&cap.flows[i], &res);
-        }
-        bool fatal = res.skipped && opened == 0 && res.error[0] &&
-                     (strstr(res.error, "needs root") || strstr(res.error, "cannot load"));
-        replay_result_free(&res);
-        if (fatal) { /* the target cannot run here at all */
-            rc = EXIT_USAGE;
-            break;
+            print_flow_text(&cap.flows[i], res);
         }
     }
-    (void)skipped_for_target;
+    for (size_t i = 0; results && i < cap.n; i++)
+        replay_result_free(&results[i]);
+    free(results);
+    if (opened == 0 && cannot_run > 0) /* the target cannot run here at all */
+        rc = EXIT_USAGE;
     if (json) {
         fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN), stdout);
         fputc('\n', stdout);

@@ -142,6 +142,7 @@ struct rp_got {
 
 struct rp {
     const struct replay_options *opt;
+    void *self; /* the adapter instance of this flow */
     const struct replay_flow *f;
     struct replay_result *res;
     struct ev_tee tee;
@@ -236,7 +237,7 @@ static void end_call(struct rp *p, enum ev_app_call call, uint32_t len, long don
 static long app(struct rp *p, enum ev_app_call call, uint32_t len)
 {
     begin_call(p);
-    long done = p->opt->ops->app(p->opt->self, call, len, p->now);
+    long done = p->opt->ops->app(p->self, call, len, p->now);
     /* A read that found nothing is not worth an event. */
     end_call(p, call, len, done, call != APP_RECV || done > 0);
     return done;
@@ -249,19 +250,19 @@ static void run_to(struct rp *p, uint64_t t)
         t = p->now;
     if (!ops->real_time) {
         for (;;) {
-            uint64_t d = ops->next_deadline(p->opt->self);
+            uint64_t d = ops->next_deadline(p->self);
             if (d > t || d < p->now)
                 break;
             p->now = d;
-            ops->advance(p->opt->self, d);
+            ops->advance(p->self, d);
         }
         p->now = t;
-        ops->advance(p->opt->self, t);
+        ops->advance(p->self, t);
         return;
     }
     while (p->now < t) {
         p->now = t - p->now > RP_REAL_STEP_USECS ? p->now + RP_REAL_STEP_USECS : t;
-        ops->advance(p->opt->self, p->now);
+        ops->advance(p->self, p->now);
     }
 }
 
@@ -286,7 +287,7 @@ static void deliver_script(struct rp *p, const struct replay_seg *rs)
     e.u.segment.seg = s;
     e.u.segment.ip = rs->ip;
     ev_tee_push(&p->tee, &e);
-    p->opt->ops->deliver(p->opt->self, &rs->ip, &s, p->now);
+    p->opt->ops->deliver(p->self, &rs->ip, &s, p->now);
     if (s.payload_len || (s.flags & TCP_FIN))
         app(p, APP_RECV, 1u << 20); /* T's application reads what arrives */
 }
@@ -401,13 +402,20 @@ static void compare(struct rp *p)
     }
 }
 
-int replay_flow(const struct replay_options *opt, const struct replay_capture *c,
-                const struct replay_flow *f, struct replay_result *res)
+/* Prepare res and open the target for f (at f's first captured time).
+ * Returns the flow's context, or NULL when there is nothing more to do
+ * (skipped: reason in res) or no memory (*oom). */
+static struct rp *rp_begin(const struct replay_options *opt, const struct replay_capture *c,
+                           const struct replay_flow *f, struct replay_result *res, void *self,
+                           bool *oom)
 {
+    *oom = false;
     memset(res, 0, sizeof *res);
     res->oracle = calloc(1, sizeof *res->oracle);
-    if (!res->oracle)
-        return -1;
+    if (!res->oracle) {
+        *oom = true;
+        return NULL;
+    }
     struct oracle_config cfg = opt->cfg;
     uint8_t T = opt->target_ep, S = (uint8_t)(1 - T);
     cfg.judge[T] = true;
@@ -423,13 +431,16 @@ int replay_flow(const struct replay_options *opt, const struct replay_capture *c
                  "the capture does not show this flow's handshake: cannot replay it");
         oracle_finish(res->oracle, 0);
         res->verdict = oracle_verdict(res->oracle);
-        return 0;
+        return NULL;
     }
 
     struct rp *p = calloc(1, sizeof *p);
-    if (!p)
-        return -1;
+    if (!p) {
+        *oom = true;
+        return NULL;
+    }
     p->opt = opt;
+    p->self = self;
     p->f = f;
     p->res = res;
     p->T = T;
@@ -467,7 +478,7 @@ int replay_flow(const struct replay_options *opt, const struct replay_capture *c
     struct sut_callbacks cb = {
         .ctx = p, .segment_out = on_segment, .state_change = on_state, .data_in = on_data};
     begin_call(p);
-    int rc = opt->ops->open(opt->self, &how, &cb, res->error, sizeof res->error);
+    int rc = opt->ops->open(self, &how, &cb, res->error, sizeof res->error);
     end_call(p, active ? APP_CONNECT : APP_LISTEN, 0, rc == 0 ? 0 : -1, true);
     if (rc != 0) {
         res->skipped = true;
@@ -475,27 +486,176 @@ int replay_flow(const struct replay_options *opt, const struct replay_capture *c
         res->verdict = oracle_verdict(res->oracle);
         free(p->got);
         free(p);
-        return 0;
+        return NULL;
     }
+    return p;
+}
 
-    for (size_t i = 0; i < f->n; i++) {
-        const struct replay_seg *rs = &f->segs[i];
-        run_to(p, virt(p, rs->time_usecs, c));
-        if (rs->ep == S)
-            deliver_script(p, rs);
-        else
-            act_like_captured(p, rs);
-        p->last_frame = rs->frame;
-    }
-    run_to(p, p->now + opt->tail_usecs);
+/* Captured segment i of the flow, at the flow's current time. */
+static void rp_segment(struct rp *p, size_t i)
+{
+    const struct replay_seg *rs = &p->f->segs[i];
+    if (rs->ep == p->S)
+        deliver_script(p, rs);
+    else
+        act_like_captured(p, rs);
+    p->last_frame = rs->frame;
+}
+
+/* Judge, release the target, compare, free p. */
+static void rp_end(struct rp *p)
+{
+    struct replay_result *res = p->res;
     res->end_usecs = p->now;
     oracle_finish(res->oracle, p->now);
     res->verdict = oracle_verdict(res->oracle);
-    opt->ops->close(opt->self);
+    p->opt->ops->close(p->self);
     compare(p);
     free(p->got);
     free(p);
+}
+
+int replay_flow(const struct replay_options *opt, const struct replay_capture *c,
+                const struct replay_flow *f, struct replay_result *res)
+{
+    bool oom;
+    struct rp *p = rp_begin(opt, c, f, res, opt->self, &oom);
+    if (!p)
+        return oom ? -1 : 0;
+    for (size_t i = 0; i < f->n; i++) {
+        run_to(p, virt(p, f->segs[i].time_usecs, c));
+        rp_segment(p, i);
+    }
+    run_to(p, p->now + opt->tail_usecs);
+    rp_end(p);
     return 0;
+}
+
+/* ---- all flows at once (real-time targets) ---- */
+
+struct rp_item {
+    size_t flow, seg;
+    uint64_t time_usecs, frame;
+};
+
+static int item_order(const void *a, const void *b)
+{
+    const struct rp_item *x = a, *y = b;
+    if (x->time_usecs != y->time_usecs)
+        return x->time_usecs < y->time_usecs ? -1 : 1;
+    if (x->frame != y->frame)
+        return x->frame < y->frame ? -1 : 1;
+    return 0;
+}
+
+struct rp_all {
+    const struct replay_options *opt;
+    const struct replay_capture *c;
+    struct replay_result *res;
+    struct rp **ps;
+    void **selves;
+    uint64_t *end_usecs; /* time of the flow's last captured segment */
+    bool *ended;         /* its last segment was replayed */
+    bool *done;
+    uint64_t now;
+};
+
+/* Move every running flow to time t in steps of RP_REAL_STEP_USECS, ending
+ * the flows whose tail has passed. */
+static void all_run_to(struct rp_all *a, uint64_t t)
+{
+    size_t n = a->c->n;
+    do {
+        uint64_t step = t - a->now > RP_REAL_STEP_USECS ? a->now + RP_REAL_STEP_USECS : t;
+        if (step < a->now)
+            step = a->now;
+        a->now = step;
+        for (size_t i = 0; i < n; i++)
+            if (a->ps[i])
+                a->ps[i]->now = step;
+        for (size_t i = 0; i < n; i++)
+            if (a->ps[i])
+                a->opt->ops->advance(a->selves[i], step);
+        for (size_t i = 0; i < n; i++) {
+            if (a->ps[i] && a->ended[i] && step >= a->end_usecs[i] + a->opt->tail_usecs) {
+                rp_end(a->ps[i]);
+                a->ps[i] = NULL;
+                a->done[i] = true;
+            }
+        }
+    } while (a->now < t);
+}
+
+int replay_all(const struct replay_options *opt, size_t self_size, const struct replay_capture *c,
+               struct replay_result *res)
+{
+    size_t n = c->n, nitems = 0;
+    for (size_t i = 0; i < n; i++)
+        nitems += c->flows[i].n;
+    struct rp_all a = {.opt = opt, .c = c, .res = res};
+    struct rp_item *items = calloc(nitems ? nitems : 1, sizeof *items);
+    a.ps = calloc(n ? n : 1, sizeof *a.ps);
+    a.selves = calloc(n ? n : 1, sizeof *a.selves);
+    a.end_usecs = calloc(n ? n : 1, sizeof *a.end_usecs);
+    a.ended = calloc(n ? n : 1, sizeof *a.ended);
+    a.done = calloc(n ? n : 1, sizeof *a.done);
+    int rc = -1;
+    if (!items || !a.ps || !a.selves || !a.end_usecs || !a.ended || !a.done)
+        goto out;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < c->flows[i].n; j++)
+            items[k++] = (struct rp_item){.flow = i,
+                                          .seg = j,
+                                          .time_usecs = c->flows[i].segs[j].time_usecs,
+                                          .frame = c->flows[i].segs[j].frame};
+    qsort(items, nitems, sizeof *items, item_order);
+    for (size_t i = 0; i < n; i++)
+        memset(&res[i], 0, sizeof res[i]);
+    for (size_t x = 0; x < nitems; x++) {
+        const struct rp_item *it = &items[x];
+        all_run_to(&a, virt(NULL, it->time_usecs, c));
+        size_t i = it->flow;
+        if (a.done[i])
+            continue; /* skipped at its start, or over */
+        if (!a.ps[i]) {
+            if (it->seg != 0)
+                continue;
+            a.selves[i] = calloc(1, self_size);
+            bool oom = false;
+            if (!a.selves[i] ||
+                (!(a.ps[i] = rp_begin(opt, c, &c->flows[i], &res[i], a.selves[i], &oom)) && oom))
+                goto out;
+            if (!a.ps[i]) {
+                a.done[i] = true;
+                continue;
+            }
+        }
+        rp_segment(a.ps[i], it->seg);
+        if (it->seg + 1 == c->flows[i].n) {
+            a.ended[i] = true;
+            a.end_usecs[i] = a.now;
+        }
+    }
+    uint64_t last = a.now;
+    for (size_t i = 0; i < n; i++)
+        if (a.ps[i] && a.end_usecs[i] + opt->tail_usecs > last)
+            last = a.end_usecs[i] + opt->tail_usecs;
+    all_run_to(&a, last);
+    rc = 0;
+out:
+    for (size_t i = 0; a.ps && i < n; i++)
+        if (a.ps[i])
+            rp_end(a.ps[i]);
+    for (size_t i = 0; a.selves && i < n; i++)
+        free(a.selves[i]);
+    free(items);
+    free(a.ps);
+    free(a.selves);
+    free(a.end_usecs);
+    free(a.ended);
+    free(a.done);
+    return rc;
 }
 
 void replay_result_free(struct replay_result *res)

@@ -103,6 +103,13 @@ struct replay_options {
 /* Replay f. Returns 0, or -1 if res->oracle could not be allocated. */
 int replay_flow(const struct replay_options *opt, const struct replay_capture *c,
                 const struct replay_flow *f, struct replay_result *res);
+/* Replay every flow of c at once, each flow at its own captured times on
+ * one shared clock, with a fresh adapter instance (self_size bytes, zeroed)
+ * per flow: for real-time targets that can run several connections at once
+ * (linux). res has c->n entries, in the order of c->flows. Returns 0, or -1
+ * when out of memory. */
+int replay_all(const struct replay_options *opt, size_t self_size, const struct replay_capture *c,
+               struct replay_result *res);
 void replay_result_free(struct replay_result *res);
 
 #endif

@@ -34,6 +34,33 @@ for name in $files; do
     esac
 done
 
+# 200 connections (captured within 0.8 s) replayed at once on the capture's
+# clock: all pass, all answered as captured, in seconds rather than minutes.
+start=$(date +%s)
+"$FINFUZZ" replay --target linux --json "$P/j_many_connections.pcap" >"$tmp/j.json" 2>"$tmp/err" ||
+    die "j: exit $?: $(head -2 "$tmp/err")"
+[ "$(jq '[.flows[] | select(.verdict == "pass")] | length' "$tmp/j.json")" = 200 ] ||
+    die "j: not every one of 200 flows passes"
+[ "$(jq '[.flows[].differences[]] | length' "$tmp/j.json")" = 0 ] || die "j: the kernel answered differently"
+[ $(($(date +%s) - start)) -lt 30 ] || die "j: took $(($(date +%s) - start)) s: flows did not run at once"
+
+# Captured with tcp_rfc1337=1: with the rfc1337 profile the namespace sets
+# it too and the kernel answers as captured.
+if [ "${FINFUZZ_SLOW:-0}" = 1 ]; then
+    "$FINFUZZ" replay --target linux --profile rfc1337 --json "$P/i_rfc1337_1.pcap" >"$tmp/i1.json" ||
+        die "i_rfc1337_1 --profile rfc1337: exit $?"
+    [ "$(jq -c '[.flows[].differences[]]' "$tmp/i1.json")" = "[]" ] ||
+        die "i_rfc1337_1: $(jq -c '[.flows[].differences[]]' "$tmp/i1.json")"
+fi
+
+# Without root: a clear reason and exit 2 (setpriv drops to nobody).
+if command -v setpriv >/dev/null; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$FINFUZZ" replay --target linux \
+        "$P/a_client_active_close.pcap" >/dev/null 2>"$tmp/err"
+    rc=$?
+    [ $rc -eq 2 ] && grep -q "needs root" "$tmp/err" || die "without root: exit $rc: $(cat "$tmp/err")"
+fi
+
 # The live exchange as a pcap: both directions of a's 11 segments.
 "$FINFUZZ" replay --target linux --pcap "$tmp/live.pcap" "$P/a_client_active_close.pcap" >/dev/null ||
     die "--pcap run failed"
