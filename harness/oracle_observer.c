@@ -242,16 +242,21 @@ bool oracle_judge_reuse(struct oracle *old, uint64_t index, const struct ev *syn
  * old sides (violations stay) and start again from its SYN. */
 static void restart_incarnation(struct oracle *o)
 {
-    /* What the stacks reported carries over: a state is a state. */
-    bool rep_known[2] = {o->side[0].rep_known, o->side[1].rep_known};
-    enum tcp_state rep[2] = {o->side[0].rep, o->side[1].rep};
-    uint64_t rep_usecs[2] = {o->side[0].rep_usecs, o->side[1].rep_usecs};
+    /* What the stacks reported carries over (a state is a state), and so do
+     * the segments a CLOSED endpoint may still answer. */
+    struct oracle_side keep[2];
+    memcpy(keep, o->side, sizeof keep);
     memset(o->side, 0, sizeof o->side);
     memset(o->recent, 0, sizeof o->recent);
     for (unsigned i = 0; i < 2; i++) {
-        o->side[i].rep_known = rep_known[i];
-        o->side[i].rep = rep[i];
-        o->side[i].rep_usecs = rep_usecs[i];
+        o->side[i].rep_known = keep[i].rep_known;
+        o->side[i].rep = keep[i].rep;
+        o->side[i].rep_usecs = keep[i].rep_usecs;
+        memcpy(o->side[i].answerable, keep[i].answerable, sizeof keep[i].answerable);
+        memcpy(o->side[i].syn_seqs, keep[i].syn_seqs, sizeof keep[i].syn_seqs);
+        o->side[i].syn_count = keep[i].syn_count;
+        o->side[i].syn_next = keep[i].syn_next;
+        o->side[i].answerable_next = keep[i].answerable_next;
     }
     o->handshake_seen = true;
     o->reuse_seen = true;
@@ -341,8 +346,13 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
         }
         return 0;
     }
-    if (!synchronized(st))
+    if (!synchronized(st)) {
+        /* SYN-RECEIVED: an acceptable RST resets it (to LISTEN or CLOSED);
+         * by the time it arrives it may have become ESTABLISHED. */
+        if (st == TCP_SYN_RECEIVED)
+            s->rst_may_close = true;
         return 0;
+    }
     /* RCV.NXT when the RST arrives lies between what ep last acknowledged
      * and everything the peer sent in order before the RST (still in flight
      * when the RST was sent): either counts as exact, so that the wire never
@@ -352,7 +362,10 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
     uint32_t rcv_wnd = s->wnd_known ? s->wnd_right - rcv_nxt : DEFAULT_RCV_WND;
     if ((int32_t)rcv_wnd < 0)
         rcv_wnd = 0;
-    if (g->seq == rcv_nxt || g->seq == rcv_nxt_max) {
+    bool stale_exact = s->ack_any_sent && g->seq == s->last_ack_any && g->seq != rcv_nxt;
+    if (stale_exact)
+        rcv_nxt_max = rcv_nxt + 1; /* ambiguous: not binding */
+    if (g->seq == rcv_nxt || g->seq == rcv_nxt_max || stale_exact) {
         if (st == TCP_TIME_WAIT) {
             /* RFC 9293 lets it close; RFC 1337 says ignore it. Which one
              * happened shows in the answer to the peer's next segment. */
@@ -585,10 +598,18 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     uint32_t ack = g->ack;
     char exp[64], seen[64];
     char c = ep == EP_A ? 'A' : 'B';
-    /* The ACK of an earlier SYN of the peer (two SYNs crossed): a stale
-     * handshake answer, nothing to judge or learn. */
-    if (p->prev_isn_valid && ack == p->prev_isn + 1 && ack != p->snd_max)
-        return;
+    s->last_ack_any = ack;
+    s->ack_any_sent = true;
+    /* The ACK of an earlier SYN of the peer (SYNs crossed, or the peer
+     * opened again with a new ISN): a handshake answer from another
+     * attempt, nothing to judge or learn. */
+    if (ack != p->snd_max) {
+        if (p->prev_isn_valid && ack == p->prev_isn + 1)
+            return;
+        for (unsigned k = 0; k < p->syn_count && k < 4; k++)
+            if (ack == p->syn_seqs[k] + 1 && !(p->isn_known && p->syn_seqs[k] == p->isn))
+                return;
+    }
 
     if (s->ack_sent && seq_lt(ack, s->last_ack)) {
         snprintf(exp, sizeof exp, "ack >= %u", rel(p, s->last_ack));
@@ -834,6 +855,12 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     struct oracle_seg_note *note =
         &o->recent[(o->recent_next + ORACLE_RECENT_SEGS - 1) % ORACLE_RECENT_SEGS];
 
+    if (syn && !rst) {
+        s->syn_seqs[s->syn_next] = g->seq;
+        s->syn_next = (uint8_t)((s->syn_next + 1) % 4);
+        if (s->syn_count < 4)
+            s->syn_count++;
+    }
     if (!s->sent_any)
         first_segment(o, ep, g);
 
@@ -847,6 +874,8 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         bool pknown = eff_state(o, ep ^ 1u, &pst);
         /* Answered with a SYN-ACK, it opens a new incarnation (judged for
          * reuse if the peer was in TIME-WAIT). */
+        p->reuse_syn2 = p->reuse_syn;
+        p->reuse_syn_seq2 = p->reuse_syn_seq;
         p->reuse_syn = true;
         p->reuse_syn_in_tw = pknown && pst == TCP_TIME_WAIT;
         p->reuse_syn_index = index;
@@ -875,6 +904,11 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                             syn_sender_st == TCP_SYN_SENT || syn_sender_st == TCP_CLOSED;
     bool acceptor_may = !eff_state(o, ep, &acceptor_st) || !synchronized(acceptor_st) ||
                         acceptor_st == TCP_TIME_WAIT;
+    if (syn && (g->flags & TCP_ACK) && !rst && s->reuse_syn2 && g->ack == s->reuse_syn_seq2 + 1) {
+        /* It answers the peer's SYN before the latest one. */
+        s->reuse_syn_seq = s->reuse_syn_seq2;
+        s->reuse_syn2 = false;
+    }
     if (syn && (g->flags & TCP_ACK) && !rst && s->reuse_syn && g->ack == s->reuse_syn_seq + 1 &&
         acceptor_may && (o->cfg.judge[ep] || syn_sender_waits)) {
         /* A new SYN was accepted: a new incarnation (from TIME-WAIT: judged

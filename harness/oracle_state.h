@@ -74,6 +74,8 @@ struct oracle_side {
     uint32_t isn;
     bool prev_isn_valid; /* an earlier SYN of its (before a new ISN) */
     uint32_t prev_isn;
+    uint32_t syn_seqs[4]; /* its latest SYNs (an ACK of any is a handshake answer) */
+    uint8_t syn_count, syn_next;
     uint32_t snd_max;    /* highest seq + seg_len sent */
     uint32_t contig_end; /* every byte below was seen sent (gap detection) */
     bool gap;            /* this endpoint's stream skipped sequence space */
@@ -90,7 +92,9 @@ struct oracle_side {
     bool fin_resolved; /* it closed (RST, reported CLOSED): its FIN needs no more retransmission */
     bool fin_alone_last; /* at its latest transmission the FIN was all that was unacknowledged */
     bool ack_sent;
-    uint32_t last_ack; /* ACK field of its latest non-RST ACK segment */
+    uint32_t last_ack;     /* ACK field of its latest non-RST ACK segment */
+    uint32_t last_ack_any; /* ... including ACKs the oracle set aside as stale */
+    bool ack_any_sent;
     bool wnd_known;
     uint32_t wnd_right; /* right edge of the window it advertised */
     bool wscale_offered;
@@ -151,6 +155,8 @@ struct oracle_side {
     uint64_t reuse_syn_index;
     uint64_t reuse_syn_usecs;
     uint32_t reuse_syn_seq;
+    bool reuse_syn2; /* the peer's SYN before that one, still answerable */
+    uint32_t reuse_syn_seq2;
     bool reuse_syn_has_ts;
     uint32_t reuse_syn_ts;
     /* --- application --- */
