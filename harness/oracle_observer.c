@@ -909,6 +909,20 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         s->reuse_syn_seq = s->reuse_syn_seq2;
         s->reuse_syn2 = false;
     }
+    /* ... or any other recent SYN of the peer (delayed, duplicated) that is
+     * not the current incarnation's. */
+    bool answers_other_syn = false;
+    if (syn && (g->flags & TCP_ACK) && !rst && !(p->isn_known && g->ack == p->isn + 1) &&
+        !(s->reuse_syn && g->ack == s->reuse_syn_seq + 1)) {
+        for (unsigned k = 0; k < p->syn_count && k < 4; k++)
+            if (g->ack == p->syn_seqs[k] + 1)
+                answers_other_syn = true;
+        if (answers_other_syn) {
+            s->reuse_syn = true;
+            s->reuse_syn_in_tw = false;
+            s->reuse_syn_seq = g->ack - 1;
+        }
+    }
     if (syn && (g->flags & TCP_ACK) && !rst && s->reuse_syn && g->ack == s->reuse_syn_seq + 1 &&
         acceptor_may && (o->cfg.judge[ep] || syn_sender_waits)) {
         /* A new SYN was accepted: a new incarnation (from TIME-WAIT: judged
