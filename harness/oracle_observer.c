@@ -430,7 +430,11 @@ static void check_window(struct oracle *o, unsigned ep, uint64_t index, const st
     const struct seg *g = &e->u.segment.seg;
     struct oracle_side *s = side(o, ep);
     const struct oracle_side *p = side(o, ep ^ 1u);
-    if (!o->handshake_seen || !p->wnd_known || g->payload_len == 0 || (g->flags & TCP_SYN))
+    /* Judged against windows of a peer under test only: a fuzzer's windows
+     * (and the SND.WL1/WL2 rules that make a stack ignore some of them) are
+     * not facts to hold a stack to. */
+    if (!o->handshake_seen || !p->wnd_known || g->payload_len == 0 || (g->flags & TCP_SYN) ||
+        !o->cfg.judge[ep ^ 1u])
         return;
     uint32_t end = g->seq + g->payload_len;
     if (!seq_gt(end, snd_max_before))
@@ -902,8 +906,8 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     enum tcp_state syn_sender_st, acceptor_st;
     bool syn_sender_waits = !eff_state(o, ep ^ 1u, &syn_sender_st) ||
                             syn_sender_st == TCP_SYN_SENT || syn_sender_st == TCP_CLOSED;
-    bool acceptor_may = !eff_state(o, ep, &acceptor_st) || !synchronized(acceptor_st) ||
-                        acceptor_st == TCP_TIME_WAIT;
+    bool acceptor_may = !o->cfg.judge[ep] || !eff_state(o, ep, &acceptor_st) ||
+                        !synchronized(acceptor_st) || acceptor_st == TCP_TIME_WAIT;
     if (syn && (g->flags & TCP_ACK) && !rst && s->reuse_syn2 && g->ack == s->reuse_syn_seq2 + 1) {
         /* It answers the peer's SYN before the latest one. */
         s->reuse_syn_seq = s->reuse_syn_seq2;
@@ -993,6 +997,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                 s->gap = s->ooo = false;
                 p->peer_fin_rcvd = p->peer_fin_confirmed = false;
                 s->inf_known = false; /* not the ESTABLISHED a mid-stream start assumed */
+                s->ack_sent = s->ack_any_sent = s->wnd_known = false;
                 if (!p->sent_any)
                     o->handshake_seen = true;
             }
@@ -1022,8 +1027,8 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
          * through a handshake seen on the wire, not assumed mid-stream) */
         bool rcv_synced = eff_state(o, ep ^ 1u, &rst_) && synchronized(rst_) &&
                           (o->cfg.states_reported[ep ^ 1u] || p->syn_sent);
-        bool acceptable =
-            !(o->handshake_seen && p->wnd_known && p->ack_sent && seq_gt(g->seq, p->wnd_right));
+        bool acceptable = !(o->handshake_seen && o->cfg.judge[ep ^ 1u] && p->wnd_known &&
+                            p->ack_sent && seq_gt(g->seq, p->wnd_right));
         /* ... nor is one without ACK once the receiver is synchronized
          * (fifth check: "if the ACK bit is off, drop the segment"). */
         if (!(g->flags & TCP_ACK) && !syn && (rcv_synced || rst_ == TCP_SYN_RECEIVED))
@@ -1056,7 +1061,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         }
         /* What lies beyond the right edge of the window is not accepted
          * (a zero-window probe, an overrun): it does not count as arrived. */
-        bool beyond = o->handshake_seen && p->wnd_known && p->ack_sent &&
+        bool beyond = o->handshake_seen && o->cfg.judge[ep ^ 1u] && p->wnd_known && p->ack_sent &&
                       seq_gt(data_end, p->wnd_right) && g->payload_len > 0;
         if (seg_len(g) > 0)
             s->last_xmit_usecs = now; /* its retransmission timer is visibly alive */
@@ -1109,7 +1114,8 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             if (!p->peer_fin_rcvd) {
                 bool acks_theirs = ackf && p->fin_sent && seq_ge(g->ack, p->fin_seq + 1);
                 fx |= fin_arrives(o, ep ^ 1u, acks_theirs, now, index);
-            } else if ((g->flags & TCP_FIN) && pknown && pst == TCP_TIME_WAIT) {
+            } else if ((g->flags & TCP_FIN) && ackf && pknown && pst == TCP_TIME_WAIT &&
+                       g->seq + g->payload_len == s->fin_seq) {
                 /* A retransmitted FIN reaches TIME-WAIT: re-ACK it and
                  * restart 2*MSL (RFC 9293 §3.10.7.4). */
                 p->owed = OWED_REACK_FIN;
