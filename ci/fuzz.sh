@@ -519,6 +519,7 @@ process_crashes() {
         trace_cmd=$(repro_command "$t" "$min" "$dir")
         case $kind in
         asan-* | ubsan | leak) cmd="$(rel "$lf_dir")/fuzz_$t $(rel "$min")" ;;
+        timeout | oom) cmd="$(rel "$lf_dir")/fuzz_$t -timeout=10 -rss_limit_mb=2048 $(rel "$min")" ;;
         *) cmd=$trace_cmd ;;
         esac
         echo "$cmd" >"$dir/reproduce.sh"
