@@ -135,8 +135,15 @@ fi
 
 # ---- output folder -------------------------------------------------------------
 case $out in /*) ;; *) out=$ROOT/$out ;; esac
+# Emptied first, but only if it is an earlier output of this script (or
+# empty): --out . must not wipe a checkout.
+if [ -d "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -f "$out/.finfuzz-fuzz-out" ]; then
+    echo "ci/fuzz.sh: $out exists and is not an earlier ci/fuzz.sh output; choose another --out" >&2
+    exit 2
+fi
 rm -rf "$out"
 mkdir -p "$out"/{work,corpus,crashes,findings,logs}
+touch "$out/.finfuzz-fuzz-out"
 rel() { local p=$1; echo "${p#"$ROOT"/}"; }
 
 # The campaign runs copies of the binaries: a rebuild of build/ while it runs
