@@ -137,7 +137,8 @@ fi
 case $out in /*) ;; *) out=$ROOT/$out ;; esac
 # Emptied first, but only if it is an earlier output of this script (or
 # empty): --out . must not wipe a checkout.
-if [ -d "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -f "$out/.finfuzz-fuzz-out" ]; then
+if [ -d "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -f "$out/.finfuzz-fuzz-out" ] &&
+    ! { [ -d "$out/crashes" ] && [ -d "$out/logs" ]; }; then
     echo "ci/fuzz.sh: $out exists and is not an earlier ci/fuzz.sh output; choose another --out" >&2
     exit 2
 fi
