@@ -386,7 +386,9 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
         s->killed_by_rst = true;
         return ORACLE_FX_STATE;
     }
-    if (seq_in_window(g->seq, rcv_nxt, rcv_nxt + rcv_wnd)) {
+    if (seq_in_window(g->seq, rcv_nxt, rcv_nxt + rcv_wnd) && st != TCP_TIME_WAIT) {
+        /* (no challenge ACK demanded in TIME-WAIT: RFC 1337 stacks ignore
+         * the RST, Linux may end TIME-WAIT) */
         s->owed = OWED_CHALLENGE_RST;
         s->owed_index = index;
         s->owed_usecs = e->time_usecs;
@@ -626,14 +628,18 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
      * duplicate below what we acknowledged before (half the sequence space
      * away is ahead too: no real ACK is that far). */
     bool old_dup = s->ack_sent && seq_lt(ack, s->last_ack) && seq_le(s->last_ack, p->snd_max);
-    bool ahead =
-        p->sent_any && !old_dup && ack != p->snd_max &&
-        !seq_between(s->ack_sent ? s->last_ack : p->snd_max - 0x40000000u, ack, p->snd_max);
+    /* A fuzzer's peer sends segments the stack may take or drop: hold the
+     * stack only to what that peer put on the wire at all. */
+    uint32_t hi = p->snd_max;
+    if (!o->cfg.judge[ep ^ 1u] && seq_gt(p->wire_max, hi))
+        hi = p->wire_max;
+    bool ahead = p->sent_any && !old_dup && ack != p->snd_max && ack != hi &&
+                 !seq_between(s->ack_sent ? s->last_ack : p->snd_max - 0x40000000u, ack, hi);
     if (!p->sent_any) {
         /* Mid-connection start: the peer's space begins where we ACK. */
         p->snd_max = p->contig_end = ack;
     } else if (ahead) {
-        if (p->fin_sent) {
+        if (p->fin_sent && peer_fin_trusted(o, ep)) {
             snprintf(exp, sizeof exp, "ack %u", rel(p, p->fin_seq + 1));
             snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
             oracle_report(o, INV_FIN_ACK_PLUS_ONE, index, e->frame, (uint8_t)ep, exp, seen,
@@ -1065,6 +1071,8 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                       seq_gt(data_end, p->wnd_right) && g->payload_len > 0;
         if (seg_len(g) > 0)
             s->last_xmit_usecs = now; /* its retransmission timer is visibly alive */
+        if (seq_gt(end, s->wire_max) || seq_lt(s->wire_max, s->snd_max))
+            s->wire_max = seq_gt(end, s->snd_max) ? end : s->snd_max;
         if (acceptable) {
             track_contig(s, g->seq, beyond ? p->wnd_right : end);
             if (seq_gt(end, s->snd_max))
@@ -1354,8 +1362,12 @@ void oracle_observe_app(struct oracle *o, uint64_t index, const struct ev *e)
     s->app_delivered += e->u.app.done;
     if (e->u.app.done > 0 || e->u.app.len == 0 || !s->peer_fin_confirmed || s->app_eof)
         return;
-    /* After a reset a read returns an error, not end-of-stream. */
-    if (eff_is(o, ep, TCP_CLOSED) || !peer_fin_trusted(o, ep))
+    /* End-of-stream means the peer's FIN arrived (CLOSE-WAIT, LAST-ACK,
+     * CLOSING, TIME-WAIT); after a reset or in another incarnation a read
+     * of 0 is an error, not end-of-stream. */
+    enum tcp_state st;
+    if (!eff_state(o, ep, &st) || !peer_fin_trusted(o, ep) ||
+        !(st == TCP_CLOSE_WAIT || st == TCP_LAST_ACK || st == TCP_CLOSING || st == TCP_TIME_WAIT))
         return;
     /* End of stream: every byte the peer sent before its FIN must have been
      * read by now. */

@@ -77,6 +77,7 @@ struct oracle_side {
     uint32_t syn_seqs[4]; /* its latest SYNs (an ACK of any is a handshake answer) */
     uint8_t syn_count, syn_next;
     uint32_t snd_max;    /* highest seq + seg_len sent */
+    uint32_t wire_max;   /* ... counting segments the receiver may have dropped too */
     uint32_t contig_end; /* every byte below was seen sent (gap detection) */
     bool gap;            /* this endpoint's stream skipped sequence space */
     bool ooo;            /* one range seen beyond contig_end (reordering) */
