@@ -515,6 +515,7 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
         s->fin_xmits = 1;
         s->fin_gap_usecs = 0;
         s->fin_alone_last = p->ack_sent && p->last_ack == fin_at;
+        s->peer_spoke_since_fin = false;
         /* Its ACK field tells whether it had the peer's FIN: crossing FINs
          * (ack does not cover the peer's FIN) mean FIN-WAIT-1, even if the
          * peer's FIN was already seen on the wire. */
@@ -564,10 +565,14 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
      * outstanding do its transmission intervals show that timer (with data
      * below it unacknowledged, the FIN rides on go-back retransmissions). */
     bool alone = p->ack_sent && p->last_ack == s->fin_seq;
-    bool judged = alone && s->fin_alone_last && s->fin_gap_usecs > 0;
+    /* ... and only if nothing from the peer (which may re-arm the timer)
+     * came in between. */
+    bool spoke = s->peer_spoke_since_fin;
+    bool judged = alone && s->fin_alone_last && s->fin_gap_usecs > 0 && !spoke;
+    s->peer_spoke_since_fin = false;
     s->fin_alone_last = alone;
-    if (!judged && !alone)
-        gap = 0;
+    if (!alone || spoke)
+        gap = 0; /* no clean interval to compare the next one with */
     if (judged && !s->fin_acked && gap + o->cfg.timer_slack_usecs < s->fin_gap_usecs) {
         char exp[64], seen[64];
         snprintf(exp, sizeof exp, "interval >= %.3f s", (double)s->fin_gap_usecs / 1e6);
@@ -1098,6 +1103,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     s->sent_any = true;
     s->last_send_usecs = now;
 
+    p->peer_spoke_since_fin = true;
     /* --- what its arrival does at the peer --- */
     uint8_t fx = 0;
     enum tcp_state prev = p->inf;
@@ -1224,6 +1230,10 @@ static void check_state_vs_wire(struct oracle *o, unsigned ep, uint64_t index, c
     enum tcp_state to = e->u.state.to;
     enum tcp_state from = e->u.state.from;
     bool own_fin_acked = s->fin_sent && p->ack_sent && seq_ge(p->last_ack, s->fin_seq + 1);
+    /* (a fuzzer's peer may have acked it in a segment set aside as junk) */
+    if (s->fin_sent && !o->cfg.judge[ep ^ 1u] && p->ack_any_sent &&
+        seq_ge(p->last_ack_any, s->fin_seq + 1))
+        own_fin_acked = true;
     const char *need = NULL;
     switch (to) {
     case TCP_FIN_WAIT_2:

@@ -91,7 +91,12 @@ struct oracle_side {
     unsigned fin_xmits;
     bool fin_unreliable; /* its FINs contradicted each other or were junk (a fuzzer's peer) */
     bool fin_resolved; /* it closed (RST, reported CLOSED): its FIN needs no more retransmission */
-    bool fin_alone_last; /* at its latest transmission the FIN was all that was unacknowledged */
+    bool fin_alone_last;
+    bool peer_spoke_since_fin;
+        /* the peer sent something since its latest FIN transmission */ /* at its latest
+                                                                           transmission the FIN was
+                                                                           all that was
+                                                                           unacknowledged */
     bool ack_sent;
     uint32_t last_ack;     /* ACK field of its latest non-RST ACK segment */
     uint32_t last_ack_any; /* ... including ACKs the oracle set aside as stale */
