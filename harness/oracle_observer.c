@@ -32,8 +32,9 @@
  * upper bound (RFC 6298 §2.5 allows >= 60 s; Linux and the model use 120 s). */
 #define FIN_RTO_MAX_USECS (120ull * 1000 * 1000)
 /* ... and the connection given up within this much (RFC 1122 4.2.3.5 R2 is
- * "at least 100 s"; Linux's tcp_retries2=15 gives about 15 minutes). */
-#define FIN_GIVE_UP_USECS (30ull * 60 * 1000 * 1000)
+ * "at least 100 s" and sets no upper bound; Linux's tcp_retries2=15 gives
+ * about 15 minutes; two hours allows any sane retry count at a 120 s cap). */
+#define FIN_GIVE_UP_USECS (2ull * 60 * 60 * 1000 * 1000)
 /* Receive window assumed when the receiver never advertised one. */
 #define DEFAULT_RCV_WND 65535u
 
@@ -490,12 +491,12 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
     if (!s->fin_sent) {
         /* A first FIN below what the peer already acknowledged cannot be
          * this connection's FIN (at most the peer acked it: fin_at + 1). */
-        if (p->ack_sent && seq_lt(fin_at + 1, p->last_ack)) {
+        if (!o->cfg.judge[ep] && p->ack_sent && seq_lt(fin_at + 1, p->last_ack)) {
             s->fin_unreliable = true;
             return;
         }
-        if ((s->isn_known && !seq_gt(fin_at, s->isn)) ||
-            (s->sent_any && seq_lt(fin_at, snd_max_before))) {
+        if (!o->cfg.judge[ep] && ((s->isn_known && !seq_gt(fin_at, s->isn)) ||
+                                  (s->sent_any && seq_lt(fin_at, snd_max_before)))) {
             /* A FIN cannot share its SYN's sequence number, nor sit inside
              * data already sent. */
             s->fin_unreliable = true;
@@ -1053,6 +1054,10 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
          * missed what it acknowledges. */
         if ((g->flags & TCP_ACK) && p->sent_any && seq_gt(g->ack, p->snd_max) && !o->from_capture)
             acceptable = false;
+        /* A stack under test is judged by what it sent, whatever its peer
+         * made of it: its own stream is always tracked. */
+        if (o->cfg.judge[ep])
+            acceptable = true;
         /* no-data-after-fin: data at or beyond its own FIN. */
         if (s->fin_sent && g->payload_len > 0 && seq_gt(data_end, s->fin_seq)) {
             char exp[64], seen[64];
