@@ -325,6 +325,24 @@ static void test_syn_received_takes_syn_fin_ack_as_fin(void **state)
     assert_int_equal(e->rec.last.ack, 1002); /* FIN at 1001: the SYN bit counted for nothing */
 }
 
+/* In SYN-RECEIVED lwIP takes the ACK of a segment far outside the receive
+ * window (here a SYN-ACK 2^27 ahead) and enters ESTABLISHED, where RFC 9293
+ * §3.10.7.4 ("first, check sequence number") answers with an ACK and drops
+ * it. Pinned as a finding
+ * (corpus/regressions/third-party/lwip-syn-received-no-seq-check.bin). */
+static void test_syn_received_skips_the_sequence_check(void **state)
+{
+    struct env *e = *state;
+    env_open(e, false);
+    e->peer_seq = 1000;
+    peer_send(e, 1 * MS, TCP_SYN, 0, 0);
+    uint32_t iss = e->rec.last.seq;
+    e->peer_seq = 1001 + (1u << 27);
+    peer_send(e, 2 * MS, TCP_SYN | TCP_ACK, iss + 1, 0);
+    assert_int_equal(e->rec.state, TCP_ESTABLISHED);
+    assert_int_equal(e->rec.last.ack, 1001); /* its ACK still names the old RCV.NXT */
+}
+
 /* Before accept, the application holds only the listener: shutdown fails,
  * and close closes the listener, not the embryonic connection. */
 static void test_syn_received_app_holds_only_the_listener(void **state)
@@ -541,6 +559,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_recv_hands_data_to_application, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syn_sent_abort_sends_rst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syn_received_takes_syn_fin_ack_as_fin, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_syn_received_skips_the_sequence_check, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_syn_received_app_holds_only_the_listener, setup,
                                         teardown),
