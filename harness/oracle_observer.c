@@ -982,7 +982,8 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
 
     enum tcp_state pst_now;
     bool peer_syn_sent = eff_state(o, ep ^ 1u, &pst_now) && pst_now == TCP_SYN_SENT;
-    if (syn && (g->flags & TCP_ACK) && !rst && s->isn_known && g->seq != s->isn && peer_syn_sent) {
+    if (syn && (g->flags & TCP_ACK) && !rst && s->isn_known && g->seq != s->isn &&
+        (peer_syn_sent || o->cfg.judge[ep])) {
         s->prev_isn_valid = true;
         s->prev_isn = s->isn;
         /* A SYN-ACK with a new ISN from an endpoint that is not (or no
@@ -995,6 +996,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         s->fin_sent = false;
         s->gap = s->ooo = false;
         p->peer_fin_rcvd = p->peer_fin_confirmed = false;
+        p->ack_sent = false; /* its ACKs of the old space say nothing of the new */
     }
     if (syn && !rst) {
         if (!s->syn_sent) {
@@ -1010,6 +1012,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                 p->peer_fin_rcvd = p->peer_fin_confirmed = false;
                 s->inf_known = false; /* not the ESTABLISHED a mid-stream start assumed */
                 s->ack_sent = s->ack_any_sent = s->wnd_known = false;
+                p->ack_sent = false;
                 if (!p->sent_any)
                     o->handshake_seen = true;
             }
