@@ -623,6 +623,10 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
                 return;
     }
 
+    /* A SYN-ACK starts an ACK history afresh (a new passive open may answer
+     * the same SYN again): only later ACKs must not move backwards. */
+    if (g->flags & TCP_SYN)
+        s->ack_sent = false;
     if (s->ack_sent && seq_lt(ack, s->last_ack)) {
         snprintf(exp, sizeof exp, "ack >= %u", rel(p, s->last_ack));
         snprintf(seen, sizeof seen, "ack %u", rel(p, ack));

@@ -448,6 +448,30 @@ static void test_time_wait_fin_reacked_passes(void **state)
     ASSERT_CLEAN(&o);
 }
 
+static void test_time_wait_no_restart_on_fin_without_ack(void **state)
+{
+    (void)state;
+    /* A FIN without the ACK bit is dropped before FIN processing (RFC 9293
+     * §3.10.7.4, fifth check): it does not restart TIME-WAIT, so a stack
+     * that closes 2*MSL after it (not after the start) is late. */
+    struct evtrace t;
+    struct oracle o;
+    tw_reported(&t, 60 * SEC);
+    t.n--;
+    evt_seg(&t, EP_B, 10 * SEC, TCP_FIN, 5001, 0, 0);
+    evt_seg(&t, EP_A, 10 * SEC + 1 * MS, TCP_ACK, 1102, 5002, 0);
+    size_t late = evt_state(&t, EP_A, 10 * SEC + 1 * MS + 60 * SEC, TCP_TIME_WAIT, TCP_CLOSED,
+                            TCP_CAUSE_TIMEOUT_TIME_WAIT);
+    struct oracle_config c = tw_cfg();
+    c.judge[1] = false;
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "time-wait-duration", late);
+    t.n--;
+    evt_state(&t, EP_A, 31 * MS + 60 * SEC, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+    judge(&o, &t, c);
+    ASSERT_CLEAN(&o);
+}
+
 /* From the wire: A answers a FIN with RST when its TIME-WAIT is over. */
 static void tw_probe_answered_with_rst(struct evtrace *t, uint64_t probe_usecs)
 {
@@ -1074,6 +1098,7 @@ int main(void)
         cmocka_unit_test(test_time_wait_exactly_2msl_passes),
         cmocka_unit_test(test_time_wait_2msl_minus_1ms_fails),
         cmocka_unit_test(test_time_wait_restarts_on_retransmitted_fin),
+        cmocka_unit_test(test_time_wait_no_restart_on_fin_without_ack),
         cmocka_unit_test(test_time_wait_fin_not_reacked_fails),
         cmocka_unit_test(test_time_wait_fin_reacked_passes),
         cmocka_unit_test(test_time_wait_linux_rst_after_60s_passes),
