@@ -641,7 +641,8 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     /* A fuzzer's peer sends segments the stack may take or drop: hold the
      * stack only to what that peer put on the wire at all. */
     uint32_t hi = p->snd_max;
-    if (!o->cfg.judge[ep ^ 1u] && seq_gt(p->wire_max, hi))
+    if (!o->cfg.judge[ep ^ 1u] && p->wire_known && seq_gt(p->wire_max, hi) &&
+        seq_lt(p->wire_max, hi + 0x40000000u))
         hi = p->wire_max;
     bool ahead = p->sent_any && !old_dup && ack != p->snd_max && ack != hi &&
                  !seq_between(s->ack_sent ? s->last_ack : p->snd_max - 0x40000000u, ack, hi);
@@ -1001,6 +1002,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         s->gap = s->ooo = false;
         p->peer_fin_rcvd = p->peer_fin_confirmed = false;
         p->ack_sent = false; /* its ACKs of the old space say nothing of the new */
+        s->wire_known = false;
     }
     if (syn && !rst) {
         if (!s->syn_sent) {
@@ -1016,6 +1018,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                 p->peer_fin_rcvd = p->peer_fin_confirmed = false;
                 s->inf_known = false; /* not the ESTABLISHED a mid-stream start assumed */
                 s->ack_sent = s->ack_any_sent = s->wnd_known = false;
+                s->wire_known = false;
                 p->ack_sent = false;
                 if (!p->sent_any)
                     o->handshake_seen = true;
@@ -1088,8 +1091,9 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                       seq_gt(data_end, p->wnd_right) && g->payload_len > 0;
         if (seg_len(g) > 0)
             s->last_xmit_usecs = now; /* its retransmission timer is visibly alive */
-        if (seq_gt(end, s->wire_max) || seq_lt(s->wire_max, s->snd_max))
-            s->wire_max = seq_gt(end, s->snd_max) ? end : s->snd_max;
+        if (!s->wire_known || seq_gt(end, s->wire_max))
+            s->wire_max = end;
+        s->wire_known = true;
         if (acceptable) {
             track_contig(s, g->seq, beyond ? p->wnd_right : end);
             if (seq_gt(end, s->snd_max))

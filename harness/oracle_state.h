@@ -76,8 +76,9 @@ struct oracle_side {
     uint32_t prev_isn;
     uint32_t syn_seqs[4]; /* its latest SYNs (an ACK of any is a handshake answer) */
     uint8_t syn_count, syn_next;
-    uint32_t snd_max;    /* highest seq + seg_len sent */
-    uint32_t wire_max;   /* ... counting segments the receiver may have dropped too */
+    uint32_t snd_max;  /* highest seq + seg_len sent */
+    uint32_t wire_max; /* ... counting segments the receiver may have dropped too */
+    bool wire_known;
     uint32_t contig_end; /* every byte below was seen sent (gap detection) */
     bool gap;            /* this endpoint's stream skipped sequence space */
     bool ooo;            /* one range seen beyond contig_end (reordering) */
@@ -93,10 +94,10 @@ struct oracle_side {
     bool fin_resolved; /* it closed (RST, reported CLOSED): its FIN needs no more retransmission */
     bool fin_alone_last;
     bool peer_spoke_since_fin;
-        /* the peer sent something since its latest FIN transmission */ /* at its latest
-                                                                           transmission the FIN was
-                                                                           all that was
-                                                                           unacknowledged */
+    /* the peer sent something since its latest FIN transmission */ /* at its latest
+                                                                       transmission the FIN was
+                                                                       all that was
+                                                                       unacknowledged */
     bool ack_sent;
     uint32_t last_ack;     /* ACK field of its latest non-RST ACK segment */
     uint32_t last_ack_any; /* ... including ACKs the oracle set aside as stale */

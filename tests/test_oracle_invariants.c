@@ -206,6 +206,26 @@ static void test_fin_ack_equal_to_fin_seq_fails_when_fin_received(void **state)
     ASSERT_BROKEN(&o, "fin-ack-plus-one", bad);
 }
 
+static void test_fin_ack_plus_two_fails_against_fuzzer_peer_high_isn(void **state)
+{
+    (void)state;
+    /* A judged stack, a fuzzer's peer (not judged) whose ISN is above 2^31:
+     * acknowledging FIN.seq + 2 of that peer still breaks the invariant. */
+    struct evtrace t;
+    struct oracle o;
+    uint32_t b = 0x90000000u;
+    evt_init(&t);
+    evt_handshake(&t, 1000, b);
+    evt_seg(&t, EP_B, 10 * MS, TCP_PSH | TCP_ACK, b + 1, 1001, 100);
+    evt_seg(&t, EP_A, 11 * MS, TCP_ACK, 1001, b + 101, 0);
+    evt_seg(&t, EP_B, 20 * MS, TCP_FIN | TCP_ACK, b + 101, 1001, 0);
+    size_t bad = evt_seg(&t, EP_A, 21 * MS, TCP_ACK, 1001, b + 103, 0);
+    struct oracle_config c = wire_cfg();
+    c.judge[1] = false;
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "fin-ack-plus-one", bad);
+}
+
 /* ======================= ack-within-sent ======================= */
 
 static void test_ack_within_sent_beyond_fails(void **state)
@@ -1085,6 +1105,7 @@ int main(void)
         cmocka_unit_test(test_fin_ack_plus_one_exact_passes),
         cmocka_unit_test(test_fin_ack_plus_two_fails),
         cmocka_unit_test(test_fin_ack_equal_to_fin_seq_fails_when_fin_received),
+        cmocka_unit_test(test_fin_ack_plus_two_fails_against_fuzzer_peer_high_isn),
         cmocka_unit_test(test_ack_within_sent_beyond_fails),
         cmocka_unit_test(test_ack_within_sent_exact_edge_passes),
         cmocka_unit_test(test_ack_within_sent_capture_gap_is_incomplete),
