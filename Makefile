@@ -48,6 +48,8 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all test tests-build run-tests bench bench-build clean deps format
 .DEFAULT_GOAL := all
+# Keep objects of tests and benches between runs.
+.SECONDARY:
 
 all: deps-check $(LIB) $(FINFUZZ)
 
