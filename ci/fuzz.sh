@@ -337,13 +337,12 @@ merge_afl() {
         afl-cmin -i "$tmp_in" -o "$tmp_out" -m none -t 10000 -- "$afl_run/fuzz_$t" \
         >"$out/logs/$t.cmin.log" 2>&1; then
         # Add what the folder lacks (by content); never remove from it.
-        for f in "$tmp_out"/*; do
-            [ -f "$f" ] || continue
-            local h
-            h=$(sha1sum <"$f" | cut -c1-40)
-            grep -qx "$h" <(for g in "$dest"/*; do [ -f "$g" ] && sha1sum <"$g" | cut -c1-40; done) ||
-                cp "$f" "$dest/$h"
-        done
+        local -A have=()
+        local h name
+        while read -r h name; do have[$h]=1; done < <(cd "$dest" && find . -maxdepth 1 -type f -exec sha1sum {} +)
+        while read -r h name; do
+            [ -n "${have[$h]:-}" ] || { cp "$tmp_out/$name" "$dest/$h"; have[$h]=1; }
+        done < <(cd "$tmp_out" && find . -maxdepth 1 -type f -exec sha1sum {} +)
     else
         echo "ci/fuzz.sh: afl-cmin of $t failed (see $(rel "$out/logs/$t.cmin.log")); merging with libFuzzer" >&2
         merge_libfuzzer "$t" "$dest"
