@@ -32,6 +32,7 @@ expect lwip-assert-oversize-vs-space.bin 'Assertion "inconsistent oversize vs. s
 expect lwip-assert-mss-local-too-small.bin 'Assertion "mss_local is too small" failed'
 expect lwip-assert-persist-empty-buffer.bin 'Assertion "tcp_slowtimr: persist ticking with empty send buffer" failed'
 expect lwip-rst-ack-syn-fin.bin 'lwip violation closed-silence'
+expect lwip-fin-wait-2-timeout-from-close.bin 'lwip violation transition-legal'
 expect lwip-time-wait-slow-tick.bin 'lwip violation time-wait-duration'
 # No oracle rule flags these (tests/test_sut_lwip.c pins lwIP's behaviour):
 # they pass. If one starts failing, the oracle learnt a rule: move it up.
