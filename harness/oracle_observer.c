@@ -345,12 +345,14 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
             set_inf(o, ep, TCP_CLOSED, index);
             return fx;
         }
+        /* It may be ESTABLISHED by the time the RST arrives. */
+        s->rst_may_close = true;
         return 0;
     }
     if (!synchronized(st)) {
         /* SYN-RECEIVED: an acceptable RST resets it (to LISTEN or CLOSED);
          * by the time it arrives it may have become ESTABLISHED. */
-        if (st == TCP_SYN_RECEIVED)
+        if (st == TCP_SYN_RECEIVED || st == TCP_SYN_SENT)
             s->rst_may_close = true;
         return 0;
     }
@@ -1063,6 +1065,10 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
          * answered with an ACK and dropped); a capture may just have
          * missed what it acknowledges. */
         if ((g->flags & TCP_ACK) && p->sent_any && seq_gt(g->ack, p->snd_max) && !o->from_capture)
+            acceptable = false;
+        /* ... nor a SYN at another sequence number than its ISN (a new
+         * incarnation's, or junk: a new ISN is taken only when answered). */
+        if (syn && s->isn_known && g->seq != s->isn)
             acceptable = false;
         /* A stack under test is judged by what it sent, whatever its peer
          * made of it: its own stream is always tracked. */
