@@ -646,8 +646,11 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     if (!o->cfg.judge[ep ^ 1u] && p->wire_known && seq_gt(p->wire_max, hi) &&
         seq_lt(p->wire_max, hi + 0x40000000u))
         hi = p->wire_max;
-    bool ahead = p->sent_any && !old_dup && ack != p->snd_max && ack != hi &&
-                 !seq_between(s->ack_sent ? s->last_ack : p->snd_max - 0x40000000u, ack, hi);
+    /* Between its ISN (or, without one, what we acknowledged before) and
+     * the highest it sent is not ahead, however far a fuzzer moved it. */
+    uint32_t lo = p->isn_known ? p->isn : (s->ack_sent ? s->last_ack : p->snd_max - 0x40000000u);
+    bool ahead =
+        p->sent_any && !old_dup && ack != p->snd_max && ack != hi && !seq_between(lo, ack, hi);
     if (!p->sent_any) {
         /* Mid-connection start: the peer's space begins where we ACK. */
         p->snd_max = p->contig_end = ack;
