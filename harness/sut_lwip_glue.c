@@ -638,9 +638,16 @@ static uint32_t slow_ticks_until(const struct tcp_pcb *p)
         int32_t left = (int32_t)p->rto - (int32_t)p->rtime;
         best = left > 1 ? (uint32_t)left : 1u;
     }
-    if (p->persist_backoff || p->ooseq || p->refused_data || p->unsent)
-        best = 1; /* conservative: probes, out-of-order timeout, refused data,
-                     and the poll's tcp_output() of queued data */
+    if (p->persist_backoff || p->refused_data || p->unsent)
+        best = 1; /* conservative: probes, refused data, and the poll's
+                     tcp_output() of queued data */
+    if (p->ooseq) {
+        /* Out-of-order data is dropped once age >= rto * TCP_OOSEQ_TIMEOUT. */
+        uint32_t limit = (uint32_t)p->rto * TCP_OOSEQ_TIMEOUT;
+        uint32_t t = limit > age ? limit - age : 1u;
+        if (t < best)
+            best = t;
+    }
     if (p->nrtx >= TCP_MAXRTX || (p->state == SYN_SENT && p->nrtx >= TCP_SYNMAXRTX))
         best = 1; /* given up: removed at the next slow tick */
     if (p->state == FIN_WAIT_2 && (p->flags & TF_RXCLOSED) &&
