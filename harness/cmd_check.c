@@ -143,6 +143,50 @@ static void remember_for_trace(struct check_run *run, const struct flow *f, uint
 }
 
 /* check.h hook: a flow was judged. */
+/* Append s, then the decimal digits of v, at p; each returns the end. */
+static char *put_str(char *p, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* "  PASS       A-B #2 (frames F-L, N segments)": the start of a flow's
+ * text line, as printf("  %-10s %s", " #%u", " (frames %" PRIu64 ...) would
+ * print it. A large capture prints one per flow, so it is built here and
+ * written at once rather than through four printf calls. */
+static void print_flow_line(const struct report_flow *rf)
+{
+    static const char *const tags[] = {"PASS", "FAIL", "INCOMPLETE"};
+    char line[FLOW_NAME_MAX + 128];
+    char *p = put_str(line, "  ");
+    char *tag_end = put_str(p, tags[rf->verdict]);
+    while (tag_end < p + 10)
+        *tag_end++ = ' ';
+    p = put_str(tag_end, " ");
+    p = put_str(p, rf->name);
+    if (rf->incarnation > 1)
+        p = put_u64(put_str(p, " #"), rf->incarnation);
+    p = put_u64(put_str(p, " (frames "), rf->first_frame);
+    p = put_u64(put_str(p, "-"), rf->last_frame);
+    p = put_u64(put_str(p, ", "), rf->segments);
+    p = put_str(p, " segments)");
+    fwrite(line, 1, (size_t)(p - line), stdout);
+}
+
 static void report_flow(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end_usecs,
                         enum flow_end why)
 {
@@ -174,12 +218,7 @@ static void report_flow(void *ctx, const struct flow *f, const struct oracle *o,
     if (run->json) {
         report_json_flow(&run->rj, &rf);
     } else {
-        static const char *const tags[] = {"PASS", "FAIL", "INCOMPLETE"};
-        printf("  %-10s %s", tags[rf.verdict], rf.name);
-        if (rf.incarnation > 1)
-            printf(" #%u", rf.incarnation);
-        printf(" (frames %" PRIu64 "-%" PRIu64 ", %" PRIu64 " segments)", rf.first_frame,
-               rf.last_frame, rf.segments);
+        print_flow_line(&rf);
         const char *why_incomplete = oracle_incomplete_reason(o);
         if (rf.verdict == VERDICT_INCOMPLETE && why_incomplete && why_incomplete[0])
             printf(": %s", why_incomplete);

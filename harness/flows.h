@@ -113,6 +113,10 @@ struct flow_table {
     uint64_t last_usecs;                    /* latest capture time seen */
     struct flow *open_head, *open_tail;     /* in creation order (second chance) */
     struct flow *closed_head, *closed_tail; /* in the order they were queued */
+    /* Finished flows' memory, reused by the next new flows (linked through
+     * next): no malloc/free per flow, and the most recently freed (still in
+     * cache) is reused first. Never more than the most flows held at once. */
+    struct flow *free_flows;
 };
 
 /* Prepare an empty table. max_flows 0 means no cap. */
