@@ -37,7 +37,9 @@ static uint32_t ack_number(const struct tcp_conn *c)
 static void emit_raw(struct tcp_conn *c, uint16_t sport, uint16_t dport, uint32_t seq,
                      uint8_t flags, uint32_t ack, const uint8_t *data, uint32_t len, bool with_mss)
 {
-    struct seg s;
+    /* Every member starts at zero (reserved_bits, and whatever struct seg
+     * gains later): a segment must not carry stack garbage. */
+    struct seg s = {0};
     s.sport = sport;
     s.dport = dport;
     s.seq = seq;
