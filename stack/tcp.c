@@ -69,21 +69,6 @@ static uint32_t conn_isn(uint64_t seed, uint32_t counter)
     return (uint32_t)seed + (counter ? (uint32_t)x | 1u : 0u);
 }
 
-/* struct tcp_conn has no field for "reached SYN-RECEIVED from LISTEN"; the
- * bit lives in peer_fin_seq, which means nothing until peer_fin is set and
- * no FIN can be received before leaving SYN-RECEIVED (a FIN there moves to
- * CLOSE-WAIT, which clears the bit by recording the FIN). */
-void conn_mark_passive(struct tcp_conn *c, bool passive)
-{
-    if (!c->peer_fin)
-        c->peer_fin_seq = passive ? 1u : 0u;
-}
-
-bool conn_is_passive(const struct tcp_conn *c)
-{
-    return !c->peer_fin && c->peer_fin_seq == 1u;
-}
-
 void conn_choose_iss(struct tcp_conn *c)
 {
     c->iss = conn_isn(c->cfg.isn_seed, c->isn_counter++);
@@ -112,6 +97,7 @@ void conn_reset_vars(struct tcp_conn *c)
     c->peer_fin = false;
     c->peer_fin_seq = 0;
     c->rd_shut = false;
+    c->passive_open = false;
     c->rto_usecs = conn_rto_base(c);
     c->retries = 0;
     c->snd_head = 0;

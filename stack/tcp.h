@@ -69,17 +69,17 @@ const char *tcp_cause_name(enum tcp_cause cause);
 #define TCP_BUF_MAX 8192u /* capacity of each of the send and receive buffers */
 
 struct tcp_config {
-    uint64_t msl_usecs;              /* maximum segment lifetime; TIME-WAIT is 2*MSL */
-    uint64_t rto_initial_usecs;      /* RFC 6298: 1 s */
-    uint64_t rto_min_usecs;          /* RFC 6298: 1 s (Linux uses 200 ms) */
-    uint64_t rto_max_usecs;          /* upper bound of the backed-off RTO (>= 60 s) */
-    unsigned max_retries;            /* retransmissions of one segment before giving up */
+    uint64_t msl_usecs;                /* maximum segment lifetime; TIME-WAIT is 2*MSL */
+    uint64_t rto_initial_usecs;        /* RFC 6298: 1 s */
+    uint64_t rto_min_usecs;            /* RFC 6298: 1 s (Linux uses 200 ms) */
+    uint64_t rto_max_usecs;            /* upper bound of the backed-off RTO (>= 60 s) */
+    unsigned max_retries;              /* retransmissions of one segment before giving up */
     uint64_t fin_wait_2_timeout_usecs; /* 0: wait for the peer's FIN forever */
-    uint64_t isn_seed;               /* the ISN is derived from it, deterministically */
-    bool rfc1337;                    /* ignore RST in TIME-WAIT (RFC 1337 TIME-WAIT fix) */
-    uint32_t snd_buf_bytes;          /* <= TCP_BUF_MAX */
-    uint32_t rcv_buf_bytes;          /* <= TCP_BUF_MAX; the advertised window */
-    uint16_t mss;                    /* our MSS; we send segments of at most this */
+    uint64_t isn_seed;                 /* the ISN is derived from it, deterministically */
+    bool rfc1337;                      /* ignore RST in TIME-WAIT (RFC 1337 TIME-WAIT fix) */
+    uint32_t snd_buf_bytes;            /* <= TCP_BUF_MAX */
+    uint32_t rcv_buf_bytes;            /* <= TCP_BUF_MAX; the advertised window */
+    uint16_t mss;                      /* our MSS; we send segments of at most this */
 };
 
 /* RFC defaults: MSL 2 min, RTO 1 s (min 1 s, max 120 s), 8 retries, no
@@ -129,19 +129,20 @@ struct tcp_conn {
     uint8_t snd_wscale, rcv_wscale; /* negotiated shifts (0 if not) */
     uint16_t peer_mss;
 
-    bool fin_queued;   /* the application closed: FIN follows the last byte */
-    bool fin_sent;     /* our FIN has been sent at least once */
-    uint32_t fin_seq;  /* valid when fin_sent */
-    bool peer_fin;     /* the peer's FIN has been received (and is in rcv_nxt) */
+    bool fin_queued;  /* the application closed: FIN follows the last byte */
+    bool fin_sent;    /* our FIN has been sent at least once */
+    uint32_t fin_seq; /* valid when fin_sent */
+    bool peer_fin;    /* the peer's FIN has been received (and is in rcv_nxt) */
     uint32_t peer_fin_seq;
     bool rd_shut;      /* the application will read no more */
+    bool passive_open; /* SYN-RECEIVED was reached from LISTEN (passive OPEN) */
 
-    uint64_t rto_usecs;     /* current RTO, backed off on each retransmission */
-    unsigned retries;       /* retransmissions of the oldest unacknowledged segment */
-    struct tcp_timer timer; /* retransmit or TIME-WAIT */
+    uint64_t rto_usecs;         /* current RTO, backed off on each retransmission */
+    unsigned retries;           /* retransmissions of the oldest unacknowledged segment */
+    struct tcp_timer timer;     /* retransmit or TIME-WAIT */
     struct tcp_timer fw2_timer; /* FIN-WAIT-2 timeout, when configured */
-    uint64_t now_usecs;     /* the last time the caller gave us */
-    uint32_t isn_counter;   /* advances for each new incarnation */
+    uint64_t now_usecs;         /* the last time the caller gave us */
+    uint32_t isn_counter;       /* advances for each new incarnation */
 
     /* Send buffer: bytes [snd_una, snd_una + snd_len) of the stream; a ring
      * indexed from snd_head. */
@@ -196,12 +197,18 @@ void tcp_advance(struct tcp_conn *c, uint64_t now_usecs);
 /* The earliest pending deadline, or UINT64_MAX if no timer runs. */
 uint64_t tcp_next_deadline(const struct tcp_conn *c);
 
-static inline enum tcp_state tcp_get_state(const struct tcp_conn *c) { return c->state; }
+static inline enum tcp_state tcp_get_state(const struct tcp_conn *c)
+{
+    return c->state;
+}
 
 /* True when the peer's FIN has been received and every byte before it read. */
 bool tcp_eof(const struct tcp_conn *c);
 
 /* Bytes received in order and not yet read by the application. */
-static inline uint32_t tcp_unread(const struct tcp_conn *c) { return c->rcv_len; }
+static inline uint32_t tcp_unread(const struct tcp_conn *c)
+{
+    return c->rcv_len;
+}
 
 #endif

@@ -129,7 +129,7 @@ static void in_listen(struct tcp_conn *c, const struct seg *s)
     c->rcv_nxt = s->seq + 1;
     take_peer_options(c, s);
     window_update(c, s, true);
-    conn_mark_passive(c, true);
+    c->passive_open = true;
     out_syn(c, true);
     timer_rexmt_start(c);
     conn_set_state(c, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
@@ -172,7 +172,7 @@ static void in_syn_sent(struct tcp_conn *c, const struct seg *s)
         process_text_and_fin(c, &rx);
         return;
     }
-    conn_mark_passive(c, false);
+    c->passive_open = false;
     out_syn(c, true);
     conn_set_state(c, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
 }
@@ -185,7 +185,7 @@ static void rst_accepted(struct tcp_conn *c)
     switch (c->state) {
     case TCP_SYN_RECEIVED:
         /* Passive OPEN: back to LISTEN (Figure 5 note 1); active: refused. */
-        if (conn_is_passive(c))
+        if (c->passive_open)
             conn_return_to_listen(c, TCP_CAUSE_RCV_RST);
         else
             conn_enter_closed(c, TCP_CAUSE_RCV_RST);
@@ -251,7 +251,7 @@ static void on_syn_synchronized(struct tcp_conn *c)
  * synchronized (challenge ACK). */
 static void on_syn_syn_received(struct tcp_conn *c)
 {
-    if (conn_is_passive(c))
+    if (c->passive_open)
         conn_return_to_listen(c, TCP_CAUSE_RCV_SYN);
     else
         out_challenge_ack(c);

@@ -46,10 +46,6 @@ void conn_choose_iss(struct tcp_conn *c);
  * Figure 5): the half-open connection is forgotten. */
 void conn_return_to_listen(struct tcp_conn *c, enum tcp_cause cause);
 
-/* Whether SYN-RECEIVED was reached from a passive OPEN (LISTEN). */
-void conn_mark_passive(struct tcp_conn *c, bool passive);
-bool conn_is_passive(const struct tcp_conn *c);
-
 /* §3.5: a synchronized state is one where both ISNs are known and acked. */
 bool conn_synchronized(enum tcp_state st);
 

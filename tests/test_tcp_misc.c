@@ -401,6 +401,38 @@ static void test_output_reserved_bits_zero(void **state)
     test_free(t);
 }
 
+/* ==== passive and active SYN-RECEIVED ==== */
+
+/* SYN-RECEIVED remembers how it was reached in its own member; the peer's
+ * FIN sequence number stays 0 until a FIN arrives. */
+static void test_syn_received_passive_open_flag(void **state)
+{
+    (void)state;
+    struct tb *t = test_malloc(sizeof *t);
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    tb_init_server(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_SYN_RECEIVED);
+    assert_true(t->c.passive_open);
+    assert_false(t->c.peer_fin);
+    assert_int_equal(t->c.peer_fin_seq, 0);
+    /* RST at RCV.NXT: a passive open goes back to LISTEN, flag cleared. */
+    tb_peer(t, TCP_RST, 5001, 0, 0);
+    assert_int_equal(t->c.state, TCP_LISTEN);
+    assert_false(t->c.passive_open);
+
+    /* Simultaneous open: SYN-SENT, a bare SYN, SYN-RECEIVED actively. */
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_SYN_SENT);
+    tb_peer(t, TCP_SYN, 5000, 0, 0);
+    assert_int_equal(t->c.state, TCP_SYN_RECEIVED);
+    assert_false(t->c.passive_open);
+    /* RST at RCV.NXT: an active open is refused, CLOSED. */
+    tb_peer(t, TCP_RST, 5001, 0, 0);
+    assert_int_equal(t->c.state, TCP_CLOSED);
+    test_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_listen_app_send_active),
         cmocka_unit_test(test_established_zero_window),
         cmocka_unit_test(test_output_reserved_bits_zero),
+        cmocka_unit_test(test_syn_received_passive_open_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
