@@ -462,11 +462,15 @@ static void process_text_and_fin(struct tcp_conn *c, struct rx *rx)
 /* §3.10.7.4 eighth, TIME-WAIT: "The only thing that can arrive in this state
  * is a retransmission of the remote FIN. Acknowledge it, and restart the
  * 2 MSL timeout." A retransmitted FIN lies below RCV.NXT and would fail the
- * acceptability test, so it is recognised before it. */
+ * acceptability test, so it is recognised before it. Only a true
+ * retransmission restarts the timer: the peer's FIN again, ending exactly
+ * where the first one did, with the ACK bit (the fifth step drops a segment
+ * without it before the FIN step is reached). A FIN without ACK, or at any
+ * other sequence number, gets the ordinary treatment and 2*MSL runs on. */
 static bool is_fin_retransmit(const struct tcp_conn *c, const struct seg *s)
 {
-    return (s->flags & (TCP_FIN | TCP_RST | TCP_SYN)) == TCP_FIN && c->peer_fin &&
-           s->seq + s->payload_len == c->peer_fin_seq;
+    return (s->flags & (TCP_FIN | TCP_ACK | TCP_RST | TCP_SYN)) == (TCP_FIN | TCP_ACK) &&
+           c->peer_fin && s->seq + s->payload_len == c->peer_fin_seq;
 }
 
 static void in_time_wait_fin(struct tcp_conn *c)

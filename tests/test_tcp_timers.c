@@ -205,6 +205,48 @@ static void test_time_wait_rcv_ack_no_restart(void **state)
     test_free(t);
 }
 
+/* RFC 9293 §3.10.7.4: only a retransmission of the peer's FIN restarts
+ * 2*MSL. A FIN without the ACK bit (bare, or with data before it) is dropped
+ * at the fifth step, and a FIN at another sequence number fails the
+ * acceptability test: each is answered with an ACK at most, and TIME-WAIT
+ * still ends 4 s after it began. */
+static void test_time_wait_rcv_unacceptable_fin_no_restart(void **state)
+{
+    (void)state;
+    struct tb *t = build(TCP_TIME_WAIT);
+    assert_int_equal(tcp_next_deadline(&t->c), 4 * SEC);
+    t->now_usecs = 1 * SEC;
+    /* B: Flags [F], seq 5001 (no ACK) */
+    tb_peer(t, TCP_FIN, 5001, 0, 0);
+    assert_int_equal(tcp_next_deadline(&t->c), 4 * SEC);
+    t->now_usecs = 2 * SEC;
+    /* B: Flags [F], seq 4991:5001, length 10 (data and FIN, no ACK) */
+    tb_peer(t, TCP_FIN, 4991, 0, 10);
+    assert_int_equal(tcp_next_deadline(&t->c), 4 * SEC);
+    t->now_usecs = 3 * SEC;
+    /* B: Flags [F.], seq 5000, ack 1002: not where the FIN was */
+    tb_peer(t, TCP_FIN | TCP_ACK, 5000, 1002, 0);
+    tb_peer(t, TCP_FIN | TCP_ACK, 6001, 1002, 0);
+    assert_int_equal(tcp_next_deadline(&t->c), 4 * SEC);
+    tb_advance_to(t, 4 * SEC);
+    tb_expect_trans(t, 0, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+    test_free(t);
+}
+
+/* A retransmission of data and FIN together (with ACK) ends where the FIN
+ * did: it restarts the timer too. */
+static void test_time_wait_rcv_data_fin_retransmit(void **state)
+{
+    (void)state;
+    struct tb *t = build(TCP_TIME_WAIT);
+    t->now_usecs = 3 * SEC;
+    /* B: Flags [F.], seq 4991:5001, ack 1002, length 10 */
+    tb_peer(t, TCP_FIN | TCP_ACK, 4991, 1002, 10);
+    tb_expect_seg(t, 0, TCP_ACK, 1002, 5002, 0);
+    assert_int_equal(tcp_next_deadline(&t->c), 7 * SEC);
+    test_free(t);
+}
+
 /* ==== FIN-WAIT-2 ==== */
 
 static void test_fin_wait_2_timeout_configured(void **state)
@@ -262,6 +304,8 @@ int main(void)
         cmocka_unit_test(test_established_rcv_old_ack_no_window_update),
         cmocka_unit_test(test_time_wait_rcv_fin_retransmit),
         cmocka_unit_test(test_time_wait_rcv_ack_no_restart),
+        cmocka_unit_test(test_time_wait_rcv_unacceptable_fin_no_restart),
+        cmocka_unit_test(test_time_wait_rcv_data_fin_retransmit),
         cmocka_unit_test(test_fin_wait_2_timeout_configured),
         cmocka_unit_test(test_fin_wait_2_no_timeout_by_default),
         cmocka_unit_test(test_last_ack_timeout_fin_retransmit),
