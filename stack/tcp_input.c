@@ -311,9 +311,13 @@ static bool on_ack(struct tcp_conn *c, const struct seg *s, struct rx *rx)
         return true;
     case TCP_CLOSING:
         /* "if the ACK acknowledges our FIN, enter TIME-WAIT, otherwise
-         * ignore the segment". */
-        if (!fin_acked_now)
+         * ignore the segment" -- after "the processing for the ESTABLISHED
+         * state", which includes sending what the updated window now
+         * admits: data queued before CLOSE and our FIN may still wait. */
+        if (!fin_acked_now) {
+            out_push(c);
             return false;
+        }
         conn_enter_time_wait(c, TCP_CAUSE_RCV_ACK);
         return true;
     case TCP_LAST_ACK:

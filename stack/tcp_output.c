@@ -7,12 +7,15 @@
 #include "tcp_internal.h"
 
 /* States whose queued data (and then FIN) may be segmentized. In
- * SYN-SENT/SYN-RECEIVED data waits for ESTABLISHED (§3.10.2); after both
- * FINs nothing new can follow. */
+ * SYN-SENT/SYN-RECEIVED data waits for ESTABLISHED (§3.10.2). CLOSING is
+ * one: CLOSE enters FIN-WAIT-1 before the queued data and the FIN are out
+ * (§3.10.4), and the peer's FIN may move it to CLOSING while they still wait
+ * for window. FIN-WAIT-2 and TIME-WAIT have sent and had acknowledged
+ * everything. */
 static const bool state_sends_queued[] = {
     [TCP_CLOSED] = false,       [TCP_LISTEN] = false,     [TCP_SYN_SENT] = false,
     [TCP_SYN_RECEIVED] = false, [TCP_ESTABLISHED] = true, [TCP_FIN_WAIT_1] = true,
-    [TCP_FIN_WAIT_2] = false,   [TCP_CLOSING] = false,    [TCP_TIME_WAIT] = false,
+    [TCP_FIN_WAIT_2] = false,   [TCP_CLOSING] = true,     [TCP_TIME_WAIT] = false,
     [TCP_CLOSE_WAIT] = true,    [TCP_LAST_ACK] = true,
 };
 _Static_assert(sizeof state_sends_queued / sizeof state_sends_queued[0] == TCP_STATE_COUNT,

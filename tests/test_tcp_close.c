@@ -450,6 +450,80 @@ static void test_established_rcv_fin_zero_window(void **state)
     test_free(t);
 }
 
+/* ==== FIN-WAIT-1 / CLOSING with data still queued ==== */
+
+/* A with 3000 bytes queued behind a 1000-byte window closes: FIN-WAIT-1
+ * with 2000 bytes and the FIN still to send. Returns the endpoint after the
+ * peer acknowledged the first 1000 bytes with a zero window. */
+static struct tb *build_close_behind_window(void)
+{
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    /* B: Flags [.], seq 5001, ack 1001, win 1000 */
+    struct seg s = tb_seg(t, TCP_ACK, 5001, 1001, NULL, 0);
+    s.window = 1000;
+    tb_input(t, &s);
+    assert_int_equal(tcp_send(&t->c, 0, NULL, 3000), 3000);
+    assert_int_equal(tcp_close(&t->c, 0), TCP_APP_OK);
+    /* A: Flags [.], seq 1001:2001, length 1000 -- then the window is full */
+    tb_expect_count(t, 1);
+    tb_expect_seg(t, 0, TCP_ACK, 1001, 5001, 1000);
+    assert_int_equal(t->c.state, TCP_FIN_WAIT_1);
+    tb_clear(t);
+    return t;
+}
+
+/* The peer's FIN arrives in FIN-WAIT-1 and opens the window: A (now
+ * CLOSING) acknowledges it and sends the rest of its data and its FIN at
+ * once, in MSS-sized segments, not one byte per persist timeout. */
+static void test_fin_wait_1_rcv_fin_window_opens_sends_queued(void **state)
+{
+    (void)state;
+    struct tb *t = build_close_behind_window();
+    /* B: Flags [F.], seq 5001, ack 2001, win 65535 */
+    tb_peer(t, TCP_FIN | TCP_ACK, 5001, 2001, 0);
+    assert_int_equal(t->c.state, TCP_CLOSING);
+    /* A: Flags [.], seq 2001, ack 5002
+     * A: Flags [.], seq 2001:3461, ack 5002, length 1460
+     * A: Flags [FP.], seq 3461:4001, ack 5002, length 540 */
+    tb_expect_count(t, 3);
+    tb_expect_seg(t, 0, TCP_ACK, 2001, 5002, 0);
+    tb_expect_seg(t, 1, TCP_ACK, 2001, 5002, 1460);
+    tb_expect_seg(t, 2, TCP_FIN | TCP_PSH | TCP_ACK, 3461, 5002, 540);
+    tb_peer(t, TCP_ACK, 5002, 4002, 0);
+    assert_int_equal(t->c.state, TCP_TIME_WAIT);
+    test_free(t);
+}
+
+/* In CLOSING the window opens by a bare window update: "the processing for
+ * the ESTABLISHED state" sends the queued data and FIN then. */
+static void test_closing_window_update_sends_queued(void **state)
+{
+    (void)state;
+    struct tb *t = build_close_behind_window();
+    /* B: Flags [F.], seq 5001, ack 2001, win 0 */
+    struct seg fin = tb_seg(t, TCP_FIN | TCP_ACK, 5001, 2001, NULL, 0);
+    fin.window = 0;
+    tb_input(t, &fin);
+    assert_int_equal(t->c.state, TCP_CLOSING);
+    tb_expect_count(t, 1);
+    tb_expect_seg(t, 0, TCP_ACK, 2001, 5002, 0);
+    /* B: Flags [.], seq 5002, ack 2001, win 8192 */
+    struct seg upd = tb_seg(t, TCP_ACK, 5002, 2001, NULL, 0);
+    upd.window = 8192;
+    tb_input(t, &upd);
+    tb_expect_count(t, 3);
+    tb_expect_seg(t, 1, TCP_ACK, 2001, 5002, 1460);
+    tb_expect_seg(t, 2, TCP_FIN | TCP_PSH | TCP_ACK, 3461, 5002, 540);
+    assert_int_equal(t->c.state, TCP_CLOSING);
+    tb_peer(t, TCP_ACK, 5002, 4002, 0);
+    assert_int_equal(t->c.state, TCP_TIME_WAIT);
+    test_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +539,8 @@ int main(void)
         cmocka_unit_test(test_close_wait_rcv_data_after_fin_ignored),
         cmocka_unit_test(test_fin_wait_1_app_send_refused),
         cmocka_unit_test(test_established_rcv_fin_zero_window),
+        cmocka_unit_test(test_fin_wait_1_rcv_fin_window_opens_sends_queued),
+        cmocka_unit_test(test_closing_window_update_sends_queued),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
