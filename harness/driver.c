@@ -306,13 +306,11 @@ static int run_begin(struct driver *d, const uint8_t *data, size_t size,
     oc.judge[EP_B] = pair || d->judge_b;
     oc.states_reported[EP_A] = a_reports_states;
     oc.states_reported[EP_B] = pair;
-    oracle_init(&d->oracle, &oc);
     /* The program may configure a FIN-WAIT-2 timeout, which RFC 9293 leaves
-     * to the implementation; struct oracle_config has no field for it yet,
-     * so the rule the profile set is widened here to what the model runs. */
-    if (!d->use_profile && d->cfg.fin_wait_2_timeout_usecs &&
-        !d->oracle.rules.fin_wait_2_timeout_usecs)
-        d->oracle.rules.fin_wait_2_timeout_usecs = d->cfg.fin_wait_2_timeout_usecs;
+     * to the implementation: the oracle accepts what the model runs. */
+    if (!d->use_profile)
+        oc.fin_wait_2_timeout_usecs = d->cfg.fin_wait_2_timeout_usecs;
+    oracle_init(&d->oracle, &oc);
 
     ev_tee_init(&d->tee);
     ev_tee_add(&d->tee, oracle_sink(&d->oracle));
