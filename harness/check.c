@@ -5,6 +5,7 @@
 #include "check.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 
 #define LINUX_TIME_WAIT_USECS   (60ull * 1000000u)
 #define LINGER_SLACK_USECS      1000000u
-#define CHECK_READ_BUFFER_BYTES (256u * 1024)
+#define CHECK_AHEAD             3 /* segments held back while their flows are prefetched */
+#define CHECK_READ_BUFFER_BYTES (64u * 1024)
 
 void check_options_default(struct check_options *o)
 {
@@ -38,10 +40,12 @@ uint64_t check_linger_usecs(const struct oracle_config *cfg)
 
 /* What the flow table carries per flow: its oracle and event counter. */
 struct flow_judge {
-    struct oracle oracle;
+    /* Before the oracle, whose violation log fills its last 5 KB: these are
+     * touched per segment, so they share a cache line with its start. */
     uint64_t next_index;
     uint64_t last_usecs; /* capture time may step back; the oracle never sees it do so */
     struct flow_judge *next_free;
+    struct oracle oracle;
 };
 
 struct check_ctx {
@@ -79,6 +83,35 @@ void check_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *las
     e->endpoint = ep;
     e->u.segment.seg = cs->seg;
     e->u.segment.ip = cs->ip;
+}
+
+/* Prefetch what oracle_push() of a segment from ep reads and writes
+ * first: the judge's counters and the oracle's configuration, both
+ * endpoints' records, and the note it is about to overwrite. */
+static void judge_warm(void *ctx, const struct flow *f, uint8_t ep)
+{
+    (void)ctx;
+    const struct flow_judge *j = f->user;
+    const struct oracle *o = &j->oracle;
+    __builtin_prefetch(j);
+    __builtin_prefetch((const char *)j + 64);
+    for (unsigned k = 0; k < 2; k++) {
+        const char *side = (const char *)&o->side[ep ^ k];
+        for (unsigned off = 0; off < 256; off += 64)
+            __builtin_prefetch(side + off);
+    }
+    __builtin_prefetch(&o->recent[o->recent_next]);
+}
+
+/* Prefetch what judging a finished flow reads: the oracle's records of
+ * both endpoints (oracle_finish looks at most of them). */
+static void judge_warm_finish(void *ctx, const struct flow *f)
+{
+    (void)ctx;
+    const struct flow_judge *j = f->user;
+    const char *o = (const char *)&j->oracle;
+    for (size_t off = 0; off < offsetof(struct oracle, recent); off += 64)
+        __builtin_prefetch(o + off);
 }
 
 static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct cap_segment *cs)
@@ -119,6 +152,26 @@ static double now_secs(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Hand one segment to its flow and pass on what the table warns about. */
+static void route_segment(struct flow_table *table, const struct cap_segment *cs,
+                          const struct flow_lookup *l, const char *name,
+                          const struct check_options *opt, const struct check_hooks *hooks)
+{
+    char err[320];
+    enum flow_warn w = flows_segment_prepared(table, cs, l);
+    if (w == FLOW_WARN_FULL) {
+        snprintf(err, sizeof err,
+                 "%s: frame %" PRIu64 ": more than %zu flows at once; the least "
+                 "recently active are judged early (see --max-flows)",
+                 name, cs->frame, opt->max_flows);
+        message(hooks, err);
+    } else if (w == FLOW_WARN_NOMEM) {
+        snprintf(err, sizeof err, "%s: frame %" PRIu64 ": out of memory for a new flow", name,
+                 cs->frame);
+        message(hooks, err);
+    }
+}
+
 bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
                   const struct check_hooks *hooks, struct check_result *res)
 {
@@ -140,31 +193,55 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
     struct flow_hooks fh = {&c, judge_open, judge_segment, judge_finish};
     struct flow_table table;
     flows_init(&table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
+    table.warm = judge_warm;
+    table.warm_finish = judge_warm_finish;
 
-    struct cap_segment cs;
+    /* Segments go to the flow table CHECK_AHEAD records behind the
+     * reader, so that a flow's memory is in cache by the time its segment
+     * is judged: each record later, one more dependent load is started
+     * (flows_prepare: its bucket; flows_prefetch_flow: the flow;
+     * flows_warm: the flow's oracle). A record that is not a plain segment
+     * (a note, a skip, an error, the end) first flushes the held segments,
+     * so every message and verdict comes out in the same order as when
+     * each record is handled as it is read. */
+    struct cap_segment cs[CHECK_AHEAD + 1];
+    struct flow_lookup lookup[CHECK_AHEAD + 1];
+    unsigned first = 0, held = 0; /* held segments: slots first, first+1, ... (mod) */
     enum cap_status st;
     double last_progress = opt->progress ? now_secs() : 0;
     bool progress_shown = false;
-    while ((st = cap_next(&r, &cs, note, sizeof note)) != CAP_EOF) {
+    for (;;) {
+        unsigned w = (first + held) % (CHECK_AHEAD + 1);
+        st = cap_next(&r, &cs[w], note, sizeof note);
+        bool plain = st == CAP_SEGMENT && !note[0];
+        if (plain) {
+            flows_prepare(&table, &cs[w], &lookup[w]);
+            if (held >= 1)
+                flows_prefetch_flow(&table, &lookup[(w + CHECK_AHEAD) % (CHECK_AHEAD + 1)]);
+            if (held >= 2)
+                flows_warm(&table, &lookup[(w + CHECK_AHEAD - 1) % (CHECK_AHEAD + 1)]);
+        }
+        while (held && (!plain || held == CHECK_AHEAD)) {
+            route_segment(&table, &cs[first], &lookup[first], name, opt, hooks);
+            first = (first + 1) % (CHECK_AHEAD + 1);
+            held--;
+        }
+        if (st == CAP_EOF)
+            break;
         if (note[0])
             message(hooks, note);
         if (st == CAP_ERROR) {
             res->unreadable = true;
             break;
         }
-        if (st == CAP_SEGMENT) {
-            enum flow_warn w = flows_segment(&table, &cs);
-            if (w == FLOW_WARN_FULL) {
-                snprintf(err, sizeof err,
-                         "%s: frame %" PRIu64 ": more than %zu flows at once; the least "
-                         "recently active are judged early (see --max-flows)",
-                         name, cs.frame, opt->max_flows);
-                message(hooks, err);
-            } else if (w == FLOW_WARN_NOMEM) {
-                snprintf(err, sizeof err, "%s: frame %" PRIu64 ": out of memory for a new flow",
-                         name, cs.frame);
-                message(hooks, err);
-            }
+        if (plain) {
+            /* The oracle never reads payload bytes, and these are libpcap's,
+             * overwritten by the next read. */
+            cs[w].seg.payload = NULL;
+            held++;
+        } else if (st == CAP_SEGMENT) {
+            flows_prepare(&table, &cs[w], &lookup[w]);
+            route_segment(&table, &cs[w], &lookup[w], name, opt, hooks);
         }
         if (opt->progress && (r.counts.frames & 0xffff) == 0 && now_secs() - last_progress > 0.5) {
             last_progress = now_secs();

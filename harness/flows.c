@@ -168,6 +168,28 @@ static void flow_finish(struct flow_table *t, struct flow *f, uint64_t end_usecs
     flow_release(t, f);
 }
 
+/* A closed flow is finished a linger time after its last segment, by which
+ * time its memory is long out of cache. Prefetch the flows about to be
+ * finished while the segments before that are handled: the closed head's
+ * successor (and the head's neighbours in its hash chain, which unlinking
+ * writes), and, once, what finishing the head will read. */
+static void warm_closed(struct flow_table *t)
+{
+    const struct flow *f = t->closed_head;
+    if (!f || f == t->warmed_closed)
+        return;
+    t->warmed_closed = f;
+    if (f->next) {
+        for (unsigned off = 0; off < sizeof *f; off += 64)
+            __builtin_prefetch((const char *)f->next + off);
+    }
+    if (f->hnext)
+        __builtin_prefetch(f->hnext);
+    __builtin_prefetch(f->hprev);
+    if (t->warm_finish && f->user)
+        t->warm_finish(t->hooks.ctx, f);
+}
+
 /* Closed flows whose linger time has passed can change no more. The closed
  * list is in the order flows were queued (closed, or re-queued): a flow at
  * its head that saw segments since it was queued goes back to the tail
@@ -185,6 +207,7 @@ static void expire(struct flow_table *t, uint64_t now_usecs)
             list_append(t, f);
         }
     }
+    warm_closed(t);
 }
 
 /* The flow to finish early when the table is full: the least recently
@@ -302,21 +325,63 @@ static bool may_open_incarnation(const struct flow *f, uint8_t ep, uint32_t seq)
     return f->isn_known[ep] && f->isn[ep] != seq;
 }
 
+void flows_prepare(const struct flow_table *t, const struct cap_segment *cs, struct flow_lookup *l)
+{
+    key_of(cs, &l->key, &l->src_end);
+    l->hash = key_hash(&l->key);
+    /* With hundreds of flows interleaved, a flow's memory has left the
+     * cache by its next segment: the lookup and the judging then wait on
+     * it. A reader that holds segments back starts the loads ahead, one
+     * dependent step per segment: here the bucket, then the flow at its
+     * head (flows_prefetch_flow; almost always the flow itself, as new
+     * flows go first), then the flow's user state (flows_warm). */
+    if (t->nbuckets)
+        __builtin_prefetch(&t->buckets[l->hash & (t->nbuckets - 1)]);
+}
+
+void flows_prefetch_flow(const struct flow_table *t, const struct flow_lookup *l)
+{
+    if (!t->nbuckets)
+        return;
+    const struct flow *head = t->buckets[l->hash & (t->nbuckets - 1)];
+    if (head) {
+        __builtin_prefetch(head);
+        __builtin_prefetch((const char *)head + 64);
+    }
+}
+
+void flows_warm(const struct flow_table *t, const struct flow_lookup *l)
+{
+    if (!t->warm)
+        return;
+    const struct flow *f = table_find(t, &l->key, l->hash);
+    if (f && f->user)
+        t->warm(t->hooks.ctx, f, l->src_end == f->a_end ? EP_A : EP_B);
+}
+
 enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
+{
+    struct flow_lookup l;
+    key_of(cs, &l.key, &l.src_end);
+    l.hash = key_hash(&l.key);
+    return flows_segment_prepared(t, cs, &l);
+}
+
+enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_segment *cs,
+                                      const struct flow_lookup *l)
 {
     enum flow_warn warn = FLOW_WARN_NONE;
     if (cs->time_usecs > t->last_usecs)
         t->last_usecs = cs->time_usecs;
     expire(t, t->last_usecs);
 
-    struct flow_key k;
-    uint8_t src_end;
-    key_of(cs, &k, &src_end);
+    const struct flow_key k = l->key;
+    uint8_t src_end = l->src_end;
     const struct seg *s = &cs->seg;
     uint8_t syn_ack = s->flags & (TCP_SYN | TCP_ACK | TCP_RST);
     bool bare_syn = syn_ack == TCP_SYN;
 
-    uint32_t hash = key_hash(&k);
+    uint32_t hash = l->hash;
     struct flow *f = table_find(t, &k, hash);
     if (f && f->syn_pending) {
         uint8_t syn_end = f->syn_pending_from == EP_A ? f->a_end : (uint8_t)(1 - f->a_end);

@@ -117,6 +117,15 @@ struct flow_table {
      * next): no malloc/free per flow, and the most recently freed (still in
      * cache) is reused first. Never more than the most flows held at once. */
     struct flow *free_flows;
+    /* Optional, set after flows_init: a segment of ep will soon reach f
+     * (flows_warm). Start loading what hooks.segment will touch; change
+     * nothing. (Kept out of struct flow_hooks, which callers initialise
+     * positionally.) */
+    void (*warm)(void *ctx, const struct flow *f, uint8_t ep);
+    /* Optional, likewise: f is the next closed flow to expire (or be
+     * re-queued); start loading what hooks.finish will touch. */
+    void (*warm_finish)(void *ctx, const struct flow *f);
+    const struct flow *warmed_closed; /* the closed flow last given to warm_finish */
 };
 
 /* Prepare an empty table. max_flows 0 means no cap. */
@@ -133,6 +142,28 @@ enum flow_warn {
 /* Route one segment to its flow (creating, finishing and expiring flows as
  * needed). */
 enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs);
+
+/* The same in two steps, so that a reader can look up the flow of the next
+ * segment while the current one is judged: flows_prepare() computes the key
+ * and asks the CPU to bring the flow's memory into cache (it changes
+ * nothing); flows_segment_prepared() then routes cs exactly as
+ * flows_segment() does. cs must be the segment that l was prepared from. */
+struct flow_lookup {
+    struct flow_key key;
+    uint32_t hash;
+    uint8_t src_end; /* which end of key sent the segment */
+};
+void flows_prepare(const struct flow_table *t, const struct cap_segment *cs, struct flow_lookup *l);
+/* Between the two (when the reader can hold segments longer): load the
+ * bucket that flows_prepare() prefetched and prefetch the flow at its head.
+ * Changes nothing. */
+void flows_prefetch_flow(const struct flow_table *t, const struct flow_lookup *l);
+/* Second step ahead, once flows_prepare()'s loads have had time to arrive:
+ * find the segment's flow and let the hooks' warm() prefetch its state.
+ * Changes nothing. */
+void flows_warm(const struct flow_table *t, const struct flow_lookup *l);
+enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_segment *cs,
+                                      const struct flow_lookup *l);
 
 /* Finish every flow still held, in creation order, at end_usecs. */
 void flows_finish_all(struct flow_table *t, uint64_t end_usecs);
