@@ -47,6 +47,7 @@ minimize_seconds=10
 check_captures=0
 do_build=1
 progress_every_secs=${FUZZ_PROGRESS_SECS:-5}
+max_classify=${FUZZ_MAX_CLASSIFY:-40}
 
 die_usage() { echo "ci/fuzz.sh: $*" >&2; echo "try ci/fuzz.sh --help" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -354,7 +355,7 @@ merge_afl() {
 # Runs the libFuzzer build on one input; prints its report.
 replay_one() {
     ASAN_OPTIONS=${ASAN_OPTIONS:-}:dedup_token_length=3 UBSAN_OPTIONS=print_stacktrace=1 \
-        timeout 60 "$lf_run/fuzz_$1" -runs=1 "$2" 2>&1
+        timeout 60 "$lf_run/fuzz_$1" -runs=1 -timeout=10 "$2" 2>&1
 }
 
 # The invariant id (or sanitizer error) of a report on stdin.
@@ -456,10 +457,25 @@ process_crashes() {
     local t=$1 art=$out/crashes/$1 c kind stack key
     declare -A rep=() count=()
     local -a keys=()
-    for c in "$art"/*; do
-        [ -f "$c" ] || continue
-        case $(basename "$c") in crash-* | leak-* | timeout-* | oom-*) ;; *) continue ;; esac
+    # Fork mode writes the same bug many times: the smallest files are
+    # classified (at most FUZZ_MAX_CLASSIFY per target); the rest stay in
+    # crashes/ and are counted.
+    local n_files=0 skipped=0
+    while read -r c; do
+        n_files=$((n_files + 1))
+        if [ $n_files -gt "$max_classify" ]; then
+            skipped=$((skipped + 1))
+            continue
+        fi
         local report
+        case $(basename "$c") in
+        timeout-* | oom-*)
+            # A hang or an OOM: no report to read, and replaying it is slow.
+            kind=${c##*/}
+            kind=${kind%%-*}
+            stack=-
+            ;;
+        *)
         report=$(replay_one "$t" "$c")
         kind=$(kind_of_report <<<"$report")
         # An input that crashed under the fuzzer but not alone: once more, then
@@ -469,7 +485,8 @@ process_crashes() {
             kind=$(kind_of_report <<<"$report")
         fi
         stack=$(stack_of_report <<<"$report")
-        case $(basename "$c") in timeout-*) kind=timeout ;; oom-*) kind=oom ;; esac
+            ;;
+        esac
         key="$kind|$stack"
         if [ -z "${rep[$key]:-}" ]; then
             keys+=("$key")
@@ -480,7 +497,9 @@ process_crashes() {
             # The smallest input of the group stands for it.
             [ "$(stat -c %s "$c")" -lt "$(stat -c %s "${rep[$key]}")" ] && rep[$key]=$c
         fi
-    done
+    done < <(find "$art" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) \
+        -printf '%s %p\n' | sort -n | cut -d' ' -f2-)
+    [ $skipped -gt 0 ] && echo "  $t: $skipped more crash file(s) not classified (FUZZ_MAX_CLASSIFY=$max_classify); they stay in $(rel "$art")/"
     [ ${#keys[@]} -gt 0 ] || return 0
     local known
     known=$(known_signatures "$t")
