@@ -72,10 +72,12 @@ static void *judge_open(void *ctx, struct flow *f)
     return j;
 }
 
-void check_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *last_usecs,
-                         struct ev *e)
+/* check_segment_event without clearing the event first: every member an
+ * EV_SEGMENT has is set (per segment, the memset was most of the cost of
+ * building it). The public function keeps the clear for its callers. */
+static void fill_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *last_usecs,
+                               struct ev *e)
 {
-    memset(e, 0, sizeof *e);
     e->kind = EV_SEGMENT;
     e->time_usecs = cs->time_usecs < *last_usecs ? *last_usecs : cs->time_usecs;
     *last_usecs = e->time_usecs;
@@ -83,6 +85,13 @@ void check_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *las
     e->endpoint = ep;
     e->u.segment.seg = cs->seg;
     e->u.segment.ip = cs->ip;
+}
+
+void check_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *last_usecs,
+                         struct ev *e)
+{
+    memset(e, 0, sizeof *e);
+    fill_segment_event(cs, ep, last_usecs, e);
 }
 
 /* Prefetch what oracle_push() of a segment from ep reads and writes
@@ -97,7 +106,7 @@ static void judge_warm(void *ctx, const struct flow *f, uint8_t ep)
     __builtin_prefetch((const char *)j + 64);
     for (unsigned k = 0; k < 2; k++) {
         const char *side = (const char *)&o->side[ep ^ k];
-        for (unsigned off = 0; off < 256; off += 64)
+        for (unsigned off = 0; off < sizeof o->side[0]; off += 64)
             __builtin_prefetch(side + off);
     }
     __builtin_prefetch(&o->recent[o->recent_next]);
@@ -110,7 +119,7 @@ static void judge_warm_finish(void *ctx, const struct flow *f)
     (void)ctx;
     const struct flow_judge *j = f->user;
     const char *o = (const char *)&j->oracle;
-    for (size_t off = 0; off < offsetof(struct oracle, recent); off += 64)
+    for (size_t off = 0; off < offsetof(struct oracle, violations); off += 64)
         __builtin_prefetch(o + off);
 }
 
@@ -119,7 +128,7 @@ static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct ca
     (void)ctx;
     struct flow_judge *j = f->user;
     struct ev e;
-    check_segment_event(cs, ep, &j->last_usecs, &e);
+    fill_segment_event(cs, ep, &j->last_usecs, &e);
     oracle_push(&j->oracle, j->next_index++, &e);
 }
 
