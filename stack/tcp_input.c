@@ -78,7 +78,12 @@ static void take_peer_options(struct tcp_conn *c, const struct seg *s)
 }
 
 /* §3.10.7.4 fifth, SND.WND update: only from a segment at least as new as
- * the one that last set it. */
+ * the one that last set it, or (force) from one that acknowledges new data.
+ * A window is measured from the ACK it rides with: when SND.UNA moves, the
+ * old SND.WND measured from the new SND.UNA would put the right edge beyond
+ * anything the peer offered. The RFC's SND.WL1 test misses that case when
+ * the new ACK rides on a retransmitted (older) segment, so such an ACK
+ * updates the window as well (Linux does the same). */
 static void window_update(struct tcp_conn *c, const struct seg *s, bool force)
 {
     if (force || seq_lt(c->snd_wl1, s->seq) ||
@@ -293,10 +298,11 @@ static bool on_ack(struct tcp_conn *c, const struct seg *s, struct rx *rx)
     /* "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
      * updated": an older ACK's window is relative to an older edge. */
     bool ack_current = seq_ge(s->ack, c->snd_una);
-    if (seq_gt(s->ack, c->snd_una))
+    bool ack_advances = seq_gt(s->ack, c->snd_una);
+    if (ack_advances)
         ack_advance(c, s->ack);
     if (ack_current)
-        window_update(c, s, false);
+        window_update(c, s, ack_advances);
     bool fin_acked_now = !fin_was_acked && conn_fin_acked(c);
     switch (c->state) {
     case TCP_ESTABLISHED:

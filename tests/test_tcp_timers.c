@@ -168,6 +168,35 @@ static void test_established_rcv_old_ack_no_window_update(void **state)
     test_free(t);
 }
 
+/* A retransmitted segment (older sequence number than the one that last
+ * set the window) that acknowledges new data brings its window: measured
+ * from the new SND.UNA, the old window would reach past the peer's offer. */
+static void test_established_rcv_new_ack_on_old_seq_updates_window(void **state)
+{
+    (void)state;
+    struct tb *t = build(TCP_ESTABLISHED);
+    assert_int_equal(tcp_send(&t->c, 0, NULL, 100), 100);
+    tb_clear(t);
+    /* B: Flags [.], seq 5011:5021, ack 1001, win 1000 (5001:5011 was lost):
+     * B offers up to 2001. */
+    struct seg s1 = tb_seg(t, TCP_ACK, 5011, 1001, NULL, 10);
+    s1.window = 1000;
+    tb_input(t, &s1);
+    /* B: Flags [.], seq 5001:5011, ack 1101, win 900: still up to 2001. */
+    struct seg s2 = tb_seg(t, TCP_ACK, 5001, 1101, NULL, 10);
+    s2.window = 900;
+    tb_input(t, &s2);
+    assert_int_equal(t->c.snd_una, 1101);
+    assert_int_equal(t->c.snd_wnd, 900);
+    tb_clear(t);
+    assert_int_equal(tcp_send(&t->c, 0, NULL, 2000), 2000);
+    /* A: Flags [.], seq 1101:2001, ack 5011, length 900 -- not a byte more
+     * (5011:5021 came out of order and was not kept) */
+    tb_expect_count(t, 1);
+    tb_expect_seg(t, 0, TCP_ACK, 1101, 5011, 900);
+    test_free(t);
+}
+
 /* ==== TIME-WAIT ==== */
 
 /* A retransmitted FIN in TIME-WAIT is acknowledged again and restarts
@@ -302,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_syn_sent_timeout_syn_retransmit),
         cmocka_unit_test(test_established_timeout_data_retransmit),
         cmocka_unit_test(test_established_rcv_old_ack_no_window_update),
+        cmocka_unit_test(test_established_rcv_new_ack_on_old_seq_updates_window),
         cmocka_unit_test(test_time_wait_rcv_fin_retransmit),
         cmocka_unit_test(test_time_wait_rcv_ack_no_restart),
         cmocka_unit_test(test_time_wait_rcv_unacceptable_fin_no_restart),
