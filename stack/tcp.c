@@ -112,7 +112,15 @@ void conn_enter_closed(struct tcp_conn *c, enum tcp_cause cause)
 {
     timer_stop_all(c);
     c->snd_len = 0;
-    c->rcv_len = 0;
+    /* After a graceful end (our FIN acknowledged in LAST-ACK, or 2*MSL over
+     * in TIME-WAIT) the peer's stream is complete: bytes the application has
+     * not read yet stay readable, as a socket keeps them, so that
+     * end-of-stream is reported only after them. A reset, an abort or a
+     * timeout discards them ("connection reset"). */
+    bool stream_complete =
+        c->peer_fin && (cause == TCP_CAUSE_TIMEOUT_TIME_WAIT || cause == TCP_CAUSE_RCV_ACK);
+    if (!stream_complete)
+        c->rcv_len = 0;
     c->fin_queued = false;
     conn_set_state(c, TCP_CLOSED, cause);
 }

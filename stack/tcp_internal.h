@@ -28,7 +28,9 @@
  * changes; from == to is a no-op. */
 void conn_set_state(struct tcp_conn *c, enum tcp_state to, enum tcp_cause cause);
 
-/* Forget the connection: timers off, buffers emptied, state CLOSED. */
+/* Forget the connection: timers off, buffers emptied, state CLOSED. After
+ * a graceful end (TIME-WAIT timeout, LAST-ACK's FIN acknowledged) received
+ * bytes not read yet stay readable. */
 void conn_enter_closed(struct tcp_conn *c, enum tcp_cause cause);
 
 /* Enter TIME-WAIT (from FIN-WAIT-2, CLOSING or FIN-WAIT-1) and start 2*MSL;

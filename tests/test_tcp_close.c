@@ -524,6 +524,63 @@ static void test_closing_window_update_sends_queued(void **state)
     test_free(t);
 }
 
+/* ==== unread data outlives a graceful close ==== */
+
+/* A half-closes (shutdown) without reading the 100 bytes B sent before its
+ * FIN; LAST-ACK ends when B acknowledges A's FIN. The bytes stay readable
+ * in CLOSED and end-of-stream comes only after them (a socket behaves the
+ * same); before, they were dropped and the application saw end-of-stream
+ * after reading nothing. */
+static void test_last_ack_rcv_ack_unread_data_stays_readable(void **state)
+{
+    (void)state;
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    tb_peer(t, TCP_ACK | TCP_PSH, 5001, 1001, 100);
+    tb_peer(t, TCP_FIN | TCP_ACK, 5101, 1001, 0);
+    assert_int_equal(t->c.state, TCP_CLOSE_WAIT);
+    assert_int_equal(tcp_shutdown(&t->c, 0), TCP_APP_OK);
+    assert_int_equal(t->c.state, TCP_LAST_ACK);
+    tb_peer(t, TCP_ACK, 5102, 1002, 0);
+    assert_int_equal(t->c.state, TCP_CLOSED);
+    assert_int_equal(tcp_unread(&t->c), 100);
+    assert_false(tcp_eof(&t->c));
+    assert_int_equal(tcp_recv(&t->c, 0, NULL, 1000), 100);
+    assert_true(tcp_eof(&t->c));
+    test_free(t);
+}
+
+/* The same through TIME-WAIT: A closed first (shutdown) and never read. A
+ * reset still discards unread bytes. */
+static void test_time_wait_timeout_unread_data_stays_readable(void **state)
+{
+    (void)state;
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    assert_int_equal(tcp_shutdown(&t->c, 0), TCP_APP_OK);
+    tb_peer(t, TCP_ACK | TCP_PSH, 5001, 1002, 100);
+    tb_peer(t, TCP_FIN | TCP_ACK, 5101, 1002, 0);
+    assert_int_equal(t->c.state, TCP_TIME_WAIT);
+    tb_advance(t, 4000000);
+    assert_int_equal(t->c.state, TCP_CLOSED);
+    assert_int_equal(tcp_unread(&t->c), 100);
+    assert_false(tcp_eof(&t->c));
+
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    tb_peer(t, TCP_ACK | TCP_PSH, 5001, 1001, 100);
+    tb_peer(t, TCP_RST, 5101, 0, 0);
+    assert_int_equal(t->c.state, TCP_CLOSED);
+    assert_int_equal(tcp_unread(&t->c), 0);
+    test_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +598,8 @@ int main(void)
         cmocka_unit_test(test_established_rcv_fin_zero_window),
         cmocka_unit_test(test_fin_wait_1_rcv_fin_window_opens_sends_queued),
         cmocka_unit_test(test_closing_window_update_sends_queued),
+        cmocka_unit_test(test_last_ack_rcv_ack_unread_data_stays_readable),
+        cmocka_unit_test(test_time_wait_timeout_unread_data_stays_readable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
