@@ -16,7 +16,7 @@
 #define LINUX_TIME_WAIT_USECS   (60ull * 1000000u)
 #define LINGER_SLACK_USECS      1000000u
 #define CHECK_AHEAD             3 /* segments held back while their flows are prefetched */
-#define CHECK_READ_BUFFER_BYTES (64u * 1024)
+#define CHECK_READ_BUFFER_BYTES (64u * 1024) /* bench/check_bareloop.c uses the same */
 
 void check_options_default(struct check_options *o)
 {

@@ -33,8 +33,13 @@ static void key_of(const struct cap_segment *cs, struct flow_key *k, uint8_t *sr
     if (c == 0)
         c = (int)cs->seg.sport - (int)cs->seg.dport;
     uint8_t s = c <= 0 ? 0 : 1;
-    memcpy(k->addr[s], cs->ip.src, alen);
-    memcpy(k->addr[1 - s], cs->ip.dst, alen);
+    if (alen == 4) { /* constant sizes: inlined moves, not library calls */
+        memcpy(k->addr[s], cs->ip.src, 4);
+        memcpy(k->addr[1 - s], cs->ip.dst, 4);
+    } else {
+        memcpy(k->addr[s], cs->ip.src, 16);
+        memcpy(k->addr[1 - s], cs->ip.dst, 16);
+    }
     k->port[s] = cs->seg.sport;
     k->port[1 - s] = cs->seg.dport;
     *src_end = s;
@@ -134,6 +139,7 @@ static bool table_grow(struct flow_table *t)
     }
     free(t->buckets);
     t->buckets = b;
+    t->generation++;
     t->nbuckets = n;
     return true;
 }
@@ -150,6 +156,7 @@ static struct flow *table_find(const struct flow_table *t, const struct flow_key
 
 static void table_remove(struct flow_table *t, struct flow *f)
 {
+    t->generation++;
     *f->hprev = f->hnext;
     if (f->hnext)
         f->hnext->hprev = f->hprev;
@@ -275,6 +282,7 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, 
         }
     }
     bucket_insert(&t->buckets[hash & (t->nbuckets - 1)], f);
+    t->generation++;
     list_append(t, f);
     t->count++;
     t->flows_total++;
@@ -343,6 +351,7 @@ void flows_prepare(const struct flow_table *t, const struct cap_segment *cs, str
 {
     key_of(cs, &l->key, &l->src_end);
     l->hash = key_hash(&l->key);
+    l->found_valid = false;
     /* With hundreds of flows interleaved, a flow's memory has left the
      * cache by its next segment: the lookup and the judging then wait on
      * it. A reader that holds segments back starts the loads ahead, one
@@ -364,12 +373,13 @@ void flows_prefetch_flow(const struct flow_table *t, const struct flow_lookup *l
     }
 }
 
-void flows_warm(const struct flow_table *t, const struct flow_lookup *l)
+void flows_warm(const struct flow_table *t, struct flow_lookup *l)
 {
-    if (!t->warm)
-        return;
-    const struct flow *f = table_find(t, &l->key, l->hash);
-    if (f && f->user)
+    struct flow *f = table_find(t, &l->key, l->hash);
+    l->found_valid = true;
+    l->found = f;
+    l->found_generation = t->generation;
+    if (t->warm && f && f->user)
         t->warm(t->hooks.ctx, f, l->src_end == f->a_end ? EP_A : EP_B);
 }
 
@@ -378,6 +388,7 @@ enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
     struct flow_lookup l;
     key_of(cs, &l.key, &l.src_end);
     l.hash = key_hash(&l.key);
+    l.found_valid = false;
     return flows_segment_prepared(t, cs, &l);
 }
 
@@ -396,7 +407,9 @@ enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_seg
     bool bare_syn = syn_ack == TCP_SYN;
 
     uint32_t hash = l->hash;
-    struct flow *f = table_find(t, &k, hash);
+    /* No flow added or removed since flows_warm searched: same answer. */
+    struct flow *f =
+        l->found_valid && l->found_generation == t->generation ? l->found : table_find(t, &k, hash);
     if (f && f->syn_pending) {
         uint8_t syn_end = f->syn_pending_from == EP_A ? f->a_end : (uint8_t)(1 - f->a_end);
         if (src_end != syn_end && syn_ack == (TCP_SYN | TCP_ACK) &&
@@ -515,6 +528,21 @@ static char *put_uint(char *p, unsigned v)
     return p;
 }
 
+/* The decimal digits of an address byte at p (no division loop: one per
+ * byte of every flow name adds up); returns the end. */
+static char *put_octet(char *p, unsigned v)
+{
+    if (v >= 100) {
+        *p++ = (char)('0' + v / 100);
+        v %= 100;
+        *p++ = (char)('0' + v / 10);
+    } else if (v >= 10) {
+        *p++ = (char)('0' + v / 10);
+    }
+    *p++ = (char)('0' + v % 10);
+    return p;
+}
+
 /* "addr:port" or "[addr]:port" at p; returns the end. Every finished flow is
  * named once, so on a large capture this runs as often as flows end: IPv4
  * is formatted here (inet_ntop's dotted quad, without the cost of its
@@ -526,7 +554,7 @@ static char *put_endpoint(char *p, const struct flow *f, uint8_t ep)
         for (int i = 0; i < 4; i++) {
             if (i)
                 *p++ = '.';
-            p = put_uint(p, a[i]);
+            p = put_octet(p, a[i]);
         }
     } else {
         char addr[INET6_ADDRSTRLEN];

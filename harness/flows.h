@@ -126,6 +126,7 @@ struct flow_table {
      * re-queued); start loading what hooks.finish will touch. */
     void (*warm_finish)(void *ctx, const struct flow *f);
     const struct flow *warmed_closed; /* the closed flow last given to warm_finish */
+    uint64_t generation;              /* changes whenever a flow is added or removed */
 };
 
 /* Prepare an empty table. max_flows 0 means no cap. */
@@ -152,6 +153,12 @@ struct flow_lookup {
     struct flow_key key;
     uint32_t hash;
     uint8_t src_end; /* which end of key sent the segment */
+    /* What flows_warm() found (a flow, or NULL for none), valid while the
+     * table's generation is still found_generation: routing then skips a
+     * second search. */
+    bool found_valid;
+    struct flow *found;
+    uint64_t found_generation;
 };
 void flows_prepare(const struct flow_table *t, const struct cap_segment *cs, struct flow_lookup *l);
 /* Between the two (when the reader can hold segments longer): load the
@@ -161,7 +168,7 @@ void flows_prefetch_flow(const struct flow_table *t, const struct flow_lookup *l
 /* Second step ahead, once flows_prepare()'s loads have had time to arrive:
  * find the segment's flow and let the hooks' warm() prefetch its state.
  * Changes nothing. */
-void flows_warm(const struct flow_table *t, const struct flow_lookup *l);
+void flows_warm(const struct flow_table *t, struct flow_lookup *l);
 enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_segment *cs,
                                       const struct flow_lookup *l);
 
