@@ -13,36 +13,52 @@
 
 /* ---- keys and hashing ---- */
 
-/* Build the canonical key of a segment; *src_end says which end sent it. */
-static void key_of(const struct cap_segment *cs, struct flow_key *k, uint8_t *src_end)
+/* Build the canonical key of a segment and return its hash; *src_end says
+ * which end sent it. The hash is a multiply-xor over the key's words, with
+ * few dependent steps, since every segment hashes its key before anything
+ * else can start. It is computed from the words as they are built, in
+ * registers: reading them back from the key just written would stall on
+ * store forwarding (narrow stores, wide loads). */
+static uint32_t key_of(const struct cap_segment *cs, struct flow_key *k, uint8_t *src_end)
 {
-    memset(k, 0, sizeof *k);
-    k->version = cs->ip.version;
-    size_t alen = cs->ip.version == 4 ? 4 : 16;
+    uint64_t src0 = 0, src1 = 0, dst0 = 0, dst1 = 0; /* address bytes, zero-padded */
     int c;
-    if (alen == 4) {
-        /* memcmp's order, without a library call per segment. */
-        uint32_t a = (uint32_t)cs->ip.src[0] << 24 | (uint32_t)cs->ip.src[1] << 16 |
-                     (uint32_t)cs->ip.src[2] << 8 | cs->ip.src[3];
-        uint32_t b = (uint32_t)cs->ip.dst[0] << 24 | (uint32_t)cs->ip.dst[1] << 16 |
-                     (uint32_t)cs->ip.dst[2] << 8 | cs->ip.dst[3];
+    if (cs->ip.version == 4) {
+        uint32_t s4, d4;
+        memcpy(&s4, cs->ip.src, 4);
+        memcpy(&d4, cs->ip.dst, 4);
+        src0 = s4;
+        dst0 = d4;
+        uint32_t a = ntohl(s4), b = ntohl(d4); /* memcmp's order */
         c = a < b ? -1 : a > b;
     } else {
-        c = memcmp(cs->ip.src, cs->ip.dst, alen);
+        memcpy(&src0, cs->ip.src, 8);
+        memcpy(&src1, cs->ip.src + 8, 8);
+        memcpy(&dst0, cs->ip.dst, 8);
+        memcpy(&dst1, cs->ip.dst + 8, 8);
+        c = memcmp(cs->ip.src, cs->ip.dst, 16);
     }
     if (c == 0)
         c = (int)cs->seg.sport - (int)cs->seg.dport;
     uint8_t s = c <= 0 ? 0 : 1;
-    if (alen == 4) { /* constant sizes: inlined moves, not library calls */
-        memcpy(k->addr[s], cs->ip.src, 4);
-        memcpy(k->addr[1 - s], cs->ip.dst, 4);
-    } else {
-        memcpy(k->addr[s], cs->ip.src, 16);
-        memcpy(k->addr[1 - s], cs->ip.dst, 16);
-    }
-    k->port[s] = cs->seg.sport;
-    k->port[1 - s] = cs->seg.dport;
+    /* Selected as scalars, not through pointers to a stack copy. */
+    uint64_t w[4] = {s ? dst0 : src0, s ? dst1 : src1, s ? src0 : dst0, s ? src1 : dst1};
+    uint16_t p0 = s ? cs->seg.dport : cs->seg.sport;
+    uint16_t p1 = s ? cs->seg.sport : cs->seg.dport;
+    for (int i = 0; i < 4; i++)
+        memcpy(k->addr[i / 2] + 8 * (i % 2), &w[i], 8);
+    k->port[0] = p0;
+    k->port[1] = p1;
+    k->version = cs->ip.version;
     *src_end = s;
+
+    const uint64_t mul = 0x9e3779b97f4a7c15ull;
+    uint64_t h = (uint64_t)k->version << 32 | (uint64_t)p0 << 16 | p1;
+    for (int i = 0; i < 4; i++)
+        h = (h ^ w[i]) * mul;
+    h ^= h >> 29; /* bring the high bits down before the last spread */
+    h *= mul;
+    return (uint32_t)(h >> 32);
 }
 
 static bool key_eq(const struct flow_key *a, const struct flow_key *b)
@@ -53,24 +69,6 @@ static bool key_eq(const struct flow_key *a, const struct flow_key *b)
     memcpy(wb, b->addr, sizeof wb);
     return a->version == b->version && a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
            ((wa[0] ^ wb[0]) | (wa[1] ^ wb[1]) | (wa[2] ^ wb[2]) | (wa[3] ^ wb[3])) == 0;
-}
-
-/* Multiply-xor over the key's words: few dependent steps, since every
- * segment hashes its key before anything else can start. */
-static uint32_t key_hash(const struct flow_key *k)
-{
-    const uint64_t mul = 0x9e3779b97f4a7c15ull;
-    uint64_t h = (uint64_t)k->version << 32 | (uint64_t)k->port[0] << 16 | k->port[1];
-    for (size_t i = 0; i < 2; i++) {
-        uint64_t w0, w1;
-        memcpy(&w0, k->addr[i], sizeof w0);
-        memcpy(&w1, k->addr[i] + 8, sizeof w1);
-        h = (h ^ w0) * mul;
-        h = (h ^ w1) * mul;
-    }
-    h ^= h >> 29; /* bring the high bits down before the last spread */
-    h *= mul;
-    return (uint32_t)(h >> 32);
 }
 
 static void bucket_insert(struct flow **b, struct flow *f)
@@ -349,8 +347,7 @@ static bool may_open_incarnation(const struct flow *f, uint8_t ep, uint32_t seq)
 
 void flows_prepare(const struct flow_table *t, const struct cap_segment *cs, struct flow_lookup *l)
 {
-    key_of(cs, &l->key, &l->src_end);
-    l->hash = key_hash(&l->key);
+    l->hash = key_of(cs, &l->key, &l->src_end);
     l->found_valid = false;
     /* With hundreds of flows interleaved, a flow's memory has left the
      * cache by its next segment: the lookup and the judging then wait on
@@ -386,8 +383,7 @@ void flows_warm(const struct flow_table *t, struct flow_lookup *l)
 enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
 {
     struct flow_lookup l;
-    key_of(cs, &l.key, &l.src_end);
-    l.hash = key_hash(&l.key);
+    l.hash = key_of(cs, &l.key, &l.src_end);
     l.found_valid = false;
     return flows_segment_prepared(t, cs, &l);
 }
