@@ -98,6 +98,8 @@ void conn_reset_vars(struct tcp_conn *c)
     c->peer_fin_seq = 0;
     c->rd_shut = false;
     c->passive_open = false;
+    c->invalid_ack_sent = false;
+    c->invalid_ack_usecs = 0;
     c->rto_usecs = conn_rto_base(c);
     c->retries = 0;
     c->snd_head = 0;

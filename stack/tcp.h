@@ -142,6 +142,8 @@ struct tcp_conn {
     struct tcp_timer timer;     /* retransmit or TIME-WAIT */
     struct tcp_timer fw2_timer; /* FIN-WAIT-2 timeout, when configured */
     uint64_t now_usecs;         /* the last time the caller gave us */
+    bool invalid_ack_sent;      /* an ACK answered an unacceptable pure ACK ... */
+    uint64_t invalid_ack_usecs; /* ... at this time (the ACK-war throttle) */
     uint32_t isn_counter;       /* advances for each new incarnation */
 
     /* Send buffer: bytes [snd_una, snd_una + snd_len) of the stream; a ring

@@ -94,6 +94,27 @@ static void window_update(struct tcp_conn *c, const struct seg *s, bool force)
     }
 }
 
+/* The ACK owed to an unacceptable segment (§3.10.7.4 first step) or to an
+ * ACK of something not yet sent (fifth step). Two desynchronized endpoints
+ * (e.g. a half-open connection built on an old SYN) would answer each
+ * other's ACKs with ACKs forever, each one unacceptable to the other: an
+ * ACK war. So an unacceptable pure ACK (no text, SYN, FIN or RST) is
+ * answered at most once per CONN_INVALID_ACK_INTERVAL_USECS (RFC 5961 §7
+ * allows the throttle; Linux does the same); one suppressed answer ends the
+ * ping-pong. Segments that carry anything are always answered. */
+static void out_ack_unacceptable(struct tcp_conn *c, const struct seg *s)
+{
+    bool pure_ack = !(s->flags & (TCP_SYN | TCP_FIN | TCP_RST)) && s->payload_len == 0;
+    if (pure_ack) {
+        if (c->invalid_ack_sent &&
+            c->now_usecs - c->invalid_ack_usecs < CONN_INVALID_ACK_INTERVAL_USECS)
+            return;
+        c->invalid_ack_sent = true;
+        c->invalid_ack_usecs = c->now_usecs;
+    }
+    out_ack(c);
+}
+
 /* SND.UNA moves to ack: our SYN, the acknowledged bytes and then our FIN
  * leave the retransmission queue. */
 static void ack_advance(struct tcp_conn *c, uint32_t ack)
@@ -291,7 +312,7 @@ static bool on_ack(struct tcp_conn *c, const struct seg *s, struct rx *rx)
     if (c->state == TCP_SYN_RECEIVED)
         return on_ack_syn_received(c, s);
     if (!seq_between(c->snd_una - CONN_MAX_SND_WND, s->ack, c->snd_nxt)) {
-        out_ack(c);
+        out_ack_unacceptable(c, s);
         return false;
     }
     bool fin_was_acked = conn_fin_acked(c);
@@ -510,7 +531,7 @@ static void in_other(struct tcp_conn *c, const struct seg *s)
     }
     /* First step: the acceptability test; a miss is answered with an ACK. */
     if (!seg_acceptable(c, s)) {
-        out_ack(c);
+        out_ack_unacceptable(c, s);
         return;
     }
     if (s->flags & TCP_SYN) {

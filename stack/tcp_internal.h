@@ -16,6 +16,10 @@
 
 /* RFC 9293 §3.7.1: the MSS assumed when the peer sends no MSS option. */
 #define CONN_DEFAULT_PEER_MSS 536u
+/* RFC 5961 §7 lets a stack throttle the ACKs it sends in reply to
+ * unacceptable segments; this is the least time between two ACKs that
+ * answer unacceptable pure ACKs (Linux's tcp_invalid_ratelimit default). */
+#define CONN_INVALID_ACK_INTERVAL_USECS 500000u
 /* The largest window the peer can announce: we negotiate no window scaling,
  * so it is the 16-bit field. RFC 5961 §5.2 bounds old ACKs by MAX.SND.WND;
  * struct tcp_conn keeps no running maximum, so this upper bound is used (it

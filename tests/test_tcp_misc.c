@@ -401,6 +401,41 @@ static void test_output_reserved_bits_zero(void **state)
     test_free(t);
 }
 
+/* ==== no ACK war ==== */
+
+/* An unacceptable pure ACK is answered with an ACK at most once per 500 ms,
+ * so two desynchronized endpoints cannot answer each other's ACKs forever;
+ * a segment that carries anything (here data) is always answered. */
+static void test_established_unacceptable_ack_answers_throttled(void **state)
+{
+    (void)state;
+    struct tb *t = test_malloc(sizeof *t);
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    /* B: Flags [.], seq 5001, ack 9999 (acknowledges what A never sent) */
+    tb_peer(t, TCP_ACK, 5001, 9999, 0);
+    tb_expect_count(t, 1);
+    tb_expect_seg(t, 0, TCP_ACK, 1001, 5001, 0);
+    /* The same at once, and one out of window: no more answers. */
+    tb_peer(t, TCP_ACK, 5001, 9999, 0);
+    tb_peer(t, TCP_ACK, 90000, 1001, 0);
+    tb_expect_count(t, 1);
+    /* Data out of window is still answered. */
+    tb_peer(t, TCP_ACK, 90000, 1001, 10);
+    tb_expect_count(t, 2);
+    /* 500 ms after the last throttled answer, a pure ACK is answered again. */
+    t->now_usecs = 499999;
+    tb_peer(t, TCP_ACK, 5001, 9999, 0);
+    tb_expect_count(t, 2);
+    t->now_usecs = 500000;
+    tb_peer(t, TCP_ACK, 5001, 9999, 0);
+    tb_expect_count(t, 3);
+    tb_expect_seg(t, 2, TCP_ACK, 1001, 5001, 0);
+    test_free(t);
+}
+
 /* ==== passive and active SYN-RECEIVED ==== */
 
 /* SYN-RECEIVED remembers how it was reached in its own member; the peer's
@@ -445,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_established_zero_window),
         cmocka_unit_test(test_output_reserved_bits_zero),
         cmocka_unit_test(test_syn_received_passive_open_flag),
+        cmocka_unit_test(test_established_unacceptable_ack_answers_throttled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
