@@ -109,7 +109,7 @@ failing_seed() {
 # r_preexisting (crash files that fail on the control too).
 hunt() {
     local dir=$1 t start pid c seed
-    r_caught=no r_by=- r_kind=- r_ms=- r_input=- r_preexisting=0
+    r_caught=no r_by=- r_kind=- r_ms=- r_input=- r_preexisting=0 r_slow=0
     # 1. Seeds (the control's seeds all pass; checked before the mutants).
     for t in "${targets[@]}"; do
         seed=$(failing_seed "$dir" "$t" "$dir/seeds-$t.log")
@@ -137,10 +137,15 @@ hunt() {
     child_pids=("${pids[@]}")
     while [ ${#pids[@]} -gt 0 ]; do
         sleep 0.2
+        # Fork mode may overrun -max_total_time: the limit is ours.
+        [ $(($(now_ms) - start)) -gt $((seconds * 1000 + 2000)) ] && break
         for t in "${!pids[@]}"; do
             for c in "$dir/crashes-$t"/*; do
                 [ -f "$c" ] && [ -z "${seen[$c]:-}" ] || continue
                 seen[$c]=1
+                # A slow input (libFuzzer's 10 s timeout under ASan) or an
+                # OOM is no violation: it never counts as a catch.
+                case ${c##*/} in timeout-* | oom-*) r_slow=$((r_slow + 1)); continue ;; esac
                 if fails_on_control "$t" "$c"; then
                     r_preexisting=$((r_preexisting + 1))
                     continue
@@ -191,6 +196,16 @@ for t in "${targets[@]}"; do
         [ -n "${control_kinds[$k]:-}" ] || control_kinds[$k]=$c
     done
 done
+control_slow=()
+for k in $(printf '%s\n' "${!control_kinds[@]}" | sort); do
+    case $k in
+    *:timeout | *:oom)
+        # Slow inputs are noted, not counted as findings of the control.
+        control_slow+=("${k%%:*} has inputs slower than libFuzzer's 10 s timeout (ASan): ${control_kinds[$k]#"$ROOT"/}")
+        unset "control_kinds[$k]"
+        ;;
+    esac
+done
 if [ ${#control_kinds[@]} -gt 0 ]; then
     control_ok=0
     echo "${#control_kinds[@]} finding(s)"
@@ -198,7 +213,7 @@ if [ ${#control_kinds[@]} -gt 0 ]; then
         control_notes+=("fuzzing finds ${k#*:} in ${k%%:*} on the unmutated stack: ${cdir#"$ROOT"/}/finfuzz repro --fuzz-target ${k%%:*} ${control_kinds[$k]#"$ROOT"/}")
     done
 else
-    echo clean
+    echo "clean${control_slow:+ (slow inputs noted)}"
 fi
 
 # ---- the mutants -------------------------------------------------------------------
@@ -217,6 +232,7 @@ for m in "${mutants[@]}"; do
     hunt "$dir"
     pre=""
     [ "$r_preexisting" -gt 0 ] && pre=" ($r_preexisting crash file(s) that fail on the control too, skipped)"
+    [ "$r_slow" -gt 0 ] && pre="$pre ($r_slow timeout/OOM file(s), not counted)"
     if [ "$r_caught" = yes ]; then
         caught=$((caught + 1))
         echo "caught by $r_by in $(fmt_secs "$r_ms"): $r_kind$pre"
@@ -238,5 +254,6 @@ else
     echo "control (no mutant): NOT clean — bugs of the stack or oracle, not of a mutant:"
     for n in "${control_notes[@]}"; do echo "   $n"; done
 fi
+for n in "${control_slow[@]}"; do echo "note: $n"; done
 echo "score: $caught/${#mutants[@]} caught ($(($(date +%s) - t0)) s in all)"
 [ "$caught" -eq ${#mutants[@]} ] && [ $control_ok -eq 1 ]
