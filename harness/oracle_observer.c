@@ -414,13 +414,13 @@ static void first_segment(struct oracle *o, unsigned ep, const struct seg *g)
     if (g->flags & TCP_SYN) {
         s->isn_known = true;
         s->isn = g->seq;
-        s->snd_max = s->contig_end = g->seq;
+        s->snd_max = s->space_max = s->contig_end = g->seq;
         if (!(g->flags & TCP_ACK) && !p->inf_known) {
             set_inf(o, ep ^ 1u, TCP_LISTEN, 0); /* a SYN is sent to a listener */
             p->inf_change_valid = false;
         }
     } else {
-        s->snd_max = s->contig_end = g->seq;
+        s->snd_max = s->space_max = s->contig_end = g->seq;
         if (!o->handshake_seen || !p->sent_any)
             oracle_mark_incomplete(o, "the capture starts after the handshake");
         if (!s->inf_known)
@@ -484,7 +484,7 @@ static void track_contig(struct oracle_side *s, uint32_t seq, uint32_t end)
 
 /* The FIN of endpoint ep on the wire at fin_at. */
 static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e,
-                       uint32_t fin_at, uint32_t snd_max_before)
+                       uint32_t fin_at, uint32_t space_max_before)
 {
     struct oracle_side *s = side(o, ep);
     struct oracle_side *p = side(o, ep ^ 1u);
@@ -498,9 +498,10 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
             return;
         }
         if (!o->cfg.judge[ep] && ((s->isn_known && !seq_gt(fin_at, s->isn)) ||
-                                  (s->sent_any && seq_lt(fin_at, snd_max_before)))) {
+                                  (s->sent_any && seq_lt(fin_at, space_max_before)))) {
             /* A FIN cannot share its SYN's sequence number, nor sit inside
-             * data already sent. */
+             * data already sent (a pure ACK further on sent no data: a FIN
+             * at RCV.NXT after it is still taken, RFC 9293 §3.10.7.4). */
             s->fin_unreliable = true;
             return;
         }
@@ -653,7 +654,7 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
         p->sent_any && !old_dup && ack != p->snd_max && ack != hi && !seq_between(lo, ack, hi);
     if (!p->sent_any) {
         /* Mid-connection start: the peer's space begins where we ACK. */
-        p->snd_max = p->contig_end = ack;
+        p->snd_max = p->space_max = p->contig_end = ack;
     } else if (ahead) {
         if (p->fin_sent && peer_fin_trusted(o, ep)) {
             snprintf(exp, sizeof exp, "ack %u", rel(p, p->fin_seq + 1));
@@ -666,7 +667,7 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
         } else if (o->from_capture) {
             oracle_mark_incomplete(o, "an ACK covers data the capture did not show");
             p->gap = true;
-            p->snd_max = ack;
+            p->snd_max = p->space_max = ack;
         } else {
             snprintf(exp, sizeof exp, "ack <= %u", rel(p, p->snd_max));
             snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
@@ -960,7 +961,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         struct oracle_side *peer = side(o, ep ^ 1u);
         peer->sent_any = peer->syn_sent = peer->isn_known = true;
         peer->isn = syn_seq;
-        peer->snd_max = peer->contig_end = syn_seq + 1;
+        peer->snd_max = peer->space_max = peer->contig_end = syn_seq + 1;
         set_inf(o, ep ^ 1u, TCP_SYN_SENT, index);
         first_segment(o, ep, g);
     }
@@ -1000,7 +1001,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
          * longer) synchronized: it gave up its old attempt (abort, RST) and
          * answers afresh; its sequence space starts over. */
         s->isn = g->seq;
-        s->snd_max = s->contig_end = g->seq;
+        s->snd_max = s->space_max = s->contig_end = g->seq;
         if (s->fin_sent)
             s->fin_unreliable = true;
         s->fin_sent = false;
@@ -1017,7 +1018,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                  * was not part of this connection's sequence space. */
                 s->isn_known = true;
                 s->isn = g->seq;
-                s->snd_max = s->contig_end = g->seq;
+                s->snd_max = s->space_max = s->contig_end = g->seq;
                 s->fin_sent = false;
                 s->gap = s->ooo = false;
                 p->peer_fin_rcvd = p->peer_fin_confirmed = false;
@@ -1041,6 +1042,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     }
 
     uint32_t snd_max_before = s->snd_max;
+    uint32_t space_max_before = s->space_max;
     if (!rst) {
         uint32_t data_end = g->seq + (syn ? 1u : 0u) + g->payload_len;
         uint32_t end = g->seq + seg_len(g);
@@ -1107,8 +1109,10 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             track_contig(s, g->seq, beyond ? p->wnd_right : end);
             if (seq_gt(end, s->snd_max))
                 s->snd_max = end;
+            if (seg_len(g) > 0 && seq_gt(end, s->space_max))
+                s->space_max = end;
             if ((g->flags & TCP_FIN) && !beyond)
-                sender_fin(o, ep, index, e, data_end, snd_max_before);
+                sender_fin(o, ep, index, e, data_end, space_max_before);
         }
         /* A FIN the receiver may or may not have taken (dropped with its
          * segment, on a SYN) makes its later FINs hard to judge by. */

@@ -1,0 +1,101 @@
+/* Oracle false alarms found by fuzzing the unmutated model stack, each as
+ * a hand-written trace that must pass now, next to the near miss that must
+ * still fail. Traces use tests/support/evtrace; A's ISN 1000, B's 5000; A is
+ * the model under test (states reported), B the fuzzer's scripted peer (not
+ * judged), as in fuzz_close_endpoint. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness/oracle.h"
+#include "tests/support/evtrace.h"
+
+#define MS  1000ull
+#define SEC 1000000ull
+
+static struct oracle_config endpoint_cfg(void)
+{
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.judge[EP_B] = false;
+    c.states_reported[EP_A] = true;
+    c.msl_usecs = 1 * SEC;
+    c.timer_slack_usecs = 0;
+    return c;
+}
+
+static void judge(struct oracle *o, const struct evtrace *t, struct oracle_config c)
+{
+    oracle_init(o, &c);
+    evt_run(t, o);
+}
+
+#define ASSERT_CLEAN(o)                                                                            \
+    do {                                                                                           \
+        if (oracle_violation_total(o))                                                             \
+            evt_dump(o);                                                                           \
+        assert_int_equal(oracle_violation_total(o), 0);                                            \
+    } while (0)
+
+#define ASSERT_BROKEN(o, id, index)                                                                \
+    do {                                                                                           \
+        if (!evt_has(o, id, index))                                                                \
+            evt_dump(o);                                                                           \
+        assert_true(evt_has(o, id, index));                                                        \
+        assert_int_equal(oracle_verdict(o), VERDICT_FAIL);                                         \
+    } while (0)
+
+/* The peer's pure ACK carries seq RCV.NXT + 1 (inside the window, so A takes
+ * its ACK); its FIN then comes at RCV.NXT, which A takes too (RFC 9293
+ * §3.10.7.4: acceptable, at RCV.NXT). A pure ACK occupies no sequence space,
+ * so that FIN sits inside no data sent: it is B's FIN, and its
+ * retransmission at 500 ms restarts A's TIME-WAIT. A closes at `closed`. */
+static void fin_after_pure_ack_ahead(struct evtrace *t, uint64_t closed_usecs)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5002, 1002, 0);
+    evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 5 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_B, 505 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_seg(t, EP_A, 505 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_restarts_on_fin_after_pure_ack_ahead(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_after_pure_ack_ahead(&t, 505 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_not_restarted_after_pure_ack_ahead_fails(void **state)
+{
+    (void)state;
+    /* Near miss: A ignores the restart and closes 2*MSL after the first FIN. */
+    struct evtrace t;
+    struct oracle o;
+    fin_after_pure_ack_ahead(&t, 5 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tw_restarts_on_fin_after_pure_ack_ahead),
+        cmocka_unit_test(test_tw_not_restarted_after_pure_ack_ahead_fails),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
