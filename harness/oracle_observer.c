@@ -1109,8 +1109,12 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             track_contig(s, g->seq, beyond ? p->wnd_right : end);
             if (seq_gt(end, s->snd_max))
                 s->snd_max = end;
-            if (seg_len(g) > 0 && seq_gt(end, s->space_max))
-                s->space_max = end;
+            /* Text on a SYN is commonly dropped by the receiver (queuing it
+             * is optional, RFC 9293 §3.10.7.3) and sent again: only the SYN
+             * itself surely occupies its space. */
+            uint32_t occupied_end = syn ? g->seq + 1 : end;
+            if (seg_len(g) > 0 && seq_gt(occupied_end, s->space_max))
+                s->space_max = occupied_end;
             if ((g->flags & TCP_FIN) && !beyond)
                 sender_fin(o, ep, index, e, data_end, space_max_before);
         }

@@ -91,11 +91,51 @@ static void test_tw_not_restarted_after_pure_ack_ahead_fails(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
 }
 
+/* The peer's SYN-ACK carries 16 bytes that A does not take (it ACKs only the
+ * SYN: data on a SYN may be dropped, RFC 9293 §3.10.7.3); B's FIN then comes
+ * at ISN + 1, which A takes. Its retransmission restarts TIME-WAIT. */
+static void fin_after_syn_data_dropped(struct evtrace *t, uint64_t closed_usecs)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    t->evs[1].u.segment.seg.payload_len = 16;
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 5 * MS, TCP_FIN_WAIT_1, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN_ACK);
+    evt_seg(t, EP_B, 505 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_seg(t, EP_A, 505 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_restarts_on_fin_after_syn_data_dropped(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_after_syn_data_dropped(&t, 505 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_not_restarted_after_syn_data_dropped_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_after_syn_data_dropped(&t, 5 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tw_restarts_on_fin_after_pure_ack_ahead),
         cmocka_unit_test(test_tw_not_restarted_after_pure_ack_ahead_fails),
+        cmocka_unit_test(test_tw_restarts_on_fin_after_syn_data_dropped),
+        cmocka_unit_test(test_tw_not_restarted_after_syn_data_dropped_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
