@@ -1267,6 +1267,10 @@ static void check_state_vs_wire(struct oracle *o, unsigned ep, uint64_t index, c
     if (s->fin_sent && !o->cfg.judge[ep ^ 1u] && p->ack_any_sent &&
         seq_ge(p->last_ack_any, s->fin_seq + 1))
         own_fin_acked = true;
+    /* (or acked it before a SYN of its that started its ACK history afresh,
+     * which a synchronized receiver ignores, RFC 5961 §4.2) */
+    if (s->fin_sent && s->fin_acked)
+        own_fin_acked = true;
     const char *need = NULL;
     switch (to) {
     case TCP_FIN_WAIT_2:

@@ -4,6 +4,7 @@
  * the model under test (states reported), B the fuzzer's scripted peer (not
  * judged), as in fuzz_close_endpoint. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -129,6 +130,49 @@ static void test_tw_not_restarted_after_syn_data_dropped_fails(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
 }
 
+/* A's FIN is acknowledged (A FIN-WAIT-2); then B sends a SYN-ACK with junk
+ * numbers, which A, synchronized, answers with a challenge ACK and ignores
+ * (RFC 5961 §4.2); B's FIN then carries an old ACK. A's TIME-WAIT on that
+ * FIN is right: its FIN was acknowledged before. `fin_acked`: whether B's
+ * first ACK covers A's FIN (if not, A stays in FIN-WAIT-1 and B's FIN,
+ * acknowledging nothing new, cannot take it to TIME-WAIT). */
+static void syn_ack_junk_then_fin(struct evtrace *t, bool fin_acked)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5001, fin_acked ? 1002 : 1001, 0);
+    if (fin_acked)
+        evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_B, 5 * MS, TCP_SYN | TCP_ACK, 77, 900, 0);
+    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5001, 0);
+    evt_seg(t, EP_B, 6 * MS, TCP_FIN | TCP_ACK, 5001, 1001, 0);
+    evt_seg(t, EP_A, 6 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 6 * MS, fin_acked ? TCP_FIN_WAIT_2 : TCP_FIN_WAIT_1, TCP_TIME_WAIT,
+              fin_acked ? TCP_CAUSE_RCV_FIN : TCP_CAUSE_RCV_FIN_ACK);
+}
+
+static void test_time_wait_after_fin_acked_then_syn_ack_junk_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    syn_ack_junk_then_fin(&t, true);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_time_wait_without_fin_acked_then_syn_ack_junk_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    syn_ack_junk_then_fin(&t, false);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "state-matches-wire", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +180,8 @@ int main(void)
         cmocka_unit_test(test_tw_not_restarted_after_pure_ack_ahead_fails),
         cmocka_unit_test(test_tw_restarts_on_fin_after_syn_data_dropped),
         cmocka_unit_test(test_tw_not_restarted_after_syn_data_dropped_fails),
+        cmocka_unit_test(test_time_wait_after_fin_acked_then_syn_ack_junk_passes),
+        cmocka_unit_test(test_time_wait_without_fin_acked_then_syn_ack_junk_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
