@@ -1161,10 +1161,12 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             if (!p->peer_fin_rcvd) {
                 bool acks_theirs = ackf && p->fin_sent && seq_ge(g->ack, p->fin_seq + 1);
                 fx |= fin_arrives(o, ep ^ 1u, acks_theirs, now, index);
-            } else if ((g->flags & TCP_FIN) && ackf && pknown && pst == TCP_TIME_WAIT &&
+            } else if ((g->flags & TCP_FIN) && ackf && !syn && pknown && pst == TCP_TIME_WAIT &&
                        g->seq + g->payload_len == s->fin_seq) {
                 /* A retransmitted FIN reaches TIME-WAIT: re-ACK it and
-                 * restart 2*MSL (RFC 9293 §3.10.7.4). */
+                 * restart 2*MSL (RFC 9293 §3.10.7.4). One on a SYN is no
+                 * retransmission: the SYN draws a challenge ACK and the
+                 * segment is dropped, FIN and all (RFC 5961 §4.2). */
                 p->owed = OWED_REACK_FIN;
                 p->owed_index = index;
                 p->owed_usecs = now;

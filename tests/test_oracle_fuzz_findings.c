@@ -173,6 +173,48 @@ static void test_time_wait_without_fin_acked_then_syn_ack_junk_fails(void **stat
     ASSERT_BROKEN(&o, "state-matches-wire", t.n - 1);
 }
 
+/* A in TIME-WAIT at 5 ms; at 505 ms B's FIN comes again at its sequence
+ * number, with SYN set if `with_syn`; A answers with an ACK and closes
+ * 2*MSL after entering TIME-WAIT. A SYN in TIME-WAIT draws a challenge ACK
+ * and the segment is dropped (RFC 5961 §4.2): no restart. A plain
+ * retransmitted FIN restarts 2*MSL (RFC 9293 §3.10.7.4). */
+static void tw_fin_again(struct evtrace *t, bool with_syn)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5001, 1002, 0);
+    evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 5 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_B, 505 * MS, (uint8_t)(TCP_FIN | TCP_ACK | (with_syn ? TCP_SYN : 0)), 5001, 1002,
+            0);
+    evt_seg(t, EP_A, 505 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 5 * MS + 2 * SEC, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_no_restart_on_syn_fin_ack_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    tw_fin_again(&t, true);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_no_restart_on_plain_fin_ack_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    tw_fin_again(&t, false);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +224,8 @@ int main(void)
         cmocka_unit_test(test_tw_not_restarted_after_syn_data_dropped_fails),
         cmocka_unit_test(test_time_wait_after_fin_acked_then_syn_ack_junk_passes),
         cmocka_unit_test(test_time_wait_without_fin_acked_then_syn_ack_junk_fails),
+        cmocka_unit_test(test_tw_no_restart_on_syn_fin_ack_passes),
+        cmocka_unit_test(test_tw_no_restart_on_plain_fin_ack_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
