@@ -29,6 +29,7 @@
 #include "driver.h"
 #include "input_files.h"
 #include "ladder_svg.h"
+#include "packetdrill.h"
 #include "link.h"
 #include "pcap_writer.h"
 #include "sut_registry.h"
@@ -37,6 +38,7 @@
 struct repro_opts {
     const char *pcap_path;
     const char *svg_path;
+    const char *packetdrill_path;
     const struct sut_entry *sut;
     int pair; /* 1 close_pair, 0 close_endpoint, -1 from the path */
     bool quiet;
@@ -76,7 +78,7 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
 
     struct trace_printer tp;
     trace_init(&tp, stdout, &d->oracle);
-    struct ev_sink sinks[3];
+    struct ev_sink sinks[4];
     unsigned n_sinks = 0;
     if (!o->quiet) {
         sinks[n_sinks++] = trace_sink(&tp);
@@ -111,6 +113,14 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
         sinks[n_sinks++] = ladder_sink(svg);
     }
 
+    /* The packetdrill script is collected in memory and written at the end,
+     * so a failed run leaves no half-written file. */
+    struct pd_writer pd;
+    if (o->packetdrill_path) {
+        pd_init(&pd, path);
+        sinks[n_sinks++] = pd_sink(&pd);
+    }
+
     int rc;
     if (pair) {
         rc = driver_run_pair(d, net, data, len, sinks, n_sinks);
@@ -119,6 +129,21 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
         rc = driver_run(d, &sut, data, len, sinks, n_sinks);
     }
     free(data);
+    bool pd_ok = true;
+    if (o->packetdrill_path) {
+        FILE *pf = fopen(o->packetdrill_path, "w");
+        if (pf) {
+            pd_ok = pd_finish(&pd, pf) == 0;
+            pd_ok = fclose(pf) == 0 && pd_ok;
+        } else {
+            pd_discard(&pd);
+            pd_ok = false;
+        }
+        if (pd_ok)
+            printf("wrote %s\n", o->packetdrill_path);
+        else
+            fprintf(stderr, "finfuzz repro: cannot write %s\n", o->packetdrill_path);
+    }
     if (!o->quiet && rc != DRIVER_REJECTED && rc != DRIVER_SUT_ERROR)
         trace_finish(&tp); /* violations found when the run finished */
     if (svg) {
@@ -144,6 +169,8 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
         fprintf(stderr, "finfuzz repro: %s: %s\n", path, driver_error(d));
         return EXIT_USAGE;
     }
+    if (!pd_ok)
+        return EXIT_USAGE;
     const struct driver_violation *v = driver_violation(d);
     if (v) {
         printf("result: VIOLATION %s (%s) at event %" PRIu64 ", endpoint %c: %s\n", v->id, v->rfc,
@@ -167,6 +194,8 @@ static void usage(FILE *out)
             "print the program and the annotated trace, and the violated invariant.\n\n"
             "  --pcap OUT         write the run as a pcap (one FILE only)\n"
             "  --svg OUT          write the run as an SVG ladder diagram (one FILE only)\n"
+            "  --packetdrill OUT  write the run as a packetdrill script for the Linux\n"
+            "                     stack (close_endpoint inputs, one FILE only)\n"
             "  --target NAME      system under test for close_endpoint inputs:");
     for (size_t i = 0; i < n; i++)
         fprintf(out, " %s", e[i].name);
@@ -186,6 +215,7 @@ int cmd_repro(int argc, char **argv)
     static const struct option longopts[] = {
         {"pcap", required_argument, NULL, 'p'},
         {"svg", required_argument, NULL, 's'},
+        {"packetdrill", required_argument, NULL, 'd'},
         {"target", required_argument, NULL, 't'},
         {"fuzz-target", required_argument, NULL, 'f'},
         {"pair", no_argument, NULL, 'P'},
@@ -205,6 +235,9 @@ int cmd_repro(int argc, char **argv)
             break;
         case 's':
             o.svg_path = optarg;
+            break;
+        case 'd':
+            o.packetdrill_path = optarg;
             break;
         case 't':
             target = optarg;
@@ -255,6 +288,11 @@ int cmd_repro(int argc, char **argv)
         fprintf(stderr, "finfuzz repro: no input file (see finfuzz repro --help)\n");
         return EXIT_USAGE;
     }
+    if (o.pair == 1 && o.packetdrill_path) {
+        fprintf(stderr, "finfuzz repro: --packetdrill exports one endpoint's run; not for "
+                        "close_pair inputs\n");
+        return EXIT_USAGE;
+    }
     if (o.pair == 1 && strcmp(o.sut->name, "model") != 0) {
         fprintf(stderr,
                 "finfuzz repro: close_pair runs two model endpoints; --target %s "
@@ -274,8 +312,9 @@ int cmd_repro(int argc, char **argv)
         input_list_free(files, n_files);
         return EXIT_USAGE;
     }
-    if (n_files > 1 && (o.pcap_path || o.svg_path)) {
-        fprintf(stderr, "finfuzz repro: --pcap/--svg take one input file, got %zu\n", n_files);
+    if (n_files > 1 && (o.pcap_path || o.svg_path || o.packetdrill_path)) {
+        fprintf(stderr, "finfuzz repro: --pcap/--svg/--packetdrill take one input file, got %zu\n",
+                n_files);
         input_list_free(files, n_files);
         return EXIT_USAGE;
     }

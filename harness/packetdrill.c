@@ -226,3 +226,10 @@ int pd_finish(struct pd_writer *w, FILE *out)
     w->n = w->cap = 0;
     return rc;
 }
+
+void pd_discard(struct pd_writer *w)
+{
+    free(w->lines);
+    w->lines = NULL;
+    w->n = w->cap = 0;
+}

@@ -51,5 +51,7 @@ struct ev_sink pd_sink(struct pd_writer *w);
 /* Write the script to out and free the lines. Returns 0, or -1 if memory ran
  * out during the run (the script would be incomplete: nothing is written). */
 int pd_finish(struct pd_writer *w, FILE *out);
+/* Free the lines without writing anything (the output could not be opened). */
+void pd_discard(struct pd_writer *w);
 
 #endif

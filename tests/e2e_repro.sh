@@ -72,4 +72,12 @@ if command -v tshark >/dev/null; then
 else
     echo "(tshark not installed: pcap check skipped)"
 fi
+# --packetdrill: one script line per segment of the run, the kernel's (A's)
+# segments expected (">"), the peer's injected ("<"), the calls as syscalls.
+check "--packetdrill" 0 "$FINFUZZ" repro --packetdrill "$tmp/run.pkt" corpus/close_endpoint/close-client-first.bin
+grep -q '^+0.000000 close(3) = 0$' "$tmp/run.pkt" || { echo "FAIL packetdrill script lacks close()"; fail=1; }
+grep -q '^+[0-9.]* > F\. 161:161(0) ack 101$' "$tmp/run.pkt" || { echo "FAIL packetdrill script lacks A's FIN"; fail=1; }
+grep -q '^+[0-9.]* < F\. 101:101(0) ack 162 ' "$tmp/run.pkt" || { echo "FAIL packetdrill script lacks B's FIN"; fail=1; }
+check "--packetdrill refuses close_pair" 2 "$FINFUZZ" repro --pair --packetdrill "$tmp/x.pkt" corpus/close_pair/"$(ls corpus/close_pair | head -1)"
+check "--packetdrill unwritable" 2 "$FINFUZZ" repro --packetdrill /nonexistent/dir/x.pkt corpus/close_endpoint/close-client-first.bin
 exit $fail
