@@ -883,10 +883,17 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         &o->recent[(o->recent_next + ORACLE_RECENT_SEGS - 1) % ORACLE_RECENT_SEGS];
 
     if (syn && !rst) {
-        s->syn_seqs[s->syn_next] = g->seq;
-        s->syn_next = (uint8_t)((s->syn_next + 1) % 4);
-        if (s->syn_count < 4)
-            s->syn_count++;
+        /* Retransmissions of one SYN take one slot: they must not push an
+         * earlier SYN, still answerable, out of the ring. */
+        bool known_syn = false;
+        for (unsigned k = 0; k < s->syn_count && k < 4; k++)
+            known_syn = known_syn || s->syn_seqs[k] == g->seq;
+        if (!known_syn) {
+            s->syn_seqs[s->syn_next] = g->seq;
+            s->syn_next = (uint8_t)((s->syn_next + 1) % 4);
+            if (s->syn_count < 4)
+                s->syn_count++;
+        }
     }
     if (!s->sent_any)
         first_segment(o, ep, g);

@@ -215,6 +215,96 @@ static void test_tw_no_restart_on_plain_fin_ack_fails(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
 }
 
+/* fuzz_close_pair: both endpoints listen with each other's old SYN in
+ * flight, so each answers a different SYN (A's SYN-ACK acks B's first SYN,
+ * B's acks A's first SYN) and neither ACK is acceptable to the other: an
+ * RFC-legal desynchronization that ends in retransmission timeouts. B's
+ * SYN-ACK is retransmitted three times; A's ACKs of B's first SYN stay
+ * handshake answers, not ACKs beyond B's FIN. (Sequence numbers from the
+ * run.) */
+struct pair_seg {
+    unsigned ep;
+    uint64_t usecs;
+    uint8_t flags;
+    uint32_t seq, ack;
+};
+static const struct pair_seg crossed_listens[] = {
+    {EP_B, 0u, TCP_SYN, 3016097088u, 0u},
+    {EP_A, 0u, TCP_SYN, 16778754u, 0u},
+    {EP_A, 1000u, TCP_SYN | TCP_ACK, 3105245465u, 3016097089u},
+    {EP_B, 1000u, TCP_SYN | TCP_ACK, 740182497u, 16778755u},
+    {EP_B, 2000u, TCP_ACK, 740182498u, 16778755u},
+    {EP_A, 2000u, TCP_ACK, 3105245466u, 3016097089u},
+    {EP_A, 3000u, TCP_ACK, 3105245466u, 3016097089u},
+    {EP_B, 3000u, TCP_ACK, 740182498u, 16778755u},
+    {EP_A, 20000u, TCP_ACK | TCP_FIN, 3105245466u, 3016097089u},
+    {EP_B, 20000u, TCP_ACK | TCP_FIN, 740182498u, 16778755u},
+    {EP_B, 21000u, TCP_ACK, 740182499u, 16778755u},
+    {EP_A, 21000u, TCP_ACK, 3105245467u, 3016097089u},
+    {EP_A, 1001000u, TCP_SYN | TCP_ACK, 3105245465u, 3016097089u},
+    {EP_B, 1001000u, TCP_SYN | TCP_ACK, 740182497u, 16778755u},
+    {EP_B, 1002000u, TCP_ACK, 740182499u, 16778755u},
+    {EP_A, 1002000u, TCP_ACK, 3105245467u, 3016097089u},
+    {EP_A, 1003000u, TCP_ACK, 3105245467u, 3016097089u},
+    {EP_B, 1003000u, TCP_ACK, 740182499u, 16778755u},
+    {EP_A, 3001000u, TCP_SYN | TCP_ACK, 3105245465u, 3016097089u},
+    {EP_B, 3001000u, TCP_SYN | TCP_ACK, 740182497u, 16778755u},
+    {EP_B, 3002000u, TCP_ACK, 740182499u, 16778755u},
+    {EP_A, 3002000u, TCP_ACK, 3105245467u, 3016097089u},
+    {EP_A, 3003000u, TCP_ACK, 3105245467u, 3016097089u},
+    {EP_B, 3003000u, TCP_ACK, 740182499u, 16778755u},
+    {EP_A, 7001000u, TCP_SYN | TCP_ACK, 3105245465u, 3016097089u},
+    {EP_B, 7001000u, TCP_SYN | TCP_ACK, 740182497u, 16778755u},
+    {EP_B, 7002000u, TCP_ACK, 740182499u, 16778755u},
+    {EP_A, 7002000u, TCP_ACK, 3105245467u, 3016097089u},
+    {EP_A, 7003000u, TCP_ACK, 3105245467u, 3016097089u},
+    {EP_B, 7003000u, TCP_ACK, 740182499u, 16778755u},
+    {EP_A, 15001000u, TCP_RST, 3105245467u, 0u},
+    {EP_B, 15001000u, TCP_RST, 740182499u, 0u},
+};
+
+static void crossed_listens_trace(struct evtrace *t, uint32_t last_a_ack)
+{
+    evt_init(t);
+    size_t n = sizeof crossed_listens / sizeof crossed_listens[0];
+    for (size_t i = 0; i < n; i++) {
+        const struct pair_seg *g = &crossed_listens[i];
+        uint32_t ack = g->ack;
+        if (g->ep == EP_A && g->usecs == 7002000u)
+            ack = last_a_ack;
+        evt_seg(t, g->ep, g->usecs, g->flags, g->seq, ack, 0);
+    }
+}
+
+static void test_ack_of_old_syn_after_syn_ack_retransmits_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    crossed_listens_trace(&t, 3016097089u);
+    judge(&o, &t, c);
+    ASSERT_CLEAN(&o);
+}
+
+static void test_ack_beyond_fin_after_syn_ack_retransmits_fails(void **state)
+{
+    (void)state;
+    /* Near miss: the same ACK field beyond all B sent (its ISN + 3). */
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    crossed_listens_trace(&t, 740182497u + 3);
+    judge(&o, &t, c);
+    size_t bad = 0;
+    for (size_t i = 0; i < t.n; i++)
+        if (t.evs[i].endpoint == EP_A && t.evs[i].time_usecs == 7002000u)
+            bad = i;
+    ASSERT_BROKEN(&o, "ack-within-sent", bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +316,8 @@ int main(void)
         cmocka_unit_test(test_time_wait_without_fin_acked_then_syn_ack_junk_fails),
         cmocka_unit_test(test_tw_no_restart_on_syn_fin_ack_passes),
         cmocka_unit_test(test_tw_no_restart_on_plain_fin_ack_fails),
+        cmocka_unit_test(test_ack_of_old_syn_after_syn_ack_retransmits_passes),
+        cmocka_unit_test(test_ack_beyond_fin_after_syn_ack_retransmits_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
