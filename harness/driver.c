@@ -683,6 +683,14 @@ int driver_run_pair(struct driver *d, struct link *l, const uint8_t *data, size_
      * runs past every bound (retries with backoff, 2*MSL, FIN-WAIT-2). */
     d->pair_fault_n[0] = d->pair_fault_n[1] = 0;
     for (unsigned i = 0; i < 2; i++) {
+        /* ... and read what they were sent: a receiver whose application
+         * never reads keeps a zero window, at which the peer's FIN is not
+         * acceptable (RFC 9293 §3.10.7.4) while the peer persists for ever
+         * (§3.8.6.1), a legal standstill no timer ends. */
+        link_set_reading(l, (enum ev_endpoint)i, true);
+        link_app(l, (enum ev_endpoint)i, APP_RECV, TCP_BUF_MAX);
+    }
+    for (unsigned i = 0; i < 2; i++) {
         switch (tcp_get_state(&l->ep[i])) {
         case TCP_LISTEN:
         case TCP_SYN_SENT:

@@ -347,6 +347,32 @@ static void test_driver_pair_textbook_passes_and_counts_both(void **state)
     assert_int_equal(net.delivered[1], 160);
 }
 
+static void test_driver_pair_fair_ending_drains_a_never_reading_app(void **state)
+{
+    (void)state;
+    /* B never reads and half-closes; A fills B's window and closes. A's FIN
+     * is not acceptable at B's zero window (RFC 9293 §3.10.7.4), so the
+     * close completes only because the fair ending's applications read. */
+    struct program p;
+    program_init(&p, PROG_F_B_NOREAD, 9);
+    p.msl_choice = 6;
+    program_clock(&p, PROG_CLOCK_MS, 10);
+    program_app(&p, EP_A, APP_SEND, 255); /* 16-byte units: 8192 bytes in all */
+    program_app(&p, EP_A, APP_SEND, 255);
+    program_app(&p, EP_A, APP_SEND, 2);
+    program_app(&p, EP_B, APP_SHUTDOWN, 0);
+    program_clock(&p, PROG_CLOCK_MS, 10);
+    uint8_t buf[PROGRAM_MAX_BYTES];
+    size_t n = encode(&p, buf);
+    int rc = driver_run_pair(&drv, &net, buf, n, NULL, 0);
+    if (rc != DRIVER_PASS && driver_violation(&drv))
+        fprintf(stderr, "%s: %s\n", driver_violation(&drv)->id, driver_violation(&drv)->message);
+    assert_int_equal(rc, DRIVER_PASS);
+    assert_int_equal(tcp_get_state(&net.ep[0]), TCP_CLOSED);
+    assert_int_equal(tcp_get_state(&net.ep[1]), TCP_CLOSED);
+    assert_int_equal(net.delivered[1], 8192);
+}
+
 /* ---- close_pair's end-of-run verdict ---- */
 
 static struct driver_pair_end both_closed(void)
@@ -422,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_driver_rejects_non_programs),
         cmocka_unit_test(test_driver_catches_wrong_fin_ack),
         cmocka_unit_test(test_driver_pair_textbook_passes_and_counts_both),
+        cmocka_unit_test(test_driver_pair_fair_ending_drains_a_never_reading_app),
         cmocka_unit_test(test_driver_pair_judge_passes_a_clean_end),
         cmocka_unit_test(test_driver_pair_judge_endpoint_left_open),
         cmocka_unit_test(test_driver_pair_judge_fin_wait_2_may_wait_for_a_vanished_peer),
