@@ -258,6 +258,7 @@ static void restart_incarnation(struct oracle *o)
         o->side[i].syn_count = keep[i].syn_count;
         o->side[i].syn_next = keep[i].syn_next;
         o->side[i].answerable_next = keep[i].answerable_next;
+        o->side[i].rst_sent_ever = keep[i].rst_sent_ever;
     }
     o->handshake_seen = true;
     o->reuse_seen = true;
@@ -1130,7 +1131,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         if ((g->flags & TCP_FIN) && (!acceptable || beyond || syn))
             s->fin_unreliable = true;
     } else {
-        s->rst_sent = true;
+        s->rst_sent = s->rst_sent_ever = true;
         s->rst_usecs = now;
         enum tcp_state sst;
         if (!(eff_state(o, ep, &sst) && sst == TCP_CLOSED)) {
@@ -1311,7 +1312,7 @@ static void check_state_vs_wire(struct oracle *o, unsigned ep, uint64_t index, c
     case TCP_CLOSED:
         if (from == TCP_LAST_ACK && cause_is(e, TCP_CAUSE_RCV_ACK) && !own_fin_acked)
             need = "the peer's ACK of our FIN on the wire";
-        else if (cause_is(e, TCP_CAUSE_RCV_RST) && !p->rst_sent)
+        else if (cause_is(e, TCP_CAUSE_RCV_RST) && !p->rst_sent_ever)
             need = "an RST from the peer on the wire";
         break;
     default:

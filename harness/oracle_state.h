@@ -111,6 +111,8 @@ struct oracle_side {
     bool ts_seen; /* timestamps option seen; ts_last is its latest TSval */
     uint32_t ts_last;
     bool rst_sent;
+    bool rst_sent_ever; /* ... in any incarnation of this stream: an RST sent
+                           before a new incarnation began may arrive after */
     uint64_t rst_usecs;
     uint64_t last_send_usecs;
     uint64_t last_xmit_usecs; /* latest segment occupying sequence space */

@@ -305,6 +305,59 @@ static void test_ack_beyond_fin_after_syn_ack_retransmits_fails(void **state)
     ASSERT_BROKEN(&o, "ack-within-sent", bad);
 }
 
+/* fuzz_close_pair: A, CLOSED, answers B's new SYN with RST|ACK; A then
+ * connects and answers a duplicate of that SYN with a SYN-ACK, which starts
+ * a new incarnation in the oracle; A's RST, still in flight, then closes B
+ * in SYN-SENT (RFC 9293 §3.10.7.3: an RST with an acceptable ACK). That RST
+ * was on the wire, if before the new incarnation. `rst_from_a`: whether A
+ * sent its RSTs (the near miss has A send no RST at all). */
+static void rst_before_new_incarnation(struct evtrace *t, bool rst_from_a)
+{
+    const uint32_t b_isn = 2927350582u, a_isn = 1040057218u;
+    evt_init(t);
+    /* B's first attempt: a SYN it gives up at once, answered with RST. */
+    evt_state(t, EP_B, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_B, 0, TCP_SYN, 743049405u, 0, 0);
+    evt_state(t, EP_B, 0, TCP_SYN_SENT, TCP_CLOSED, TCP_CAUSE_APP_CLOSE);
+    if (rst_from_a)
+        evt_seg(t, EP_A, 1 * MS, TCP_RST | TCP_ACK, 0, 743049406u, 0);
+    evt_state(t, EP_B, 2000 * MS, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_B, 2000 * MS, TCP_SYN, b_isn, 0, 0);
+    if (rst_from_a)
+        evt_seg(t, EP_A, 2001 * MS, TCP_RST | TCP_ACK, 0, b_isn + 1, 0);
+    evt_seg(t, EP_A, 2001 * MS, TCP_SYN, a_isn, 0, 0);
+    evt_state(t, EP_A, 2001 * MS, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_A, 2001 * MS, TCP_SYN | TCP_ACK, a_isn, b_isn + 1, 0);
+    evt_state(t, EP_A, 2001 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_state(t, EP_B, 2002 * MS, TCP_SYN_SENT, TCP_CLOSED, TCP_CAUSE_RCV_RST);
+}
+
+static void test_rst_sent_before_new_incarnation_may_close_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = c.states_reported[EP_B] = true;
+    rst_before_new_incarnation(&t, true);
+    judge(&o, &t, c);
+    assert_int_equal(evt_count(&o, "state-matches-wire"), 0);
+}
+
+static void test_rst_never_sent_cannot_close_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = c.states_reported[EP_B] = true;
+    rst_before_new_incarnation(&t, false);
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "state-matches-wire", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +371,8 @@ int main(void)
         cmocka_unit_test(test_tw_no_restart_on_plain_fin_ack_fails),
         cmocka_unit_test(test_ack_of_old_syn_after_syn_ack_retransmits_passes),
         cmocka_unit_test(test_ack_beyond_fin_after_syn_ack_retransmits_fails),
+        cmocka_unit_test(test_rst_sent_before_new_incarnation_may_close_passes),
+        cmocka_unit_test(test_rst_never_sent_cannot_close_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
