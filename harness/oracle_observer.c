@@ -692,6 +692,13 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
                       tcp_state_name(st));
     }
 
+    /* Bytes the peer sent beyond our window (a zero-window probe) arrive
+     * after all if our window opened before they did: our ACK of them says
+     * so, and they were on the wire. */
+    if (p->beyond_seen && seq_gt(ack, p->contig_end) && seq_ge(p->contig_end, p->beyond_lo) &&
+        seq_lt(p->contig_end, p->beyond_hi))
+        track_contig(p, p->contig_end, seq_min(ack, p->beyond_hi));
+
     bool covers_fin = p->fin_sent && seq_ge(ack, p->fin_seq + 1);
     bool first_cover = covers_fin && !s->peer_fin_confirmed;
     if (first_cover) {
@@ -1013,7 +1020,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         if (s->fin_sent)
             s->fin_unreliable = true;
         s->fin_sent = false;
-        s->gap = s->ooo = false;
+        s->gap = s->ooo = s->beyond_seen = false;
         p->peer_fin_rcvd = p->peer_fin_confirmed = false;
         p->ack_sent = false; /* its ACKs of the old space say nothing of the new */
         s->wire_known = false;
@@ -1028,7 +1035,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                 s->isn = g->seq;
                 s->snd_max = s->space_max = s->contig_end = g->seq;
                 s->fin_sent = false;
-                s->gap = s->ooo = false;
+                s->gap = s->ooo = s->beyond_seen = false;
                 p->peer_fin_rcvd = p->peer_fin_confirmed = false;
                 s->inf_known = false; /* not the ESTABLISHED a mid-stream start assumed */
                 s->ack_sent = s->ack_any_sent = s->wnd_known = false;
@@ -1115,6 +1122,11 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         s->wire_known = true;
         if (acceptable) {
             track_contig(s, g->seq, beyond ? p->wnd_right : end);
+            if (beyond) {
+                s->beyond_seen = true;
+                s->beyond_lo = seq_max(g->seq, p->wnd_right);
+                s->beyond_hi = data_end;
+            }
             if (seq_gt(end, s->snd_max))
                 s->snd_max = end;
             /* Text on a SYN is commonly dropped by the receiver (queuing it

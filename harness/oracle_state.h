@@ -81,9 +81,12 @@ struct oracle_side {
                            ACK's seq is a claim, not bytes sent) */
     uint32_t wire_max;  /* ... counting segments the receiver may have dropped too */
     bool wire_known;
-    uint32_t contig_end; /* every byte below was seen sent (gap detection) */
-    bool gap;            /* this endpoint's stream skipped sequence space */
-    bool ooo;            /* one range seen beyond contig_end (reordering) */
+    uint32_t contig_end;           /* every byte below was seen sent (gap detection) */
+    bool gap;                      /* this endpoint's stream skipped sequence space */
+    bool ooo;                      /* one range seen beyond contig_end (reordering) */
+    bool beyond_seen;              /* bytes it sent beyond the peer's window (a probe) */
+    uint32_t beyond_lo, beyond_hi; /* ... the latest such range, not counted as arrived
+                                      until the peer acknowledges it */
     uint32_t ooo_lo, ooo_hi;
     bool fin_sent;
     uint32_t fin_seq;

@@ -358,6 +358,53 @@ static void test_rst_never_sent_cannot_close_fails(void **state)
     ASSERT_BROKEN(&o, "state-matches-wire", t.n - 1);
 }
 
+/* fuzz_close_pair: B's window is closed (0) after A's 100 bytes; A probes
+ * with one byte beyond it; B's application reads and B reopens the window
+ * before the probe arrives, so B takes it (ack 1102); A's last 31 bytes and
+ * FIN follow, and B acknowledges the FIN. Every byte below the FIN was on
+ * the wire. The near miss (`probe` false) never sends byte 1101. */
+static void probe_after_window_opened(struct evtrace *t, bool probe)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    t->evs[1].u.segment.seg.window = 100; /* B's window: exactly A's 100 bytes */
+    evt_seg(t, EP_A, 10 * MS, TCP_PSH | TCP_ACK, 1001, 5001, 100);
+    evt_seg(t, EP_B, 11 * MS, TCP_ACK, 5001, 1101, 0);
+    evt_last(t)->u.segment.seg.window = 0;
+    if (probe)
+        evt_seg(t, EP_A, 1011 * MS, TCP_ACK, 1101, 5001, 1);
+    evt_seg(t, EP_B, 1011 * MS, TCP_ACK, 5001, 1101, 0);
+    evt_last(t)->u.segment.seg.window = 4000;
+    if (probe)
+        evt_seg(t, EP_B, 1012 * MS, TCP_ACK, 5001, 1102, 0);
+    evt_seg(t, EP_A, 1012 * MS, TCP_FIN | TCP_PSH | TCP_ACK, 1102, 5001, 31);
+    evt_seg(t, EP_B, 1013 * MS, TCP_ACK, 5001, 1134, 0);
+}
+
+static void test_probe_taken_after_window_opened_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    probe_after_window_opened(&t, true);
+    judge(&o, &t, c);
+    assert_int_equal(evt_count(&o, "half-close-delivery"), 0);
+}
+
+static void test_fin_acked_over_unsent_byte_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    probe_after_window_opened(&t, false);
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "half-close-delivery", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +420,8 @@ int main(void)
         cmocka_unit_test(test_ack_beyond_fin_after_syn_ack_retransmits_fails),
         cmocka_unit_test(test_rst_sent_before_new_incarnation_may_close_passes),
         cmocka_unit_test(test_rst_never_sent_cannot_close_fails),
+        cmocka_unit_test(test_probe_taken_after_window_opened_passes),
+        cmocka_unit_test(test_fin_acked_over_unsent_byte_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
