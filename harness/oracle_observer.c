@@ -96,6 +96,14 @@ static bool peer_fin_trusted(const struct oracle *o, unsigned ep)
     return o->cfg.judge[(ep & 1u) ^ 1u] || !o->side[(ep & 1u) ^ 1u].fin_unreliable;
 }
 
+/* Its FIN lies after its ISN: it belongs to the incarnation the oracle
+ * follows. A FIN below it comes from another incarnation of the sender (the
+ * two endpoints answered different SYNs): no ACK of the peer's covers it. */
+static bool fin_in_space(const struct oracle_side *s)
+{
+    return !s->isn_known || seq_gt(s->fin_seq, s->isn);
+}
+
 static void set_inf(struct oracle *o, unsigned ep, enum tcp_state st, uint64_t index)
 {
     struct oracle_side *s = side(o, ep);
@@ -699,7 +707,7 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
         seq_lt(p->contig_end, p->beyond_hi))
         track_contig(p, p->contig_end, seq_min(ack, p->beyond_hi));
 
-    bool covers_fin = p->fin_sent && seq_ge(ack, p->fin_seq + 1);
+    bool covers_fin = p->fin_sent && fin_in_space(p) && seq_ge(ack, p->fin_seq + 1);
     bool first_cover = covers_fin && !s->peer_fin_confirmed;
     if (first_cover) {
         /* half-close-delivery on the wire: acknowledging the FIN
@@ -1175,7 +1183,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         }
         if (ackf && p->fin_sent && seq_ge(g->ack, p->fin_seq + 1) && !p->fin_acked)
             fx |= fin_ack_arrives(o, ep ^ 1u, now, index);
-        if (s->fin_sent && seq_ge(s->contig_end, s->fin_seq + 1)) {
+        if (s->fin_sent && fin_in_space(s) && seq_ge(s->contig_end, s->fin_seq + 1)) {
             enum tcp_state pst;
             bool pknown = eff_state(o, ep ^ 1u, &pst);
             if (!p->peer_fin_rcvd) {

@@ -405,6 +405,62 @@ static void test_fin_acked_over_unsent_byte_fails(void **state)
     ASSERT_BROKEN(&o, "half-close-delivery", t.n - 1);
 }
 
+/* fuzz_close_pair: B abandons its first SYN (ISN b0) and opens again (ISN
+ * b1); A answers b0, B answers A's SYN with b1. A follows b0's space, B its
+ * own b1: B's FIN at b1 + 1 is in a space A never synchronized to, so A's
+ * ACK of b0 + 1 does not acknowledge it, and A rightly stays in FIN-WAIT-1.
+ * `same_space`: the near miss, where B's FIN is at b0 + 1 and A's ACK covers
+ * it while A still reports FIN-WAIT-1. */
+static void stale_syn_desync(struct evtrace *t, bool same_space)
+{
+    const uint32_t a = 2196758272u, b0 = 3260038146u, b1 = 2922268131u;
+    const uint32_t fin_b = same_space ? b0 + 1 : b1 + 1;
+    const uint32_t a_ack = same_space ? b0 + 2 : b0 + 1;
+    evt_init(t);
+    evt_seg(t, EP_A, 0, TCP_SYN, a, 0, 0);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_B, 0, TCP_SYN, b0, 0, 0);
+    evt_seg(t, EP_B, 0, TCP_SYN, b1, 0, 0);
+    evt_seg(t, EP_B, 1 * MS, TCP_SYN | TCP_ACK, b1, a + 1, 0);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, a, b0 + 1, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_A, 2 * MS, TCP_ACK, a + 1, b0 + 1, 0);
+    evt_seg(t, EP_A, 2 * MS, TCP_FIN | TCP_ACK, a + 1, b0 + 1, 0);
+    evt_state(t, EP_A, 2 * MS, TCP_SYN_RECEIVED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_B, 2 * MS, TCP_FIN | TCP_ACK, fin_b, a + 1, 0);
+    evt_seg(t, EP_B, 3 * MS, TCP_ACK, fin_b + 1, a + 1, 0);
+    evt_seg(t, EP_A, 3 * MS, TCP_ACK, a + 2, a_ack, 0);
+    evt_seg(t, EP_A, 4 * MS, TCP_ACK, a + 2, a_ack, 0);
+}
+
+static void test_fin_of_other_incarnation_not_acked_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = true;
+    stale_syn_desync(&t, false);
+    judge(&o, &t, c);
+    assert_int_equal(evt_count(&o, "state-matches-wire"), 0);
+}
+
+static void test_fin_acked_while_fin_wait_1_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = true;
+    stale_syn_desync(&t, true);
+    judge(&o, &t, c);
+    if (!evt_count(&o, "state-matches-wire"))
+        evt_dump(&o);
+    assert_true(evt_count(&o, "state-matches-wire") > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +478,8 @@ int main(void)
         cmocka_unit_test(test_rst_never_sent_cannot_close_fails),
         cmocka_unit_test(test_probe_taken_after_window_opened_passes),
         cmocka_unit_test(test_fin_acked_over_unsent_byte_fails),
+        cmocka_unit_test(test_fin_of_other_incarnation_not_acked_passes),
+        cmocka_unit_test(test_fin_acked_while_fin_wait_1_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
