@@ -700,6 +700,9 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
                       tcp_state_name(st));
     }
 
+    /* Text on the peer's SYN counts as sent once we acknowledge it. */
+    if (p->syn_data && seq_gt(ack, p->space_max) && seq_le(ack, p->syn_data_end))
+        p->space_max = ack;
     /* Bytes the peer sent beyond our window (a zero-window probe) arrive
      * after all if our window opened before they did: our ACK of them says
      * so, and they were on the wire. */
@@ -1028,7 +1031,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         if (s->fin_sent)
             s->fin_unreliable = true;
         s->fin_sent = false;
-        s->gap = s->ooo = s->beyond_seen = false;
+        s->gap = s->ooo = s->beyond_seen = s->syn_data = false;
         p->peer_fin_rcvd = p->peer_fin_confirmed = false;
         p->ack_sent = false; /* its ACKs of the old space say nothing of the new */
         s->wire_known = false;
@@ -1043,7 +1046,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                 s->isn = g->seq;
                 s->snd_max = s->space_max = s->contig_end = g->seq;
                 s->fin_sent = false;
-                s->gap = s->ooo = s->beyond_seen = false;
+                s->gap = s->ooo = s->beyond_seen = s->syn_data = false;
                 p->peer_fin_rcvd = p->peer_fin_confirmed = false;
                 s->inf_known = false; /* not the ESTABLISHED a mid-stream start assumed */
                 s->ack_sent = s->ack_any_sent = s->wnd_known = false;
@@ -1141,6 +1144,10 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
              * is optional, RFC 9293 §3.10.7.3) and sent again: only the SYN
              * itself surely occupies its space. */
             uint32_t occupied_end = syn ? g->seq + 1 : end;
+            if (syn && g->payload_len > 0) {
+                s->syn_data = true;
+                s->syn_data_end = data_end;
+            }
             if (seg_len(g) > 0 && seq_gt(occupied_end, s->space_max))
                 s->space_max = occupied_end;
             if ((g->flags & TCP_FIN) && !beyond)

@@ -76,10 +76,12 @@ struct oracle_side {
     uint32_t prev_isn;
     uint32_t syn_seqs[4]; /* its latest SYNs (an ACK of any is a handshake answer) */
     uint8_t syn_count, syn_next;
-    uint32_t snd_max;   /* highest seq + seg_len sent */
-    uint32_t space_max; /* ... by segments occupying sequence space (a pure
-                           ACK's seq is a claim, not bytes sent) */
-    uint32_t wire_max;  /* ... counting segments the receiver may have dropped too */
+    uint32_t snd_max;      /* highest seq + seg_len sent */
+    uint32_t space_max;    /* ... by segments occupying sequence space (a pure
+                              ACK's seq is a claim, not bytes sent) */
+    bool syn_data;         /* its SYN carried text, not in space_max until the */
+    uint32_t syn_data_end; /* ... peer acknowledges it (up to here) */
+    uint32_t wire_max;     /* ... counting segments the receiver may have dropped too */
     bool wire_known;
     uint32_t contig_end;           /* every byte below was seen sent (gap detection) */
     bool gap;                      /* this endpoint's stream skipped sequence space */

@@ -461,6 +461,46 @@ static void test_fin_acked_while_fin_wait_1_fails(void **state)
     assert_true(evt_count(&o, "state-matches-wire") > 0);
 }
 
+/* B's SYN-ACK carries one byte that A takes (ack ISN + 2); B's "FIN" at
+ * ISN + 1 then sits on that byte: an old sequence number, not B's FIN, and A
+ * rightly stays ESTABLISHED. The near miss (`syn_data` false): the same FIN
+ * is B's real FIN, which A acknowledges without leaving ESTABLISHED. */
+static void fin_on_syn_data(struct evtrace *t, bool syn_data)
+{
+    evt_init(t);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_A, 0, TCP_SYN, 1000, 0, 0);
+    evt_seg(t, EP_B, 1 * MS, TCP_SYN | TCP_ACK, 5000, 1001, syn_data ? 1 : 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_SENT, TCP_ESTABLISHED, TCP_CAUSE_RCV_SYN_ACK);
+    evt_seg(t, EP_A, 1 * MS, TCP_ACK, 1001, syn_data ? 5002 : 5001, 0);
+    evt_seg(t, EP_B, 2 * MS, TCP_FIN | TCP_ACK, 5001, 1001, 0);
+    evt_seg(t, EP_A, 2 * MS, TCP_ACK, 1001, 5002, 0);
+}
+
+static void test_fin_on_taken_syn_data_is_no_fin_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c = endpoint_cfg();
+    fin_on_syn_data(&t, true);
+    judge(&o, &t, c);
+    ASSERT_CLEAN(&o);
+}
+
+static void test_fin_acked_but_established_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c = endpoint_cfg();
+    fin_on_syn_data(&t, false);
+    judge(&o, &t, c);
+    if (!evt_count(&o, "state-matches-wire"))
+        evt_dump(&o);
+    assert_true(evt_count(&o, "state-matches-wire") > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +520,8 @@ int main(void)
         cmocka_unit_test(test_fin_acked_over_unsent_byte_fails),
         cmocka_unit_test(test_fin_of_other_incarnation_not_acked_passes),
         cmocka_unit_test(test_fin_acked_while_fin_wait_1_fails),
+        cmocka_unit_test(test_fin_on_taken_syn_data_is_no_fin_passes),
+        cmocka_unit_test(test_fin_acked_but_established_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
