@@ -525,6 +525,7 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
         s->fin_seq = fin_at;
         s->fin_index = index;
         s->fin_first_usecs = s->fin_last_usecs = now;
+        s->fin_last_index = index;
         s->fin_xmits = 1;
         s->fin_gap_usecs = 0;
         s->fin_alone_last = p->ack_sent && p->last_ack == fin_at;
@@ -565,6 +566,7 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
             s->fin_seq = fin_at;
             s->fin_index = index;
             s->fin_first_usecs = s->fin_last_usecs = now;
+            s->fin_last_index = index;
             s->fin_xmits = 1;
             s->fin_gap_usecs = 0;
             p->peer_fin_rcvd = false;
@@ -596,6 +598,7 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
     }
     s->fin_gap_usecs = gap;
     s->fin_last_usecs = now;
+    s->fin_last_index = index;
     s->fin_xmits++;
     /* It resent its FIN, so the ACK of it seen earlier never arrived. */
     if (s->fin_acked && !o->cfg.states_reported[ep]) {
@@ -1015,6 +1018,19 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     if (s->owed == OWED_REACK_FIN && !rst && ackf && seq_ge(g->ack, s->owed_ack) &&
         o->cfg.states_reported[ep])
         s->tw_restart_usecs = now;
+    bool acks_peer_fin = ackf && p->fin_sent && fin_in_space(p) && g->ack == p->fin_seq + 1;
+    /* A FIN of the peer sent after this endpoint last acknowledged it, and
+     * answered only now from TIME-WAIT: a retransmission the network
+     * delayed (the trace shows a segment when sent, not when it arrives)
+     * that reached TIME-WAIT and restarted it (RFC 9293 §3.10.7.4). */
+    if (known && st == TCP_TIME_WAIT && o->cfg.states_reported[ep] && acks_peer_fin &&
+        s->owed != OWED_REACK_FIN && s->fin_ack_sent_known &&
+        p->fin_last_index > s->fin_ack_sent_index)
+        s->tw_restart_usecs = now;
+    if (acks_peer_fin) {
+        s->fin_ack_sent_known = true;
+        s->fin_ack_sent_index = index;
+    }
     satisfy_owed(o, ep, g);
 
     enum tcp_state pst_now;

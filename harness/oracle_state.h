@@ -95,6 +95,7 @@ struct oracle_side {
     uint64_t fin_index;       /* event of the first FIN */
     uint64_t fin_first_usecs; /* first FIN transmission */
     uint64_t fin_last_usecs;  /* latest FIN transmission */
+    uint64_t fin_last_index;  /* ... its event */
     uint64_t fin_gap_usecs;   /* interval between the last two FIN transmissions */
     unsigned fin_xmits;
     bool fin_unreliable; /* its FINs contradicted each other or were junk (a fuzzer's peer) */
@@ -129,11 +130,13 @@ struct oracle_side {
     bool inf_change_valid;
     bool fin_acked; /* the peer's ACK of our FIN arrived */
     uint64_t fin_acked_index;
-    bool peer_fin_rcvd;       /* the peer's FIN arrived (assumed when seen on the wire) */
-    bool peer_fin_confirmed;  /* ... and this endpoint acknowledged it */
-    bool closed_via_last_ack; /* inferred CLOSED only because an ACK was assumed delivered */
-    bool tw_ack_sent;         /* sent its ACK of the peer's FIN since entering TIME-WAIT */
-    bool tw_rst_hit;          /* an acceptable RST arrived in TIME-WAIT */
+    bool peer_fin_rcvd;          /* the peer's FIN arrived (assumed when seen on the wire) */
+    bool peer_fin_confirmed;     /* ... and this endpoint acknowledged it */
+    bool closed_via_last_ack;    /* inferred CLOSED only because an ACK was assumed delivered */
+    bool tw_ack_sent;            /* sent its ACK of the peer's FIN since entering TIME-WAIT */
+    bool fin_ack_sent_known;     /* it sent an ACK covering the peer's FIN ... */
+    uint64_t fin_ack_sent_index; /* ... latest at this event */
+    bool tw_rst_hit;             /* an acceptable RST arrived in TIME-WAIT */
     uint64_t tw_rst_index;
     bool last_peer_had_ack;    /* the peer's latest segment carried ACK */
     uint64_t fw2_usecs;        /* entered FIN-WAIT-2 (reported) */

@@ -501,6 +501,78 @@ static void test_fin_acked_but_established_fails(void **state)
     assert_true(evt_count(&o, "state-matches-wire") > 0);
 }
 
+/* fuzz_close_pair: the FINs cross; A's ACK of B's FIN is lost, so B resends
+ * its FIN at 1 s, which the network delays until A is in TIME-WAIT: A
+ * re-ACKs it at 1.15 s and restarts 2*MSL (RFC 9293 §3.10.7.4). The trace
+ * shows the FIN when sent (A still CLOSING), not when it arrived. With
+ * `fin_resent` false the ACK at 1.15 s answers no FIN (no restart). */
+static void delayed_fin_in_time_wait(struct evtrace *t, bool fin_resent, uint64_t closed_usecs)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_B, 10 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_B, 10 * MS, TCP_FIN | TCP_ACK, 5001, 1001, 0);
+    evt_state(t, EP_A, 10 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 10 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_A, 11 * MS, TCP_ACK, 1002, 5002, 0); /* lost */
+    evt_state(t, EP_A, 11 * MS, TCP_FIN_WAIT_1, TCP_CLOSING, TCP_CAUSE_RCV_FIN);
+    if (fin_resent)
+        evt_seg(t, EP_B, 1000 * MS, TCP_FIN | TCP_ACK, 5001, 1001, 0);
+    evt_seg(t, EP_B, 1001 * MS, TCP_ACK, 5002, 1002, 0);
+    evt_state(t, EP_B, 1001 * MS, TCP_FIN_WAIT_1, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN_ACK);
+    evt_state(t, EP_A, 1002 * MS, TCP_CLOSING, TCP_TIME_WAIT, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_A, 1150 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_B, 1001 * MS + 2 * SEC, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static struct oracle_config pair_cfg(void)
+{
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = c.states_reported[EP_B] = true;
+    c.msl_usecs = 1 * SEC;
+    c.timer_slack_usecs = 0;
+    return c;
+}
+
+static void test_tw_restarts_on_delayed_fin_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    delayed_fin_in_time_wait(&t, true, 1150 * MS + 2 * SEC);
+    judge(&o, &t, pair_cfg());
+    if (evt_count(&o, "time-wait-duration"))
+        evt_dump(&o);
+    assert_int_equal(evt_count(&o, "time-wait-duration"), 0);
+}
+
+static void test_tw_not_restarted_on_delayed_fin_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    delayed_fin_in_time_wait(&t, true, 1002 * MS + 2 * SEC);
+    judge(&o, &t, pair_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
+static void test_tw_ack_without_fin_in_flight_no_restart(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    delayed_fin_in_time_wait(&t, false, 1002 * MS + 2 * SEC);
+    judge(&o, &t, pair_cfg());
+    if (evt_count(&o, "time-wait-duration"))
+        evt_dump(&o);
+    assert_int_equal(evt_count(&o, "time-wait-duration"), 0);
+    delayed_fin_in_time_wait(&t, false, 1150 * MS + 2 * SEC);
+    judge(&o, &t, pair_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +594,9 @@ int main(void)
         cmocka_unit_test(test_fin_acked_while_fin_wait_1_fails),
         cmocka_unit_test(test_fin_on_taken_syn_data_is_no_fin_passes),
         cmocka_unit_test(test_fin_acked_but_established_fails),
+        cmocka_unit_test(test_tw_restarts_on_delayed_fin_passes),
+        cmocka_unit_test(test_tw_not_restarted_on_delayed_fin_fails),
+        cmocka_unit_test(test_tw_ack_without_fin_in_flight_no_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
