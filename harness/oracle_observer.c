@@ -979,6 +979,12 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             s->reuse_syn_seq = g->ack - 1;
         }
     }
+    /* The oracle may already follow that SYN's incarnation (the peer's
+     * SYN-ACK from it came first): nothing to restart, and what the peer
+     * sent since (its FIN) stays. */
+    if (syn && (g->flags & TCP_ACK) && !rst && s->reuse_syn && g->ack == s->reuse_syn_seq + 1 &&
+        !s->reuse_syn_in_tw && p->isn_known && p->isn == s->reuse_syn_seq && p->syn_sent)
+        s->reuse_syn = false;
     if (syn && (g->flags & TCP_ACK) && !rst && s->reuse_syn && g->ack == s->reuse_syn_seq + 1 &&
         acceptor_may && (o->cfg.judge[ep] || syn_sender_waits)) {
         /* A new SYN was accepted: a new incarnation (from TIME-WAIT: judged

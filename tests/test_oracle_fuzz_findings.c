@@ -573,6 +573,58 @@ static void test_tw_ack_without_fin_in_flight_no_restart(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
 }
 
+/* fuzz_close_pair: B's first SYN is lost, it opens again (ISN b1) and its
+ * SYN-ACK reaches A's SYN-SENT side of the oracle first, then B's FIN; A's
+ * SYN-ACK answers b1 too. The oracle already follows b1's incarnation, so
+ * A's SYN-ACK starts nothing new and B's FIN stays: A's ACK of b1 + 2
+ * acknowledges it. `a_fin_ack`: the ACK A sends for B's FIN (the near miss
+ * acknowledges one beyond it). */
+static void syn_ack_of_followed_incarnation(struct evtrace *t, uint32_t a_fin_ack_off)
+{
+    const uint32_t a = 100754787u, b0 = 101223727u, b1 = 4293047326u;
+    evt_init(t);
+    evt_seg(t, EP_A, 0, TCP_SYN, a, 0, 0);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    size_t lost = evt_seg(t, EP_B, 0, TCP_SYN, b0, 0, 0);
+    evt_drop(t, 0, lost);
+    evt_seg(t, EP_B, 0, TCP_SYN, b1, 0, 0);
+    evt_seg(t, EP_B, 1 * MS, TCP_SYN | TCP_ACK, b1, a + 1, 0);
+    evt_seg(t, EP_B, 1 * MS, TCP_FIN | TCP_ACK, b1 + 1, a + 1, 0);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, a, b1 + 1, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_A, 1 * MS, TCP_FIN | TCP_ACK, a + 1, b1 + 1, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_RECEIVED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 2 * MS, TCP_ACK, a + 2, b1 + 1, 0);
+    evt_seg(t, EP_A, 2 * MS, TCP_ACK, a + 2, b1 + a_fin_ack_off, 0);
+    evt_state(t, EP_A, 2 * MS, TCP_FIN_WAIT_1, TCP_CLOSING, TCP_CAUSE_RCV_FIN);
+}
+
+static void test_syn_ack_of_followed_incarnation_keeps_fin_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = true;
+    syn_ack_of_followed_incarnation(&t, 2);
+    judge(&o, &t, c);
+    ASSERT_CLEAN(&o);
+}
+
+static void test_ack_beyond_fin_of_followed_incarnation_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = true;
+    syn_ack_of_followed_incarnation(&t, 3);
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "fin-ack-plus-one", t.n - 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,6 +649,8 @@ int main(void)
         cmocka_unit_test(test_tw_restarts_on_delayed_fin_passes),
         cmocka_unit_test(test_tw_not_restarted_on_delayed_fin_fails),
         cmocka_unit_test(test_tw_ack_without_fin_in_flight_no_restart),
+        cmocka_unit_test(test_syn_ack_of_followed_incarnation_keeps_fin_passes),
+        cmocka_unit_test(test_ack_beyond_fin_of_followed_incarnation_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
