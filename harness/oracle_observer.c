@@ -266,6 +266,7 @@ static void restart_incarnation(struct oracle *o)
         o->side[i].syn_count = keep[i].syn_count;
         o->side[i].syn_next = keep[i].syn_next;
         o->side[i].answerable_next = keep[i].answerable_next;
+        memcpy(o->side[i].answered_bloom, keep[i].answered_bloom, sizeof keep[i].answered_bloom);
         o->side[i].rst_sent_ever = keep[i].rst_sent_ever;
     }
     o->handshake_seen = true;
@@ -273,6 +274,21 @@ static void restart_incarnation(struct oracle *o)
 }
 
 /* ------------------------------------------------------------------ */
+/* The two Bloom bits of an answerable (with_ack, value). */
+static void bloom_bits(bool with_ack, uint32_t value, unsigned *b1, unsigned *b2)
+{
+    uint32_t h = (value ^ (with_ack ? 0x85ebca6bu : 0u)) * 0x9e3779b1u;
+    *b1 = h >> 25;
+    *b2 = (h >> 18) & 127u;
+}
+
+static bool bloom_has(const uint64_t bloom[2], bool with_ack, uint32_t value)
+{
+    unsigned b1, b2;
+    bloom_bits(with_ack, value, &b1, &b2);
+    return ((bloom[b1 >> 6] >> (b1 & 63)) & 1u) && ((bloom[b2 >> 6] >> (b2 & 63)) & 1u);
+}
+
 /* closed-silence (RFC 9293 §3.10.7.1): what a CLOSED endpoint may send. */
 static void check_closed_sender(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
 {
@@ -302,6 +318,10 @@ static void check_closed_sender(struct oracle *o, unsigned ep, uint64_t index, c
         if (fits)
             return; /* not consumed: a duplicate of that segment may draw another */
     }
+    /* ... or an older one the ring forgot, delayed in the network. */
+    if (latest && (bloom_has(s->answered_bloom, false, g->seq) ||
+                   ((g->flags & TCP_ACK) && bloom_has(s->answered_bloom, true, g->ack))))
+        return;
     if (!latest) {
         oracle_report(o, INV_CLOSED_SILENCE, index, e->frame, (uint8_t)ep,
                       "an RST only in answer to a segment", "unsolicited RST",
@@ -336,6 +356,10 @@ static void add_answerable(struct oracle_side *s, uint64_t index, const struct s
     a->with_ack = !(g->flags & TCP_ACK);
     a->value = a->with_ack ? g->seq + seg_len(g) : g->ack;
     a->valid = true;
+    unsigned b1, b2;
+    bloom_bits(a->with_ack, a->value, &b1, &b2);
+    s->answered_bloom[b1 >> 6] |= 1ull << (b1 & 63);
+    s->answered_bloom[b2 >> 6] |= 1ull << (b2 & 63);
 }
 
 /* The peer (ep ^ 1) sent an RST that reaches ep (RFC 5961 §3.2). */

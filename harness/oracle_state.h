@@ -149,6 +149,11 @@ struct oracle_side {
      * arrive late (delayed, duplicated), after this endpoint closed. */
     struct oracle_answerable answerable[ORACLE_ANSWERABLE];
     uint8_t answerable_next;
+    /* Every answerable segment ever seen, also those the ring forgot, as a
+     * 128-bit Bloom filter (two bits each): a segment the network delayed
+     * past ORACLE_ANSWERABLE newer ones may still draw its RST. A false
+     * positive lets a wrong RST pass, never flags a right one. */
+    uint64_t answered_bloom[2];
     /* --- reported by the stack --- */
     bool rep_known;
     enum tcp_state rep;

@@ -625,6 +625,50 @@ static void test_ack_beyond_fin_of_followed_incarnation_fails(void **state)
     ASSERT_BROKEN(&o, "fin-ack-plus-one", t.n - 2);
 }
 
+/* fuzz_close_pair: A sends 20 segments of 10 bytes, B acknowledges each
+ * (20 ACK values, more than the answerable ring holds), A aborts; then B's
+ * SYN-ACK, delayed in the network all along, reaches CLOSED A, which answers
+ * with RST seq = its SEG.ACK (1001, RFC 9293 §3.10.7.1). The near miss
+ * answers with seq 1002, the ACK of no segment B sent. */
+static void rst_to_long_delayed_syn_ack(struct evtrace *t, uint32_t rst_seq)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    for (uint32_t k = 0; k < 20; k++) {
+        evt_seg(t, EP_A, (10 + k) * MS, TCP_ACK, 1001 + 10 * k, 5001, 10);
+        evt_seg(t, EP_B, (11 + k) * MS, TCP_ACK, 5001, 1011 + 10 * k, 0);
+    }
+    evt_seg(t, EP_A, 40 * MS, TCP_RST, 1201, 0, 0);
+    evt_state(t, EP_A, 40 * MS, TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+    evt_seg(t, EP_A, 320 * MS, TCP_RST, rst_seq, 0, 0);
+}
+
+static void test_rst_to_long_delayed_syn_ack_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = true;
+    rst_to_long_delayed_syn_ack(&t, 1001);
+    judge(&o, &t, c);
+    ASSERT_CLEAN(&o);
+}
+
+static void test_rst_answering_no_segment_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = true;
+    rst_to_long_delayed_syn_ack(&t, 1002);
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "closed-silence", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +695,8 @@ int main(void)
         cmocka_unit_test(test_tw_ack_without_fin_in_flight_no_restart),
         cmocka_unit_test(test_syn_ack_of_followed_incarnation_keeps_fin_passes),
         cmocka_unit_test(test_ack_beyond_fin_of_followed_incarnation_fails),
+        cmocka_unit_test(test_rst_to_long_delayed_syn_ack_passes),
+        cmocka_unit_test(test_rst_answering_no_segment_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
