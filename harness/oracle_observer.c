@@ -401,7 +401,12 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
     bool stale_exact = s->ack_any_sent && g->seq == s->last_ack_any && g->seq != rcv_nxt;
     if (stale_exact)
         rcv_nxt_max = rcv_nxt + 1; /* ambiguous: not binding */
-    if (g->seq == rcv_nxt || g->seq == rcv_nxt_max || stale_exact) {
+    /* A probe byte sent beyond ep's window may be taken first (the window
+     * opened meanwhile): RCV.NXT may then be past it. */
+    bool probe_exact = p->beyond_seen && seq_ge(p->contig_end, p->beyond_lo) &&
+                       seq_lt(p->contig_end, p->beyond_hi) && g->seq == p->beyond_hi &&
+                       g->seq != rcv_nxt;
+    if (g->seq == rcv_nxt || g->seq == rcv_nxt_max || stale_exact || probe_exact) {
         if (st == TCP_TIME_WAIT) {
             /* RFC 9293 lets it close; RFC 1337 says ignore it. Which one
              * happened shows in the answer to the peer's next segment. */
@@ -414,7 +419,7 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
         s->must_stay_open = false;
         if (s->owed == OWED_CHALLENGE_RST || s->owed == OWED_CHALLENGE_SYN)
             s->owed = OWED_NONE;
-        if (rcv_nxt != rcv_nxt_max)
+        if (rcv_nxt != rcv_nxt_max || probe_exact)
             return 0; /* RCV.NXT is not certain: closing or not both conform */
         s->exact_rst_rcvd = true;
         s->exact_rst_index = index;

@@ -669,6 +669,53 @@ static void test_rst_answering_no_segment_fails(void **state)
     ASSERT_BROKEN(&o, "closed-silence", t.n - 1);
 }
 
+/* fuzz_close_pair: B's window is 0 after A's 100 bytes; A probes with byte
+ * 1101; B's application reads, the window opens, B takes the probe
+ * (RCV.NXT 1102); A's RST at 1102, sent before B's ACK of the probe, is then
+ * exactly at RCV.NXT and closes B. The near miss's RST at 1103 is only in
+ * the window: B must not close on it (RFC 5961 §3.2). */
+static void rst_after_probe(struct evtrace *t, uint32_t rst_seq)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    t->evs[1].u.segment.seg.window = 100;
+    evt_seg(t, EP_A, 10 * MS, TCP_PSH | TCP_ACK, 1001, 5001, 100);
+    evt_seg(t, EP_B, 11 * MS, TCP_ACK, 5001, 1101, 0);
+    evt_last(t)->u.segment.seg.window = 0;
+    evt_seg(t, EP_A, 1011 * MS, TCP_ACK, 1101, 5001, 1);
+    evt_seg(t, EP_A, 1011 * MS, TCP_RST | TCP_ACK, rst_seq, 5001, 0);
+    evt_seg(t, EP_B, 1011 * MS, TCP_ACK, 5001, 1101, 0);
+    evt_last(t)->u.segment.seg.window = 4000;
+    evt_seg(t, EP_B, 1012 * MS, TCP_ACK, 5001, 1102, 0);
+    evt_state(t, EP_B, 1012 * MS, TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST);
+}
+
+static void test_rst_exact_after_probe_taken_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_B] = true;
+    rst_after_probe(&t, 1102);
+    judge(&o, &t, c);
+    assert_int_equal(evt_count(&o, "rst-validation"), 0);
+}
+
+static void test_rst_in_window_after_probe_closing_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_B] = true;
+    rst_after_probe(&t, 1103);
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -697,6 +744,8 @@ int main(void)
         cmocka_unit_test(test_ack_beyond_fin_of_followed_incarnation_fails),
         cmocka_unit_test(test_rst_to_long_delayed_syn_ack_passes),
         cmocka_unit_test(test_rst_answering_no_segment_fails),
+        cmocka_unit_test(test_rst_exact_after_probe_taken_passes),
+        cmocka_unit_test(test_rst_in_window_after_probe_closing_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
