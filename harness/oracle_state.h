@@ -141,6 +141,8 @@ struct oracle_side {
     bool last_peer_had_ack;    /* the peer's latest segment carried ACK */
     uint64_t fw2_usecs;        /* entered FIN-WAIT-2 (reported) */
     uint64_t tw_restart_usecs; /* TIME-WAIT (re)started here */
+    bool tw_alt_valid;         /* it may also have restarted here: an ACK from */
+    uint64_t tw_alt_usecs;     /* TIME-WAIT that may answer a delayed FIN copy */
     bool tw_started;
     bool killed_by_rst; /* an acceptable RST ended it */
     /* The peer's latest non-RST segments, each of which a CLOSED endpoint

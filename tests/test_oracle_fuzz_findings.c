@@ -716,6 +716,66 @@ static void test_rst_in_window_after_probe_closing_fails(void **state)
     ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
 }
 
+/* fuzz_close_pair: B closes first; A's FIN goes out at 1.0 s and again at
+ * 1.2 s; the second copy takes B to TIME-WAIT (1.201 s); the first, delayed
+ * longer, reaches TIME-WAIT at 1.3 s: B re-ACKs it and restarts 2*MSL. The
+ * wire cannot tell that ACK from one to an unacceptable segment, so B may
+ * close 2*MSL after either. */
+static void tw_delayed_older_copy(struct evtrace *t, uint64_t closed_usecs)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_B, 10 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_B, 10 * MS, TCP_FIN | TCP_ACK, 5001, 1001, 0);
+    evt_seg(t, EP_A, 11 * MS, TCP_ACK, 1001, 5002, 0);
+    evt_state(t, EP_B, 12 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_A, 1000 * MS, TCP_FIN | TCP_ACK, 1001, 5002, 0);
+    evt_seg(t, EP_A, 1200 * MS, TCP_FIN | TCP_ACK, 1001, 5002, 0);
+    evt_seg(t, EP_B, 1201 * MS, TCP_ACK, 5002, 1002, 0);
+    evt_state(t, EP_B, 1201 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_B, 1300 * MS, TCP_ACK, 5002, 1002, 0);
+    evt_state(t, EP_B, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static struct oracle_config pair_b_cfg(bool a_judged)
+{
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.judge[EP_A] = a_judged;
+    c.states_reported[EP_B] = true;
+    c.msl_usecs = 1 * SEC;
+    c.timer_slack_usecs = 0;
+    return c;
+}
+
+static void test_tw_either_ending_after_delayed_older_copy_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    tw_delayed_older_copy(&t, 1300 * MS + 2 * SEC);
+    judge(&o, &t, pair_b_cfg(true));
+    assert_int_equal(evt_count(&o, "time-wait-duration"), 0);
+    tw_delayed_older_copy(&t, 1201 * MS + 2 * SEC);
+    judge(&o, &t, pair_b_cfg(true));
+    assert_int_equal(evt_count(&o, "time-wait-duration"), 0);
+}
+
+static void test_tw_other_endings_after_delayed_older_copy_fail(void **state)
+{
+    (void)state;
+    /* Near misses: 1*MSL is too short either way; with a scripted peer
+     * (delivered when sent) the ACK at 1.3 s restarts nothing. */
+    struct evtrace t;
+    struct oracle o;
+    tw_delayed_older_copy(&t, 1300 * MS + 1 * SEC);
+    judge(&o, &t, pair_b_cfg(true));
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+    tw_delayed_older_copy(&t, 1300 * MS + 2 * SEC);
+    judge(&o, &t, pair_b_cfg(false));
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -746,6 +806,8 @@ int main(void)
         cmocka_unit_test(test_rst_answering_no_segment_fails),
         cmocka_unit_test(test_rst_exact_after_probe_taken_passes),
         cmocka_unit_test(test_rst_in_window_after_probe_closing_fails),
+        cmocka_unit_test(test_tw_either_ending_after_delayed_older_copy_passes),
+        cmocka_unit_test(test_tw_other_endings_after_delayed_older_copy_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
