@@ -265,6 +265,7 @@ static void restart_incarnation(struct oracle *o)
         memcpy(o->side[i].syn_seqs, keep[i].syn_seqs, sizeof keep[i].syn_seqs);
         o->side[i].syn_count = keep[i].syn_count;
         o->side[i].syn_next = keep[i].syn_next;
+        o->side[i].syn_bloom = keep[i].syn_bloom;
         o->side[i].answerable_next = keep[i].answerable_next;
         memcpy(o->side[i].answered_bloom, keep[i].answered_bloom, sizeof keep[i].answered_bloom);
         o->side[i].rst_sent_ever = keep[i].rst_sent_ever;
@@ -645,6 +646,24 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
     }
 }
 
+/* A 64-bit Bloom filter of an endpoint's SYN sequence numbers. */
+static uint64_t syn_bloom_bits(uint32_t seq)
+{
+    uint32_t h = seq * 0x9e3779b1u;
+    return (1ull << (h >> 26)) | (1ull << ((h >> 20) & 63u));
+}
+
+static void syn_bloom_add(struct oracle_side *s, uint32_t seq)
+{
+    s->syn_bloom |= syn_bloom_bits(seq);
+}
+
+static bool syn_bloom_has(const struct oracle_side *s, uint32_t seq)
+{
+    uint64_t b = syn_bloom_bits(seq);
+    return (s->syn_bloom & b) == b;
+}
+
 /* The ACK field of endpoint ep's (non-RST) segment. */
 static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
 {
@@ -665,6 +684,8 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
         for (unsigned k = 0; k < p->syn_count && k < 4; k++)
             if (ack == p->syn_seqs[k] + 1 && !(p->isn_known && p->syn_seqs[k] == p->isn))
                 return;
+        if (syn_bloom_has(p, ack - 1) && !(p->isn_known && ack - 1 == p->isn))
+            return;
     }
 
     /* A SYN-ACK starts an ACK history afresh (a new passive open may answer
@@ -939,6 +960,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         bool known_syn = false;
         for (unsigned k = 0; k < s->syn_count && k < 4; k++)
             known_syn = known_syn || s->syn_seqs[k] == g->seq;
+        syn_bloom_add(s, g->seq);
         if (!known_syn) {
             s->syn_seqs[s->syn_next] = g->seq;
             s->syn_next = (uint8_t)((s->syn_next + 1) % 4);

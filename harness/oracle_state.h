@@ -76,6 +76,8 @@ struct oracle_side {
     uint32_t prev_isn;
     uint32_t syn_seqs[4]; /* its latest SYNs (an ACK of any is a handshake answer) */
     uint8_t syn_count, syn_next;
+    uint64_t syn_bloom;    /* every SYN seq it sent, also those the ring forgot
+                              (two bits each): their ACKs are handshake answers */
     uint32_t snd_max;      /* highest seq + seg_len sent */
     uint32_t space_max;    /* ... by segments occupying sequence space (a pure
                               ACK's seq is a claim, not bytes sent) */

@@ -776,6 +776,44 @@ static void test_tw_other_endings_after_delayed_older_copy_fail(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
 }
 
+/* fuzz_close_pair: A opens six times (SYNs at 1000, 2000, ... 6000, more
+ * than the oracle's ring of SYNs holds); B, opening too, acknowledges A's
+ * second SYN (ack 2001): a handshake answer to an earlier attempt, not an
+ * ACK of space A never sent. The near miss acknowledges 2501, which no SYN
+ * of A's explains. */
+static void ack_of_forgotten_syn(struct evtrace *t, uint32_t ack)
+{
+    evt_init(t);
+    for (uint32_t k = 0; k < 6; k++)
+        evt_seg(t, EP_A, k * MS, TCP_SYN, 1000 + 1000 * k, 0, 0);
+    evt_seg(t, EP_B, 10 * MS, TCP_SYN, 9000, 0, 0);
+    evt_seg(t, EP_B, 11 * MS, TCP_ACK, 9001, ack, 0);
+}
+
+static void test_ack_of_forgotten_syn_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    ack_of_forgotten_syn(&t, 2001);
+    judge(&o, &t, c);
+    assert_int_equal(evt_count(&o, "ack-within-sent"), 0);
+}
+
+static void test_ack_of_no_syn_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    ack_of_forgotten_syn(&t, 2501);
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "ack-within-sent", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -808,6 +846,8 @@ int main(void)
         cmocka_unit_test(test_rst_in_window_after_probe_closing_fails),
         cmocka_unit_test(test_tw_either_ending_after_delayed_older_copy_passes),
         cmocka_unit_test(test_tw_other_endings_after_delayed_older_copy_fail),
+        cmocka_unit_test(test_ack_of_forgotten_syn_passes),
+        cmocka_unit_test(test_ack_of_no_syn_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
