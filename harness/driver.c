@@ -540,6 +540,9 @@ int driver_run(struct driver *d, const struct sut *sut, const uint8_t *data, siz
 
 /* ---- two model endpoints (close_pair) ---- */
 
+/* The fair ending runs at most this many bounds' worth of time. */
+enum { PAIR_FAIR_ROUNDS_MAX = 8 };
+
 static enum link_fate pair_filter(void *ctx, const struct link_packet *p,
                                   uint64_t *extra_delay_usecs)
 {
@@ -705,7 +708,19 @@ int driver_run_pair(struct driver *d, struct link *l, const uint8_t *data, size_
     }
     uint64_t horizon = (uint64_t)(d->cfg.max_retries + 2u) * d->cfg.rto_max_usecs +
                        2u * d->cfg.msl_usecs + d->cfg.fin_wait_2_timeout_usecs + 10000000u;
-    link_run_until(l, l->now_usecs + horizon);
+    /* A stretch that still moved data or states may be one of several:
+     * a sender backed off to RTO max recovers one segment per timeout
+     * (RFC 6298 §5.5, Karn), so run on while it makes progress. */
+    for (unsigned round = 0; round < PAIR_FAIR_ROUNDS_MAX; round++) {
+        uint64_t delivered = l->delivered[0] + l->delivered[1];
+        enum tcp_state st0 = tcp_get_state(&l->ep[0]), st1 = tcp_get_state(&l->ep[1]);
+        link_run_until(l, l->now_usecs + horizon);
+        enum tcp_state now0 = tcp_get_state(&l->ep[0]), now1 = tcp_get_state(&l->ep[1]);
+        if (now0 == TCP_CLOSED && now1 == TCP_CLOSED)
+            break;
+        if (l->delivered[0] + l->delivered[1] == delivered && now0 == st0 && now1 == st1)
+            break;
+    }
     d->now_usecs = l->now_usecs;
     pair_check_end(d, l);
     return run_end(d);

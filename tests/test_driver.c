@@ -373,6 +373,31 @@ static void test_driver_pair_fair_ending_drains_a_never_reading_app(void **state
     assert_int_equal(net.delivered[1], 8192);
 }
 
+/* A fuzzed close_pair program (105 bytes): B's zero-window probe is not
+ * taken, its later segments are out of order, and with its RTO backed off to
+ * the maximum it recovers one segment per 120 s timeout (RFC 6298 §5.5):
+ * slow but conforming. The fair ending runs on while data still moves. */
+static const uint8_t slow_recovery_input[] = {
+    0xf1, 0xbd, 0x06, 0x00, 0x26, 0x6a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x5d, 0x70,
+    0x9c, 0xff, 0xff, 0xff, 0x1c, 0x9c, 0x9c, 0x9c, 0xff, 0x9c, 0x63, 0x04, 0x72, 0x2d, 0xfe,
+    0xfe, 0xfe, 0x00, 0x00, 0x6a, 0x01, 0xe2, 0x72, 0x02, 0x02, 0x01, 0xf1, 0xfe, 0xfe, 0xfe,
+    0xf8, 0xf1, 0x0a, 0x25, 0x01, 0x0a, 0x2c, 0x25, 0xfe, 0xfe, 0xfe, 0x0a, 0x3f, 0x3f, 0x3f,
+    0x3f, 0x3f, 0x3f, 0x3f, 0x25, 0x0a, 0x02, 0x0b, 0x09, 0x30, 0x76, 0x82, 0x74, 0x99, 0x02,
+    0x05, 0x00, 0x99, 0x99, 0xe3, 0xe3, 0xe1, 0xe3, 0x96, 0x96, 0x96, 0x96, 0x96, 0x96, 0x96,
+    0x96, 0x96, 0x96, 0x96, 0x96, 0x96, 0x96, 0x96, 0x96, 0x96, 0x96, 0x73, 0x00, 0x03, 0x00,
+};
+
+static void test_driver_pair_fair_ending_waits_for_slow_recovery(void **state)
+{
+    (void)state;
+    int rc = driver_run_pair(&drv, &net, slow_recovery_input, sizeof slow_recovery_input, NULL, 0);
+    if (rc != DRIVER_PASS && driver_violation(&drv))
+        fprintf(stderr, "%s: %s\n", driver_violation(&drv)->id, driver_violation(&drv)->message);
+    assert_int_equal(rc, DRIVER_PASS);
+    assert_int_equal(tcp_get_state(&net.ep[0]), TCP_CLOSED);
+    assert_int_equal(tcp_get_state(&net.ep[1]), TCP_CLOSED);
+}
+
 /* ---- close_pair's end-of-run verdict ---- */
 
 static struct driver_pair_end both_closed(void)
@@ -449,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_driver_catches_wrong_fin_ack),
         cmocka_unit_test(test_driver_pair_textbook_passes_and_counts_both),
         cmocka_unit_test(test_driver_pair_fair_ending_drains_a_never_reading_app),
+        cmocka_unit_test(test_driver_pair_fair_ending_waits_for_slow_recovery),
         cmocka_unit_test(test_driver_pair_judge_passes_a_clean_end),
         cmocka_unit_test(test_driver_pair_judge_endpoint_left_open),
         cmocka_unit_test(test_driver_pair_judge_fin_wait_2_may_wait_for_a_vanished_peer),
