@@ -215,7 +215,8 @@ static bool judge_reuse_accept(struct oracle *o, unsigned tw, uint64_t index, ui
     oracle_report(o, INV_TIME_WAIT_REUSE, index, frame, (uint8_t)tw, exp, seen,
                   "%c accepted a SYN in TIME-WAIT %.3f s before 2*MSL whose ISN is not above "
                   "the old sequence space",
-                  tw == EP_A ? 'A' : 'B', (double)(tw_deadline(o, s) - now) / 1e6);
+                  tw == EP_A ? 'A' : 'B',
+                  now < tw_deadline(o, s) ? (double)(tw_deadline(o, s) - now) / 1e6 : 0.0);
     return false;
 }
 
@@ -1472,6 +1473,8 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
     }
     check_state_vs_wire(o, ep, index, e);
 
+    if (from == TCP_TIME_WAIT && to == TCP_CLOSED)
+        s->reuse_syn_in_tw = false; /* a SYN arriving later meets no TIME-WAIT */
     if (from == TCP_TIME_WAIT && to == TCP_CLOSED) {
         if (cause_is(e, TCP_CAUSE_RCV_RST)) {
             if (o->rules.tw_rst_must_be_ignored)

@@ -814,6 +814,59 @@ static void test_ack_of_no_syn_fails(void **state)
     ASSERT_BROKEN(&o, "ack-within-sent", t.n - 1);
 }
 
+/* fuzz_close_pair: A in TIME-WAIT (2*MSL = 60 s); B's SYN with an old ISN
+ * (4000) is sent at 1 s, but A's application closes at once, ending
+ * TIME-WAIT, and connects: the SYN meets SYN-SENT, and A's SYN-ACK is a
+ * simultaneous open, no TIME-WAIT reuse. The near miss (`left_tw` false)
+ * accepts that SYN from TIME-WAIT (RFC 6191 §2 wants a higher ISN). */
+static void syn_after_time_wait_ended(struct evtrace *t, bool left_tw)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 21 * MS, TCP_ACK, 5001, 1002, 0);
+    evt_state(t, EP_A, 22 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_B, 30 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_state(t, EP_A, 31 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_A, 31 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_seg(t, EP_B, 1 * SEC, TCP_SYN, 4000, 0, 0);
+    if (left_tw) {
+        evt_state(t, EP_A, 1 * SEC, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+        evt_seg(t, EP_A, 1 * SEC, TCP_SYN, 90000, 0, 0);
+        evt_state(t, EP_A, 1 * SEC, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    }
+    evt_seg(t, EP_A, 1 * SEC + 1 * MS, TCP_SYN | TCP_ACK, 90000, 4001, 0);
+}
+
+static void test_syn_after_time_wait_ended_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = true;
+    syn_after_time_wait_ended(&t, true);
+    judge(&o, &t, c);
+    if (evt_count(&o, "time-wait-reuse"))
+        evt_dump(&o);
+    assert_int_equal(evt_count(&o, "time-wait-reuse"), 0);
+}
+
+static void test_syn_accepted_in_time_wait_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = true;
+    syn_after_time_wait_ended(&t, false);
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "time-wait-reuse", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -848,6 +901,8 @@ int main(void)
         cmocka_unit_test(test_tw_other_endings_after_delayed_older_copy_fail),
         cmocka_unit_test(test_ack_of_forgotten_syn_passes),
         cmocka_unit_test(test_ack_of_no_syn_fails),
+        cmocka_unit_test(test_syn_after_time_wait_ended_passes),
+        cmocka_unit_test(test_syn_accepted_in_time_wait_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
