@@ -1215,6 +1215,11 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             s->wire_max = end;
         s->wire_known = true;
         if (acceptable) {
+            /* A FIN in a hole of what was sent (beyond it only out-of-order
+             * text went out) sits inside no data. */
+            bool fin_in_hole =
+                seq_ge(data_end, s->contig_end) &&
+                !(s->ooo && seq_ge(data_end, s->ooo_lo) && seq_lt(data_end, s->ooo_hi));
             track_contig(s, g->seq, beyond ? p->wnd_right : end);
             if (beyond) {
                 s->beyond_seen = true;
@@ -1234,7 +1239,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             if (seg_len(g) > 0 && seq_gt(occupied_end, s->space_max))
                 s->space_max = occupied_end;
             if ((g->flags & TCP_FIN) && !beyond)
-                sender_fin(o, ep, index, e, data_end, space_max_before);
+                sender_fin(o, ep, index, e, data_end, fin_in_hole ? data_end : space_max_before);
         }
         /* A FIN the receiver may or may not have taken (dropped with its
          * segment, on a SYN) makes its later FINs hard to judge by. */

@@ -867,6 +867,47 @@ static void test_syn_accepted_in_time_wait_fails(void **state)
     ASSERT_BROKEN(&o, "time-wait-reuse", t.n - 1);
 }
 
+/* B sends 73 bytes out of order (5097..5169, a hole at 5001..5096) that A
+ * does not take, then its FIN at 5001 (RCV.NXT): the FIN sits in the hole,
+ * inside no data sent, so it is B's FIN and its retransmission at 505 ms
+ * restarts A's TIME-WAIT. */
+static void fin_in_hole(struct evtrace *t, uint64_t closed_usecs)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5097, 1002, 73);
+    evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1002, 5001, 0);
+    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 5 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_B, 505 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_seg(t, EP_A, 505 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_restarts_on_fin_in_hole_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_in_hole(&t, 505 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_not_restarted_on_fin_in_hole_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_in_hole(&t, 5 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -903,6 +944,8 @@ int main(void)
         cmocka_unit_test(test_ack_of_no_syn_fails),
         cmocka_unit_test(test_syn_after_time_wait_ended_passes),
         cmocka_unit_test(test_syn_accepted_in_time_wait_fails),
+        cmocka_unit_test(test_tw_restarts_on_fin_in_hole_passes),
+        cmocka_unit_test(test_tw_not_restarted_on_fin_in_hole_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
