@@ -685,7 +685,10 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
         for (unsigned k = 0; k < p->syn_count && k < 4; k++)
             if (ack == p->syn_seqs[k] + 1 && !(p->isn_known && p->syn_seqs[k] == p->isn))
                 return;
-        if (syn_bloom_has(p, ack - 1) && !(p->isn_known && ack - 1 == p->isn))
+        /* (only outside the space the oracle follows: the filter's false
+         * positives must not hide an ordinary ACK) */
+        bool in_space = p->isn_known && seq_between(p->isn + 1, ack, p->snd_max);
+        if (!in_space && syn_bloom_has(p, ack - 1) && !(p->isn_known && ack - 1 == p->isn))
             return;
     }
 

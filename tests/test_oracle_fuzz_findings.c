@@ -908,6 +908,50 @@ static void test_tw_not_restarted_on_fin_in_hole_fails(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
 }
 
+/* The SYN filter must not swallow ordinary ACKs: A opened six times (SYNs
+ * at 1000 ... 6000; 1000 is the one answered), so ack 1082 - 1 hits the
+ * filter by chance. B's ACK 1082 (A sent up to 1181) opens its window to
+ * 2182 and A's next 500 bytes fit; the near miss sends 1001, beyond it. */
+static void window_after_filter_hit(struct evtrace *t, uint32_t len)
+{
+    evt_init(t);
+    evt_seg(t, EP_A, 0, TCP_SYN, 1000, 0, 0);
+    for (uint32_t k = 1; k < 6; k++)
+        evt_seg(t, EP_A, k * MS, TCP_SYN, 1000 + 1000 * k, 0, 0);
+    evt_seg(t, EP_B, 10 * MS, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    evt_last(t)->u.segment.seg.window = 181;
+    evt_seg(t, EP_A, 11 * MS, TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_A, 12 * MS, TCP_PSH | TCP_ACK, 1001, 5001, 81);
+    evt_seg(t, EP_A, 12 * MS, TCP_PSH | TCP_ACK, 1082, 5001, 100);
+    evt_seg(t, EP_B, 13 * MS, TCP_ACK, 5001, 1082, 0);
+    evt_last(t)->u.segment.seg.window = 1100;
+    evt_seg(t, EP_A, 14 * MS, TCP_PSH | TCP_ACK, 1182, 5001, len);
+}
+
+static void test_ack_hitting_syn_filter_still_opens_window_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    window_after_filter_hit(&t, 500);
+    judge(&o, &t, c);
+    assert_int_equal(evt_count(&o, "window-respected"), 0);
+}
+
+static void test_data_beyond_opened_window_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    window_after_filter_hit(&t, 1001);
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "window-respected", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -946,6 +990,8 @@ int main(void)
         cmocka_unit_test(test_syn_accepted_in_time_wait_fails),
         cmocka_unit_test(test_tw_restarts_on_fin_in_hole_passes),
         cmocka_unit_test(test_tw_not_restarted_on_fin_in_hole_fails),
+        cmocka_unit_test(test_ack_hitting_syn_filter_still_opens_window_passes),
+        cmocka_unit_test(test_data_beyond_opened_window_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
