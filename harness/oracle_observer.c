@@ -270,6 +270,7 @@ static void restart_incarnation(struct oracle *o)
         o->side[i].answerable_next = keep[i].answerable_next;
         memcpy(o->side[i].answered_bloom, keep[i].answered_bloom, sizeof keep[i].answered_bloom);
         o->side[i].rst_sent_ever = keep[i].rst_sent_ever;
+        o->side[i].rst_seq_bloom = keep[i].rst_seq_bloom;
     }
     o->handshake_seen = true;
     o->reuse_seen = true;
@@ -1250,6 +1251,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             s->fin_unreliable = true;
     } else {
         s->rst_sent = s->rst_sent_ever = true;
+        s->rst_seq_bloom |= syn_bloom_bits(g->seq);
         s->rst_usecs = now;
         enum tcp_state sst;
         if (!(eff_state(o, ep, &sst) && sst == TCP_CLOSED)) {
@@ -1504,8 +1506,14 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
             }
         }
     }
+    /* An RST of the peer sent earlier (judged on arrival at send time, when
+     * it could not be taken) may have arrived only now, exactly at RCV.NXT. */
+    const struct oracle_side *peer = side(o, ep ^ 1u);
+    uint64_t late_rst = s->ack_sent ? syn_bloom_bits(s->last_ack) : 0;
+    bool late_exact_rst =
+        cause_is(e, TCP_CAUSE_RCV_RST) && late_rst && (peer->rst_seq_bloom & late_rst) == late_rst;
     if (to == TCP_CLOSED && s->must_stay_open && !s->rst_may_close && !s->tw_rst_hit &&
-        (cause_is(e, TCP_CAUSE_RCV_RST) || cause_is(e, TCP_CAUSE_RCV_SYN))) {
+        !late_exact_rst && (cause_is(e, TCP_CAUSE_RCV_RST) || cause_is(e, TCP_CAUSE_RCV_SYN))) {
         oracle_report(o, INV_RST_VALIDATION, index, e->frame, (uint8_t)ep,
                       "stay open (challenge ACK)", "CLOSED",
                       "%c closed on an RST/SYN that was not exactly at RCV.NXT", c);

@@ -119,8 +119,11 @@ struct oracle_side {
     bool ts_seen; /* timestamps option seen; ts_last is its latest TSval */
     uint32_t ts_last;
     bool rst_sent;
-    bool rst_sent_ever; /* ... in any incarnation of this stream: an RST sent
-                           before a new incarnation began may arrive after */
+    bool rst_sent_ever;     /* ... in any incarnation of this stream: an RST sent
+                               before a new incarnation began may arrive after */
+    uint64_t rst_seq_bloom; /* the seqs of all its RSTs (two bits each): one sent
+                               while the peer could not take it may arrive
+                               late, exactly at the peer's RCV.NXT */
     uint64_t rst_usecs;
     uint64_t last_send_usecs;
     uint64_t last_xmit_usecs; /* latest segment occupying sequence space */

@@ -952,6 +952,52 @@ static void test_data_beyond_opened_window_fails(void **state)
     ASSERT_BROKEN(&o, "window-respected", t.n - 1);
 }
 
+/* fuzz_close_pair: B's SYN, then B aborts with RST seq 5001 while A is still
+ * CLOSED; A listens, answers the SYN (RCV.NXT 5001) and closes; B's junk
+ * RST at 77777 is not exact, but its first RST, delayed, arrives now exactly
+ * at RCV.NXT and closes A. The near miss has no such earlier RST. */
+static void late_exact_rst(struct evtrace *t, bool early_rst)
+{
+    evt_init(t);
+    evt_seg(t, EP_B, 0, TCP_SYN, 5000, 0, 0);
+    if (early_rst)
+        evt_seg(t, EP_B, 1 * MS, TCP_RST, 5001, 0, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_CLOSED, TCP_LISTEN, TCP_CAUSE_APP_OPEN_PASSIVE);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, 1000, 5001, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_LISTEN, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_A, 1 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_RECEIVED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_B, 2 * MS, TCP_RST, 77777, 0, 0);
+    evt_seg(t, EP_A, 2 * MS, TCP_ACK, 1002, 5001, 0);
+    evt_state(t, EP_A, 2 * MS, TCP_FIN_WAIT_1, TCP_CLOSED, TCP_CAUSE_RCV_RST);
+}
+
+static void test_late_exact_rst_may_close_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = true;
+    late_exact_rst(&t, true);
+    judge(&o, &t, c);
+    assert_int_equal(evt_count(&o, "rst-validation"), 0);
+}
+
+static void test_close_on_inexact_rst_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = true;
+    late_exact_rst(&t, false);
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -992,6 +1038,8 @@ int main(void)
         cmocka_unit_test(test_tw_not_restarted_on_fin_in_hole_fails),
         cmocka_unit_test(test_ack_hitting_syn_filter_still_opens_window_passes),
         cmocka_unit_test(test_data_beyond_opened_window_fails),
+        cmocka_unit_test(test_late_exact_rst_may_close_passes),
+        cmocka_unit_test(test_close_on_inexact_rst_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
