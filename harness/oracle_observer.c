@@ -132,8 +132,12 @@ static void enter_time_wait(struct oracle *o, unsigned ep, uint64_t now, uint64_
 {
     struct oracle_side *s = side(o, ep);
     set_inf(o, ep, TCP_TIME_WAIT, index);
+    /* A stack that already reported TIME-WAIT started it then: a late
+     * inference (a junk FIN the oracle took) must not move that start. */
+    bool reported_tw = o->cfg.states_reported[ep] && s->rep_known && s->rep == TCP_TIME_WAIT;
+    if (!reported_tw || !s->tw_started)
+        s->tw_restart_usecs = now;
     s->tw_started = true;
-    s->tw_restart_usecs = now;
     s->tw_ack_sent = false;
     s->tw_rst_hit = false;
 }

@@ -323,6 +323,26 @@ static void test_driver_catches_wrong_fin_ack(void **state)
     assert_int_equal(v->endpoint, EP_A);
 }
 
+/* A fuzzed close_endpoint program (48 bytes): A reports TIME-WAIT, then the
+ * peer's junk FIN (beyond its first, with text) is only acknowledged. The
+ * oracle must not take that FIN as a new start of TIME-WAIT: the model's
+ * 2*MSL from its report is right. */
+static const uint8_t junk_fin_in_tw_input[] = {
+    0xf1, 0xc4, 0x18, 0x00, 0x09, 0x00, 0x12, 0x02, 0x00, 0x00, 0x02, 0x3f, 0x00, 0xff, 0x00, 0x10,
+    0x0d, 0x02, 0x05, 0x00, 0x00, 0x10, 0x00, 0xff, 0x14, 0x0a, 0x00, 0xf1, 0x00, 0x11, 0x00, 0x00,
+    0x00, 0x00, 0x25, 0x25, 0x25, 0x25, 0x00, 0xf1, 0x00, 0x00, 0x00, 0x12, 0x00, 0x00, 0x01, 0x00,
+};
+
+static void test_driver_junk_fin_does_not_move_time_wait(void **state)
+{
+    (void)state;
+    int rc =
+        driver_run(&drv, &model_sut, junk_fin_in_tw_input, sizeof junk_fin_in_tw_input, NULL, 0);
+    if (rc != DRIVER_PASS && driver_violation(&drv))
+        fprintf(stderr, "%s: %s\n", driver_violation(&drv)->id, driver_violation(&drv)->message);
+    assert_int_equal(rc, DRIVER_PASS);
+}
+
 /* ---- close_pair ---- */
 
 static void test_driver_pair_textbook_passes_and_counts_both(void **state)
@@ -473,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_driver_rejects_non_programs),
         cmocka_unit_test(test_driver_catches_wrong_fin_ack),
         cmocka_unit_test(test_driver_pair_textbook_passes_and_counts_both),
+        cmocka_unit_test(test_driver_junk_fin_does_not_move_time_wait),
         cmocka_unit_test(test_driver_pair_fair_ending_drains_a_never_reading_app),
         cmocka_unit_test(test_driver_pair_fair_ending_waits_for_slow_recovery),
         cmocka_unit_test(test_driver_pair_judge_passes_a_clean_end),
