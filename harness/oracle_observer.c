@@ -1244,8 +1244,11 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                 s->syn_data = true;
                 s->syn_data_end = data_end;
             }
-            if (seg_len(g) > 0 && seq_gt(occupied_end, s->space_max))
+            if (seg_len(g) > 0 && seq_gt(occupied_end, s->space_max)) {
+                note->space_set = true;
+                note->space_prev = s->space_max;
                 s->space_max = occupied_end;
+            }
             if ((g->flags & TCP_FIN) && !beyond)
                 sender_fin(o, ep, index, e, data_end, fin_in_hole ? data_end : space_max_before);
         }
@@ -1337,6 +1340,9 @@ void oracle_observe_drop(struct oracle *o, uint64_t index, const struct ev *e)
         r->owed = OWED_NONE;
     if (r->must_stay_open && r->stay_open_index == n->index)
         r->must_stay_open = false;
+    struct oracle_side *snd = side(o, n->src & 1u);
+    if (n->space_set && snd->space_max == n->seq + n->len)
+        snd->space_max = n->space_prev;
     if (r->exact_rst_rcvd && r->exact_rst_index == n->index)
         r->exact_rst_rcvd = false;
     if (r->reuse_syn && r->reuse_syn_index == n->index)

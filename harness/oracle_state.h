@@ -37,6 +37,10 @@ struct oracle_seg_note {
     uint8_t effects; /* ORACLE_FX_* bits */
     enum tcp_state rcv_prev;
     bool rcv_prev_known;
+    /* It advanced its sender's space_max from space_prev (undone if lost:
+     * text the receiver never got does not make a later FIN junk). */
+    bool space_set;
+    uint32_t space_prev;
 };
 enum {
     ORACLE_FX_STATE = 1u << 0,     /* changed the receiver's inferred state */

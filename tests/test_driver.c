@@ -343,6 +343,27 @@ static void test_driver_junk_fin_does_not_move_time_wait(void **state)
     assert_int_equal(rc, DRIVER_PASS);
 }
 
+/* A fuzzed close_endpoint program (52 bytes): the peer's byte at 101 is lost
+ * in the network, then its FIN comes at 101 (RCV.NXT) and again at 61 ms.
+ * The lost byte never arrived, so that FIN sits inside no data received: it
+ * is the peer's FIN and its retransmission restarts TIME-WAIT. */
+static const uint8_t fin_over_lost_byte_input[] = {
+    0xf1, 0x05, 0x06, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x12, 0x00, 0x00,
+    0xff, 0x64, 0x08, 0x00, 0x02, 0x3c, 0xff, 0xff, 0x00, 0x0f, 0x00, 0x00, 0x18,
+    0x00, 0x00, 0xff, 0x01, 0xc4, 0x00, 0x00, 0x11, 0x00, 0x00, 0x00, 0x00, 0xff,
+    0x64, 0x3d, 0x3d, 0x08, 0x11, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0x01, 0xc4,
+};
+
+static void test_driver_fin_over_lost_byte_restarts_time_wait(void **state)
+{
+    (void)state;
+    int rc = driver_run(&drv, &model_sut, fin_over_lost_byte_input, sizeof fin_over_lost_byte_input,
+                        NULL, 0);
+    if (rc != DRIVER_PASS && driver_violation(&drv))
+        fprintf(stderr, "%s: %s\n", driver_violation(&drv)->id, driver_violation(&drv)->message);
+    assert_int_equal(rc, DRIVER_PASS);
+}
+
 /* ---- close_pair ---- */
 
 static void test_driver_pair_textbook_passes_and_counts_both(void **state)
@@ -494,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_driver_catches_wrong_fin_ack),
         cmocka_unit_test(test_driver_pair_textbook_passes_and_counts_both),
         cmocka_unit_test(test_driver_junk_fin_does_not_move_time_wait),
+        cmocka_unit_test(test_driver_fin_over_lost_byte_restarts_time_wait),
         cmocka_unit_test(test_driver_pair_fair_ending_drains_a_never_reading_app),
         cmocka_unit_test(test_driver_pair_fair_ending_waits_for_slow_recovery),
         cmocka_unit_test(test_driver_pair_judge_passes_a_clean_end),
