@@ -679,6 +679,17 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     uint32_t ack = g->ack;
     char exp[64], seen[64];
     char c = ep == EP_A ? 'A' : 'B';
+    /* fin-ack-plus-one, third form: a stack that reported taking the
+     * peer's FIN ignores any text after it (RFC 9293 §3.10.7.4, seventh
+     * step), so its ACK stays at FIN.seq + 1 however the peer goes on. */
+    if (s->fin_taken && o->cfg.states_reported[ep] && seq_gt(ack, s->fin_taken_ack)) {
+        snprintf(exp, sizeof exp, "ack %u", rel(p, s->fin_taken_ack));
+        snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
+        oracle_report(o, INV_FIN_ACK_PLUS_ONE, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c acknowledged %u octets beyond the FIN it took: text after a FIN is "
+                      "ignored",
+                      c, ack - s->fin_taken_ack);
+    }
     s->last_ack_any = ack;
     s->ack_any_sent = true;
     /* The ACK of an earlier SYN of the peer (SYNs crossed, or the peer
@@ -960,6 +971,10 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     bool syn = g->flags & TCP_SYN;
     bool ackf = (g->flags & TCP_ACK) && !rst;
     note_push(o, index, e);
+    if ((g->flags & TCP_FIN) && !rst) {
+        s->wire_fin_seen = true;
+        s->wire_fin_end = g->seq + seg_len(g);
+    }
     struct oracle_seg_note *note =
         &o->recent[(o->recent_next + ORACLE_RECENT_SEGS - 1) % ORACLE_RECENT_SEGS];
 
@@ -1492,6 +1507,24 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
         }
     }
     check_state_vs_wire(o, ep, index, e);
+
+    /* The FIN it took is the latest the peer put on the wire. A stack may
+     * report the state before or after it sends the ACK of that FIN (the
+     * model sends first, lwIP reports first): the limit is whichever of the
+     * two is further. */
+    const struct oracle_side *p = side(o, ep ^ 1u);
+    bool took_fin =
+        (to == TCP_CLOSE_WAIT && (from == TCP_ESTABLISHED || from == TCP_SYN_RECEIVED)) ||
+        (to == TCP_CLOSING && from == TCP_FIN_WAIT_1) ||
+        (to == TCP_TIME_WAIT && (from == TCP_FIN_WAIT_1 || from == TCP_FIN_WAIT_2));
+    if (took_fin && p->wire_fin_seen) {
+        s->fin_taken = true;
+        s->fin_taken_ack = p->wire_fin_end;
+        if (s->ack_any_sent && seq_gt(s->last_ack_any, s->fin_taken_ack))
+            s->fin_taken_ack = s->last_ack_any;
+    } else if (to != TCP_LAST_ACK && to != TCP_TIME_WAIT && to != TCP_CLOSING) {
+        s->fin_taken = false;
+    }
 
     if (from == TCP_TIME_WAIT && to == TCP_CLOSED)
         s->reuse_syn_in_tw = false; /* a SYN arriving later meets no TIME-WAIT */

@@ -197,6 +197,15 @@ struct oracle_side {
     /* --- application --- */
     uint64_t app_delivered; /* bytes its application has read */
     bool app_eof;
+    /* The ACK number it had sent when it reported taking the peer's FIN
+     * (CLOSE-WAIT, CLOSING or TIME-WAIT entered on a FIN): no sequence
+     * space follows a FIN, so while it stays in those states it never
+     * acknowledges more. */
+    bool fin_taken;
+    uint32_t fin_taken_ack;
+    /* The end (seq + len + 1) of the latest FIN it put on the wire. */
+    bool wire_fin_seen;
+    uint32_t wire_fin_end;
 };
 
 struct oracle {

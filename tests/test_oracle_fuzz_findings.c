@@ -998,6 +998,52 @@ static void test_close_on_inexact_rst_fails(void **state)
     ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
 }
 
+/* ---- text after the peer's FIN (the DATA_AFTER_FIN mutant) ----
+ * B (a fuzzer's peer) sends its FIN, then 10 bytes beyond it. A took the FIN
+ * (CLOSE-WAIT) and must ignore the text (RFC 9293 §3.10.7.4, seventh step):
+ * its ACK stays at FIN.seq + 1. `ack_after` is A's ACK of the text;
+ * `state_first` reports CLOSE-WAIT before the ACK of the FIN (as lwIP does)
+ * instead of after it (as the model does). */
+static void text_after_fin(struct evtrace *t, uint32_t ack_after, bool state_first)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_seg(t, EP_B, 3 * MS, TCP_FIN | TCP_ACK, 5001, 1001, 0);
+    if (state_first)
+        evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_A, 3 * MS, TCP_ACK, 1001, 5002, 0);
+    if (!state_first)
+        evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_B, 4 * MS, TCP_PSH | TCP_ACK, 5002, 1001, 10);
+    evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1001, ack_after, 0);
+}
+
+static void test_text_after_fin_ignored_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    text_after_fin(&t, 5002, false);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+    text_after_fin(&t, 5002, true);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_text_after_fin_acknowledged_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    text_after_fin(&t, 5012, false);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "fin-ack-plus-one", t.n - 1);
+    text_after_fin(&t, 5012, true);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "fin-ack-plus-one", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1040,6 +1086,8 @@ int main(void)
         cmocka_unit_test(test_data_beyond_opened_window_fails),
         cmocka_unit_test(test_late_exact_rst_may_close_passes),
         cmocka_unit_test(test_close_on_inexact_rst_fails),
+        cmocka_unit_test(test_text_after_fin_ignored_passes),
+        cmocka_unit_test(test_text_after_fin_acknowledged_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
