@@ -94,6 +94,9 @@ if [ -n "$mutant" ]; then
     afl_dir=$mdir/fuzz-afl
     ff_build=$mdir
     extra_cflags="-DFINFUZZ_MUTANT_$mutant"
+    # A mutant folder may hold objects built with other flags or older
+    # headers (ci/mutants.sh builds there too): build it from scratch.
+    [ "$do_build" = 1 ] && rm -rf "$mdir"
 fi
 FINFUZZ=$ff_build/finfuzz
 

@@ -171,6 +171,10 @@ t0=$(date +%s)
 
 # ---- the control: the unmutated stack ------------------------------------------
 cdir=$out/control
+# Every build starts from scratch: objects left by ci/fuzz.sh --mutant or an
+# older tree were built with other flags or headers (a stale struct layout
+# crashes the mutant and passes for a catch).
+rm -rf "$cdir"
 mkdir -p "$cdir"
 printf -- '-- %-22s building... ' control
 build_one "$cdir" "" >"$cdir/build.log" 2>&1 || { echo "build failed"; tail -n 5 "$cdir/build.log"; exit 2; }
@@ -221,6 +225,7 @@ rows=()
 caught=0
 for m in "${mutants[@]}"; do
     dir=$out/$(echo "$m" | tr 'A-Z' 'a-z')
+    rm -rf "$dir"
     mkdir -p "$dir"
     printf -- '-- %-22s building... ' "$m"
     if ! build_one "$dir" "-DFINFUZZ_MUTANT_$m" >"$dir/build.log" 2>&1; then
