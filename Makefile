@@ -48,8 +48,9 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all test tests-build run-tests bench bench-build clean deps format
 .DEFAULT_GOAL := all
-# Keep objects of tests and benches between runs.
-.SECONDARY:
+# Keep objects of tests and benches between runs (make would delete them as
+# intermediates).
+.SECONDARY: $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(TEST_SUPPORT_OBJ) $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 
 all: deps-check $(LIB) $(FINFUZZ)
 
