@@ -690,6 +690,10 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
                       "ignored",
                       c, ack - s->fin_taken_ack);
     }
+    if (!s->ack_any_sent || seq_gt(ack, s->last_ack_any)) {
+        p->acked_new_seen = true;
+        p->acked_new_usecs = e->time_usecs;
+    }
     s->last_ack_any = ack;
     s->ack_any_sent = true;
     /* The ACK of an earlier SYN of the peer (SYNs crossed, or the peer
@@ -1642,6 +1646,10 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
             !s->killed_by_rst) {
             uint64_t last =
                 s->fin_last_usecs > s->last_xmit_usecs ? s->fin_last_usecs : s->last_xmit_usecs;
+            /* An ACK of new data (a SYN, text below the FIN) restarts the
+             * timer with the backed-off RTO (RFC 6298 §5.3). */
+            if (s->acked_new_seen && s->acked_new_usecs > last)
+                last = s->acked_new_usecs;
             if (end - last > FIN_RTO_MAX_USECS + slack) {
                 snprintf(exp, sizeof exp, "FIN resent within %.0f s", FIN_RTO_MAX_USECS / 1e6);
                 snprintf(seen, sizeof seen, "silent for %.3f s", (double)(end - last) / 1e6);

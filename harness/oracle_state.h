@@ -203,6 +203,10 @@ struct oracle_side {
      * acknowledges more. */
     bool fin_taken;
     uint32_t fin_taken_ack;
+    /* When the peer last acknowledged new data of it: the retransmission
+     * timer restarts then (RFC 6298 §5.3). */
+    bool acked_new_seen;
+    uint64_t acked_new_usecs;
     /* The end (seq + len + 1) of the latest FIN it put on the wire. */
     bool wire_fin_seen;
     uint32_t wire_fin_end;

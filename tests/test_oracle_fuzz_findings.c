@@ -1044,6 +1044,45 @@ static void test_text_after_fin_acknowledged_fails(void **state)
     ASSERT_BROKEN(&o, "fin-ack-plus-one", t.n - 1);
 }
 
+/* ---- FIN liveness after a timer restart ----
+ * A sends 100 bytes and its FIN at 1 s; B acknowledges the data only, at
+ * 60 s. That ACK of new data restarts A's retransmission timer (RFC 6298
+ * §5.3), so A may stay silent up to 120 s after it, not after the FIN. */
+static void fin_after_acked_data(struct evtrace *t)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_seg(t, EP_A, 1 * SEC, TCP_PSH | TCP_ACK, 1001, 5001, 100);
+    evt_seg(t, EP_A, 1 * SEC, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    evt_seg(t, EP_B, 60 * SEC, TCP_ACK, 5001, 1101, 0);
+}
+
+static void test_fin_silence_counted_from_ack_of_new_data_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c = endpoint_cfg();
+    fin_after_acked_data(&t);
+    oracle_init(&o, &c);
+    evt_run_until(&t, &o, 179 * SEC);
+    assert_int_equal(evt_count(&o, "fin-retransmit"), 0);
+}
+
+static void test_fin_silence_beyond_rto_max_after_ack_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c = endpoint_cfg();
+    fin_after_acked_data(&t);
+    oracle_init(&o, &c);
+    evt_run_until(&t, &o, 181 * SEC);
+    if (evt_count(&o, "fin-retransmit") != 1)
+        evt_dump(&o);
+    assert_int_equal(evt_count(&o, "fin-retransmit"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1088,6 +1127,8 @@ int main(void)
         cmocka_unit_test(test_close_on_inexact_rst_fails),
         cmocka_unit_test(test_text_after_fin_ignored_passes),
         cmocka_unit_test(test_text_after_fin_acknowledged_fails),
+        cmocka_unit_test(test_fin_silence_counted_from_ack_of_new_data_passes),
+        cmocka_unit_test(test_fin_silence_beyond_rto_max_after_ack_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
