@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "check.h"
 #include "commands.h"
+#include "put.h"
 #include "report.h"
 #include "trace.h"
 
@@ -142,28 +143,6 @@ static void remember_for_trace(struct check_run *run, const struct flow *f, uint
     t->end_usecs = end_usecs;
 }
 
-/* check.h hook: a flow was judged. */
-/* Append s, then the decimal digits of v, at p; each returns the end. */
-static char *put_str(char *p, const char *s)
-{
-    size_t n = strlen(s);
-    memcpy(p, s, n);
-    return p + n;
-}
-
-static char *put_u64(char *p, uint64_t v)
-{
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
-}
-
 /* "  PASS       A-B #2 (frames F-L, N segments)": the start of a flow's
  * text line, as printf("  %-10s %s", " #%u", " (frames %" PRIu64 ...) would
  * print it. A large capture prints one per flow, so it is built here and
@@ -187,6 +166,7 @@ static void print_flow_line(const struct report_flow *rf)
     fwrite(line, 1, (size_t)(p - line), stdout);
 }
 
+/* check.h hook: a flow was judged. */
 static void report_flow(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end_usecs,
                         enum flow_end why)
 {

@@ -8,6 +8,7 @@
 
 #include "../stack/seq.h"
 #include "event.h"
+#include "put.h"
 
 #define FLOWS_BUCKETS_INITIAL 1024u
 
@@ -510,20 +511,6 @@ uint16_t flow_port(const struct flow *f, uint8_t ep)
     return f->key.port[ep == EP_A ? f->a_end : 1 - f->a_end];
 }
 
-/* Append the decimal digits of v at p; returns the end. */
-static char *put_uint(char *p, unsigned v)
-{
-    char tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
-}
-
 /* The decimal digits of an address byte at p (no division loop: one per
  * byte of every flow name adds up); returns the end. */
 static char *put_octet(char *p, unsigned v)
@@ -562,7 +549,7 @@ static char *put_endpoint(char *p, const struct flow *f, uint8_t ep)
         *p++ = ']';
     }
     *p++ = ':';
-    return put_uint(p, flow_port(f, ep));
+    return put_u64(p, flow_port(f, ep));
 }
 
 char *flow_name(const struct flow *f, char *buf)

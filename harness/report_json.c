@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "put.h"
 
 /* Write one json-c value and release it. */
 static void put_value(FILE *out, json_object *v)
@@ -58,26 +59,6 @@ static bool json_plain(const char *s)
         if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f || *s == '"' || *s == '\\')
             return false;
     return true;
-}
-
-static char *put_str(char *p, const char *s)
-{
-    size_t n = strlen(s);
-    memcpy(p, s, n);
-    return p + n;
-}
-
-static char *put_u64(char *p, uint64_t v)
-{
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
 }
 
 /* A flow without violations, written as json-c writes the object below
