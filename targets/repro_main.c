@@ -14,38 +14,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "harness/input_files.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Optional in a target, as under libFuzzer. */
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static int run_file(const char *path, unsigned long *count)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "repro: cannot open %s\n", path);
-        return -1;
-    }
-    size_t cap = 4096, len = 0;
-    uint8_t *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += n;
-        if (len == cap) {
-            uint8_t *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(f) || !buf;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        fprintf(stderr, "repro: cannot read %s\n", path);
+    uint8_t *buf;
+    size_t len;
+    char err[256];
+    if (input_read(path, &buf, &len, err, sizeof err) != 0) {
+        fprintf(stderr, "repro: cannot read %s\n", err);
         return -1;
     }
     fprintf(stderr, "repro: running %s (%zu bytes)\n", path, len);
