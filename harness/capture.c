@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fast_verify.h"
+
 /* Link-layer protocol numbers (EtherType values, also used by SLL/SLL2). */
 enum {
     ETHERTYPE_IPV4 = 0x0800,
@@ -170,6 +172,85 @@ enum seg_err cap_decode_frame(int dlt, const uint8_t *data, size_t caplen, struc
     enum seg_err err = seg_decode_ip(data + off, caplen - off, SEG_DECODE_NO_CHECKSUM, ip, s);
     *skip = skip_for_seg_err(err);
     return err;
+}
+
+/* ---- the fast path: plain IPv4 TCP ----
+ *
+ * Almost every record of a capture is an IPv4 packet without options or
+ * fragmentation carrying one TCP segment, often behind a plain Ethernet
+ * header. The general path (link_ip_start, then the codec's seg_decode_ip
+ * and seg_decode_tcp) costs several hundred instructions per record, as much
+ * as libpcap's own reading; this decodes that common shape directly and
+ * fills *ip and *s exactly as the codec would (the same fields, everything
+ * else zero; the TCP options, if any, by the codec's seg_parse_options). Any
+ * other shape, and any header that fails a check, returns false and goes the
+ * general way, which then finds the same error. With FINFUZZ_VERIFY_FAST
+ * (sanitizer builds) cap_next() compares the two on every record. */
+bool cap_decode_ipv4_fast(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
+{
+    if (len < SEG_IPV4_HDR_MIN + SEG_TCP_HDR_MIN || p[0] != 0x45)
+        return false; /* not IPv4, IPv4 options, or too short for TCP */
+    size_t total = rd16be(p + 2);
+    /* Fragment bits (MF and the offset) and the protocol in one test. */
+    if (total > len || total < SEG_IPV4_HDR_MIN + SEG_TCP_HDR_MIN || (rd16be(p + 6) & 0x3fff) ||
+        p[9] != 6)
+        return false;
+    const uint8_t *t = p + SEG_IPV4_HDR_MIN;
+    size_t tcp_len = total - SEG_IPV4_HDR_MIN;
+    size_t hdr_len = (size_t)(t[12] >> 4) * 4;
+    if (hdr_len < SEG_TCP_HDR_MIN || hdr_len > tcp_len)
+        return false;
+    memset(s, 0, sizeof *s);
+    if (hdr_len > SEG_TCP_HDR_MIN &&
+        seg_parse_options(t + SEG_TCP_HDR_MIN, hdr_len - SEG_TCP_HDR_MIN, &s->opts) != SEG_OK)
+        return false;
+    memset(ip, 0, sizeof *ip);
+    ip->version = 4;
+    ip->ttl = p[8];
+    ip->ip_id = rd16be(p + 4);
+    memcpy(ip->src, p + 12, 4);
+    memcpy(ip->dst, p + 16, 4);
+    s->sport = rd16be(t);
+    s->dport = rd16be(t + 2);
+    s->seq = rd32be(t + 4);
+    s->ack = rd32be(t + 8);
+    s->reserved_bits = t[12] & 0x0f;
+    s->flags = t[13];
+    s->window = rd16be(t + 14);
+    s->urg_ptr = rd16be(t + 18);
+    s->payload_len = (uint32_t)(tcp_len - hdr_len);
+    s->payload = s->payload_len > 0 ? t + hdr_len : NULL;
+    return true;
+}
+
+bool cap_seg_ip_equal(const struct seg_ip *a, const struct seg_ip *b)
+{
+    return a->version == b->version && a->ttl == b->ttl && a->ip_id == b->ip_id &&
+           memcmp(a->src, b->src, sizeof a->src) == 0 && memcmp(a->dst, b->dst, sizeof a->dst) == 0;
+}
+
+bool cap_seg_equal(const struct seg *a, const struct seg *b)
+{
+    const struct seg_opts *x = &a->opts, *y = &b->opts;
+    return a->sport == b->sport && a->dport == b->dport && a->seq == b->seq && a->ack == b->ack &&
+           a->flags == b->flags && a->window == b->window && a->urg_ptr == b->urg_ptr &&
+           a->payload_len == b->payload_len && a->payload == b->payload &&
+           a->reserved_bits == b->reserved_bits && x->has_mss == y->has_mss && x->mss == y->mss &&
+           x->has_wscale == y->has_wscale && x->wscale == y->wscale &&
+           x->sack_permitted == y->sack_permitted && x->has_ts == y->has_ts &&
+           x->ts_val == y->ts_val && x->ts_ecr == y->ts_ecr && x->raw_len == y->raw_len &&
+           memcmp(x->raw, y->raw, sizeof x->raw) == 0;
+}
+
+/* Where the IP packet of a record starts: plain Ethernet carrying IPv4 (the
+ * common case) without the general switch. */
+static enum cap_skip ip_start(int dlt, const uint8_t *d, size_t caplen, size_t *off)
+{
+    if (dlt == DLT_EN10MB && caplen >= ETH_HDR_LEN && d[12] == 0x08 && d[13] == 0x00) {
+        *off = ETH_HDR_LEN;
+        return CAP_SKIP_NONE;
+    }
+    return link_ip_start(dlt, d, caplen, off);
 }
 
 static bool is_pcapng_magic(const uint8_t m[4])
@@ -375,7 +456,7 @@ enum cap_status cap_next(struct cap_reader *r, struct cap_segment *out, char *no
 
     size_t caplen = hdr->caplen;
     size_t off = 0;
-    enum cap_skip skip = link_ip_start(r->dlt, data, caplen, &off);
+    enum cap_skip skip = ip_start(r->dlt, data, caplen, &off);
     if (skip == CAP_SKIP_MALFORMED) {
         r->counts.skipped[skip]++;
         if (!over_snap)
@@ -386,6 +467,20 @@ enum cap_status cap_next(struct cap_reader *r, struct cap_segment *out, char *no
     if (skip != CAP_SKIP_NONE) {
         r->counts.skipped[skip]++;
         return CAP_SKIP;
+    }
+    if (cap_decode_ipv4_fast(data + off, caplen - off, &out->ip, &out->seg)) {
+        if (FINFUZZ_VERIFY_FAST) {
+            struct seg_ip ip;
+            struct seg g;
+            size_t off2 = 0;
+            if (link_ip_start(r->dlt, data, caplen, &off2) != CAP_SKIP_NONE || off2 != off ||
+                seg_decode_ip(data + off, caplen - off, SEG_DECODE_NO_CHECKSUM, &ip, &g) !=
+                    SEG_OK ||
+                !cap_seg_ip_equal(&ip, &out->ip) || !cap_seg_equal(&g, &out->seg))
+                abort(); /* the fast path decoded differently from the codec */
+        }
+        r->counts.segments++;
+        return CAP_SEGMENT;
     }
     enum seg_err err =
         seg_decode_ip(data + off, caplen - off, SEG_DECODE_NO_CHECKSUM, &out->ip, &out->seg);

@@ -118,4 +118,15 @@ const char *cap_link_name(int dlt);
 enum seg_err cap_decode_frame(int dlt, const uint8_t *data, size_t caplen, struct seg_ip *ip,
                               struct seg *s, enum cap_skip *skip);
 
+/* The fast path of cap_next() (capture.c explains it): decode an IPv4
+ * packet without options or fragmentation that carries TCP, filling *ip and
+ * *s exactly as seg_decode_ip() with SEG_DECODE_NO_CHECKSUM would. Returns
+ * false, leaving both unspecified, for any other packet (the codec then
+ * decides). */
+bool cap_decode_ipv4_fast(const uint8_t *pkt, size_t len, struct seg_ip *ip, struct seg *s);
+
+/* Field-by-field equality of decoded headers (padding ignored). */
+bool cap_seg_ip_equal(const struct seg_ip *a, const struct seg_ip *b);
+bool cap_seg_equal(const struct seg *a, const struct seg *b);
+
 #endif
