@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "oracle_fast.h"
 #include "oracle_impl.h"
 
 void oracle_config_default(struct oracle_config *cfg)
@@ -85,7 +86,9 @@ void oracle_push(struct oracle *o, uint64_t index, const struct ev *e)
     o->last_index = index;
     switch (e->kind) {
     case EV_SEGMENT:
-        oracle_observe_segment(o, index, e);
+        /* Most segments of a capture take the fast path (oracle_fast.c). */
+        if (!oracle_fast_segment(o, index, e))
+            oracle_observe_segment(o, index, e);
         o->started = true;
         break;
     case EV_DROP:
