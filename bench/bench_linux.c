@@ -55,20 +55,11 @@ static void on_segment(void *ctx, const struct seg_ip *ip, const struct seg *s)
     }
 }
 
-static void put_v4(uint8_t out[16], uint32_t a)
-{
-    memset(out, 0, 16);
-    out[0] = (uint8_t)(a >> 24);
-    out[1] = (uint8_t)(a >> 16);
-    out[2] = (uint8_t)(a >> 8);
-    out[3] = (uint8_t)a;
-}
-
 static void send_peer(struct conn *c, uint8_t flags, uint32_t seq, uint32_t ack)
 {
     struct seg_ip ip = {.version = 4, .ttl = 64};
-    put_v4(ip.src, 0xC6336402u);
-    put_v4(ip.dst, 0xC6336401u);
+    netns_put_v4(ip.src, 0xC6336402u);
+    netns_put_v4(ip.dst, 0xC6336401u);
     struct seg s = {
         .sport = 40000, .dport = 8080, .seq = seq, .ack = ack, .flags = flags, .window = 65535};
     if (flags & TCP_SYN) {
@@ -83,8 +74,8 @@ static int start(struct conn *c)
     memset(c, 0, sizeof *c);
     struct sut_open how = {
         .active = false, .ip_version = 4, .local_port = 8080, .peer_port = 40000};
-    put_v4(how.local_addr, 0xC6336401u);
-    put_v4(how.peer_addr, 0xC6336402u);
+    netns_put_v4(how.local_addr, 0xC6336401u);
+    netns_put_v4(how.peer_addr, 0xC6336402u);
     struct sut_callbacks cb = {.ctx = c, .segment_out = on_segment};
     char err[200];
     if (sut_linux_ops.open(&c->sut, &how, &cb, err, sizeof err) != 0) {

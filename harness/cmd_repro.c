@@ -17,6 +17,13 @@
  * or rfc1337 when the program sets it) for the model, the target's own
  * (lwip, linux) for a live stack.
  *
+ * A real-time target (linux) runs the program in real time: each input
+ * waits as long as its CLOCK steps say, except where the kernel holds
+ * nothing of the connection (then nothing can happen, and the wait is
+ * skipped). --max-wait caps the real time one input may wait (default
+ * REPRO_REAL_WAIT_MAX_SECS); an input stopped there is reported as
+ * incomplete, with how much of its program was not run.
+ *
  * Exit: 0 every input conforms, 1 an invariant broke, 2 bad usage, an
  * unreadable file or an input that is not a finfuzz program (2 wins over 1). */
 #include <getopt.h>
@@ -35,6 +42,12 @@
 #include "sut_registry.h"
 #include "trace.h"
 
+/* Longer than Linux's TIME-WAIT (60 s) and its giving up on an orphaned,
+ * unacknowledged FIN (about 102 s: 8 retransmissions from a 200 ms RTO,
+ * tcp_orphan_retries's default): the longest of the kernel's close timers
+ * fits in it. */
+#define REPRO_REAL_WAIT_MAX_SECS 120u
+
 struct repro_opts {
     const char *pcap_path;
     const char *svg_path;
@@ -43,6 +56,7 @@ struct repro_opts {
     int pair; /* 1 close_pair, 0 close_endpoint, -1 from the path */
     bool quiet;
     bool use_profile;
+    unsigned n_incomplete; /* inputs that conformed without a full verdict */
     enum oracle_profile profile;
 };
 
@@ -53,8 +67,8 @@ static bool path_says_pair(const char *path)
 }
 
 /* Run one file; returns EXIT_CONFORMS, EXIT_VIOLATION or EXIT_USAGE. */
-static int repro_one(const struct repro_opts *o, const char *path, struct driver *d,
-                     struct link *net, void *sut_self)
+static int repro_one(struct repro_opts *o, const char *path, struct driver *d, struct link *net,
+                     void *sut_self)
 {
     uint8_t *data;
     size_t len;
@@ -177,6 +191,15 @@ static int repro_one(const struct repro_opts *o, const char *path, struct driver
                v->event_index, v->endpoint == EP_B ? 'B' : 'A', v->message);
         return EXIT_VIOLATION;
     }
+    if (driver_cut(d)) {
+        printf("result: pass (incomplete: stopped after %.3f s, the --max-wait limit of real "
+               "time; the rest of the program did not run)\n",
+               (double)driver_end_usecs(d) / 1e6);
+        o->n_incomplete++;
+        return EXIT_CONFORMS;
+    }
+    if (oracle_verdict(&d->oracle) == VERDICT_INCOMPLETE)
+        o->n_incomplete++;
     printf("result: pass (%s, %.3f s of virtual time)\n",
            oracle_verdict_name(oracle_verdict(&d->oracle)), (double)driver_end_usecs(d) / 1e6);
     return EXIT_CONFORMS;
@@ -199,15 +222,20 @@ static void usage(FILE *out)
             "  --target NAME      system under test for close_endpoint inputs:");
     for (size_t i = 0; i < n; i++)
         fprintf(out, " %s", e[i].name);
-    fprintf(out, "\n"
-                 "  --fuzz-target T    which target the inputs are for (default: close_pair\n"
-                 "                     for files in a folder named close_pair, else\n"
-                 "                     close_endpoint)\n"
-                 "  --pair             same as --fuzz-target close_pair\n"
-                 "  --profile P        judge with oracle profile P (rfc9293, rfc1337, linux,\n"
-                 "                     lwip) instead of the program's own\n"
-                 "  --quiet            no trace, only the program and the verdict\n\n"
-                 "exit: 0 conforms, 1 a violation, 2 bad usage or an unreadable input\n");
+    fprintf(out,
+            "\n"
+            "  --fuzz-target T    which target the inputs are for (default: close_pair\n"
+            "                     for files in a folder named close_pair, else\n"
+            "                     close_endpoint)\n"
+            "  --pair             same as --fuzz-target close_pair\n"
+            "  --profile P        judge with oracle profile P (rfc9293, rfc1337, linux,\n"
+            "                     lwip) instead of the program's own\n"
+            "  --max-wait SECS    real-time targets (linux): stop an input once it\n"
+            "                     has waited SECS of real time and report it as\n"
+            "                     incomplete (default %u; 0: no limit)\n"
+            "  --quiet            no trace, only the program and the verdict\n\n"
+            "exit: 0 conforms, 1 a violation, 2 bad usage or an unreadable input\n",
+            REPRO_REAL_WAIT_MAX_SECS);
 }
 
 int cmd_repro(int argc, char **argv)
@@ -221,11 +249,13 @@ int cmd_repro(int argc, char **argv)
         {"pair", no_argument, NULL, 'P'},
         {"profile", required_argument, NULL, 'r'},
         {"quiet", no_argument, NULL, 'q'},
+        {"max-wait", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct repro_opts o = {.sut = sut_registry_find("model"), .pair = -1};
     const char *target = "model";
+    unsigned long max_wait_secs = REPRO_REAL_WAIT_MAX_SECS;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -261,6 +291,17 @@ int cmd_repro(int argc, char **argv)
         case 'q':
             o.quiet = true;
             break;
+        case 'w': {
+            char *end;
+            unsigned long secs = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || secs > 86400u * 365u) {
+                fprintf(stderr, "finfuzz repro: --max-wait wants whole seconds, got '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            max_wait_secs = secs;
+            break;
+        }
         case 'r':
             if (!oracle_profile_parse(optarg, &o.profile)) {
                 fprintf(stderr,
@@ -336,13 +377,25 @@ int cmd_repro(int argc, char **argv)
         }
         d->use_profile = o.use_profile;
         d->profile = o.profile;
+        d->real_wait_max_usecs = (uint64_t)max_wait_secs * 1000000u;
+        size_t n_rc[3] = {0, 0, 0}; /* by exit code: conforms, violation, usage */
         for (size_t i = 0; i < n_files; i++) {
             int rc = repro_one(&o, files[i], d, net, self);
             if (rc > status)
                 status = rc;
+            if (rc >= 0 && rc <= 2)
+                n_rc[rc]++;
             if (i + 1 < n_files)
                 printf("\n");
         }
+        /* Over a corpus (the way to run one against a live stack), a last
+         * line to read first. */
+        if (n_files > 1)
+            printf("\nsummary: %zu inputs on %s: %zu conform (%u of them incomplete), %zu "
+                   "violate an invariant, %zu not run (unreadable, not a program, or the "
+                   "target failed)\n",
+                   n_files, o.sut->name, n_rc[EXIT_CONFORMS], o.n_incomplete, n_rc[EXIT_VIOLATION],
+                   n_rc[EXIT_USAGE]);
     }
     free(self);
     free(net);

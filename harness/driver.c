@@ -70,6 +70,7 @@ void driver_init(struct driver *d)
     d->use_profile = false;
     d->profile = PROFILE_RFC9293;
     d->judge_b = false;
+    d->real_wait_max_usecs = 0;
     cov_reset(&d->cov);
     d->new_states = 0;
     d->have_violation = false;
@@ -241,9 +242,20 @@ static void peer_observe(struct driver *d, const struct seg *s)
     }
 }
 
+/* A real-time SUT's events carry its own clock: the driver's follows it. */
+static void sync_real_time(struct driver *d)
+{
+    if (!d->sut || !d->sut->ops->real_time || !d->sut->ops->now)
+        return;
+    uint64_t t = d->sut->ops->now(d->sut->self);
+    if (t > d->now_usecs)
+        d->now_usecs = t;
+}
+
 static void on_segment_out(void *ctx, const struct seg_ip *ip, const struct seg *s)
 {
     struct driver *d = ctx;
+    sync_real_time(d);
     bool dropped = d->fault[EP_A] == PROG_FATE_DROP;
     d->fault[EP_A] = PROG_FATE_NONE; /* a fault applies to one segment */
     if (!dropped)
@@ -257,6 +269,7 @@ static void on_segment_out(void *ctx, const struct seg_ip *ip, const struct seg 
 static void on_state_change(void *ctx, enum tcp_state from, enum tcp_state to, const char *cause)
 {
     struct driver *d = ctx;
+    sync_real_time(d);
     struct ev e = {.kind = EV_STATE, .time_usecs = d->now_usecs, .endpoint = EP_A};
     e.u.state.from = from;
     e.u.state.to = to;
@@ -286,6 +299,7 @@ static int run_begin(struct driver *d, const uint8_t *data, size_t size,
     d->held_drops = 0;
     d->deferring = false;
     d->now_usecs = 0;
+    d->cut = false;
     d->pair = pair;
     enum program_err pe = program_decode(data, size, &d->prog);
     if (pe != PROGRAM_OK) {
@@ -373,23 +387,51 @@ static void push_clock(struct driver *d)
     emit(d, &e);
 }
 
+/* A real-time SUT: wait until target in steps, the SUT stamping what it
+ * sends as it reads it; the clock event closes the wait. Stops at the
+ * real-time limit (d->cut). */
+static void advance_real(struct driver *d, uint64_t target)
+{
+    const struct sut_ops *ops = d->sut->ops;
+    uint64_t from = d->now_usecs;
+    while (d->now_usecs < target) {
+        uint64_t step = target - d->now_usecs > DRIVER_REAL_STEP_USECS
+                            ? d->now_usecs + DRIVER_REAL_STEP_USECS
+                            : target;
+        ops->advance(d->sut->self, step);
+        sync_real_time(d);
+        if (d->now_usecs < step)
+            d->now_usecs = step;
+        flush_drops(d);
+        if (d->real_wait_max_usecs && ops->waited && d->now_usecs < target &&
+            ops->waited(d->sut->self) >= d->real_wait_max_usecs) {
+            d->cut = true;
+            break;
+        }
+    }
+    if (d->now_usecs > from)
+        push_clock(d);
+}
+
 /* Move time to target, firing A's timers one deadline at a time so that
  * every event carries the time it happened. */
 static void advance_to(struct driver *d, uint64_t target)
 {
     const struct sut_ops *ops = d->sut->ops;
-    if (!ops->real_time) {
-        for (int i = 0; i < MAX_TIMER_STEPS; i++) {
-            uint64_t dl = ops->next_deadline(d->sut->self);
-            if (dl > target)
-                break;
-            if (dl > d->now_usecs) {
-                d->now_usecs = dl;
-                push_clock(d);
-            }
-            ops->advance(d->sut->self, d->now_usecs);
-            flush_drops(d);
+    if (ops->real_time) {
+        advance_real(d, target);
+        return;
+    }
+    for (int i = 0; i < MAX_TIMER_STEPS; i++) {
+        uint64_t dl = ops->next_deadline(d->sut->self);
+        if (dl > target)
+            break;
+        if (dl > d->now_usecs) {
+            d->now_usecs = dl;
+            push_clock(d);
         }
+        ops->advance(d->sut->self, d->now_usecs);
+        flush_drops(d);
     }
     if (target > d->now_usecs) {
         d->now_usecs = target;
@@ -456,9 +498,10 @@ static void a_app(struct driver *d, enum ev_app_call call, uint32_t bytes)
 {
     d->deferring = true;
     d->n_pending = 0;
+    uint64_t called_usecs = d->now_usecs; /* a real-time SUT's answers may be later */
     long r = d->sut->ops->app(d->sut->self, call, bytes, d->now_usecs);
     d->deferring = false;
-    struct ev e = {.kind = EV_APP, .time_usecs = d->now_usecs, .endpoint = EP_A};
+    struct ev e = {.kind = EV_APP, .time_usecs = called_usecs, .endpoint = EP_A};
     e.u.app.call = call;
     bool counted = call == APP_SEND || call == APP_RECV;
     e.u.app.len = counted ? bytes : 0;
@@ -533,6 +576,8 @@ int driver_run(struct driver *d, const struct sut *sut, const uint8_t *data, siz
             d->fault[op->side & 1] = op->u.fault.fate;
             break;
         }
+        if (d->cut)
+            break;
     }
     sut->ops->close(sut->self);
     return run_end(d);

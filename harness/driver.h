@@ -25,9 +25,16 @@
  * so a run costs what the program does, not the struct's size. Coverage
  * counters accumulate over runs (cov_reset() clears them).
  *
- * Time is virtual (microseconds from 0) for SUTs with real_time == false; a
- * real-time SUT (Linux) is handed the same deadlines and waits for them in
- * its advance(). */
+ * Time is virtual (microseconds from 0) for SUTs with real_time == false,
+ * and nothing here changes it for them. A real-time SUT (Linux) is handed
+ * the same deadlines and waits for them in its advance(): a CLOCK step
+ * really waits (in steps of at most DRIVER_REAL_STEP_USECS), "to the next
+ * timer" waits for the SUT's own next timer, and what the SUT sends is
+ * stamped with its own clock (sut_ops.now) when it was read, so the oracle
+ * sees the kernel's real retransmission times. The driver's clock then
+ * follows the SUT's. A real-time run stops early (driver_cut()) once the
+ * SUT has waited real_wait_max_usecs: the rest of the program is not run
+ * and the verdict covers what ran. */
 #ifndef FINFUZZ_DRIVER_H
 #define FINFUZZ_DRIVER_H
 
@@ -66,7 +73,8 @@ struct driver_violation {
 extern const struct oracle_invariant driver_inv_close_completes;
 extern const struct oracle_invariant driver_inv_half_close_delivery;
 
-#define DRIVER_PENDING_MAX 16 /* events held back during one application call */
+#define DRIVER_PENDING_MAX     16       /* events held back during one application call */
+#define DRIVER_REAL_STEP_USECS 1000000u /* real-time SUTs: a long wait is cut into these */
 
 /* One event deferred while an application call runs, so that the call
  * appears in the stream before the segments and transitions it causes. */
@@ -81,9 +89,11 @@ struct driver {
     bool use_profile; /* judge with `profile`; false: rfc1337 if the program sets it,
                          else rfc9293 */
     enum oracle_profile profile;
-    bool judge_b;        /* also judge B (close_pair always judges both) */
-    struct coverage cov; /* cumulative */
-    uint16_t new_states; /* bit per state first entered (ever) during the last run */
+    bool judge_b;                 /* also judge B (close_pair always judges both) */
+    uint64_t real_wait_max_usecs; /* real-time SUTs: stop the program once the SUT has
+                                     waited this long (0: no limit) */
+    struct coverage cov;          /* cumulative */
+    uint16_t new_states;          /* bit per state first entered (ever) during the last run */
 
     /* --- per run (private) --- */
     struct oracle oracle;
@@ -94,6 +104,7 @@ struct driver {
     struct link *link; /* close_pair only */
     bool pair;
     uint64_t now_usecs;
+    bool cut; /* a real-time run stopped at real_wait_max_usecs */
     struct tcp_config cfg;
     struct seg_ip ip_a, ip_b; /* addresses of A and B */
     uint16_t port_a, port_b;
@@ -183,6 +194,13 @@ const char *driver_error(const struct driver *d);
 static inline const struct program *driver_program(const struct driver *d)
 {
     return &d->prog;
+}
+
+/* Whether the last run (real-time SUT) stopped before the end of its
+ * program because real_wait_max_usecs of real time had passed. */
+static inline bool driver_cut(const struct driver *d)
+{
+    return d->cut;
 }
 
 /* Virtual time at the end of the last run. */

@@ -7,6 +7,9 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@ static struct {
     bool active;
     int tun_fd;
     int orig_ns_fd; /* the namespace the process came from */
+    int diag_fd;    /* NETLINK_SOCK_DIAG socket of the namespace, -1 until used */
     uint32_t ports_used;
     struct netns_port {
         netns_packet_fn fn;
@@ -29,7 +33,7 @@ static struct {
     } * ports; /* 65536 entries once a port is bound */
     uint64_t unclaimed;
     uint8_t pkt[65536];
-} ns = {.tun_fd = -1, .orig_ns_fd = -1};
+} ns = {.tun_fd = -1, .orig_ns_fd = -1, .diag_fd = -1};
 
 int netns_bind_port(uint16_t port, netns_packet_fn fn, void *ctx)
 {
@@ -189,10 +193,77 @@ int netns_sysctl(const char *name, const char *value)
     return write_file(path, value);
 }
 
+void netns_put_v4(uint8_t out[16], uint32_t addr)
+{
+    memset(out, 0, 16);
+    out[0] = (uint8_t)(addr >> 24);
+    out[1] = (uint8_t)(addr >> 16);
+    out[2] = (uint8_t)(addr >> 8);
+    out[3] = (uint8_t)addr;
+}
+
+int netns_tcp_lookup(uint16_t kernel_port, uint16_t peer_port, struct netns_tcp_sock *out)
+{
+    if (!ns.active)
+        return -1;
+    /* Opened inside the namespace, so it sees the namespace's sockets. */
+    if (ns.diag_fd < 0)
+        ns.diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (ns.diag_fd < 0)
+        return -1;
+    /* One exact lookup (no NLM_F_DUMP): the kernel searches its
+     * established table (TIME-WAIT and request sockets included), then its
+     * listeners, as for an arriving segment. */
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 req;
+    } rq;
+    memset(&rq, 0, sizeof rq);
+    rq.nlh.nlmsg_len = sizeof rq;
+    rq.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    rq.nlh.nlmsg_flags = NLM_F_REQUEST;
+    rq.req.sdiag_family = AF_INET;
+    rq.req.sdiag_protocol = IPPROTO_TCP;
+    rq.req.idiag_states = ~0u;
+    rq.req.id.idiag_sport = htons(kernel_port);
+    rq.req.id.idiag_dport = htons(peer_port);
+    rq.req.id.idiag_src[0] = htonl(NETNS_KERNEL_ADDR);
+    rq.req.id.idiag_dst[0] = htonl(NETNS_PEER_ADDR);
+    rq.req.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+    rq.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    if (sendto(ns.diag_fd, &rq, sizeof rq, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
+        return -1;
+    union {
+        struct nlmsghdr nlh;
+        uint8_t bytes[8192];
+    } rx;
+    ssize_t n = recv(ns.diag_fd, &rx, sizeof rx, 0);
+    if (n < (ssize_t)sizeof rx.nlh || rx.nlh.nlmsg_len > (size_t)n)
+        return -1;
+    if (rx.nlh.nlmsg_type == NLMSG_ERROR) {
+        const struct nlmsgerr *e = NLMSG_DATA(&rx.nlh);
+        if (rx.nlh.nlmsg_len < NLMSG_LENGTH(sizeof *e))
+            return -1;
+        return e->error == -ENOENT ? 0 : -1;
+    }
+    if (rx.nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+        rx.nlh.nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+        return -1;
+    const struct inet_diag_msg *m = NLMSG_DATA(&rx.nlh);
+    out->state = m->idiag_state;
+    out->timer = m->idiag_timer;
+    out->expires_msecs = m->idiag_expires;
+    return 1;
+}
+
 void netns_leave(void)
 {
     if (!ns.active)
         return;
+    if (ns.diag_fd >= 0)
+        close(ns.diag_fd);
+    ns.diag_fd = -1;
     if (ns.tun_fd >= 0)
         close(ns.tun_fd);
     ns.tun_fd = -1;

@@ -63,6 +63,27 @@ uint64_t netns_unclaimed(void);
 /* The TUN fd (for poll), -1 outside the namespace. */
 int netns_tun_fd(void);
 
+/* What the kernel holds for one connection of the namespace, from its
+ * sock_diag interface (what `ss -tio` shows). */
+struct netns_tcp_sock {
+    uint8_t state;          /* the kernel's TCP_* state (TCP_ESTABLISHED = 1, ...) */
+    uint8_t timer;          /* 0 none, 1 retransmission (or loss probe), 2 keep-alive
+                               (also the orphan FIN-WAIT-2 timer), 3 TIME-WAIT,
+                               4 zero-window probe */
+    uint32_t expires_msecs; /* until that timer fires (0 when due or none) */
+};
+
+/* An IPv4 address (host order, e.g. NETNS_KERNEL_ADDR) into the 16-byte
+ * address field of struct seg_ip. */
+void netns_put_v4(uint8_t out[16], uint32_t addr);
+
+/* Look up the socket the kernel would hand a segment from the peer's
+ * port to the kernel's port (a connection, a TIME-WAIT socket, a pending
+ * SYN-RECEIVED request or else a listener). Returns 1 and fills *out, 0 if
+ * the kernel holds nothing for it, -1 on error (outside the namespace, no
+ * sock_diag). */
+int netns_tcp_lookup(uint16_t kernel_port, uint16_t peer_port, struct netns_tcp_sock *out);
+
 /* Whether the process is inside the private namespace now. */
 bool netns_active(void);
 

@@ -56,6 +56,13 @@ struct sut_ops {
     uint64_t (*next_deadline)(void *self);
     /* Release everything the endpoint holds (sockets, pcbs, namespaces). */
     void (*close)(void *self);
+    /* Real-time SUTs only (NULL for virtual ones). now: the SUT's time
+     * now, on the driver's scale (open's now_usecs plus the time passed
+     * since), so that what it sends is stamped when it was read. waited:
+     * the real microseconds passed since open. A SUT may skip a wait in
+     * which it provably cannot act: now moves on, waited does not. */
+    uint64_t (*now)(void *self);
+    uint64_t (*waited)(void *self);
 };
 
 struct sut {

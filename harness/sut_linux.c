@@ -20,18 +20,33 @@ static uint64_t wall_usecs(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* A wait longer than this first asks the kernel whether it could still act
+ * (and, while the application holds no socket, asks again this often). */
+#define IDLE_CHECK_USECS 50000u
+/* The kernel's timer wheel (HZ=250) fires a timer up to one jiffy late, a
+ * long one up to 1/8 of its length late (coarser wheel levels). */
+#define JIFFY_USECS 4000u
+
 static uint64_t wall_of(const struct sut_linux *l, uint64_t virt_usecs)
 {
     return l->wall_start_usecs + (virt_usecs - l->virt_start_usecs);
 }
 
-static void put_v4(uint8_t out[16], uint32_t a)
+static uint64_t virt_now(const struct sut_linux *l)
 {
-    memset(out, 0, 16);
-    out[0] = (uint8_t)(a >> 24);
-    out[1] = (uint8_t)(a >> 16);
-    out[2] = (uint8_t)(a >> 8);
-    out[3] = (uint8_t)a;
+    return l->virt_start_usecs + (wall_usecs() - l->wall_start_usecs);
+}
+
+/* Nothing of this connection is left in the kernel (no socket of the
+ * application, no connection, TIME-WAIT, request or listener on its
+ * ports): the kernel cannot send anything until the peer does, so waiting
+ * would show nothing. */
+static bool kernel_idle(const struct sut_linux *l)
+{
+    if (l->conn_fd >= 0 || l->listen_fd >= 0)
+        return false;
+    struct netns_tcp_sock ks;
+    return netns_tcp_lookup(l->k_local_port, l->k_peer_port, &ks) == 0;
 }
 
 /* One packet of this connection from the TUN device (netns.c routes it by
@@ -74,7 +89,9 @@ static void try_accept(struct sut_linux *l)
 }
 
 /* Read what the kernel sent until until_wall (no waiting if already past).
- * Packets of other connections running at the same time go to them. */
+ * Packets of other connections running at the same time go to them. A
+ * long wait in which the kernel holds nothing of this connection is
+ * skipped: the clock mapping moves on by the rest of it at once. */
 static void pump(struct sut_linux *l, uint64_t until_wall, bool report)
 {
     l->reporting = report;
@@ -84,9 +101,16 @@ static void pump(struct sut_linux *l, uint64_t until_wall, bool report)
         uint64_t now = wall_usecs();
         if (now >= until_wall)
             break;
+        uint64_t wait = until_wall - now;
+        if (wait > IDLE_CHECK_USECS && report && kernel_idle(l)) {
+            l->wall_start_usecs -= wait;
+            l->skipped_usecs += wait;
+            break;
+        }
+        if (wait > IDLE_CHECK_USECS && l->conn_fd < 0 && l->listen_fd < 0)
+            wait = IDLE_CHECK_USECS; /* its TIME-WAIT may end meanwhile */
         struct pollfd pf[2] = {{.fd = l->tun_fd, .events = POLLIN},
                                {.fd = l->listen_fd, .events = POLLIN}};
-        uint64_t wait = until_wall - now;
         struct timespec ts = {.tv_sec = (time_t)(wait / 1000000u),
                               .tv_nsec = (long)(wait % 1000000u) * 1000};
         ppoll(pf, l->listen_fd >= 0 ? 2 : 1, &ts, NULL);
@@ -135,7 +159,8 @@ static int linux_open(void *self, const struct sut_open *how, const struct sut_c
     l->k_local_port = netns_next_port();
     l->k_peer_port = (uint16_t)(l->k_local_port + 20000u);
     l->virt_start_usecs = l->now_usecs = how->now_usecs;
-    l->wall_start_usecs = wall_usecs();
+    l->wall_start_usecs = l->open_wall_usecs = wall_usecs();
+    l->skipped_usecs = 0;
     netns_drain(); /* hand out (or drop) packets of earlier runs */
     if (netns_bind_port(l->k_peer_port, dispatch, l) != 0) {
         snprintf(err, errlen, "linux target: port %u is in use by another connection",
@@ -271,8 +296,8 @@ static void linux_deliver(void *self, const struct seg_ip *ip, const struct seg 
     k.sport = l->k_peer_port;
     k.dport = l->k_local_port;
     struct seg_ip kip = {.version = 4, .ttl = 64, .ip_id = ip ? ip->ip_id : 0};
-    put_v4(kip.src, NETNS_PEER_ADDR);
-    put_v4(kip.dst, NETNS_KERNEL_ADDR);
+    netns_put_v4(kip.src, NETNS_PEER_ADDR);
+    netns_put_v4(kip.dst, NETNS_KERNEL_ADDR);
     size_t n = seg_encode_ip(&kip, &k, l->pkt, sizeof l->pkt);
     if (n == 0 || write(l->tun_fd, l->pkt, n) != (ssize_t)n)
         return;
@@ -286,10 +311,31 @@ static void linux_advance(void *self, uint64_t now_usecs)
         catch_up(l, now_usecs);
 }
 
+/* The kernel's next timer of this connection as sock_diag shows it
+ * (retransmission, zero-window probe, keep-alive or FIN-WAIT-2, TIME-WAIT),
+ * plus how late the timer wheel may fire it; none when no socket is left or
+ * it has no timer running. Its delayed-ACK timer is not shown (at most
+ * ~40 ms, answered by the waits after each segment). */
 static uint64_t linux_next_deadline(void *self)
 {
-    (void)self;
-    return UINT64_MAX; /* the kernel's timers are its own: advance() waits */
+    struct sut_linux *l = self;
+    struct netns_tcp_sock ks;
+    if (!l->opened || netns_tcp_lookup(l->k_local_port, l->k_peer_port, &ks) != 1 || ks.timer == 0)
+        return UINT64_MAX;
+    uint64_t in_usecs = (uint64_t)ks.expires_msecs * 1000u;
+    return virt_now(l) + in_usecs + in_usecs / 8u + JIFFY_USECS;
+}
+
+static uint64_t linux_now(void *self)
+{
+    const struct sut_linux *l = self;
+    return l->opened ? virt_now(l) : l->now_usecs;
+}
+
+static uint64_t linux_waited(void *self)
+{
+    const struct sut_linux *l = self;
+    return l->opened ? wall_usecs() - l->open_wall_usecs : 0;
 }
 
 static void linux_close(void *self)
@@ -317,4 +363,6 @@ const struct sut_ops sut_linux_ops = {
     .advance = linux_advance,
     .next_deadline = linux_next_deadline,
     .close = linux_close,
+    .now = linux_now,
+    .waited = linux_waited,
 };

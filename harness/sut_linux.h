@@ -40,8 +40,10 @@ struct sut_linux {
     bool app_closed;
     int tun_fd;
     int listen_fd, conn_fd;
-    uint16_t k_local_port, k_peer_port; /* ports used inside the namespace */
-    uint64_t virt_start_usecs, wall_start_usecs;
+    uint16_t k_local_port, k_peer_port;          /* ports used inside the namespace */
+    uint64_t virt_start_usecs, wall_start_usecs; /* virtual time virt_start is wall_start */
+    uint64_t open_wall_usecs;                    /* CLOCK_MONOTONIC at open() */
+    uint64_t skipped_usecs;                      /* waits skipped because the kernel held nothing */
     uint64_t now_usecs;
     unsigned foreign_packets; /* packets routed here that were not ours */
     bool reporting;           /* false while cleaning up: packets are dropped */

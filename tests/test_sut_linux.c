@@ -15,10 +15,10 @@
 #include "harness/netns.h"
 #include "harness/sut_linux.h"
 
-#define SUT_PORT 8080
+#define SUT_PORT  8080
 #define PEER_PORT 40000
-#define MS 1000ull
-#define SEGS_MAX 64
+#define MS        1000ull
+#define SEGS_MAX  64
 
 struct rec {
     struct seg segs[SEGS_MAX];
@@ -51,23 +51,14 @@ struct env {
     uint64_t now;
 };
 
-static void put_v4(uint8_t out[16], uint32_t a)
-{
-    memset(out, 0, 16);
-    out[0] = (uint8_t)(a >> 24);
-    out[1] = (uint8_t)(a >> 16);
-    out[2] = (uint8_t)(a >> 8);
-    out[3] = (uint8_t)a;
-}
-
 static void env_open(struct env *e, bool active)
 {
     memset(&e->rec, 0, sizeof e->rec);
-    struct sut_open how = {.active = active, .ip_version = 4, .local_port = SUT_PORT,
-                           .peer_port = PEER_PORT};
+    struct sut_open how = {
+        .active = active, .ip_version = 4, .local_port = SUT_PORT, .peer_port = PEER_PORT};
     /* The driver's own addresses: the adapter maps them to the namespace's. */
-    put_v4(how.local_addr, 0xC6336401u); /* 198.51.100.1 */
-    put_v4(how.peer_addr, 0xC6336402u);
+    netns_put_v4(how.local_addr, 0xC6336401u); /* 198.51.100.1 */
+    netns_put_v4(how.peer_addr, 0xC6336402u);
     tcp_config_default(&how.cfg);
     struct sut_callbacks cb = {.ctx = &e->rec, .segment_out = on_segment, .data_in = on_data};
     char err[200] = "";
@@ -80,10 +71,15 @@ static void peer_send(struct env *e, uint8_t flags, uint32_t ack, uint32_t len)
 {
     static const uint8_t payload[1460];
     struct seg_ip ip = {.version = 4, .ttl = 64};
-    put_v4(ip.src, 0xC6336402u);
-    put_v4(ip.dst, 0xC6336401u);
-    struct seg s = {.sport = PEER_PORT, .dport = SUT_PORT, .seq = e->peer_seq, .ack = ack,
-                    .flags = flags, .window = 65535, .payload_len = len,
+    netns_put_v4(ip.src, 0xC6336402u);
+    netns_put_v4(ip.dst, 0xC6336401u);
+    struct seg s = {.sport = PEER_PORT,
+                    .dport = SUT_PORT,
+                    .seq = e->peer_seq,
+                    .ack = ack,
+                    .flags = flags,
+                    .window = 65535,
+                    .payload_len = len,
                     .payload = len ? payload : NULL};
     if (flags & TCP_SYN) {
         s.opts.has_mss = true;
