@@ -2,7 +2,8 @@
  *
  * Read oracle_observer.c's oracle_observe_segment() first: this is a
  * shortcut through it, not a second opinion. Most segments of a capture are
- * data and ACKs between two ESTABLISHED endpoints, where nearly all of the
+ * data and ACKs between two ESTABLISHED endpoints (or the ACK that ends the
+ * handshake), where nearly all of the
  * observer's ~600 instructions of checks find nothing to do. For exactly
  * that case (the preconditions below), this applies the same updates the
  * observer makes and nothing else; every other segment goes the general way.
@@ -19,7 +20,8 @@
  * observer that this path does not follow fails the tests at once.
  *
  * Whoever changes what oracle_observe_segment() does for an ordinary
- * in-order segment or ACK in ESTABLISHED must change it here too. */
+ * in-order segment or ACK in ESTABLISHED (or the handshake's last ACK) must
+ * change it here too. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,16 @@ static void answerable_bloom_add(struct oracle_side *s, bool with_ack, uint32_t 
     s->answered_bloom[b2 >> 6] |= 1ull << (b2 & 63);
 }
 
+/* As oracle_observer.c's set_inf(). */
+static void set_inf(struct oracle_side *s, enum tcp_state st, uint64_t index)
+{
+    s->inf_prev = s->inf;
+    s->inf = st;
+    s->inf_known = true;
+    s->inf_change_index = index;
+    s->inf_change_valid = true;
+}
+
 /* Whether segment g of endpoint ep is one the fast path handles. */
 static bool fast_applies(const struct oracle *o, unsigned ep, const struct ev *e)
 {
@@ -55,11 +67,15 @@ static bool fast_applies(const struct oracle *o, unsigned ep, const struct ev *e
     if (o->cfg.states_reported[0] || o->cfg.states_reported[1] || !o->cfg.judge[0] ||
         !o->cfg.judge[1])
         return false;
-    /* Both ESTABLISHED (inferred), both have spoken, nothing owed or
-     * pending, no FIN sent by either. */
-    if (!s->inf_known || s->inf != TCP_ESTABLISHED || !p->inf_known || p->inf != TCP_ESTABLISHED ||
-        !s->sent_any || !p->sent_any || s->owed != OWED_NONE || s->wire_check || p->wire_check ||
-        s->fin_sent || p->fin_sent)
+    /* Both ESTABLISHED (inferred), or completing the handshake: the
+     * sender in SYN-SENT or SYN-RECEIVED, the receiver in SYN-RECEIVED (this
+     * ACK may be what takes them to ESTABLISHED). Both have spoken, nothing
+     * is owed or pending, no FIN sent by either. */
+    if (!s->inf_known || !p->inf_known ||
+        !(s->inf == TCP_ESTABLISHED || s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED) ||
+        !(p->inf == TCP_ESTABLISHED || p->inf == TCP_SYN_RECEIVED) || !s->sent_any ||
+        !p->sent_any || s->owed != OWED_NONE || s->wire_check || p->wire_check || s->fin_sent ||
+        p->fin_sent)
         return false;
     /* In order: it starts at or below what arrived contiguously, with no
      * out-of-order range to merge. */
@@ -100,8 +116,8 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
                                      .flags = g->flags,
                                      .valid = true};
     /* No SYN: the SYN ring, new-incarnation and ISN branches are skipped;
-     * the sender has spoken before (no first_segment()). ESTABLISHED:
-     * neither closed-silence nor TIME-WAIT answers; no FIN of the peer to
+     * the sender has spoken before (no first_segment()). Neither CLOSED
+     * nor TIME-WAIT: no closed-silence or TIME-WAIT answers; no FIN of the peer to
      * acknowledge; nothing owed (satisfy_owed() returns). */
     if (g->opts.has_ts) {
         s->ts_seen = true;
@@ -129,7 +145,7 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
 
     /* sender_ack(): ack == the peer's snd_max (no other attempt's SYN, not
      * ahead), not backwards (no ack-monotonic, not an old duplicate), no
-     * FIN of the peer, already ESTABLISHED. */
+     * FIN of the peer. */
     if (!s->ack_any_sent || seq_gt(ack, s->last_ack_any)) {
         p->acked_new_seen = true;
         p->acked_new_usecs = now;
@@ -138,6 +154,12 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
     s->ack_any_sent = true;
     if (p->syn_data && seq_gt(ack, p->space_max) && seq_le(ack, p->syn_data_end))
         p->space_max = ack;
+    /* Its ACK of the peer's SYN: the handshake is done from its side. */
+    if (p->syn_sent && seq_ge(ack, p->isn + 1) &&
+        (s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED)) {
+        set_inf(s, TCP_ESTABLISHED, index);
+        s->inf_change_valid = false;
+    }
     if (!s->ack_sent || seq_gt(ack, s->last_ack))
         s->last_ack = ack;
     s->ack_sent = true;
@@ -152,8 +174,9 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
     s->sent_any = true;
     s->last_send_usecs = now;
     p->peer_spoke_since_fin = true;
-    /* At the peer: remembered as answerable; no state changes (already
-     * ESTABLISHED, no FIN either way). */
+    /* At the peer: remembered as answerable; it leaves SYN-RECEIVED if this
+     * acknowledges its SYN (no FIN either way). */
+    enum tcp_state prev = p->inf;
     p->last_peer_had_ack = true;
     struct oracle_answerable *a = &p->answerable[p->answerable_next];
     p->answerable_next = (uint8_t)((p->answerable_next + 1) % ORACLE_ANSWERABLE);
@@ -162,8 +185,13 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
     a->value = ack;
     a->valid = true;
     answerable_bloom_add(p, false, ack);
-    note->effects = 0;
-    note->rcv_prev = p->inf;
+    uint8_t fx = 0;
+    if (p->syn_sent && p->inf == TCP_SYN_RECEIVED && seq_ge(ack, p->isn + 1)) {
+        set_inf(p, TCP_ESTABLISHED, index);
+        fx = ORACLE_FX_STATE;
+    }
+    note->effects = fx;
+    note->rcv_prev = prev;
     note->rcv_prev_known = p->inf_known;
 }
 
