@@ -139,15 +139,20 @@ static int run(const struct program *p, struct seen *seen)
     return driver_run(&drv, &sut, buf, n, &sink, 1);
 }
 
-/* A connects, B answers, A's FIN is lost and A closes; then 4 s pass. */
-static void fin_lost(struct program *p)
+/* A connects and B answers. */
+static void connected(struct program *p)
 {
     program_init(p, PROG_F_ACTIVE, 5);
     p->msl_choice = 6; /* MSL 1 s */
     program_seg(p, TCP_SYN | TCP_ACK, 0, 0, 0);
+}
+
+/* ... then A's FIN is lost as A closes. */
+static void fin_lost(struct program *p)
+{
+    connected(p);
     program_fault(p, EP_A, PROG_FATE_DROP, 0);
     program_app(p, EP_A, APP_CLOSE, 0);
-    program_clock(p, PROG_CLOCK_S, 4);
 }
 
 /* ================= stamps ================= */
@@ -159,6 +164,7 @@ static void test_real_time_segments_stamped_when_sent(void **state)
     (void)state;
     struct program p;
     fin_lost(&p);
+    program_clock(&p, PROG_CLOCK_S, 4);
     struct seen seen;
     driver_init(&drv);
     sut_self.skip_when_closed = false;
@@ -191,11 +197,7 @@ static void test_real_time_clock_to_next_timer_waits(void **state)
 {
     (void)state;
     struct program p;
-    program_init(&p, PROG_F_ACTIVE, 5);
-    p.msl_choice = 6;
-    program_seg(&p, TCP_SYN | TCP_ACK, 0, 0, 0);
-    program_fault(&p, EP_A, PROG_FATE_DROP, 0);
-    program_app(&p, EP_A, APP_CLOSE, 0);
+    fin_lost(&p);
     program_clock(&p, PROG_CLOCK_MS, 0); /* to the next timer: the FIN's RTO */
     struct seen seen;
     driver_init(&drv);
@@ -218,6 +220,7 @@ static void test_real_time_limit_cuts_the_run(void **state)
     (void)state;
     struct program p;
     fin_lost(&p);
+    program_clock(&p, PROG_CLOCK_S, 4);
     assert_true(program_clock(&p, PROG_CLOCK_S, 30));
     program_app(&p, EP_A, APP_ABORT, 0);
     struct seen seen;
@@ -237,9 +240,7 @@ static void test_real_time_skipped_wait_is_not_cut(void **state)
 {
     (void)state;
     struct program p;
-    program_init(&p, PROG_F_ACTIVE, 5);
-    p.msl_choice = 6;
-    program_seg(&p, TCP_SYN | TCP_ACK, 0, 0, 0);
+    connected(&p);
     program_app(&p, EP_A, APP_ABORT, 0);
     for (int i = 0; i < 4; i++)
         assert_true(program_clock(&p, PROG_CLOCK_S, 60));
