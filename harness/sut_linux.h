@@ -14,8 +14,14 @@
  *
  * Real time: the driver's virtual microseconds are mapped to CLOCK_MONOTONIC
  * from the moment of open(); advance(t) waits until then, collecting what the
- * kernel sends. The kernel reports no states (reports_states = false): the
- * oracle infers them from the wire. Timer-driven answers (delayed ACK, about
+ * kernel sends, and now() gives the time each segment was read.
+ * next_deadline() is the kernel's own next timer of the connection, read
+ * with sock_diag (netns_tcp_lookup()). A long wait in which the kernel holds
+ * nothing of the connection (no socket of the application, no connection,
+ * TIME-WAIT, request or listener on its ports) is skipped: the kernel cannot
+ * send until the peer does; waited() counts only real waiting. The kernel
+ * reports no states (reports_states = false): the oracle infers them from
+ * the wire. Timer-driven answers (delayed ACK, about
  * 4 ms for a lone FIN's ACK at HZ=250; RTO >= 200 ms; TIME-WAIT 60 s) come
  * when they come; the linux profile's slack covers them.
  *
