@@ -64,6 +64,8 @@ static const char *cause_of(const struct sut_lwip *a, enum tcp_state from, enum 
 static void observe(void *ctx)
 {
     struct sut_lwip *a = ctx;
+    if (lwg_assertion())
+        return; /* lwIP is frozen after an assertion: it has no state to report */
     enum tcp_state now = lwip_states[lwg_state()];
     if (now == a->reported)
         return;
@@ -143,6 +145,7 @@ static int lwip_open(void *self, const struct sut_open *how, const struct sut_ca
     a->now_usecs = how->now_usecs;
     a->next_tick_usecs = how->now_usecs + LWG_TICK_USECS;
     struct lwg_hooks hooks = {.ctx = a, .output = output, .observe = observe};
+    lwg_catch_assertions(a->catch_asserts);
     if (lwg_begin(&hooks, how->ip_version, how->local_addr, err, errlen) != 0)
         return -1;
     a->opened = true;
@@ -296,4 +299,10 @@ unsigned sut_lwip_decode_errors(const void *self)
 {
     const struct sut_lwip *a = self;
     return a->decode_errors;
+}
+
+const char *sut_lwip_assertion(const void *self)
+{
+    (void)self; /* lwIP is a process-wide singleton */
+    return lwg_assertion();
 }

@@ -45,8 +45,15 @@
  * counter, tick counters, IP id and pcb lists in library statics. The adapter
  * snapshots liblwip.so's writable data (from its program headers: the RW
  * PT_LOAD past PT_GNU_RELRO, i.e. .data and .bss) and the interface struct
- * once after lwip_init(); each open() first aborts every pcb with output
- * muted, so lwIP frees its own allocations, then copies the snapshot back.
+ * once after lwip_init(); each open() frees every block lwIP holds (the glue
+ * hooks liblwip.so's malloc/calloc/free imports in its GOT and links each
+ * block on a list), then copies the snapshot back: .data/.bss, the interface,
+ * and the few blocks lwip_init() allocated (its cyclic timers, linked from
+ * .bss; lwIP adds its TCP timer to that list, writing into them).
+ * - Assertions: Debian's LWIP_PLATFORM_ASSERT is printf + fflush(NULL) +
+ *   abort() inline (by disassembly). The glue hooks those imports too; with
+ *   catch_asserts an assertion jumps back out of lwIP to the glue call that
+ *   entered it, and the reset above (which asks nothing of lwIP) restores it.
  * tests/test_sut_lwip.c proves it: the same run twice in one process and in a
  * forked process gives a byte-identical trace.
  *
@@ -87,6 +94,9 @@ struct sut_lwip {
     bool rst_out;     /* a RST left during the current call */
     unsigned decode_errors;
     bool exact_ticks; /* make every idle tcp_tmr() call (tests compare) */
+    /* lwIP's assertions end the run instead of the process (fuzz target):
+     * see sut_lwip_assertion(). Off: Debian's behaviour, print and abort. */
+    bool catch_asserts;
     uint8_t pkt[65536 + 64];
     uint8_t rx[SUT_LWIP_RX_CHUNK];
 };
@@ -102,5 +112,12 @@ void sut_lwip_destroy(void *self);
 /* Outgoing packets lwIP produced that seg_decode_ip rejected (0 unless lwIP
  * or the codec is broken): a test checks it stays 0. */
 unsigned sut_lwip_decode_errors(const void *self);
+
+/* With catch_asserts: the text of the lwIP assertion that ended the last
+ * run's lwIP ("Assertion "..." failed at line N in FILE"), NULL if none.
+ * After an assertion lwIP is frozen for the rest of the run (no segment, no
+ * state report, every application call fails) and restored at the next
+ * open, so what the oracle said after it is not about lwIP. */
+const char *sut_lwip_assertion(const void *self);
 
 #endif

@@ -29,9 +29,12 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "lwip/init.h"
@@ -93,6 +96,14 @@ struct lwg_api {
 #define LWG_PKT_MAX   2048u /* bytes; the interface MTU is 1500 */
 #define LWG_MTU       1500u
 
+/* Header of every block lwIP allocates (32 bytes: keeps malloc's alignment). */
+struct lwg_block {
+    struct lwg_block *prev, *next;
+    size_t len;
+    size_t permanent; /* allocated during lwip_init(): see lwg.perm */
+};
+_Static_assert(sizeof(struct lwg_block) % 16 == 0, "keeps 16-byte alignment");
+
 struct lwg_span {
     uint8_t *addr;
     size_t len;
@@ -109,10 +120,10 @@ static struct {
     char init_err[160];
     struct lwg_span spans[LWG_MAX_SPANS];
     unsigned span_count;
+    uintptr_t relro_end; /* end of the part of its RW segment the loader made read-only */
     struct netif netif, netif_snapshot;
 
     struct lwg_hooks hooks;
-    bool muted;               /* during reset: lwIP's RSTs go nowhere */
     struct tcp_pcb *conn;     /* connecting or accepted pcb; NULL once gone */
     struct tcp_pcb *listener; /* the listen pcb; NULL once closed */
     bool close_listener;      /* an accept happened: close the listener after the call */
@@ -120,6 +131,34 @@ static struct {
     struct pbuf *rx;          /* received, not yet read by the application */
     bool eof;
     uint8_t pkt[LWG_PKT_MAX];
+
+    /* lwIP's heap: every block it holds, so a reset frees them without
+     * asking lwIP (see the hooks below). */
+    struct lwg_block *blocks;
+    size_t live_blocks;
+    /* Blocks lwIP allocated during lwip_init() (the cyclic timers of
+     * sys_timeouts_init, reachable from .bss and written when a TCP timer is
+     * added): kept for good, their contents restored with .data/.bss. */
+    struct lwg_perm {
+        struct lwg_block *block;
+        uint8_t *saved; /* its contents at the snapshot (in finfuzz's heap, so
+                           that LSan sees it referenced) */
+    } * perm;
+    size_t perm_count;
+    void *(*ns_malloc)(size_t); /* the namespace's own libc allocator */
+    void (*ns_free)(void *);
+
+    /* lwIP's assertions (LWIP_PLATFORM_ASSERT: printf, fflush, abort). */
+    bool catch_asserts; /* longjmp out instead of aborting the process */
+    bool armed;         /* inside a guarded call: `guard` is live */
+    bool dead;          /* lwIP asserted: refuse every call until a reset */
+    sigjmp_buf guard;
+    char assert_msg[256]; /* the last assertion (or other lwIP printf) text */
+    bool asserted;        /* an assertion fired since lwg_begin() */
+
+    /* lwg_ticks_until_event()'s answer, valid until lwIP runs again. */
+    bool until_valid;
+    uint32_t until;
 } lwg;
 
 /* ---- snapshot of liblwip.so's writable data ---- */
@@ -139,6 +178,7 @@ static void find_lwip_data(void)
         if (ph->p_type == PT_GNU_RELRO)
             relro_end = (lwg.lib_base + ph->p_vaddr + ph->p_memsz) & ~(page - 1);
     }
+    lwg.relro_end = relro_end;
     for (int i = 0; i < eh->e_phnum && lwg.span_count < LWG_MAX_SPANS; i++) {
         const ElfW(Phdr) *ph = &phdr[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
@@ -155,6 +195,28 @@ static void find_lwip_data(void)
     }
 }
 
+/* The blocks lwIP holds now become permanent (see lwg.perm). */
+static int keep_blocks(void)
+{
+    if (lwg.live_blocks == 0)
+        return 0;
+    lwg.perm = calloc(lwg.live_blocks, sizeof *lwg.perm);
+    if (!lwg.perm)
+        return -1;
+    for (struct lwg_block *b = lwg.blocks; b; b = b->next) {
+        struct lwg_perm *k = &lwg.perm[lwg.perm_count++];
+        k->block = b;
+        k->saved = malloc(b->len ? b->len : 1);
+        if (!k->saved)
+            return -1;
+        memcpy(k->saved, b + 1, b->len);
+        b->permanent = 1;
+    }
+    lwg.blocks = NULL; /* off the list: resets never free them */
+    lwg.live_blocks = 0;
+    return 0;
+}
+
 static void take_snapshot(void)
 {
     for (unsigned i = 0; i < lwg.span_count; i++) {
@@ -167,9 +229,208 @@ static void take_snapshot(void)
 
 static void restore_snapshot(void)
 {
+    for (size_t i = 0; i < lwg.perm_count; i++)
+        memcpy(lwg.perm[i].block + 1, lwg.perm[i].saved, lwg.perm[i].block->len);
     for (unsigned i = 0; i < lwg.span_count; i++)
         memcpy(lwg.spans[i].addr, lwg.spans[i].copy, lwg.spans[i].len);
     lwg.netif = lwg.netif_snapshot;
+}
+
+/* ---- hooks in liblwip.so's GOT: its heap and its assertions ----
+ *
+ * Debian's lwIP allocates everything with the libc malloc/calloc/free
+ * (MEM_LIBC_MALLOC, MEMP_MEM_MALLOC) and asserts with LWIP_PLATFORM_ASSERT,
+ * which its port expands inline to
+ *     printf("Assertion \"%s\" failed at line %d in %s\n", ...);
+ *     fflush(NULL); abort();
+ * (by disassembly: 196 such sites, __printf_chk, fflush, abort through the
+ * PLT). The namespace's liblwip.so was bound at load (RTLD_NOW) and its GOT
+ * made read-only (RELRO); the glue rewrites the slots of those five imports
+ * once, so that:
+ * - every block lwIP allocates is linked on lwg.blocks; a reset frees them
+ *   all and restores .data/.bss, which holds every root of lwIP's heap: no
+ *   pcb needs to be aborted, and a reset works even after lwIP asserted in
+ *   the middle of changing its lists;
+ * - an assertion's text is kept, and abort() either ends the process as
+ *   before (default) or, with lwg_catch_assertions(true), jumps back to the
+ *   glue call that entered lwIP. lwIP is then "dead" (every call refused)
+ *   until the next reset restores it. Nothing of finfuzz is skipped by that
+ *   jump: lwIP calls back into finfuzz only from lwIP code, and the glue's
+ *   hooks call no lwIP function that could assert while a finfuzz frame is
+ *   between them and the glue call (emit's pbuf_copy_partial runs before the
+ *   output hook). */
+
+static void *hook_malloc(size_t len)
+{
+    if (len > SIZE_MAX - sizeof(struct lwg_block))
+        return NULL;
+    struct lwg_block *b = lwg.ns_malloc(sizeof *b + len);
+    if (!b)
+        return NULL;
+    b->len = len;
+    b->permanent = 0;
+    b->prev = NULL;
+    b->next = lwg.blocks;
+    if (lwg.blocks)
+        lwg.blocks->prev = b;
+    lwg.blocks = b;
+    lwg.live_blocks++;
+    return b + 1;
+}
+
+static void *hook_calloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    void *p = hook_malloc(n * size);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
+}
+
+static void hook_free(void *p)
+{
+    if (!p)
+        return;
+    struct lwg_block *b = (struct lwg_block *)p - 1;
+    if (b->permanent)
+        return; /* permanent: the next reset brings it back as it was */
+    if (b->prev)
+        b->prev->next = b->next;
+    else
+        lwg.blocks = b->next;
+    if (b->next)
+        b->next->prev = b->prev;
+    lwg.live_blocks--;
+    lwg.ns_free(b);
+}
+
+static void free_all_blocks(void)
+{
+    for (struct lwg_block *b = lwg.blocks, *next; b; b = next) {
+        next = b->next;
+        lwg.ns_free(b);
+    }
+    lwg.blocks = NULL;
+    lwg.live_blocks = 0;
+}
+
+static int hook_printf_chk(int flag, const char *fmt, ...)
+{
+    (void)flag;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(lwg.assert_msg, sizeof lwg.assert_msg, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(lwg.assert_msg);
+    if (len && lwg.assert_msg[len - 1] == '\n')
+        lwg.assert_msg[len - 1] = '\0';
+    if (!lwg.catch_asserts || !lwg.armed) {
+        printf("%s\n", lwg.assert_msg); /* what lwIP's printf would have shown */
+        fflush(stdout);
+    }
+    return n;
+}
+
+static int hook_fflush(void *stream)
+{
+    (void)stream; /* lwIP flushes its namespace's stdio only before abort */
+    return 0;
+}
+
+static _Noreturn void hook_abort(void)
+{
+    if (lwg.catch_asserts && lwg.armed) {
+        lwg.armed = false;
+        lwg.dead = true;
+        lwg.asserted = true;
+        siglongjmp(lwg.guard, 1);
+    }
+    fflush(stdout);
+    abort();
+}
+
+/* Point liblwip.so's GOT slot(s) of `name` at `to`. Returns slots changed. */
+static int patch_import(const struct link_map *map, const char *name, void *to)
+{
+    const ElfW(Sym) *symtab = NULL;
+    const char *strtab = NULL;
+    const ElfW(Rela) * rel[2] = {NULL, NULL};
+    size_t relsz[2] = {0, 0};
+    for (const ElfW(Dyn) *d = map->l_ld; d->d_tag != DT_NULL; d++) {
+        /* glibc relocates these d_ptr values in place on x86-64; be safe
+         * with loaders that do not. */
+        uintptr_t ptr = d->d_un.d_ptr < map->l_addr ? d->d_un.d_ptr + map->l_addr : d->d_un.d_ptr;
+        switch (d->d_tag) {
+        case DT_SYMTAB:
+            symtab = (const ElfW(Sym) *)ptr;
+            break;
+        case DT_STRTAB:
+            strtab = (const char *)ptr;
+            break;
+        case DT_JMPREL:
+            rel[0] = (const ElfW(Rela) *)ptr;
+            break;
+        case DT_PLTRELSZ:
+            relsz[0] = d->d_un.d_val;
+            break;
+        case DT_RELA:
+            rel[1] = (const ElfW(Rela) *)ptr;
+            break;
+        case DT_RELASZ:
+            relsz[1] = d->d_un.d_val;
+            break;
+        default:
+            break;
+        }
+    }
+    if (!symtab || !strtab)
+        return 0;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    int changed = 0;
+    for (int t = 0; t < 2; t++) {
+        for (size_t i = 0; rel[t] && i < relsz[t] / sizeof(ElfW(Rela)); i++) {
+            const ElfW(Rela) *r = &rel[t][i];
+            unsigned type = (unsigned)ELF64_R_TYPE(r->r_info);
+            if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT)
+                continue;
+            const ElfW(Sym) *sym = &symtab[ELF64_R_SYM(r->r_info)];
+            if (strcmp(strtab + sym->st_name, name) != 0)
+                continue;
+            void **slot = (void **)(map->l_addr + r->r_offset);
+            uintptr_t start = (uintptr_t)slot & ~(page - 1);
+            size_t span = (uintptr_t)(slot + 1) - start;
+            if (mprotect((void *)start, span, PROT_READ | PROT_WRITE) != 0)
+                return -1;
+            *slot = to;
+            changed++;
+            /* Back to read-only, as RELRO left it (slots past RELRO stay RW
+             * as they were: RELRO only ever covers whole pages here). */
+            if ((uintptr_t)slot < lwg.relro_end)
+                mprotect((void *)start, span, PROT_READ);
+        }
+    }
+    return changed;
+}
+
+static int install_hooks(const struct link_map *map)
+{
+    lwg.ns_malloc = (void *(*)(size_t))dlsym(lwg.handle, "malloc");
+    lwg.ns_free = (void (*)(void *))dlsym(lwg.handle, "free");
+    if (!lwg.ns_malloc || !lwg.ns_free)
+        return -1;
+    static const struct {
+        const char *name;
+        void *to;
+    } hooks[] = {
+        {"malloc", (void *)hook_malloc}, {"calloc", (void *)hook_calloc},
+        {"free", (void *)hook_free},     {"__printf_chk", (void *)hook_printf_chk},
+        {"fflush", (void *)hook_fflush}, {"abort", (void *)hook_abort},
+    };
+    for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++)
+        if (patch_import(map, hooks[i].name, hooks[i].to) < 1)
+            return -1;
+    return 0;
 }
 
 /* ---- the interface ---- */
@@ -178,7 +439,7 @@ static bool conn_dying(void);
 
 static void emit(struct pbuf *p)
 {
-    if (lwg.muted || !lwg.hooks.output)
+    if (!lwg.hooks.output)
         return;
     /* A state change shows before the segment it caused, except while lwIP
      * tears a pcb down: tcp_pcb_remove() unlinks it, then still sends a
@@ -255,6 +516,15 @@ int lwg_init(char *err, unsigned errlen)
         snprintf(err, errlen, "%s", lwg.init_err);
         return -1;
     }
+    struct link_map *map = NULL;
+    find_lwip_data();
+    if (dlinfo(lwg.handle, RTLD_DI_LINKMAP, &map) != 0 || !map || install_hooks(map) != 0) {
+        snprintf(lwg.init_err, sizeof lwg.init_err,
+                 "lwip: cannot hook liblwip.so's malloc/free/abort imports");
+        lwg.init_result = -1;
+        snprintf(err, errlen, "%s", lwg.init_err);
+        return -1;
+    }
     L.lwip_init(); /* not tcpip_init(): no thread, no core lock */
     ip4_addr_t addr, mask, gw;
     IP4_ADDR(&addr, 192, 0, 2, 1);
@@ -267,8 +537,10 @@ int lwg_init(char *err, unsigned errlen)
         L.netif_set_default(&lwg.netif);
         L.netif_set_up(&lwg.netif);
         L.netif_set_link_up(&lwg.netif);
-        find_lwip_data();
-        if (lwg.span_count == 0) {
+        if (keep_blocks() != 0) {
+            snprintf(lwg.init_err, sizeof lwg.init_err, "lwip: out of memory");
+            lwg.init_result = -1;
+        } else if (lwg.span_count == 0) {
             snprintf(lwg.init_err, sizeof lwg.init_err,
                      "lwip: liblwip.so's writable data not found (is lwIP linked statically?)");
             lwg.init_result = -1;
@@ -305,6 +577,8 @@ static bool conn_dying(void)
 
 static void refresh(void)
 {
+    if (lwg.dead)
+        return; /* lwIP's lists may be half-changed: read nothing */
     if (lwg.conn && !on_list((*L.tcp_active_pcbs), lwg.conn) &&
         !on_list((*L.tcp_tw_pcbs), lwg.conn) && !on_list((*L.tcp_bound_pcbs), lwg.conn)) {
         lwg.conn = NULL;
@@ -324,6 +598,8 @@ static void refresh(void)
 
 int lwg_state(void)
 {
+    if (lwg.dead)
+        return LWG_GONE;
     refresh();
     if (lwg.conn)
         return (int)lwg.conn->state;
@@ -334,12 +610,12 @@ int lwg_state(void)
 
 bool lwg_busy(void)
 {
-    return (*L.tcp_active_pcbs) || (*L.tcp_tw_pcbs);
+    return !lwg.dead && ((*L.tcp_active_pcbs) || (*L.tcp_tw_pcbs));
 }
 
 static void observe(void)
 {
-    if (lwg.hooks.observe && !lwg.muted)
+    if (lwg.hooks.observe)
         lwg.hooks.observe(lwg.hooks.ctx);
 }
 
@@ -414,28 +690,22 @@ void lwg_reset(void)
 {
     if (!lwg.init_done || lwg.init_result != 0)
         return;
-    lwg.muted = true;
     memset(&lwg.hooks, 0, sizeof lwg.hooks);
-    if (lwg.rx)
-        L.pbuf_free(lwg.rx);
-    lwg.rx = NULL;
-    /* Each call unlinks and frees the head pcb; the bound keeps a runaway
-     * loop impossible even if lwIP refused one. */
-    for (int i = 0; (*L.tcp_active_pcbs) && i < 100000; i++)
-        L.tcp_abort((*L.tcp_active_pcbs));
-    for (int i = 0; (*L.tcp_tw_pcbs) && i < 100000; i++)
-        L.tcp_abort((*L.tcp_tw_pcbs));
-    for (int i = 0; L.tcp_listen_pcbs->pcbs && i < 100000; i++)
-        L.tcp_close(L.tcp_listen_pcbs->pcbs);
-    for (int i = 0; (*L.tcp_bound_pcbs) && i < 100000; i++)
-        L.tcp_abort((*L.tcp_bound_pcbs));
+    /* Every pcb, segment and pbuf (lwg.rx too) is one of lwIP's blocks, and
+     * every pointer to them is in .data/.bss or in lwg: free them all, then
+     * put .data/.bss back. Nothing is sent, no callback runs, and it works
+     * as well after lwIP asserted half-way through changing its lists. */
+    free_all_blocks();
     restore_snapshot();
+    lwg.rx = NULL;
     lwg.conn = NULL;
     lwg.owned = false;
     lwg.listener = NULL;
     lwg.close_listener = false;
     lwg.eof = false;
-    lwg.muted = false;
+    lwg.dead = false;
+    lwg.armed = false;
+    lwg.until_valid = false;
 }
 
 static void to_ip_addr(uint8_t ver, const uint8_t bytes[16], ip_addr_t *out)
@@ -450,12 +720,8 @@ static void to_ip_addr(uint8_t ver, const uint8_t bytes[16], ip_addr_t *out)
     }
 }
 
-int lwg_begin(const struct lwg_hooks *hooks, uint8_t ip_version, const uint8_t local_addr[16],
-              char *err, unsigned errlen)
+static int set_address(uint8_t ip_version, const uint8_t local_addr[16], char *err, unsigned errlen)
 {
-    if (lwg_init(err, errlen) != 0)
-        return -1;
-    lwg_reset();
     ip_addr_t a;
     to_ip_addr(ip_version, local_addr, &a);
     if (ip_version == 6) {
@@ -471,14 +737,48 @@ int lwg_begin(const struct lwg_hooks *hooks, uint8_t ip_version, const uint8_t l
         IP4_ADDR(&gw, 0, 0, 0, 0);
         L.netif_set_addr(&lwg.netif, ip_2_ip4(&a), &mask, &gw);
     }
+    return 0;
+}
+
+/* Every call into lwIP goes through one of the wrappers below: it refuses
+ * while lwIP is dead, and arms the jump an assertion takes (hook_abort). The
+ * do_* functions never call a wrapper, so one jump target is live at a time. */
+#define LWG_GUARD(fail)                                                                            \
+    do {                                                                                           \
+        if (lwg.dead || lwg.armed)                                                                 \
+            return fail;                                                                           \
+        if (sigsetjmp(lwg.guard, 0) != 0)                                                          \
+            return fail; /* lwIP asserted: hook_abort() came back here */                          \
+        lwg.armed = true;                                                                          \
+        lwg.until_valid = false;                                                                   \
+    } while (0)
+#define LWG_UNGUARD() (lwg.armed = false)
+
+int lwg_begin(const struct lwg_hooks *hooks, uint8_t ip_version, const uint8_t local_addr[16],
+              char *err, unsigned errlen)
+{
+    if (lwg_init(err, errlen) != 0)
+        return -1;
+    lwg_reset();
+    lwg.asserted = false;
+    lwg.assert_msg[0] = '\0';
+    if (sigsetjmp(lwg.guard, 0) != 0) {
+        snprintf(err, errlen, "lwip: lwIP asserted while setting the address: %s", lwg.assert_msg);
+        return -1;
+    }
+    lwg.armed = true;
+    int rc = set_address(ip_version, local_addr, err, errlen);
+    LWG_UNGUARD();
+    if (rc != 0)
+        return -1;
     lwg.hooks = *hooks;
     return 0;
 }
 
 /* ---- application calls ---- */
 
-int lwg_connect(uint8_t ip_version, const uint8_t peer_addr[16], uint16_t local_port,
-                uint16_t peer_port)
+static int do_connect(uint8_t ip_version, const uint8_t peer_addr[16], uint16_t local_port,
+                      uint16_t peer_port)
 {
     if (lwg.conn || lwg.listener)
         return -1;
@@ -502,7 +802,16 @@ int lwg_connect(uint8_t ip_version, const uint8_t peer_addr[16], uint16_t local_
     return e == ERR_OK ? 0 : -1;
 }
 
-int lwg_listen(uint16_t local_port)
+int lwg_connect(uint8_t ip_version, const uint8_t peer_addr[16], uint16_t local_port,
+                uint16_t peer_port)
+{
+    LWG_GUARD(-1);
+    int rc = do_connect(ip_version, peer_addr, local_port, peer_port);
+    LWG_UNGUARD();
+    return rc;
+}
+
+static int do_listen(uint16_t local_port)
 {
     if (lwg.conn || lwg.listener)
         return -1;
@@ -529,7 +838,15 @@ int lwg_listen(uint16_t local_port)
     return 0;
 }
 
-long lwg_send(uint32_t len)
+int lwg_listen(uint16_t local_port)
+{
+    LWG_GUARD(-1);
+    int rc = do_listen(local_port);
+    LWG_UNGUARD();
+    return rc;
+}
+
+static long do_send(uint32_t len)
 {
     static const uint8_t zeros[4096];
     refresh();
@@ -553,7 +870,15 @@ long lwg_send(uint32_t len)
     return (long)done;
 }
 
-long lwg_recv(uint32_t len, uint8_t *buf, size_t cap)
+long lwg_send(uint32_t len)
+{
+    LWG_GUARD(-1);
+    long rc = do_send(len);
+    LWG_UNGUARD();
+    return rc;
+}
+
+static long do_recv(uint32_t len, uint8_t *buf, size_t cap)
 {
     refresh();
     if (!lwg.rx)
@@ -568,7 +893,15 @@ long lwg_recv(uint32_t len, uint8_t *buf, size_t cap)
     return (long)n;
 }
 
-int lwg_shutdown(void)
+long lwg_recv(uint32_t len, uint8_t *buf, size_t cap)
+{
+    LWG_GUARD(-1);
+    long rc = do_recv(len, buf, cap);
+    LWG_UNGUARD();
+    return rc;
+}
+
+static int do_shutdown(void)
 {
     refresh();
     if (!lwg.conn || !lwg.owned)
@@ -578,7 +911,15 @@ int lwg_shutdown(void)
     return e == ERR_OK ? 0 : -1;
 }
 
-int lwg_close(void)
+int lwg_shutdown(void)
+{
+    LWG_GUARD(-1);
+    int rc = do_shutdown();
+    LWG_UNGUARD();
+    return rc;
+}
+
+static int do_close(void)
 {
     refresh();
     err_t e = ERR_OK;
@@ -594,7 +935,15 @@ int lwg_close(void)
     return e == ERR_OK ? 0 : -1;
 }
 
-int lwg_abort(void)
+int lwg_close(void)
+{
+    LWG_GUARD(-1);
+    int rc = do_close();
+    LWG_UNGUARD();
+    return rc;
+}
+
+static int do_abort(void)
 {
     refresh();
     if (lwg.conn && lwg.owned)
@@ -607,7 +956,15 @@ int lwg_abort(void)
     return 0;
 }
 
-void lwg_input(const uint8_t *pkt, size_t len)
+int lwg_abort(void)
+{
+    LWG_GUARD(-1);
+    int rc = do_abort();
+    LWG_UNGUARD();
+    return rc;
+}
+
+static void do_input(const uint8_t *pkt, size_t len)
 {
     if (len == 0 || len > 0xffff)
         return;
@@ -620,10 +977,24 @@ void lwg_input(const uint8_t *pkt, size_t len)
     after_call();
 }
 
-void lwg_tick(void)
+void lwg_input(const uint8_t *pkt, size_t len)
+{
+    LWG_GUARD();
+    do_input(pkt, len);
+    LWG_UNGUARD();
+}
+
+static void do_tick(void)
 {
     L.tcp_tmr();
     after_call();
+}
+
+void lwg_tick(void)
+{
+    LWG_GUARD();
+    do_tick();
+    LWG_UNGUARD();
 }
 
 /* Slow-timer ticks (500 ms) before pcb p's slow timer may act, at least 1. */
@@ -661,7 +1032,22 @@ static uint32_t slow_ticks_until(const struct tcp_pcb *p)
     return best;
 }
 
+static uint32_t ticks_until_event(void);
+
 uint32_t lwg_ticks_until_event(void)
+{
+    if (lwg.dead)
+        return UINT32_MAX;
+    /* The driver asks after every step; only a call into lwIP (every one
+     * goes through LWG_GUARD), a skip or a reset can change the answer. */
+    if (!lwg.until_valid) {
+        lwg.until = ticks_until_event();
+        lwg.until_valid = true;
+    }
+    return lwg.until;
+}
+
+static uint32_t ticks_until_event(void)
 {
     uint32_t slow = UINT32_MAX;
     for (struct tcp_pcb *p = *L.tcp_active_pcbs; p; p = p->next) {
@@ -685,6 +1071,8 @@ uint32_t lwg_ticks_until_event(void)
 
 uint32_t lwg_skip_idle_ticks(uint32_t calls)
 {
+    if (lwg.dead)
+        return 0;
     uint32_t until = lwg_ticks_until_event();
     if (until <= 2)
         return 0;
@@ -695,7 +1083,8 @@ uint32_t lwg_skip_idle_ticks(uint32_t calls)
         return 0;
     for (struct tcp_pcb *p = *L.tcp_active_pcbs; p; p = p->next)
         if (ip_get_option(p, SOF_KEEPALIVE))
-            return 0;   /* keepalive timers are not reproduced here */
+            return 0; /* keepalive timers are not reproduced here */
+    lwg.until_valid = false;
     uint32_t m = n / 2; /* slow ticks */
     /* What m idle slow ticks do (tcp_slowtmr in 2.1.3), nothing else: the
      * tick counter, each active pcb's retransmission age (which lwIP stops
@@ -721,10 +1110,25 @@ uint32_t lwg_skip_idle_ticks(uint32_t calls)
 
 uint32_t lwg_unread(void)
 {
-    return lwg.rx ? lwg.rx->tot_len : 0;
+    return !lwg.dead && lwg.rx ? lwg.rx->tot_len : 0;
 }
 
 bool lwg_eof(void)
 {
     return lwg.eof;
+}
+
+void lwg_catch_assertions(bool on)
+{
+    lwg.catch_asserts = on;
+}
+
+const char *lwg_assertion(void)
+{
+    return lwg.asserted ? lwg.assert_msg : NULL;
+}
+
+size_t lwg_heap_blocks(void)
+{
+    return lwg.live_blocks;
 }

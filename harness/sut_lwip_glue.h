@@ -48,9 +48,10 @@ struct lwg_hooks {
  * calls only return the first result. Returns 0, or -1 with a reason. */
 int lwg_init(char *err, unsigned errlen);
 
-/* Free every pcb and buffer lwIP holds (silently: nothing is sent), then
- * restore lwIP's writable data and the interface to the snapshot taken after
- * lwip_init(). Afterwards lwIP is exactly as freshly initialised. */
+/* Free every block lwIP holds (pcbs, segments, pbufs: the glue tracks its
+ * heap, nothing is sent and no callback runs), then restore lwIP's writable
+ * data and the interface to the snapshot taken after lwip_init(). Afterwards
+ * lwIP is exactly as freshly initialised, also after an assertion. */
 void lwg_reset(void);
 
 /* Reset, then set the hooks and the interface's address (IPv4 or IPv6).
@@ -91,6 +92,19 @@ uint32_t lwg_ticks_until_event(void);
  * and fewer than lwg_ticks_until_event(); 0 when nothing can be skipped).
  * Makes long virtual waits (TIME-WAIT, idle connections) cheap. */
 uint32_t lwg_skip_idle_ticks(uint32_t calls);
+/* lwIP's assertions (LWIP_PLATFORM_ASSERT). Off (default): an assertion
+ * prints its text and aborts the process, as Debian's lwIP does. On: it
+ * ends only the glue call that entered lwIP (the call fails); lwIP is then
+ * dead (every call fails, no state, no timer) until the next lwg_begin() or
+ * lwg_reset() restores it. */
+void lwg_catch_assertions(bool on);
+/* The text of the assertion that fired since the last lwg_begin()
+ * ("Assertion "insane offset!" failed at line 1430 in ./src/core/tcp_in.c"),
+ * or NULL. Kept across lwg_reset() so a caller can read it after a run. */
+const char *lwg_assertion(void);
+/* Blocks lwIP holds on its heap now (0 after a reset). */
+size_t lwg_heap_blocks(void);
+
 /* Unread received bytes, and whether the peer's FIN reached the application. */
 uint32_t lwg_unread(void);
 bool lwg_eof(void);

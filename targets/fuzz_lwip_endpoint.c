@@ -7,9 +7,15 @@
  * adapter restores lwIP's data to a snapshot, harness/sut_lwip.h), so a
  * crash file reproduces with `finfuzz repro --target lwip FILE`.
  *
- * FINFUZZ_LWIP_IGNORE="id,id" lets a campaign look past invariants whose
- * lwIP findings are already filed (corpus/regressions/third-party/): their
- * violations do not abort. Unset, every violation aborts. */
+ * lwIP's own assertions (LWIP_ASSERT, which abort in Debian's build) are
+ * caught by the adapter and reported here like a violation, with the id
+ * "lwip-assert-..." of a filed finding (corpus/regressions/third-party/) or
+ * "lwip-assert" for a new one. When lwIP asserted, that is the run's
+ * finding: what the oracle said afterwards judged a frozen lwIP.
+ *
+ * FINFUZZ_LWIP_IGNORE="id,id" lets a campaign look past findings already
+ * filed: invariant ids or assertion ids; their runs do not abort, and the
+ * next input starts from a restored lwIP. Unset, every finding aborts. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,15 +37,44 @@ static bool ignored(const char *id)
     return false;
 }
 
+/* The assertions a peer can reach that are filed in
+ * corpus/regressions/third-party/ (the id is the reproducer's name). */
+static const char *assertion_id(const char *text)
+{
+    static const struct {
+        const char *needle, *id;
+    } filed[] = {
+        {"\"insane offset!\"", "lwip-assert-insane-offset"},
+        {"\"inconsistent oversize vs. space\"", "lwip-assert-oversize-vs-space"},
+        {"\"mss_local is too small\"", "lwip-assert-mss-local-too-small"},
+        {"\"tcp_slowtimr: persist ticking with empty send buffer\"",
+         "lwip-assert-persist-empty-buffer"},
+    };
+    for (size_t i = 0; i < sizeof filed / sizeof filed[0]; i++)
+        if (strstr(text, filed[i].needle))
+            return filed[i].id;
+    return "lwip-assert";
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     drv.use_profile = true;
     drv.profile = PROFILE_LWIP;
+    lwip.catch_asserts = true;
     const struct sut sut = {.ops = &sut_lwip_ops, .self = &lwip};
     int r = driver_run(&drv, &sut, data, size, NULL, 0);
     if (r == DRIVER_SUT_ERROR) {
         fprintf(stderr, "finfuzz: lwip: %s\n", driver_error(&drv));
         abort();
+    }
+    const char *assertion = sut_lwip_assertion(&lwip);
+    if (assertion) {
+        const char *id = assertion_id(assertion);
+        if (!ignored(id)) {
+            fprintf(stderr, "finfuzz: lwip %s: %s\n", id, assertion);
+            abort();
+        }
+        return 0;
     }
     const struct driver_violation *v = driver_violation(&drv);
     if (r == DRIVER_VIOLATION && !ignored(v->id)) {

@@ -451,6 +451,44 @@ static void test_same_run_in_another_process_is_identical(void **state)
     assert_memory_equal(child, e->rec.text, child_len);
 }
 
+/* lwIP's "insane offset!" assertion (corpus/regressions/third-party/
+ * lwip-assert-insane-offset.bin), caught: the run reports it, lwIP stays
+ * frozen for the rest of the run, and the next run starts from exactly the
+ * state a clean process has (the reset asks nothing of the broken lwIP). */
+static void test_assertion_is_caught_and_the_next_run_is_clean(void **state)
+{
+    struct env *e = *state;
+    static char first[TRACE_MAX];
+    scripted_run(e);
+    sut_lwip_ops.close(e->sut);
+    size_t first_len = e->rec.text_len;
+    memcpy(first, e->rec.text, first_len);
+
+    e->sut->catch_asserts = true;
+    establish_passive(e);
+    assert_null(sut_lwip_assertion(e->sut));
+    uint32_t iss = e->rec.last.seq; /* the SYN-ACK's */
+    unsigned segs = e->rec.segs;
+    e->peer_seq += 0x80000000u; /* RCV.NXT + 2^31: lwIP takes it as overlapping */
+    peer_send(e, 3 * MS, TCP_ACK, iss + 1, 1);
+    const char *text = sut_lwip_assertion(e->sut);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "Assertion \"insane offset!\" failed"));
+    /* Frozen: nothing more from lwIP, every call refused. */
+    assert_int_equal(app(e, 4 * MS, APP_SEND, 10), -1);
+    assert_int_equal(sut_lwip_ops.next_deadline(e->sut), UINT64_MAX);
+    advance(e, 300000 * MS);
+    assert_int_equal(e->rec.segs, segs);
+    assert_int_equal(e->rec.state, TCP_ESTABLISHED); /* no made-up transition */
+    sut_lwip_ops.close(e->sut);
+    e->sut->catch_asserts = false;
+
+    scripted_run(e);
+    assert_null(sut_lwip_assertion(e->sut));
+    assert_int_equal(e->rec.text_len, first_len);
+    assert_memory_equal(e->rec.text, first, first_len);
+}
+
 /* A fresh process (exec, not fork: nothing inherited) gives the same trace
  * as this one. The test binary re-runs itself with FINFUZZ_LWIP_TRACE_OUT. */
 static const char *self_path;
@@ -571,6 +609,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_same_run_in_a_fresh_process_is_identical, setup,
                                         teardown),
         cmocka_unit_test(test_skipping_idle_ticks_keeps_every_trace),
+        cmocka_unit_test_setup_teardown(test_assertion_is_caught_and_the_next_run_is_clean, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
