@@ -16,7 +16,6 @@
 #include "capture.h"
 #include "check.h"
 #include "commands.h"
-#include "put.h"
 #include "report.h"
 #include "trace.h"
 
@@ -143,27 +142,62 @@ static void remember_for_trace(struct check_run *run, const struct flow *f, uint
     t->end_usecs = end_usecs;
 }
 
-/* "  PASS       A-B #2 (frames F-L, N segments)": the start of a flow's
- * text line, as printf("  %-10s %s", " #%u", " (frames %" PRIu64 ...) would
- * print it. A large capture prints one per flow, so it is built here and
- * written at once rather than through four printf calls. */
-static void print_flow_line(const struct report_flow *rf)
+/* The decimal digits of v, two at a time (a verdict line has three or four
+ * numbers, and a large capture prints one line per flow). */
+static char *put_dec(char *p, uint64_t v)
 {
-    static const char *const tags[] = {"PASS", "FAIL", "INCOMPLETE"};
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    char tmp[20];
+    char *q = tmp + sizeof tmp;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        q -= 2;
+        memcpy(q, pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        q -= 2;
+        memcpy(q, pairs + 2 * v, 2);
+    } else {
+        *--q = (char)('0' + v);
+    }
+    size_t n = (size_t)(tmp + sizeof tmp - q);
+    memcpy(p, q, n);
+    return p + n;
+}
+
+#define PUT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+/* A flow's whole text line: "  PASS       A-B #2 (frames F-L, N segments)",
+ * then ": why" for an incomplete one, the eviction note, and the newline,
+ * as printf("  %-10s %s", ...) and the rest would print it, written at once
+ * (a large capture prints one per flow). name_len: strlen(rf->name). */
+static void print_flow_line(const struct report_flow *rf, size_t name_len, const char *why,
+                            bool evicted)
+{
+    /* Each tag padded to 10 columns, then the space before the name. */
+    static const char tags[][14] = {"  PASS       ", "  FAIL       ", "  INCOMPLETE "};
     char line[FLOW_NAME_MAX + 128];
-    char *p = put_str(line, "  ");
-    char *tag_end = put_str(p, tags[rf->verdict]);
-    while (tag_end < p + 10)
-        *tag_end++ = ' ';
-    p = put_str(tag_end, " ");
-    p = put_str(p, rf->name);
+    char *p = line;
+    memcpy(p, tags[rf->verdict], 13);
+    p += 13;
+    memcpy(p, rf->name, name_len);
+    p += name_len;
     if (rf->incarnation > 1)
-        p = put_u64(put_str(p, " #"), rf->incarnation);
-    p = put_u64(put_str(p, " (frames "), rf->first_frame);
-    p = put_u64(put_str(p, "-"), rf->last_frame);
-    p = put_u64(put_str(p, ", "), rf->segments);
-    p = put_str(p, " segments)");
-    fwrite(line, 1, (size_t)(p - line), stdout);
+        p = put_dec(PUT_LIT(p, " #"), rf->incarnation);
+    p = put_dec(PUT_LIT(p, " (frames "), rf->first_frame);
+    p = put_dec(PUT_LIT(p, "-"), rf->last_frame);
+    p = put_dec(PUT_LIT(p, ", "), rf->segments);
+    p = PUT_LIT(p, " segments)");
+    fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+    if (why)
+        printf(": %s", why);
+    if (evicted)
+        printf(" [judged early: flow table full]");
+    putchar_unlocked('\n');
 }
 
 /* check.h hook: a flow was judged. */
@@ -173,8 +207,9 @@ static void report_flow(void *ctx, const struct flow *f, const struct oracle *o,
     struct check_run *run = ctx;
 
     char name[FLOW_NAME_MAX];
+    size_t name_len = (size_t)(flow_name_end(f, name) - name);
     struct report_flow rf = {
-        .name = flow_name(f, name),
+        .name = name,
         .incarnation = f->incarnation,
         .verdict = oracle_verdict(o),
         .violations_total = oracle_violation_total(o),
@@ -198,13 +233,10 @@ static void report_flow(void *ctx, const struct flow *f, const struct oracle *o,
     if (run->json) {
         report_json_flow(&run->rj, &rf);
     } else {
-        print_flow_line(&rf);
-        const char *why_incomplete = oracle_incomplete_reason(o);
-        if (rf.verdict == VERDICT_INCOMPLETE && why_incomplete && why_incomplete[0])
-            printf(": %s", why_incomplete);
-        if (why == FLOW_END_EVICTED)
-            printf(" [judged early: flow table full]");
-        putchar('\n');
+        const char *why_incomplete =
+            rf.verdict == VERDICT_INCOMPLETE ? oracle_incomplete_reason(o) : NULL;
+        print_flow_line(&rf, name_len, why_incomplete && why_incomplete[0] ? why_incomplete : NULL,
+                        why == FLOW_END_EVICTED);
         for (size_t i = 0; i < rf.nviolations; i++)
             print_violation(stdout, "      ", &rf.violations[i]);
         if (rf.violations_total > rf.nviolations)

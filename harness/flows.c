@@ -552,12 +552,18 @@ static char *put_endpoint(char *p, const struct flow *f, uint8_t ep)
     return put_u64(p, flow_port(f, ep));
 }
 
-char *flow_name(const struct flow *f, char *buf)
+char *flow_name_end(const struct flow *f, char *buf)
 {
     /* At most 2 * (1 + 45 + 1 + 1 + 5) + 1 + 1 = 108 < FLOW_NAME_MAX bytes. */
     char *p = put_endpoint(buf, f, EP_A);
     *p++ = '-';
     p = put_endpoint(p, f, EP_B);
     *p = '\0';
+    return p;
+}
+
+char *flow_name(const struct flow *f, char *buf)
+{
+    flow_name_end(f, buf);
     return buf;
 }

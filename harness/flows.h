@@ -182,6 +182,8 @@ void flows_free(struct flow_table *t);
  * needs FLOW_NAME_MAX bytes. */
 #define FLOW_NAME_MAX 112
 char *flow_name(const struct flow *f, char *buf);
+/* The same, returning the end of the name (where its '\0' is). */
+char *flow_name_end(const struct flow *f, char *buf);
 
 /* The address and port of endpoint ep of f. */
 const uint8_t *flow_addr(const struct flow *f, uint8_t ep);
