@@ -3,7 +3,8 @@
  * close, written as classic pcap over Ethernet. Deterministic (a fixed LCG),
  * so two runs give the same file.
  *
- * usage: check_gen PACKETS OUT.pcap [CONCURRENT_FLOWS] [USECS_PER_PACKET] */
+ * usage: check_gen PACKETS OUT.pcap [CONCURRENT_FLOWS] [USECS_PER_PACKET] [DATA_ROUNDS]
+ * (DATA_ROUNDS request/ACK rounds per flow, 3 by default: 13 packets a flow) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,9 @@
 
 #include "stack/segment.h"
 
-#define DATA_ROUNDS   3  /* request + ACK per round */
-#define PAYLOAD_BYTES 64 /* per data segment */
+#define DATA_ROUNDS_DEFAULT 3 /* request + ACK per round */
+#define DATA_ROUNDS_MAX     1000
+#define PAYLOAD_BYTES       64 /* per data segment */
 
 /* One connection's script position and numbers. */
 struct gen_flow {
@@ -43,22 +45,36 @@ static void flow_start(struct gen_flow *f, uint64_t *rng, uint32_t serial)
     f->cport = (uint16_t)(1024 + (serial / 250) % 60000);
 }
 
+/* One step of a flow's script. */
+struct gen_step {
+    uint8_t from, flags;
+    uint32_t len;
+};
+
+/* Handshake, `rounds` request + ACK rounds, four-way close. */
+static unsigned script_build(struct gen_step *sc, unsigned rounds)
+{
+    unsigned n = 0;
+    sc[n++] = (struct gen_step){0, TCP_SYN, 0};
+    sc[n++] = (struct gen_step){1, TCP_SYN | TCP_ACK, 0};
+    sc[n++] = (struct gen_step){0, TCP_ACK, 0};
+    for (unsigned r = 0; r < rounds; r++) {
+        sc[n++] = (struct gen_step){0, TCP_ACK | TCP_PSH, PAYLOAD_BYTES};
+        sc[n++] = (struct gen_step){1, TCP_ACK, 0};
+    }
+    sc[n++] = (struct gen_step){0, TCP_ACK | TCP_FIN, 0};
+    sc[n++] = (struct gen_step){1, TCP_ACK, 0};
+    sc[n++] = (struct gen_step){1, TCP_ACK | TCP_FIN, 0};
+    sc[n++] = (struct gen_step){0, TCP_ACK, 0};
+    return n;
+}
+
+static struct gen_step script[3 + 2 * DATA_ROUNDS_MAX + 4];
+static unsigned script_len;
+
 /* Emit the flow's next segment; returns true when the flow has ended. */
 static bool flow_step(struct gen_flow *f, struct seg_ip *ip, struct seg *s)
 {
-    static const struct {
-        uint8_t from, flags;
-        uint32_t len;
-    } script[] = {
-        {0, TCP_SYN, 0}, {1, TCP_SYN | TCP_ACK, 0},
-        {0, TCP_ACK, 0},
-#define ROUND {0, TCP_ACK | TCP_PSH, PAYLOAD_BYTES}, {1, TCP_ACK, 0}
-        ROUND,           ROUND,
-        ROUND,           {0, TCP_ACK | TCP_FIN, 0},
-        {1, TCP_ACK, 0}, {1, TCP_ACK | TCP_FIN, 0},
-        {0, TCP_ACK, 0},
-    };
-    _Static_assert(sizeof script / sizeof script[0] == 3 + 2 * DATA_ROUNDS + 4, "script length");
     unsigned from = script[f->step].from;
     uint8_t cli[4] = {10, 1, 0, f->client}, srv[4] = {10, 2, 0, 1};
     memset(ip, 0, sizeof *ip);
@@ -75,19 +91,25 @@ static bool flow_step(struct gen_flow *f, struct seg_ip *ip, struct seg *s)
     s->window = 65535;
     s->payload_len = script[f->step].len;
     f->nxt[from] += seg_len(s);
-    return ++f->step == sizeof script / sizeof script[0];
+    return ++f->step == script_len;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr,
-                "usage: check_gen PACKETS OUT.pcap [CONCURRENT_FLOWS] [USECS_PER_PACKET]\n");
+        fprintf(stderr, "usage: check_gen PACKETS OUT.pcap [CONCURRENT_FLOWS] [USECS_PER_PACKET] "
+                        "[DATA_ROUNDS]\n");
         return 2;
     }
     uint64_t packets = strtoull(argv[1], NULL, 10);
     size_t concurrent = argc > 3 ? strtoul(argv[3], NULL, 10) : 500;
     uint64_t step_usecs = argc > 4 ? strtoull(argv[4], NULL, 10) : 500;
+    unsigned long rounds = argc > 5 ? strtoul(argv[5], NULL, 10) : DATA_ROUNDS_DEFAULT;
+    if (rounds > DATA_ROUNDS_MAX) {
+        fprintf(stderr, "check_gen: at most %d data rounds\n", DATA_ROUNDS_MAX);
+        return 2;
+    }
+    script_len = script_build(script, (unsigned)rounds);
     FILE *out = fopen(argv[2], "wb");
     if (!out || concurrent == 0) {
         perror(argv[2]);
