@@ -488,6 +488,7 @@ static void b_send(struct driver *d, const struct program_op *op)
         return;
     }
     for (unsigned i = 0; i < copies; i++) {
+        e.time_usecs = d->now_usecs; /* a real-time SUT's answer to the first may be later */
         emit(d, &e);
         d->sut->ops->deliver(d->sut->self, &d->ip_b, &s, d->now_usecs);
         flush_drops(d);

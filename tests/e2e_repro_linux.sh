@@ -158,6 +158,17 @@ awk -v t="${t:-0}" 'BEGIN { exit !(t >= 0.19 && t < 0.6) }' ||
 grep -q "240.000 s of virtual time" "$tmp/open-listen-send-turns-active.linux.out" ||
     die "open-listen-send-turns-active did not reach its 240 s: $(grep result: "$tmp/open-listen-send-turns-active.linux.out")"
 
+# An oracle false alarm the kernel shows (not a kernel deviation; see
+# docs/third-party.md): a listener answers a stray ACK with an RST and
+# stays listening (RFC 9293 §3.10.7.2), but the observer infers CLOSED and
+# flags the SYN+ACK it then sends. Pinned so that the observer's fix shows
+# up here: then this passes, and the pin becomes "pass".
+F=corpus/regressions/third-party/linux-observer-listen-rst-then-syn.bin
+"$FINFUZZ" repro --target linux --quiet "$F" >"$tmp/observer.out" 2>&1
+[ "$(verdict "$tmp/observer.out")" = violation:closed-silence ] ||
+    die "$F: $(verdict "$tmp/observer.out"), expected violation:closed-silence (fixed? update the pin and the note)"
+"$FINFUZZ" repro --quiet "$F" >"$tmp/observer.model" 2>&1 || die "$F fails on the model"
+
 # --max-wait: a run that would wait longer stops there, reported incomplete.
 start=$(date +%s)
 "$FINFUZZ" repro --target linux --quiet --max-wait 2 corpus/close_endpoint/open-syn-received-give-up.bin \

@@ -23,9 +23,10 @@
 
 struct clocked {
     struct sut_model inner;
-    uint64_t clock_usecs;  /* the SUT's time (what now() says) */
-    uint64_t waited_usecs; /* real time that passed */
-    bool skip_when_closed; /* skip waits once the model is CLOSED */
+    uint64_t clock_usecs;   /* the SUT's time (what now() says) */
+    uint64_t waited_usecs;  /* real time that passed */
+    bool skip_when_closed;  /* skip waits once the model is CLOSED */
+    uint64_t deliver_usecs; /* how long taking in a segment takes (as a kernel's) */
 };
 
 static int clocked_open(void *self, const struct sut_open *how, const struct sut_callbacks *cb,
@@ -46,7 +47,8 @@ static long clocked_app(void *self, enum ev_app_call call, uint32_t len, uint64_
 static void clocked_deliver(void *self, const struct seg_ip *ip, const struct seg *s, uint64_t now)
 {
     struct clocked *c = self;
-    sut_model_ops.deliver(&c->inner, ip, s, now > c->clock_usecs ? now : c->clock_usecs);
+    c->clock_usecs = (now > c->clock_usecs ? now : c->clock_usecs) + c->deliver_usecs;
+    sut_model_ops.deliver(&c->inner, ip, s, c->clock_usecs);
 }
 
 /* Time passes by itself: each timer fires at its own deadline, while the
@@ -211,6 +213,30 @@ static void test_real_time_clock_to_next_timer_waits(void **state)
     assert_int_equal(last_fin->time_usecs, 1 * SECOND);
 }
 
+/* A duplicated segment of B is sent twice: the second copy goes out after
+ * the SUT's answer to the first, and is stamped so. */
+static void test_real_time_duplicate_after_answer(void **state)
+{
+    (void)state;
+    struct program p;
+    connected(&p);
+    program_fault(&p, EP_B, PROG_FATE_DUP, 0);
+    program_seg(&p, TCP_FIN | TCP_ACK, 0, 0, 0);
+    struct seen seen;
+    driver_init(&drv);
+    sut_self.deliver_usecs = 10;
+    run(&p, &seen);
+    sut_self.deliver_usecs = 0;
+    unsigned b_fins = 0;
+    for (unsigned i = 1; i < seen.n; i++) {
+        const struct ev *e = &seen.ev[i];
+        assert_true(e->time_usecs >= seen.ev[i - 1].time_usecs); /* in time order */
+        b_fins +=
+            e->kind == EV_SEGMENT && e->endpoint == EP_B && (e->u.segment.seg.flags & TCP_FIN) != 0;
+    }
+    assert_int_equal(b_fins, 2);
+}
+
 /* ================= the real-time limit ================= */
 
 /* Past real_wait_max_usecs the run stops: the rest of the program (here
@@ -260,6 +286,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_time_segments_stamped_when_sent),
         cmocka_unit_test(test_real_time_clock_to_next_timer_waits),
+        cmocka_unit_test(test_real_time_duplicate_after_answer),
         cmocka_unit_test(test_real_time_limit_cuts_the_run),
         cmocka_unit_test(test_real_time_skipped_wait_is_not_cut),
     };
