@@ -353,6 +353,25 @@ static void linux_close(void *self)
     l->opened = false;
 }
 
+bool sut_linux_kernel_state(const struct sut_linux *l, enum tcp_state *out)
+{
+    /* The kernel's TCP_* numbering (include/net/tcp_states.h), index 0
+     * unused; TCP_CLOSE is CLOSED, TCP_NEW_SYN_RECV a request socket. */
+    static const enum tcp_state of_kernel[] = {
+        TCP_CLOSED,     TCP_ESTABLISHED, TCP_SYN_SENT,     TCP_SYN_RECEIVED, TCP_FIN_WAIT_1,
+        TCP_FIN_WAIT_2, TCP_TIME_WAIT,   TCP_CLOSED,       TCP_CLOSE_WAIT,   TCP_LAST_ACK,
+        TCP_LISTEN,     TCP_CLOSING,     TCP_SYN_RECEIVED,
+    };
+    if (!l->opened)
+        return false;
+    struct netns_tcp_sock ks;
+    int found = netns_tcp_lookup(l->k_local_port, l->k_peer_port, &ks);
+    if (found < 0 || (found && (ks.state == 0 || ks.state >= sizeof of_kernel / sizeof *of_kernel)))
+        return false;
+    *out = found ? of_kernel[ks.state] : TCP_CLOSED;
+    return true;
+}
+
 const struct sut_ops sut_linux_ops = {
     .name = "linux",
     .reports_states = false,

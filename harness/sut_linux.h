@@ -59,4 +59,10 @@ struct sut_linux {
 
 extern const struct sut_ops sut_linux_ops;
 
+/* The state the kernel holds the connection in now, read with sock_diag
+ * (what `ss` shows: a pending SYN-RECEIVED request counts as SYN-RECEIVED,
+ * nothing at all as CLOSED), for cross-checking the oracle's inference.
+ * Returns false when it cannot tell (not open, no sock_diag). */
+bool sut_linux_kernel_state(const struct sut_linux *l, enum tcp_state *out);
+
 #endif

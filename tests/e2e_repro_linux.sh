@@ -168,6 +168,17 @@ F=corpus/regressions/third-party/linux-observer-listen-rst-then-syn.bin
 [ "$(verdict "$tmp/observer.out")" = violation:closed-silence ] ||
     die "$F: $(verdict "$tmp/observer.out"), expected violation:closed-silence (fixed? update the pin and the note)"
 "$FINFUZZ" repro --quiet "$F" >"$tmp/observer.model" 2>&1 || die "$F fails on the model"
+# The cross-check with the kernel's own state (sock_diag) points at it.
+grep -q "^cross-check: at 1 of .* first at event 3: the kernel in LISTEN, inferred ~CLOSED" \
+    "$tmp/observer.out" || die "$F: the cross-check missed it: $(grep cross-check: "$tmp/observer.out")"
+
+# Every seed's run is cross-checked; where the wire shows the close plainly,
+# the kernel's states are the inferred ones.
+[ "$(grep -c '^cross-check: at ' "$tmp/corpus.linux.out")" = 51 ] || die "not every seed was cross-checked"
+for seed in close-client-first close-server-first close-simultaneous time-wait-fin-retransmitted; do
+    grep -q "^cross-check: at all [1-9][0-9]* settled points" "$tmp/$seed.linux.out" ||
+        die "$seed: $(grep cross-check: "$tmp/$seed.linux.out")"
+done
 
 # --max-wait: a run that would wait longer stops there, reported incomplete.
 start=$(date +%s)
