@@ -30,6 +30,13 @@ if ! cmp -s "$tmp0/seq.out" "$tmp0/jobs.out" || ! grep -q "^summary: 51 inputs" 
     diff "$tmp0/seq.out" "$tmp0/jobs.out" | head -5
     exit 1
 fi
+# All of repro's outputs at once reach every writer (the driver takes three
+# sinks; repro hands it one that feeds them all): the packetdrill script is
+# whole next to the trace, the pcap and the SVG.
+"$FINFUZZ" repro --pcap "$tmp0/r.pcap" --svg "$tmp0/r.svg" --packetdrill "$tmp0/r.pkt" \
+    corpus/close_endpoint/close-client-first.bin >/dev/null 2>&1
+grep -q "connect(3" "$tmp0/r.pkt" 2>/dev/null ||
+    { echo "FAIL: --packetdrill with --pcap and --svg wrote $(wc -l <"$tmp0/r.pkt") lines"; exit 1; }
 if [ "$(id -u)" != 0 ]; then echo "skip: the linux target needs root (network namespace, TUN)"; exit 77; fi
 if [ ! -c /dev/net/tun ]; then echo "skip: /dev/net/tun is missing"; exit 77; fi
 tmp=$(mktemp -d)
