@@ -199,6 +199,76 @@ static void test_linux_established_rcv_rst(void **state)
     sut_linux_ops.close(&e.sut);
 }
 
+/* ================= the kernel's own state and timers ================= */
+
+static enum tcp_state kernel_state(const struct env *e)
+{
+    enum tcp_state st;
+    assert_true(sut_linux_kernel_state(&e->sut, &st));
+    return st;
+}
+
+/* How far ahead of now the adapter puts the kernel's next timer. */
+static uint64_t next_timer_in(struct env *e)
+{
+    uint64_t dl = sut_linux_ops.next_deadline(&e->sut);
+    if (dl == UINT64_MAX)
+        return UINT64_MAX;
+    uint64_t now = sut_linux_ops.now(&e->sut);
+    return dl > now ? dl - now : 0;
+}
+
+/* An active close read through sock_diag: the states `ss` would show, and
+ * the timers the driver's "to the next timer" waits for. */
+static void test_linux_kernel_state_and_timers(void **state)
+{
+    (void)state;
+    static struct env e;
+    env_open(&e, true);
+    uint32_t iss = expect_segment(&e, 0)->seq;
+    assert_int_equal(kernel_state(&e), TCP_SYN_SENT);
+    uint64_t syn_rto = next_timer_in(&e); /* the SYN's 1 s RTO (RFC 6298 §2.1) */
+    assert_true(syn_rto > 800 * MS && syn_rto < 1300 * MS);
+    e.peer_seq = 5000;
+    peer_send(&e, TCP_SYN | TCP_ACK, iss + 1, 0);
+    expect_segment(&e, 1);
+    assert_int_equal(kernel_state(&e), TCP_ESTABLISHED);
+    assert_true(next_timer_in(&e) == UINT64_MAX); /* nothing in flight, no keep-alive */
+    e.now += 1 * MS;
+    sut_linux_ops.app(&e.sut, APP_CLOSE, 0, e.now);
+    expect_segment(&e, 2);
+    assert_int_equal(kernel_state(&e), TCP_FIN_WAIT_1);
+    uint64_t fin_rto = next_timer_in(&e); /* 200 ms minimum RTO on Linux */
+    assert_true(fin_rto > 150 * MS && fin_rto < 400 * MS);
+    peer_send(&e, TCP_FIN | TCP_ACK, iss + 2, 0);
+    expect_segment(&e, 3);
+    assert_int_equal(kernel_state(&e), TCP_TIME_WAIT);
+    uint64_t tw = next_timer_in(&e); /* TIME-WAIT: 60 s, fixed in Linux */
+    assert_true(tw > 55000 * MS && tw < 70000 * MS);
+    sut_linux_ops.close(&e.sut);
+}
+
+/* A wait in which the kernel holds nothing of the connection (the
+ * listener closed, nothing ever connected) is skipped: 100 s take no time,
+ * and the adapter's clock moves on by them without counting them waited. */
+static void test_linux_idle_wait_skipped(void **state)
+{
+    (void)state;
+    static struct env e;
+    env_open(&e, false);
+    assert_int_equal(kernel_state(&e), TCP_LISTEN);
+    e.now += 1 * MS;
+    sut_linux_ops.app(&e.sut, APP_CLOSE, 0, e.now);
+    assert_int_equal(kernel_state(&e), TCP_CLOSED);
+    e.now += 100000 * MS;
+    sut_linux_ops.advance(&e.sut, e.now);
+    assert_true(sut_linux_ops.now(&e.sut) >= e.now);
+    assert_true(sut_linux_ops.waited(&e.sut) < 5000 * MS);
+    assert_true(e.sut.skipped_usecs > 95000 * MS);
+    assert_int_equal(e.rec.n, 0);
+    sut_linux_ops.close(&e.sut);
+}
+
 int main(void)
 {
     const char *why = netns_unavailable();
@@ -210,6 +280,8 @@ int main(void)
         cmocka_unit_test(test_linux_passive_open_and_passive_close),
         cmocka_unit_test(test_linux_active_open_and_active_close),
         cmocka_unit_test(test_linux_established_rcv_rst),
+        cmocka_unit_test(test_linux_kernel_state_and_timers),
+        cmocka_unit_test(test_linux_idle_wait_skipped),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     netns_leave();
