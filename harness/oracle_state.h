@@ -71,32 +71,79 @@ enum oracle_owed {
 /* Everything known about one endpoint: what it put on the wire, what the
  * observer infers about it, what it reported, and what it owes. */
 struct oracle_side {
-    /* --- its segments --- */
+    /* --- hot: what the oracle reads or writes for every segment (the fast
+     * path of oracle_fast.c, most of the observer) and when it judges the
+     * flow at its end, kept together in the first cache lines (by size, so
+     * that nothing pads them out): the checker prefetches only these for
+     * a segment (check.c). The rest of the fields follow, cold. --- */
     bool sent_any;
     bool syn_sent;
     bool isn_known;
+    bool syn_data; /* its SYN carried text, not in space_max until the peer acknowledges it */
+    bool wire_known;
+    bool ooo;         /* one range seen beyond contig_end (reordering) */
+    bool beyond_seen; /* bytes it sent beyond the peer's window (a probe) */
+    bool fin_sent;
+    bool fin_resolved; /* it closed (RST, reported CLOSED): its FIN needs no more retransmission */
+    bool ack_sent;
+    bool ack_any_sent;
+    bool wnd_known;
+    bool wscale_offered;
+    bool ts_seen; /* timestamps option seen; ts_last is its latest TSval */
+    bool rst_sent;
+    bool inf_known;
+    bool inf_change_valid;
+    bool fin_acked;         /* the peer's ACK of our FIN arrived */
+    bool last_peer_had_ack; /* the peer's latest segment carried ACK */
+    bool killed_by_rst;     /* an acceptable RST ended it */
+    bool rep_known;
+    bool exact_rst_rcvd;       /* an exact RST arrived: it must close */
+    bool acked_new_seen;       /* the peer acknowledged new data of it, latest at acked_new_usecs:
+                                  its retransmission timer restarted then (RFC 6298 §5.3) */
+    bool peer_spoke_since_fin; /* the peer sent something since its latest FIN transmission */
+    uint8_t wscale;
+    uint8_t wire_check; /* 0, or WIRE_CHECK_* */
+    uint8_t answerable_next;
+    enum tcp_state inf;
+    enum tcp_state inf_prev; /* for undoing when the causing segment is dropped */
+    enum oracle_owed owed;
     uint32_t isn;
+    uint32_t snd_max;      /* highest seq + seg_len sent */
+    uint32_t space_max;    /* ... by segments occupying sequence space (a pure
+                              ACK's seq is a claim, not bytes sent) */
+    uint32_t syn_data_end; /* ... up to here */
+    uint32_t wire_max;     /* as snd_max, counting segments the receiver may have dropped */
+    uint32_t contig_end;   /* every byte below was seen sent (gap detection) */
+    uint32_t last_ack;     /* ACK field of its latest non-RST ACK segment */
+    uint32_t last_ack_any; /* ... including ACKs the oracle set aside as stale */
+    uint32_t wnd_right;    /* right edge of the window it advertised */
+    uint32_t ts_last;
+    uint64_t last_send_usecs;
+    uint64_t last_xmit_usecs;  /* latest segment occupying sequence space */
+    uint64_t inf_change_index; /* event that made the last inferred change */
+    uint64_t acked_new_usecs;
+    /* Every answerable segment ever seen, also those the ring forgot, as a
+     * 128-bit Bloom filter (two bits each): a segment the network delayed
+     * past ORACLE_ANSWERABLE newer ones may still draw its RST. A false
+     * positive lets a wrong RST pass, never flags a right one. */
+    uint64_t answered_bloom[2];
+    /* The peer's latest non-RST segments, each of which a CLOSED endpoint
+     * may answer with one RST (RFC 9293 §3.10.7.1): seq = SEG.ACK, or, for a
+     * segment without ACK, ACK of SEG.SEQ + SEG.LEN. A ring: segments may
+     * arrive late (delayed, duplicated), after this endpoint closed. */
+    struct oracle_answerable answerable[ORACLE_ANSWERABLE];
+    /* --- cold --- */
+    /* --- its segments --- */
     bool prev_isn_valid; /* an earlier SYN of its (before a new ISN) */
     uint32_t prev_isn;
     uint32_t syn_seqs[4]; /* its latest SYNs (an ACK of any is a handshake answer) */
     uint8_t syn_count, syn_next;
-    uint64_t syn_bloom;    /* every SYN seq it sent, also those the ring forgot
-                              (two bits each): their ACKs are handshake answers */
-    uint32_t snd_max;      /* highest seq + seg_len sent */
-    uint32_t space_max;    /* ... by segments occupying sequence space (a pure
-                              ACK's seq is a claim, not bytes sent) */
-    bool syn_data;         /* its SYN carried text, not in space_max until the */
-    uint32_t syn_data_end; /* ... peer acknowledges it (up to here) */
-    uint32_t wire_max;     /* ... counting segments the receiver may have dropped too */
-    bool wire_known;
-    uint32_t contig_end;           /* every byte below was seen sent (gap detection) */
+    uint64_t syn_bloom;            /* every SYN seq it sent, also those the ring forgot
+                                      (two bits each): their ACKs are handshake answers */
     bool gap;                      /* this endpoint's stream skipped sequence space */
-    bool ooo;                      /* one range seen beyond contig_end (reordering) */
-    bool beyond_seen;              /* bytes it sent beyond the peer's window (a probe) */
-    uint32_t beyond_lo, beyond_hi; /* ... the latest such range, not counted as arrived
-                                      until the peer acknowledges it */
+    uint32_t beyond_lo, beyond_hi; /* the latest range beyond the peer's window (beyond_seen),
+                                      not counted as arrived until the peer acknowledges it */
     uint32_t ooo_lo, ooo_hi;
-    bool fin_sent;
     uint32_t fin_seq;
     uint64_t fin_index;       /* event of the first FIN */
     uint64_t fin_first_usecs; /* first FIN transmission */
@@ -104,40 +151,15 @@ struct oracle_side {
     uint64_t fin_last_index;  /* ... its event */
     uint64_t fin_gap_usecs;   /* interval between the last two FIN transmissions */
     unsigned fin_xmits;
-    bool fin_unreliable; /* its FINs contradicted each other or were junk (a fuzzer's peer) */
-    bool fin_resolved; /* it closed (RST, reported CLOSED): its FIN needs no more retransmission */
-    bool fin_alone_last;
-    bool peer_spoke_since_fin;
-    /* the peer sent something since its latest FIN transmission */ /* at its latest
-                                                                       transmission the FIN was
-                                                                       all that was
-                                                                       unacknowledged */
-    bool ack_sent;
-    uint32_t last_ack;     /* ACK field of its latest non-RST ACK segment */
-    uint32_t last_ack_any; /* ... including ACKs the oracle set aside as stale */
-    bool ack_any_sent;
-    bool wnd_known;
-    uint32_t wnd_right; /* right edge of the window it advertised */
-    bool wscale_offered;
-    uint8_t wscale;
-    bool ts_seen; /* timestamps option seen; ts_last is its latest TSval */
-    uint32_t ts_last;
-    bool rst_sent;
-    bool rst_sent_ever;     /* ... in any incarnation of this stream: an RST sent
+    bool fin_unreliable;    /* its FINs contradicted each other or were junk (a fuzzer's peer) */
+    bool fin_alone_last;    /* at its latest transmission the FIN was all that was unacknowledged */
+    bool rst_sent_ever;     /* rst_sent, in any incarnation of this stream: an RST sent
                                before a new incarnation began may arrive after */
     uint64_t rst_seq_bloom; /* the seqs of all its RSTs (two bits each): one sent
                                while the peer could not take it may arrive
                                late, exactly at the peer's RCV.NXT */
     uint64_t rst_usecs;
-    uint64_t last_send_usecs;
-    uint64_t last_xmit_usecs; /* latest segment occupying sequence space */
     /* --- inference from the wire --- */
-    bool inf_known;
-    enum tcp_state inf;
-    enum tcp_state inf_prev;   /* for undoing when the causing segment is dropped */
-    uint64_t inf_change_index; /* event that made the last inferred change */
-    bool inf_change_valid;
-    bool fin_acked; /* the peer's ACK of our FIN arrived */
     uint64_t fin_acked_index;
     bool peer_fin_rcvd;          /* the peer's FIN arrived (assumed when seen on the wire) */
     bool peer_fin_confirmed;     /* ... and this endpoint acknowledged it */
@@ -147,41 +169,25 @@ struct oracle_side {
     uint64_t fin_ack_sent_index; /* ... latest at this event */
     bool tw_rst_hit;             /* an acceptable RST arrived in TIME-WAIT */
     uint64_t tw_rst_index;
-    bool last_peer_had_ack;    /* the peer's latest segment carried ACK */
     uint64_t fw2_usecs;        /* entered FIN-WAIT-2 (reported) */
     uint64_t tw_restart_usecs; /* TIME-WAIT (re)started here */
     bool tw_alt_valid;         /* it may also have restarted here: an ACK from */
     uint64_t tw_alt_usecs;     /* TIME-WAIT that may answer a delayed FIN copy */
     bool tw_started;
-    bool killed_by_rst; /* an acceptable RST ended it */
-    /* The peer's latest non-RST segments, each of which a CLOSED endpoint
-     * may answer with one RST (RFC 9293 §3.10.7.1): seq = SEG.ACK, or, for a
-     * segment without ACK, ACK of SEG.SEQ + SEG.LEN. A ring: segments may
-     * arrive late (delayed, duplicated), after this endpoint closed. */
-    struct oracle_answerable answerable[ORACLE_ANSWERABLE];
-    uint8_t answerable_next;
-    /* Every answerable segment ever seen, also those the ring forgot, as a
-     * 128-bit Bloom filter (two bits each): a segment the network delayed
-     * past ORACLE_ANSWERABLE newer ones may still draw its RST. A false
-     * positive lets a wrong RST pass, never flags a right one. */
-    uint64_t answered_bloom[2];
     /* --- reported by the stack --- */
-    bool rep_known;
     enum tcp_state rep;
     uint64_t rep_usecs;
     /* --- obligations created by the peer's segments --- */
-    enum oracle_owed owed;
     uint64_t owed_index; /* the peer's segment that created it */
     uint64_t owed_usecs;
     uint32_t owed_ack;   /* ACK that satisfies it */
     bool must_stay_open; /* an unacceptable RST or a SYN arrived: do not close */
     uint64_t stay_open_index;
-    bool exact_rst_rcvd; /* an exact RST arrived: it must close */
-    bool rst_may_close;  /* an RST that may have been exact arrived */
+    bool rst_may_close; /* an RST that may have been exact arrived */
     uint64_t exact_rst_index;
-    /* A check of the reported state against what it just sent, made once
-     * the stack had the chance to report the transition that goes with it. */
-    uint8_t wire_check; /* 0, or WIRE_CHECK_* */
+    /* A check of the reported state against what it just sent (wire_check),
+     * made once the stack had the chance to report the transition that goes
+     * with it. */
     uint64_t wire_check_index;
     uint64_t wire_check_usecs;
     /* A SYN from the peer while this endpoint is in TIME-WAIT (reuse). */
@@ -203,32 +209,32 @@ struct oracle_side {
      * acknowledges more. */
     bool fin_taken;
     uint32_t fin_taken_ack;
-    /* When the peer last acknowledged new data of it: the retransmission
-     * timer restarts then (RFC 6298 §5.3). */
-    bool acked_new_seen;
-    uint64_t acked_new_usecs;
     /* The end (seq + len + 1) of the latest FIN it put on the wire. */
     bool wire_fin_seen;
     uint32_t wire_fin_end;
 };
 
+/* The small fields first (read for every segment and for the verdict),
+ * then the endpoints' records, the recent segments, and the violation log
+ * last (written only when an invariant breaks; check.c keeps its tail on
+ * pages of their own). */
 struct oracle {
     struct oracle_config cfg;
     struct oracle_rules rules;
-    struct oracle_side side[2];
     bool started;        /* a segment has been seen */
     bool handshake_seen; /* the stream started at a SYN */
     bool incomplete;     /* the wire did not show enough somewhere */
-    const char *incomplete_why;
     bool finished;
     bool from_capture; /* some event carried a pcap frame number */
     bool reuse_seen;   /* a new incarnation replaced the judged one */
-    uint64_t first_usecs, last_usecs;
-    uint64_t last_index; /* index of the latest event pushed */
-    struct oracle_seg_note recent[ORACLE_RECENT_SEGS];
     unsigned recent_next;
+    const char *incomplete_why;
+    uint64_t first_usecs, last_usecs;
+    uint64_t last_index;    /* index of the latest event pushed */
     size_t violation_count; /* kept in violations[] */
     size_t violation_total; /* all, including those not kept */
+    struct oracle_side side[2];
+    struct oracle_seg_note recent[ORACLE_RECENT_SEGS];
     struct oracle_violation violations[ORACLE_MAX_VIOLATIONS];
 };
 
