@@ -349,6 +349,7 @@ static bool may_open_incarnation(const struct flow *f, uint8_t ep, uint32_t seq)
 void flows_prepare(const struct flow_table *t, const struct cap_segment *cs, struct flow_lookup *l)
 {
     l->hash = key_of(cs, &l->key, &l->src_end);
+    l->flags = cs->seg.flags;
     l->found_valid = false;
     /* With hundreds of flows interleaved, a flow's memory has left the
      * cache by its next segment: the lookup and the judging then wait on
@@ -378,7 +379,7 @@ void flows_warm(const struct flow_table *t, struct flow_lookup *l)
     l->found = f;
     l->found_generation = t->generation;
     if (t->warm && f && f->user)
-        t->warm(t->hooks.ctx, f, l->src_end == f->a_end ? EP_A : EP_B);
+        t->warm(t->hooks.ctx, f, l->src_end == f->a_end ? EP_A : EP_B, l->flags);
 }
 
 enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)

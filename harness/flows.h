@@ -117,11 +117,11 @@ struct flow_table {
      * next): no malloc/free per flow, and the most recently freed (still in
      * cache) is reused first. Never more than the most flows held at once. */
     struct flow *free_flows;
-    /* Optional, set after flows_init: a segment of ep will soon reach f
-     * (flows_warm). Start loading what hooks.segment will touch; change
-     * nothing. (Kept out of struct flow_hooks, which callers initialise
-     * positionally.) */
-    void (*warm)(void *ctx, const struct flow *f, uint8_t ep);
+    /* Optional, set after flows_init: a segment of ep with these TCP flags
+     * will soon reach f (flows_warm). Start loading what hooks.segment will
+     * touch; change nothing. (Kept out of struct flow_hooks, which callers
+     * initialise positionally.) */
+    void (*warm)(void *ctx, const struct flow *f, uint8_t ep, uint8_t flags);
     /* Optional, likewise: f is the next closed flow to expire (or be
      * re-queued); start loading what hooks.finish will touch. */
     void (*warm_finish)(void *ctx, const struct flow *f);
@@ -153,6 +153,7 @@ struct flow_lookup {
     struct flow_key key;
     uint32_t hash;
     uint8_t src_end; /* which end of key sent the segment */
+    uint8_t flags;   /* the segment's TCP flags (for the warm hook) */
     /* What flows_warm() found (a flow, or NULL for none), valid while the
      * table's generation is still found_generation: routing then skips a
      * second search. */
