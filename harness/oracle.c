@@ -30,6 +30,8 @@ void oracle_init(struct oracle *o, const struct oracle_config *cfg)
         (!o->rules.fin_wait_2_timeout_usecs ||
          cfg->fin_wait_2_timeout_usecs < o->rules.fin_wait_2_timeout_usecs))
         o->rules.fin_wait_2_timeout_usecs = cfg->fin_wait_2_timeout_usecs;
+    if (o->rules.timer_granularity_usecs > o->cfg.timer_slack_usecs)
+        o->cfg.timer_slack_usecs = o->rules.timer_granularity_usecs;
     memset(o->side, 0, sizeof o->side);
     memset(o->recent, 0, sizeof o->recent);
     o->recent_next = 0;

@@ -1650,8 +1650,10 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
              * timer with the backed-off RTO (RFC 6298 §5.3). */
             if (s->acked_new_seen && s->acked_new_usecs > last)
                 last = s->acked_new_usecs;
-            if (end - last > FIN_RTO_MAX_USECS + slack) {
-                snprintf(exp, sizeof exp, "FIN resent within %.0f s", FIN_RTO_MAX_USECS / 1e6);
+            uint64_t rto_max =
+                o->rules.fin_rto_max_usecs ? o->rules.fin_rto_max_usecs : FIN_RTO_MAX_USECS;
+            if (end - last > rto_max + slack) {
+                snprintf(exp, sizeof exp, "FIN resent within %.0f s", rto_max / 1e6);
                 snprintf(seen, sizeof seen, "silent for %.3f s", (double)(end - last) / 1e6);
                 oracle_report(o, INV_FIN_RETRANSMIT, s->fin_index, 0, (uint8_t)ep, exp, seen,
                               "%c's FIN was never acknowledged and not retransmitted", c);

@@ -23,7 +23,9 @@ static const char *const profile_summaries[PROFILE_COUNT] = {
                       "after 60 s; missing challenge ACKs tolerated (rate limit)",
     [PROFILE_LWIP] = "lwIP 2.1: TIME-WAIT = 2*MSL (Debian's TCP_MSL 60 s: 120 s); RST in "
                      "TIME-WAIT ignored; in-window SYN in TIME-WAIT answered with RST; "
-                     "FIN-WAIT-2 may end after 20 s; missing challenge ACKs tolerated",
+                     "FIN-WAIT-2 may end after 20 s; missing challenge ACKs tolerated; timers "
+                     "on a 500 ms tick (deadlines judged with 500 ms slack); RTO up to "
+                     "0x7FFF ticks (FIN retransmissions may be 384 s and more apart)",
 };
 
 const char *oracle_profile_name(enum oracle_profile p)
@@ -89,6 +91,16 @@ void oracle_rules_for(enum oracle_profile p, uint64_t msl_usecs, struct oracle_r
         r->fin_wait_2_timeout_usecs = 20ull * 1000 * 1000;
         r->challenge_ack_may_be_missing = true;
         r->tw_syn_may_draw_rst = true;
+        /* Every TCP timeout of lwIP (TIME-WAIT, RTO, FIN-WAIT-2, persist) is
+         * counted in slow-timer ticks (TCP_SLOW_INTERVAL, 500 ms) and acts
+         * at the first tick past its limit: up to 500 ms late. */
+        r->timer_granularity_usecs = 500ull * 1000;
+        /* tcp_slowtmr(): rto = ((sa >> 3) + sv) << tcp_backoff[nrtx] with
+         * shifts {1,2,3,4,5,6,7,7,...}, clamped to 0x7FFF slow ticks: from
+         * the initial 3 s the gaps reach 384 s, and measured RTTs raise the
+         * base up to that clamp (16383.5 s). RFC 6298 (2.5) allows any
+         * ceiling of at least 60 s. */
+        r->fin_rto_max_usecs = 0x7FFFull * 500 * 1000;
         break;
     }
 }

@@ -25,6 +25,11 @@ struct oracle_rules {
                                           (0: it may not time out) */
     bool challenge_ack_may_be_missing; /* rate-limited challenge ACKs */
     bool tw_syn_may_draw_rst;          /* a SYN in TIME-WAIT may be answered with RST */
+    uint64_t timer_granularity_usecs;  /* the stack's timers fire on a tick this coarse:
+                                          deadlines are judged with at least this slack */
+    uint64_t fin_rto_max_usecs;        /* longest gap between FIN retransmissions the
+                                          stack's RTO ceiling allows (0: the oracle's
+                                          120 s; RFC 6298 (2.5) sets only a floor) */
 };
 
 /* One segment recently seen, so that a later EV_DROP can be mapped back. */

@@ -13,9 +13,14 @@
  * "lwip-assert" for a new one. When lwIP asserted, that is the run's
  * finding: what the oracle said afterwards judged a frozen lwIP.
  *
+ * A violation whose filed root cause the run shows on the wire
+ * (harness/sut_lwip_known.h: lwIP took text without ACK, its RST to SYN+FIN)
+ * is reported under that finding's id, with the invariant it broke.
+ *
  * FINFUZZ_LWIP_IGNORE="id,id" lets a campaign look past findings already
- * filed: invariant ids or assertion ids; their runs do not abort, and the
- * next input starts from a restored lwIP. Unset, every finding aborts. */
+ * filed: invariant ids, assertion ids or filed finding ids; their runs do
+ * not abort, and the next input starts from a restored lwIP. Unset, every
+ * finding aborts. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +28,11 @@
 
 #include "harness/driver.h"
 #include "harness/sut_lwip.h"
+#include "harness/sut_lwip_known.h"
 
 static struct driver drv;
 static struct sut_lwip lwip;
+static struct lwip_known known;
 
 static bool ignored(const char *id)
 {
@@ -62,7 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     drv.profile = PROFILE_LWIP;
     lwip.catch_asserts = true;
     const struct sut sut = {.ops = &sut_lwip_ops, .self = &lwip};
-    int r = driver_run(&drv, &sut, data, size, NULL, 0);
+    lwip_known_reset(&known);
+    const struct ev_sink sink = lwip_known_sink(&known);
+    int r = driver_run(&drv, &sut, data, size, &sink, 1);
     if (r == DRIVER_SUT_ERROR) {
         fprintf(stderr, "finfuzz: lwip: %s\n", driver_error(&drv));
         abort();
@@ -77,7 +86,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     const struct driver_violation *v = driver_violation(&drv);
-    if (r == DRIVER_VIOLATION && !ignored(v->id)) {
+    if (r != DRIVER_VIOLATION)
+        return 0;
+    const char *filed = lwip_known_explain(&known, v);
+    if (filed && !ignored(filed)) {
+        fprintf(stderr, "finfuzz: lwip %s (violation %s at event %llu): %s\n", filed, v->id,
+                (unsigned long long)v->event_index, v->message);
+        abort();
+    }
+    if (!filed && !ignored(v->id)) {
         fprintf(stderr, "finfuzz: lwip violation %s: %s\n", v->id, v->message);
         abort();
     }

@@ -1,0 +1,95 @@
+/* Filed lwIP deviations recognised on the event stream: see sut_lwip_known.h. */
+#include "sut_lwip_known.h"
+
+#include <string.h>
+
+#include "../stack/seq.h"
+
+void lwip_known_reset(struct lwip_known *k)
+{
+    memset(k, 0, sizeof *k);
+}
+
+static bool covers(const struct lwip_known_span *sp, uint32_t ack)
+{
+    return seq_lt(sp->seq, ack) && seq_le(ack, sp->end);
+}
+
+static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct seg *g)
+{
+    struct lwip_known_span sp = {
+        .index = index, .seq = g->seq, .end = g->seq + seg_len(g), .live = true};
+    if (g->flags & TCP_RST)
+        return;
+    if (g->flags & (TCP_ACK | TCP_SYN)) {
+        k->acked[k->acked_next++ % LWIP_KNOWN_ACKED_MAX] = sp;
+    } else if ((g->payload_len > 0 || (g->flags & TCP_FIN)) &&
+               k->noack_count < LWIP_KNOWN_NOACK_MAX) {
+        k->noack[k->noack_count++] = sp;
+    }
+    if ((g->flags & (TCP_SYN | TCP_FIN)) == (TCP_SYN | TCP_FIN) && !(g->flags & TCP_ACK)) {
+        k->syn_fin_pending = true;
+        k->syn_fin_index = index;
+        k->syn_fin_ack_lwip = sp.end - 1u;
+    }
+}
+
+static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct seg *g)
+{
+    if ((g->flags & (TCP_RST | TCP_ACK)) == (TCP_RST | TCP_ACK) && k->syn_fin_pending &&
+        g->ack == k->syn_fin_ack_lwip && !k->rst_syn_fin) {
+        k->rst_syn_fin = true;
+        k->rst_syn_fin_index = index;
+    }
+    k->syn_fin_pending = false; /* A's next segment is its answer */
+    if (!(g->flags & TCP_ACK) || (g->flags & TCP_RST) || k->text_without_ack)
+        return;
+    unsigned n = k->acked_next < LWIP_KNOWN_ACKED_MAX ? k->acked_next : LWIP_KNOWN_ACKED_MAX;
+    for (unsigned i = 0; i < n; i++)
+        if (covers(&k->acked[i], g->ack))
+            return; /* a segment with ACK may have brought RCV.NXT there */
+    for (unsigned i = 0; i < k->noack_count; i++) {
+        if (k->noack[i].live && covers(&k->noack[i], g->ack)) {
+            k->text_without_ack = true;
+            k->text_without_ack_index = k->noack[i].index;
+            return;
+        }
+    }
+}
+
+static void on_drop(struct lwip_known *k, uint64_t dropped)
+{
+    for (unsigned i = 0; i < k->noack_count; i++)
+        if (k->noack[i].index == dropped)
+            k->noack[i].live = false;
+    if (k->syn_fin_pending && k->syn_fin_index == dropped)
+        k->syn_fin_pending = false;
+}
+
+static void push(void *ctx, uint64_t index, const struct ev *e)
+{
+    struct lwip_known *k = ctx;
+    if (e->kind == EV_DROP)
+        on_drop(k, e->u.drop.index);
+    else if (e->kind == EV_SEGMENT && e->endpoint == EP_B)
+        on_peer_segment(k, index, &e->u.segment.seg);
+    else if (e->kind == EV_SEGMENT && e->endpoint == EP_A)
+        on_sut_segment(k, index, &e->u.segment.seg);
+}
+
+struct ev_sink lwip_known_sink(struct lwip_known *k)
+{
+    return (struct ev_sink){.ctx = k, .push = push};
+}
+
+const char *lwip_known_explain(const struct lwip_known *k, const struct driver_violation *v)
+{
+    if (!v || !v->id)
+        return NULL;
+    if (k->rst_syn_fin && strcmp(v->id, "closed-silence") == 0 &&
+        v->event_index == k->rst_syn_fin_index)
+        return "lwip-rst-ack-syn-fin";
+    if (k->text_without_ack && v->event_index > k->text_without_ack_index)
+        return "lwip-text-without-ack";
+    return NULL;
+}

@@ -1,0 +1,66 @@
+/* Filed lwIP deviations, recognised on the event stream of a run.
+ *
+ * Some of lwIP's real deviations (corpus/regressions/third-party/README.md)
+ * show up under many invariants: once lwIP took text the oracle's model
+ * says it must drop, the model's view of lwIP's receive side is wrong and
+ * the run breaks whichever invariant comes next (ack-within-sent,
+ * rst-validation, fin-ack-plus-one, half-close-delivery, state-matches-wire,
+ * fin-retransmit, ...). A campaign would drown in them. This sink watches a
+ * run for the evidence of a filed root cause, so that the fuzz target can
+ * name the violation after it (and a campaign may ignore it) instead of
+ * reporting noise:
+ *
+ * - lwip-text-without-ack: B sent text or FIN in a segment without the ACK
+ *   bit (RFC 9293 §3.10.7.4 "fifth, check the ACK field": drop it), and A
+ *   later acknowledged a sequence number that falls inside that segment
+ *   (SEQ < ack <= SEQ+LEN) and inside none of B's recent segments with ACK
+ *   or SYN set: only the ACK-less one can have moved lwIP's RCV.NXT there.
+ *   Explains violations at events after that segment.
+ * - lwip-rst-ack-syn-fin: B sent SYN+FIN without ACK to a CLOSED A, and A's
+ *   RST acknowledged SEG.SEQ+SEG.LEN-1 (lwIP counts SYN and FIN as one
+ *   octet together). Explains the closed-silence violation at that RST.
+ *
+ * Only proven cases are named: evidence on the wire, never a guess from the
+ * input. Pure and allocation-free; one per run (reset before each run). */
+#ifndef FINFUZZ_SUT_LWIP_KNOWN_H
+#define FINFUZZ_SUT_LWIP_KNOWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "driver.h"
+#include "event.h"
+
+#define LWIP_KNOWN_NOACK_MAX 8  /* B's first ACK-less segments remembered */
+#define LWIP_KNOWN_ACKED_MAX 16 /* B's latest segments with ACK or SYN remembered */
+
+struct lwip_known_span {
+    uint64_t index;
+    uint32_t seq, end; /* SEG.SEQ and SEG.SEQ + SEG.LEN */
+    bool live;         /* not lost in the network */
+};
+
+struct lwip_known {
+    struct lwip_known_span noack[LWIP_KNOWN_NOACK_MAX]; /* text/FIN without ACK */
+    unsigned noack_count;
+    struct lwip_known_span acked[LWIP_KNOWN_ACKED_MAX]; /* with ACK or SYN (ring) */
+    unsigned acked_next;
+
+    bool text_without_ack; /* proven: lwIP took a segment without ACK */
+    uint64_t text_without_ack_index;
+
+    bool syn_fin_pending; /* B's SYN+FIN without ACK, awaiting A's answer */
+    uint64_t syn_fin_index;
+    uint32_t syn_fin_ack_lwip; /* the ack lwIP answers it with */
+    bool rst_syn_fin;          /* proven at event rst_syn_fin_index */
+    uint64_t rst_syn_fin_index;
+};
+
+void lwip_known_reset(struct lwip_known *k);
+/* The sink to hand driver_run() as an extra sink. */
+struct ev_sink lwip_known_sink(struct lwip_known *k);
+/* The id of the filed lwIP finding that explains v (a violation of the run
+ * k watched), or NULL when none does. */
+const char *lwip_known_explain(const struct lwip_known *k, const struct driver_violation *v);
+
+#endif
