@@ -18,6 +18,7 @@
 
 #include "harness/driver.h"
 #include "harness/sut_lwip.h"
+#include "harness/sut_lwip_known.h"
 #include "harness/trace.h"
 
 #define TRACE_MAX 65536
@@ -489,6 +490,102 @@ static void test_assertion_is_caught_and_the_next_run_is_clean(void **state)
     assert_memory_equal(e->rec.text, first, first_len);
 }
 
+/* corpus/regressions/third-party/lwip-text-without-ack.bin: text in a
+ * segment without the ACK bit must be dropped (RFC 9293 §3.10.7.4, "fifth,
+ * check the ACK field"); lwIP 2.1.3 takes it and acknowledges it. No oracle
+ * rule flags it yet; this pins lwIP's behaviour. */
+static void test_established_takes_text_without_ack(void **state)
+{
+    struct env *e = *state;
+    establish_passive(e);
+    uint32_t rcv_nxt = e->peer_seq;
+    peer_send(e, 3 * MS, TCP_PSH, 0, 10); /* no ACK bit */
+    advance(e, 1000 * MS);
+    assert_int_equal(e->rec.last.flags, TCP_ACK);
+    assert_int_equal(e->rec.last.ack, rcv_nxt + 10);
+}
+
+/* corpus/regressions/third-party/lwip-time-wait-counts-from-close.bin:
+ * lwIP stops refreshing pcb->tmr once the application closed (TF_RXCLOSED),
+ * and TIME-WAIT expires when tcp_ticks - tmr > 2*MSL: time spent in
+ * FIN-WAIT-1 after close() is taken off TIME-WAIT. */
+static void test_time_wait_counts_from_close(void **state)
+{
+    struct env *e = *state;
+    establish_passive(e);
+    uint32_t iss = e->rec.last.seq;
+    assert_int_equal(app(e, 10 * MS, APP_CLOSE, 0), 0);
+    assert_int_equal(e->rec.state, TCP_FIN_WAIT_1);
+    advance(e, 100000 * MS); /* the peer leaves the FIN unacknowledged 100 s */
+    peer_send(e, 100000 * MS, TCP_FIN | TCP_ACK, iss + 2, 0);
+    assert_int_equal(e->rec.state, TCP_TIME_WAIT);
+    advance(e, 125000 * MS);
+    /* 2*MSL is 120 s; lwIP freed the pcb about 20 s after entering TIME-WAIT. */
+    assert_int_equal(e->rec.state, TCP_CLOSED);
+}
+
+/* The filed-finding recogniser (harness/sut_lwip_known.h) names a root
+ * cause only with evidence on the wire. */
+static void push_seg(struct ev_sink *k, uint64_t index, uint8_t ep, uint8_t flags, uint32_t seq,
+                     uint32_t ack, uint16_t len)
+{
+    struct ev ev = {.kind = EV_SEGMENT, .endpoint = ep};
+    ev.u.segment.seg.flags = flags;
+    ev.u.segment.seg.seq = seq;
+    ev.u.segment.seg.ack = ack;
+    ev.u.segment.seg.payload_len = len;
+    k->push(k->ctx, index, &ev);
+}
+
+static void test_known_findings_need_evidence(void **state)
+{
+    (void)state;
+    struct lwip_known k;
+    struct ev_sink sink = lwip_known_sink(&k);
+    struct driver_violation v = {.id = "ack-within-sent", .event_index = 5};
+
+    /* Text with ACK, then A acknowledges it: nothing to explain. */
+    lwip_known_reset(&k);
+    push_seg(&sink, 0, EP_B, TCP_SYN, 100, 0, 0);
+    push_seg(&sink, 1, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
+    push_seg(&sink, 2, EP_B, TCP_ACK, 101, 8, 10);
+    push_seg(&sink, 3, EP_A, TCP_ACK, 8, 111, 0);
+    assert_null(lwip_known_explain(&k, &v));
+
+    /* The same text without ACK, acknowledged: lwIP took it. */
+    lwip_known_reset(&k);
+    push_seg(&sink, 0, EP_B, TCP_SYN, 100, 0, 0);
+    push_seg(&sink, 1, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
+    push_seg(&sink, 2, EP_B, TCP_PSH, 101, 0, 10);
+    push_seg(&sink, 3, EP_A, TCP_ACK, 8, 111, 0);
+    assert_string_equal(lwip_known_explain(&k, &v), "lwip-text-without-ack");
+    v.event_index = 2; /* a violation before that segment is not explained */
+    assert_null(lwip_known_explain(&k, &v));
+
+    /* ... unless it was lost in the network. */
+    lwip_known_reset(&k);
+    push_seg(&sink, 0, EP_B, TCP_SYN, 100, 0, 0);
+    push_seg(&sink, 1, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
+    push_seg(&sink, 2, EP_B, TCP_PSH, 101, 0, 10);
+    struct ev drop = {.kind = EV_DROP};
+    drop.u.drop.index = 2;
+    sink.push(sink.ctx, 3, &drop);
+    push_seg(&sink, 4, EP_A, TCP_ACK, 8, 111, 0);
+    v.event_index = 5;
+    assert_null(lwip_known_explain(&k, &v));
+
+    /* SYN+FIN without ACK to a closed A: RST ack SEQ+LEN-1 is lwIP's count. */
+    struct driver_violation cs = {.id = "closed-silence", .event_index = 1};
+    lwip_known_reset(&k);
+    push_seg(&sink, 0, EP_B, TCP_SYN | TCP_FIN, 50, 0, 17);
+    push_seg(&sink, 1, EP_A, TCP_RST | TCP_ACK, 0, 50 + 17 + 1, 0);
+    assert_string_equal(lwip_known_explain(&k, &cs), "lwip-rst-ack-syn-fin");
+    lwip_known_reset(&k);
+    push_seg(&sink, 0, EP_B, TCP_SYN | TCP_FIN, 50, 0, 17);
+    push_seg(&sink, 1, EP_A, TCP_RST | TCP_ACK, 0, 50 + 17 + 2, 0); /* the right ack */
+    assert_null(lwip_known_explain(&k, &cs));
+}
+
 /* A fresh process (exec, not fork: nothing inherited) gives the same trace
  * as this one. The test binary re-runs itself with FINFUZZ_LWIP_TRACE_OUT. */
 static const char *self_path;
@@ -611,6 +708,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_skipping_idle_ticks_keeps_every_trace),
         cmocka_unit_test_setup_teardown(test_assertion_is_caught_and_the_next_run_is_clean, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_established_takes_text_without_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_wait_counts_from_close, setup, teardown),
+        cmocka_unit_test(test_known_findings_need_evidence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
