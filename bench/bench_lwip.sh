@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # lwip_endpoint fuzzing throughput: libFuzzer + ASan + UBSan, one core, as
-# the campaign runs it (target: >= 20,000 inputs/s). Two figures:
-#  - live fuzzing from the close_endpoint seeds for BENCH_LWIP_SECONDS
-#    (default 20), every oracle invariant ignored (FINFUZZ_LWIP_IGNORE) so
-#    that filed lwIP findings do not stop the run; an lwIP assertion still
-#    ends it early (the figure is then the rate up to that point);
-#  - replaying the corpus that run produced (-runs=0), inputs/s.
-# Figures only; machines are noisy and shared, nothing is asserted.
+# the campaign builds it (target: >= 20,000 inputs/s). Three figures, each
+# over BENCH_LWIP_SECONDS (default 20) of fuzzing from the close_endpoint
+# seeds:
+#  1. uninterrupted: every finding ignored (FINFUZZ_LWIP_IGNORE lists every
+#     invariant, every filed finding and "lwip-assert"): the engine's own
+#     exec/s and inputs / wall time of one process;
+#  2. campaign, filed findings ignored: -fork=1 -ignore_crashes=1, only new
+#     findings abort (each costs a process restart): inputs / wall time;
+#  3. campaign, every finding aborts (FINFUZZ_LWIP_IGNORE unset), as a
+#     plain `ci/fuzz.sh --targets lwip_endpoint` runs: inputs / wall time,
+#     restarts included.
+# lwIP's assertions no longer end a process: the adapter catches them and
+# the target reports them like violations (harness/sut_lwip.h).
+# BENCH_LWIP_NOCMP=1 adds figure 1 for a build without -fsanitize-coverage
+# trace-cmp (in build/bench-lwip-nocmp), to show what that instrumentation
+# costs. Figures only; machines are noisy and shared, nothing is asserted.
 set -u
 cd "$(dirname "$0")/.."
 SECS=${BENCH_LWIP_SECONDS:-20}
@@ -14,38 +23,58 @@ BIN=build/fuzz-libfuzzer/fuzz_lwip_endpoint
 make --no-print-directory "$BIN" >/dev/null 2>&1 || { echo "bench_lwip: cannot build $BIN"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/corpus" "$tmp/art"
-cp corpus/close_endpoint/* "$tmp/corpus/" 2>/dev/null
 ids=$(grep -o '{"[a-z0-9-]*", "RFC' harness/oracle_catalog.c | sed 's/{"\([^"]*\)".*/\1/' | paste -sd, -)
-export FINFUZZ_LWIP_IGNORE="$ids,close-completes,half-close-delivery"
+filed="lwip-assert-insane-offset,lwip-assert-oversize-vs-space,lwip-assert-mss-local-too-small"
+filed="$filed,lwip-assert-persist-empty-buffer,lwip-rst-ack-syn-fin,lwip-text-without-ack"
+all="$ids,close-completes,half-close-delivery,$filed,lwip-assert"
 export ASAN_OPTIONS=detect_leaks=0
-pin() { taskset -c 0 "$@" 2>/dev/null || "$@"; }
-# lwIP's own assertions (corpus/regressions/third-party) end a run within
-# seconds, so the figure is taken over several runs (different -seed), each
-# until its time limit or its first crash: total inputs / total time, and
-# libFuzzer's own exec/s at the end of each run.
-total=0 secs_total=0 rates=""
-for seed in 1 2 3 4 5; do
-    rm -rf "$tmp/art"/*
-    start=$(date +%s.%N)
-    pin "$BIN" -seed=$seed -max_total_time="$SECS" -artifact_prefix="$tmp/art/" "$tmp/corpus" >"$tmp/log" 2>&1
-    end=$(date +%s.%N)
-    execs=$(grep -o '^#[0-9]*' "$tmp/log" | tail -1 | tr -d '#')
+# One core when taskset works here (the fuzzer's own stderr is the log).
+if taskset -c 0 true 2>/dev/null; then pin() { taskset -c 0 "$@"; }; else pin() { "$@"; }; fi
+seeds() { rm -rf "$tmp/corpus" "$tmp/art" && mkdir -p "$tmp/corpus" "$tmp/art" && cp corpus/close_endpoint/* "$tmp/corpus/" 2>/dev/null; }
+now() { date +%s.%N; }
+
+# uninterrupted BIN LABEL
+uninterrupted() {
+    seeds
+    local start end
+    start=$(now)
+    FINFUZZ_LWIP_IGNORE="$all" pin "$1" -seed=1 -max_total_time="$SECS" -artifact_prefix="$tmp/art/" \
+        "$tmp/corpus" >"$tmp/log" 2>&1
+    end=$(now)
+    local execs rate why=limit
+    execs=$(grep -o '^#[0-9][0-9]*' "$tmp/log" | tail -1 | tr -d '#')
     rate=$(grep -o 'exec/s: [0-9]*' "$tmp/log" | tail -1 | sed 's/exec\/s: //')
-    why=limit
-    grep -q 'Assertion' "$tmp/log" && why=$(grep -m1 -o 'Assertion "[^"]*"' "$tmp/log")
-    total=$((total + ${execs:-0}))
-    secs_total=$(awk -v a="$secs_total" -v s="$start" -v t="$end" 'BEGIN { print a + t - s }')
-    rates="$rates ${rate:-0}"
-    echo "run $seed: ${execs:-0} inputs, libFuzzer ${rate:-0} exec/s, ended by $why"
-done
-awk -v e="$total" -v s="$secs_total" -v r="$rates" 'BEGIN {
-    n = split(r, a, " "); m = 0; for (i = 1; i <= n; i++) m += a[i]; m /= n
-    printf "live fuzzing: %d inputs in %.1f s = %.0f inputs/s incl. start-up; mean libFuzzer exec/s %.0f; vs target %.2fx of 20000\n",
-        e, s, e / s, m, m / 20000 }'
-n=$(ls "$tmp/corpus" | wc -l)
-start=$(date +%s.%N)
-pin "$BIN" -runs=0 "$tmp/corpus" >"$tmp/replay" 2>&1
-end=$(date +%s.%N)
-awk -v n="$n" -v s="$start" -v t="$end" 'BEGIN {
-    printf "corpus replay: %d inputs in %.2f s = %.0f inputs/s (incl. process start)\n", n, t - s, n / (t - s) }'
+    grep -q 'deadly signal\|ERROR: ' "$tmp/log" && why="a crash: $(grep -m1 'finfuzz:\|ERROR:' "$tmp/log")"
+    awk -v e="${execs:-0}" -v s="$start" -v t="$end" -v r="${rate:-0}" -v w="$why" -v l="$2" 'BEGIN {
+        printf "%s: %d inputs in %.1f s = %.0f inputs/s incl. start-up; libFuzzer exec/s %d (%.2fx of 20000); ended by %s\n",
+            l, e, t - s, e / (t - s), r, r / 20000, w }'
+}
+
+# campaign IGNORE LABEL: fork mode, crashes restart the child.
+campaign() {
+    seeds
+    local start end
+    start=$(now)
+    FINFUZZ_LWIP_IGNORE="$1" pin "$BIN" -fork=1 -ignore_crashes=1 -seed=1 -max_total_time="$SECS" \
+        -artifact_prefix="$tmp/art/" "$tmp/corpus" >"$tmp/log" 2>&1
+    end=$(now)
+    local execs crashes
+    execs=$(grep -o '^#[0-9][0-9]*:' "$tmp/log" | tail -1 | tr -d '#:')
+    crashes=$(ls "$tmp/art" | grep -c '^crash-')
+    awk -v e="${execs:-0}" -v s="$start" -v t="$end" -v c="$crashes" -v l="$2" 'BEGIN {
+        printf "%s: %d inputs in %.1f s = %.0f inputs/s incl. %d restarts after findings (%.2fx of 20000)\n",
+            l, e, t - s, e / (t - s), c, e / (t - s) / 20000 }'
+}
+
+echo "lwip_endpoint, libFuzzer, ASan+UBSan, one core, ${SECS} s each (shared machine: +-30%)"
+uninterrupted "$BIN" "1. uninterrupted"
+campaign "$filed" "2. campaign, filed findings ignored"
+unset FINFUZZ_LWIP_IGNORE
+campaign "" "3. campaign, every finding aborts"
+if [ "${BENCH_LWIP_NOCMP:-0}" = 1 ]; then
+    NB=build/bench-lwip-nocmp
+    make --no-print-directory FUZZ_LF_DIR=$NB \
+        FUZZ_LF_CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize-coverage=trace-cmp" \
+        $NB/fuzz_lwip_endpoint >/dev/null 2>&1 || { echo "bench_lwip: cannot build $NB"; exit 1; }
+    uninterrupted $NB/fuzz_lwip_endpoint "1'. uninterrupted, built without trace-cmp"
+fi
