@@ -27,11 +27,39 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
                k->noack_count < LWIP_KNOWN_NOACK_MAX) {
         k->noack[k->noack_count++] = sp;
     }
+    if (g->flags & TCP_FIN)
+        k->fin_pos[k->fin_next++ % LWIP_KNOWN_FIN_MAX] =
+            g->seq + g->payload_len + ((g->flags & TCP_SYN) ? 1u : 0u);
     if ((g->flags & (TCP_SYN | TCP_FIN)) == (TCP_SYN | TCP_FIN) && !(g->flags & TCP_ACK)) {
         k->syn_fin_pending = true;
         k->syn_fin_index = index;
         k->syn_fin_ack_lwip = sp.end - 1u;
     }
+}
+
+/* A FIN of B lies strictly inside the text of a later segment of B that
+ * ends at ack - 1: lwIP's ACK counts a FIN after that segment's text. */
+static bool moved_past(const struct lwip_known *k, const struct lwip_known_span *sp, uint32_t ack)
+{
+    if (!sp->live || sp->end + 1u != ack)
+        return false;
+    unsigned nf = k->fin_next < LWIP_KNOWN_FIN_MAX ? k->fin_next : LWIP_KNOWN_FIN_MAX;
+    for (unsigned i = 0; i < nf; i++)
+        if (seq_lt(sp->seq, k->fin_pos[i]) && seq_lt(k->fin_pos[i], sp->end))
+            return true;
+    return false;
+}
+
+static bool fin_moved_to(const struct lwip_known *k, uint32_t ack)
+{
+    unsigned n = k->acked_next < LWIP_KNOWN_ACKED_MAX ? k->acked_next : LWIP_KNOWN_ACKED_MAX;
+    for (unsigned i = 0; i < n; i++)
+        if (moved_past(k, &k->acked[i], ack))
+            return true;
+    for (unsigned i = 0; i < k->noack_count; i++)
+        if (moved_past(k, &k->noack[i], ack))
+            return true;
+    return false;
 }
 
 static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct seg *g)
@@ -42,9 +70,15 @@ static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct se
         k->rst_syn_fin_index = index;
     }
     k->syn_fin_pending = false; /* A's next segment is its answer */
-    if (!(g->flags & TCP_ACK) || (g->flags & TCP_RST) || k->text_without_ack)
+    if (!(g->flags & TCP_ACK) || (g->flags & TCP_RST))
         return;
     unsigned n = k->acked_next < LWIP_KNOWN_ACKED_MAX ? k->acked_next : LWIP_KNOWN_ACKED_MAX;
+    if (!k->fin_moved && fin_moved_to(k, g->ack)) {
+        k->fin_moved = true;
+        k->fin_moved_index = index;
+    }
+    if (k->text_without_ack)
+        return;
     for (unsigned i = 0; i < n; i++)
         if (covers(&k->acked[i], g->ack))
             return; /* a segment with ACK may have brought RCV.NXT there */
@@ -89,6 +123,8 @@ const char *lwip_known_explain(const struct lwip_known *k, const struct driver_v
     if (k->rst_syn_fin && strcmp(v->id, "closed-silence") == 0 &&
         v->event_index == k->rst_syn_fin_index)
         return "lwip-rst-ack-syn-fin";
+    if (k->fin_moved && v->event_index >= k->fin_moved_index)
+        return "lwip-ooseq-fin-moved";
     if (k->text_without_ack && v->event_index > k->text_without_ack_index)
         return "lwip-text-without-ack";
     return NULL;

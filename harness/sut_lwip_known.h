@@ -19,6 +19,11 @@
  * - lwip-rst-ack-syn-fin: B sent SYN+FIN without ACK to a CLOSED A, and A's
  *   RST acknowledged SEG.SEQ+SEG.LEN-1 (lwIP counts SYN and FIN as one
  *   octet together). Explains the closed-silence violation at that RST.
+ * - lwip-ooseq-fin-moved: B sent a FIN at sequence number F, then a segment
+ *   whose text covers F (SEQ < F < SEQ+LEN), and A acknowledged exactly
+ *   SEQ+LEN+1: lwIP moved the queued FIN to the end of the longer segment
+ *   (text beyond a FIN taken, a FIN acknowledged where none was sent).
+ *   Explains violations from that ACK on.
  *
  * Only proven cases are named: evidence on the wire, never a guess from the
  * input. Pure and allocation-free; one per run (reset before each run). */
@@ -33,6 +38,7 @@
 
 #define LWIP_KNOWN_NOACK_MAX 8  /* B's first ACK-less segments remembered */
 #define LWIP_KNOWN_ACKED_MAX 16 /* B's latest segments with ACK or SYN remembered */
+#define LWIP_KNOWN_FIN_MAX   8  /* B's latest FINs remembered */
 
 struct lwip_known_span {
     uint64_t index;
@@ -48,6 +54,11 @@ struct lwip_known {
 
     bool text_without_ack; /* proven: lwIP took a segment without ACK */
     uint64_t text_without_ack_index;
+
+    uint32_t fin_pos[LWIP_KNOWN_FIN_MAX]; /* sequence numbers of B's FINs (ring) */
+    unsigned fin_next;
+    bool fin_moved; /* proven at event fin_moved_index */
+    uint64_t fin_moved_index;
 
     bool syn_fin_pending; /* B's SYN+FIN without ACK, awaiting A's answer */
     uint64_t syn_fin_index;

@@ -33,6 +33,7 @@ expect lwip-assert-mss-local-too-small.bin 'Assertion "mss_local is too small" f
 expect lwip-assert-persist-empty-buffer.bin 'Assertion "tcp_slowtimr: persist ticking with empty send buffer" failed'
 expect lwip-rst-ack-syn-fin.bin 'lwip lwip-rst-ack-syn-fin (violation closed-silence'
 expect lwip-text-without-ack-cascade.bin 'lwip lwip-text-without-ack (violation ack-within-sent'
+expect lwip-ooseq-fin-moved.bin 'lwip lwip-ooseq-fin-moved (violation fin-ack-plus-one'
 expect lwip-fin-wait-2-timeout-from-close.bin 'lwip violation transition-legal'
 expect lwip-time-wait-counts-from-close.bin 'lwip violation time-wait-duration'
 # No oracle rule flags these (tests/test_sut_lwip.c pins lwIP's behaviour),

@@ -574,6 +574,20 @@ static void test_known_findings_need_evidence(void **state)
     v.event_index = 5;
     assert_null(lwip_known_explain(&k, &v));
 
+    /* A FIN at 155, then text 101..354 covering it: an ACK of 355 counts a
+     * FIN after the text (lwIP moved it); 354 would be the text alone. */
+    struct driver_violation fa = {.id = "fin-ack-plus-one", .event_index = 4};
+    lwip_known_reset(&k);
+    push_seg(&sink, 0, EP_B, TCP_SYN, 100, 0, 0);
+    push_seg(&sink, 1, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
+    push_seg(&sink, 2, EP_B, TCP_FIN | TCP_ACK, 107, 8, 48);
+    push_seg(&sink, 3, EP_B, TCP_ACK, 101, 8, 254);
+    push_seg(&sink, 4, EP_A, TCP_ACK, 8, 101 + 254, 0);
+    assert_null(lwip_known_explain(&k, &fa));
+    push_seg(&sink, 5, EP_A, TCP_ACK, 8, 101 + 254 + 1, 0);
+    fa.event_index = 5;
+    assert_string_equal(lwip_known_explain(&k, &fa), "lwip-ooseq-fin-moved");
+
     /* SYN+FIN without ACK to a closed A: RST ack SEQ+LEN-1 is lwIP's count. */
     struct driver_violation cs = {.id = "closed-silence", .event_index = 1};
     lwip_known_reset(&k);
