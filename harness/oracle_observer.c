@@ -275,6 +275,11 @@ static void restart_incarnation(struct oracle *o)
         memcpy(o->side[i].answered_bloom, keep[i].answered_bloom, sizeof keep[i].answered_bloom);
         o->side[i].rst_sent_ever = keep[i].rst_sent_ever;
         o->side[i].rst_seq_bloom = keep[i].rst_seq_bloom;
+        /* Its latest ACK field is its RCV.NXT as the wire shows it, in
+         * whatever incarnation: an endpoint that never took the new SYN
+         * still closes on an RST exactly there (RFC 5961 §3.2). */
+        o->side[i].ack_any_sent = keep[i].ack_any_sent;
+        o->side[i].last_ack_any = keep[i].last_ack_any;
     }
     o->handshake_seen = true;
     o->reuse_seen = true;
@@ -699,16 +704,19 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     /* The ACK of an earlier SYN of the peer (SYNs crossed, or the peer
      * opened again with a new ISN): a handshake answer from another
      * attempt, nothing to judge or learn. */
-    if (ack != p->snd_max) {
+    /* Only outside the space the oracle follows: inside it an ACK is an
+     * ordinary one, whatever SYN the peer sent there (a junk SYN that a
+     * synchronized receiver dropped with a challenge ACK, RFC 5961 §4.2,
+     * opened nothing whose ACK could look like this one; nor may the
+     * filter's false positives hide an ordinary ACK). */
+    bool in_space = p->isn_known && seq_between(p->isn + 1, ack, p->snd_max);
+    if (ack != p->snd_max && !in_space) {
         if (p->prev_isn_valid && ack == p->prev_isn + 1)
             return;
         for (unsigned k = 0; k < p->syn_count && k < 4; k++)
             if (ack == p->syn_seqs[k] + 1 && !(p->isn_known && p->syn_seqs[k] == p->isn))
                 return;
-        /* (only outside the space the oracle follows: the filter's false
-         * positives must not hide an ordinary ACK) */
-        bool in_space = p->isn_known && seq_between(p->isn + 1, ack, p->snd_max);
-        if (!in_space && syn_bloom_has(p, ack - 1) && !(p->isn_known && ack - 1 == p->isn))
+        if (syn_bloom_has(p, ack - 1) && !(p->isn_known && ack - 1 == p->isn))
             return;
     }
 
@@ -1192,8 +1200,24 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
          * through a handshake seen on the wire, not assumed mid-stream) */
         bool rcv_synced = eff_state(o, ep ^ 1u, &rst_) && synchronized(rst_) &&
                           (o->cfg.states_reported[ep ^ 1u] || p->syn_sent);
-        bool acceptable = !(o->handshake_seen && o->cfg.judge[ep ^ 1u] && p->wnd_known &&
-                            p->ack_sent && seq_gt(g->seq, p->wnd_right));
+        /* (window scaling is known once both SYNs were seen) */
+        bool scaling_known = o->handshake_seen || (s->syn_sent && p->syn_sent);
+        bool acceptable = !(scaling_known && o->cfg.judge[ep ^ 1u] && p->wnd_known && p->ack_sent &&
+                            seq_gt(g->seq, p->wnd_right));
+        /* ... nor one of a fuzzer's peer that lies wholly below what the
+         * receiver acknowledged: RCV.NXT never moves back, so the receiver
+         * finds it unacceptable (first check: RCV.NXT =< SEG.SEQ, or for
+         * text SEG.SEQ+SEG.LEN-1 >= RCV.NXT), answers with an ACK and
+         * drops it, ACK field and FIN unread. Such junk is observed, never
+         * taken as what its sender sent. */
+        enum tcp_state rcv_st;
+        bool rcv_has_nxt =
+            eff_state(o, ep ^ 1u, &rcv_st) && (synchronized(rcv_st) || rcv_st == TCP_SYN_RECEIVED);
+        uint32_t slen = seg_len(g);
+        bool old = !o->cfg.judge[ep] && !syn && rcv_has_nxt && p->ack_sent &&
+                   (slen == 0 ? seq_lt(g->seq, p->last_ack) : seq_le(g->seq + slen, p->last_ack));
+        if (old)
+            acceptable = false;
         /* ... nor is one without ACK once the receiver is synchronized
          * (fifth check: "if the ACK bit is off, drop the segment"). */
         if (!(g->flags & TCP_ACK) && !syn && (rcv_synced || rst_ == TCP_SYN_RECEIVED))
@@ -1238,9 +1262,10 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                       seq_gt(data_end, p->wnd_right) && g->payload_len > 0;
         if (seg_len(g) > 0)
             s->last_xmit_usecs = now; /* its retransmission timer is visibly alive */
-        if (!s->wire_known || seq_gt(end, s->wire_max))
+        if (!old && (!s->wire_known || seq_gt(end, s->wire_max))) {
             s->wire_max = end;
-        s->wire_known = true;
+            s->wire_known = true;
+        }
         if (acceptable) {
             /* A FIN in a hole of what was sent (beyond it only out-of-order
              * text went out) sits inside no data. */
@@ -1273,7 +1298,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         }
         /* A FIN the receiver may or may not have taken (dropped with its
          * segment, on a SYN) makes its later FINs hard to judge by. */
-        if ((g->flags & TCP_FIN) && (!acceptable || beyond || syn))
+        if ((g->flags & TCP_FIN) && ((!acceptable && !old) || beyond || syn))
             s->fin_unreliable = true;
     } else {
         s->rst_sent = s->rst_sent_ever = true;
@@ -1309,22 +1334,34 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         }
         if (ackf && p->fin_sent && seq_ge(g->ack, p->fin_seq + 1) && !p->fin_acked)
             fx |= fin_ack_arrives(o, ep ^ 1u, now, index);
-        if (s->fin_sent && fin_in_space(s) && seq_ge(s->contig_end, s->fin_seq + 1)) {
-            enum tcp_state pst;
-            bool pknown = eff_state(o, ep ^ 1u, &pst);
-            if (!p->peer_fin_rcvd) {
-                bool acks_theirs = ackf && p->fin_sent && seq_ge(g->ack, p->fin_seq + 1);
-                fx |= fin_arrives(o, ep ^ 1u, acks_theirs, now, index);
-            } else if ((g->flags & TCP_FIN) && ackf && !syn && pknown && pst == TCP_TIME_WAIT &&
-                       g->seq + g->payload_len == s->fin_seq) {
-                /* A retransmitted FIN reaches TIME-WAIT: re-ACK it and
-                 * restart 2*MSL (RFC 9293 §3.10.7.4). One on a SYN is no
-                 * retransmission: the SYN draws a challenge ACK and the
-                 * segment is dropped, FIN and all (RFC 5961 §4.2). */
+        if (s->fin_sent && fin_in_space(s) && seq_ge(s->contig_end, s->fin_seq + 1) &&
+            !p->peer_fin_rcvd) {
+            bool acks_theirs = ackf && p->fin_sent && seq_ge(g->ack, p->fin_seq + 1);
+            fx |= fin_arrives(o, ep ^ 1u, acks_theirs, now, index);
+        } else if ((g->flags & TCP_FIN) && ackf && !syn && eff_is(o, ep ^ 1u, TCP_TIME_WAIT) &&
+                   p->ack_sent && g->seq + g->payload_len + 1 == p->last_ack) {
+            /* A retransmitted FIN reaches TIME-WAIT: re-ACK it and restart
+             * 2*MSL (RFC 9293 §3.10.7.4: "The only thing that can arrive
+             * in this state is a retransmission of the remote FIN.
+             * Acknowledge it, and restart the 2 MSL timeout"). The remote
+             * FIN is the one the receiver took: its ACK covers it, so it
+             * sits at RCV.NXT - 1 as the wire shows it. A FIN anywhere else
+             * is junk (a fuzzer's peer), whatever the oracle made of the
+             * sender's FINs. One on a SYN is no retransmission: the SYN
+             * draws a challenge ACK and the segment is dropped, FIN and all
+             * (RFC 5961 §4.2). */
+            if (!o->cfg.judge[ep] && p->sent_any && seq_gt(g->ack, p->snd_max)) {
+                /* ... but it acknowledges what the receiver never sent: a
+                 * stack with RFC 5961 §5 ACK validation (a MAY of RFC 9293,
+                 * MAY-12) drops it with an ACK, one without takes it as the
+                 * retransmission. Either ending of TIME-WAIT conforms. */
+                p->tw_alt_valid = true;
+                p->tw_alt_usecs = now;
+            } else {
                 p->owed = OWED_REACK_FIN;
                 p->owed_index = index;
                 p->owed_usecs = now;
-                p->owed_ack = s->fin_seq + 1;
+                p->owed_ack = p->last_ack;
             }
         }
     }

@@ -1083,6 +1083,235 @@ static void test_fin_silence_beyond_rto_max_after_ack_fails(void **state)
     assert_int_equal(evt_count(&o, "fin-retransmit"), 1);
 }
 
+/* fuzz_close_endpoint (time-wait-duration-junk-fin): B's junk SYN-ACK at
+ * RCV.NXT (5001), which A, synchronized, answers with a challenge ACK
+ * (RFC 5961 §4.2); 96 bytes and a FIN whose ACK is out of range, which A
+ * drops (RFC 5961 §5); B's FIN at 5001 then takes A to CLOSING, and A's ACK of
+ * it is 5002 = the junk SYN + 1: an ordinary ACK inside the space the
+ * oracle follows, not the answer to that SYN. So the FIN A took stays at
+ * 5001: B's later junk FINs at RCV.NXT (5002) are no retransmission of it
+ * and do not restart TIME-WAIT (RFC 9293 §3.10.7.4: "a retransmission of
+ * the remote FIN"). A closes at `closed`. */
+static void junk_syn_at_rcv_nxt_then_fin(struct evtrace *t, uint64_t closed_usecs)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_SYN | TCP_ACK, 5001, 1002, 0);
+    evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1002, 5001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_FIN | TCP_ACK, 5001, 1001u - 0x40000000u, 96);
+    evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1002, 5001, 0);
+    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1001, 0);
+    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 5 * MS, TCP_FIN_WAIT_1, TCP_CLOSING, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_B, 6 * MS, TCP_FIN | TCP_ACK, 5002, 1002, 0);
+    evt_state(t, EP_A, 6 * MS, TCP_CLOSING, TCP_TIME_WAIT, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_A, 6 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_seg(t, EP_B, 100 * MS, TCP_FIN | TCP_ACK, 5002, 1002, 0);
+    evt_seg(t, EP_A, 100 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_ack_at_junk_syn_plus_one_is_ordinary_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    junk_syn_at_rcv_nxt_then_fin(&t, 6 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_restarted_by_junk_fin_fails(void **state)
+{
+    (void)state;
+    /* Near miss: A restarts TIME-WAIT on the junk FIN. */
+    struct evtrace t;
+    struct oracle o;
+    junk_syn_at_rcv_nxt_then_fin(&t, 100 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
+/* fuzz_close_endpoint: B sends 255 bytes out of order (5017..5272, A keeps
+ * none and ACKs 5001), then its FIN at 5098 after 97 bytes at RCV.NXT,
+ * inside that junk: A takes it (ACK 5099). The remote FIN is the one the
+ * receiver took, at RCV.NXT - 1 as its ACK shows, whatever the oracle made
+ * of the sender's FINs: B's retransmission of it (with `rexmit_ack`)
+ * restarts TIME-WAIT. */
+static void fin_inside_junk_data(struct evtrace *t, uint32_t rexmit_ack, uint64_t closed_usecs)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5017, 1002, 255);
+    evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1002, 5001, 0);
+    evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 97);
+    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5099, 0);
+    evt_state(t, EP_A, 5 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_B, 505 * MS, TCP_FIN | TCP_ACK, 5098, rexmit_ack, 0);
+    evt_seg(t, EP_A, 505 * MS, TCP_ACK, 1002, 5099, 0);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_restarts_on_fin_at_rcv_nxt_minus_one_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_inside_junk_data(&t, 1002, 505 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_not_restarted_on_fin_at_rcv_nxt_minus_one_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_inside_junk_data(&t, 1002, 5 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
+/* The same retransmission acknowledging what A never sent (1050 > 1002): a
+ * stack with RFC 5961 §5 ACK validation (MAY-12 of RFC 9293) drops it, one
+ * without takes it: either ending conforms, any other does not. */
+static void test_tw_either_ending_on_fin_acking_unsent_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_inside_junk_data(&t, 1050, 505 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+    fin_inside_junk_data(&t, 1050, 5 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_other_ending_on_fin_acking_unsent_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_inside_junk_data(&t, 1050, 300 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
+/* fuzz_close_endpoint (ack-within-sent-segment-below-isn): B's first
+ * segment is an ACK (A, listening, answers RST), then its SYN; then junk
+ * half the sequence space away and 179 bytes wholly below RCV.NXT. A, in
+ * SYN-RECEIVED, drops both with an ACK of 5001 (RFC 9293 §3.10.7.4 first
+ * check): a segment the receiver must find unacceptable does not move
+ * what the oracle takes its sender to have sent. `a_ack`: A's answer. */
+static void junk_below_rcv_nxt(struct evtrace *t, uint32_t a_ack)
+{
+    evt_init(t);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_LISTEN, TCP_CAUSE_APP_OPEN_PASSIVE);
+    evt_seg(t, EP_B, 0, TCP_ACK, 5001, 1, 0);
+    evt_seg(t, EP_A, 0, TCP_RST, 1, 0, 0);
+    evt_seg(t, EP_B, 0, TCP_SYN, 5000, 0, 42);
+    evt_seg(t, EP_A, 0, TCP_SYN | TCP_ACK, 1000, 5001, 0);
+    evt_state(t, EP_A, 0, TCP_LISTEN, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_B, 0, TCP_ACK, 5001u + 0x80000000u, 1001, 0);
+    evt_seg(t, EP_A, 0, TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 0, 0, 5000, 0, 0);
+    evt_last(t)->u.segment.seg.window = 0;
+    evt_seg(t, EP_B, 0, TCP_ACK, 5001u - 4928u, 1001u - 77u * (1u << 22), 179);
+    evt_seg(t, EP_A, 0, TCP_ACK, 1001, a_ack, 0);
+}
+
+static void test_junk_below_rcv_nxt_moves_nothing_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    junk_below_rcv_nxt(&t, 5001);
+    judge(&o, &t, endpoint_cfg());
+    assert_int_equal(evt_count(&o, "ack-within-sent"), 0);
+    assert_int_not_equal(oracle_verdict(&o), VERDICT_FAIL);
+}
+
+static void test_ack_beyond_junk_below_rcv_nxt_fails(void **state)
+{
+    (void)state;
+    /* Near miss: A acknowledges 300 bytes B never sent. */
+    struct evtrace t;
+    struct oracle o;
+    junk_below_rcv_nxt(&t, 5301);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "ack-within-sent", t.n - 1);
+}
+
+/* fuzz_close_pair (rst-validation-late-exact-rst), as the model ran it: B
+ * listens, sends (SYN 5000), closes and connects again (SYN 7000); the SYNs
+ * cross with A's (1000): B answers from SYN-RECEIVED and closes (FIN-WAIT-1,
+ * RCV.NXT 1001); A answers too, aborts (RST 1001, in flight), listens again
+ * and answers B's first SYN, delayed, with ISN 9000. The oracle follows
+ * that new incarnation,
+ * which B, synchronized, never took: B's challenge ACK still says 1001.
+ * A answers it with RST seq `rst_seq` (<SEQ=SEG.ACK>); at 1001, exactly B's
+ * RCV.NXT as B's latest ACK shows it, B closes (RFC 5961 §3.2). */
+static void late_exact_rst_across_incarnations(struct evtrace *t, uint32_t rst_seq)
+{
+    evt_init(t);
+    evt_state(t, EP_B, 0, TCP_CLOSED, TCP_LISTEN, TCP_CAUSE_APP_OPEN_PASSIVE);
+    evt_seg(t, EP_A, 0, TCP_SYN, 1000, 0, 0);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_B, 0, TCP_SYN, 5000, 0, 0);
+    evt_state(t, EP_B, 0, TCP_LISTEN, TCP_SYN_SENT, TCP_CAUSE_APP_SEND_SYN);
+    evt_state(t, EP_B, 0, TCP_SYN_SENT, TCP_CLOSED, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_B, 0, TCP_SYN, 7000, 0, 0);
+    evt_state(t, EP_B, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_B, 1 * MS, TCP_SYN | TCP_ACK, 7000, 1001, 0);
+    evt_state(t, EP_B, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_B, 1 * MS, TCP_FIN | TCP_ACK, 7001, 1001, 0);
+    evt_state(t, EP_B, 1 * MS, TCP_SYN_RECEIVED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, 1000, 7001, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_A, 1 * MS, TCP_RST, rst_seq, 0, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_RECEIVED, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+    evt_state(t, EP_A, 1 * MS, TCP_CLOSED, TCP_LISTEN, TCP_CAUSE_APP_OPEN_PASSIVE);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, 9000, 5001, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_LISTEN, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_A, 2 * MS, TCP_ACK, 9001, 5001, 0);
+    evt_seg(t, EP_A, 2 * MS, TCP_RST, rst_seq, 0, 0);
+    evt_seg(t, EP_B, 2 * MS, TCP_ACK, 7002, 1001, 0);
+    evt_state(t, EP_B, 2 * MS, TCP_FIN_WAIT_1, TCP_CLOSED, TCP_CAUSE_RCV_RST);
+}
+
+static void test_exact_rst_after_other_incarnation_closes_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = c.states_reported[EP_B] = true;
+    late_exact_rst_across_incarnations(&t, 1001);
+    judge(&o, &t, c);
+    ASSERT_CLEAN(&o);
+}
+
+static void test_inexact_rst_after_other_incarnation_fails(void **state)
+{
+    (void)state;
+    /* Near miss: the RSTs sit inside B's window, not at its RCV.NXT. */
+    struct evtrace t;
+    struct oracle o;
+    struct oracle_config c;
+    oracle_config_default(&c);
+    c.states_reported[EP_A] = c.states_reported[EP_B] = true;
+    late_exact_rst_across_incarnations(&t, 1500);
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1129,6 +1358,16 @@ int main(void)
         cmocka_unit_test(test_text_after_fin_acknowledged_fails),
         cmocka_unit_test(test_fin_silence_counted_from_ack_of_new_data_passes),
         cmocka_unit_test(test_fin_silence_beyond_rto_max_after_ack_fails),
+        cmocka_unit_test(test_ack_at_junk_syn_plus_one_is_ordinary_passes),
+        cmocka_unit_test(test_tw_restarted_by_junk_fin_fails),
+        cmocka_unit_test(test_tw_restarts_on_fin_at_rcv_nxt_minus_one_passes),
+        cmocka_unit_test(test_tw_not_restarted_on_fin_at_rcv_nxt_minus_one_fails),
+        cmocka_unit_test(test_tw_either_ending_on_fin_acking_unsent_passes),
+        cmocka_unit_test(test_tw_other_ending_on_fin_acking_unsent_fails),
+        cmocka_unit_test(test_junk_below_rcv_nxt_moves_nothing_passes),
+        cmocka_unit_test(test_ack_beyond_junk_below_rcv_nxt_fails),
+        cmocka_unit_test(test_exact_rst_after_other_incarnation_closes_passes),
+        cmocka_unit_test(test_inexact_rst_after_other_incarnation_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
