@@ -711,7 +711,9 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
      * filter's false positives hide an ordinary ACK). */
     bool in_space = p->isn_known && seq_between(p->isn + 1, ack, p->snd_max);
     if (ack != p->snd_max && !in_space) {
-        if (p->prev_isn_valid && ack == p->prev_isn + 1)
+        /* An ACK of the peer's previous space (its SYN, its text, its
+         * FIN): from an endpoint still in the old incarnation. */
+        if (p->prev_isn_valid && seq_between(p->prev_isn + 1, ack, p->prev_snd_max))
             return;
         for (unsigned k = 0; k < p->syn_count && k < 4; k++)
             if (ack == p->syn_seqs[k] + 1 && !(p->isn_known && p->syn_seqs[k] == p->isn))
@@ -1141,6 +1143,11 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         (peer_syn_sent || o->cfg.judge[ep])) {
         s->prev_isn_valid = true;
         s->prev_isn = s->isn;
+        /* (the peer, if synchronized, never takes the new SYN: RFC 5961
+         * §4.2; it goes on acknowledging the old space and taking the old
+         * FIN) */
+        s->prev_snd_max = s->snd_max;
+        s->prev_fin_sent = s->fin_sent;
         /* A SYN-ACK with a new ISN from an endpoint that is not (or no
          * longer) synchronized: it gave up its old attempt (abort, RST) and
          * answers afresh; its sequence space starts over. */
@@ -1486,7 +1493,9 @@ static void check_state_vs_wire(struct oracle *o, unsigned ep, uint64_t index, c
     case TCP_LAST_ACK:
         if (!peer_fin_trusted(o, ep))
             break;
-        if (!p->fin_sent)
+        /* (a FIN the peer sent before it answered afresh with a new ISN
+         * still reaches an endpoint that never took that new SYN) */
+        if (!p->fin_sent && !p->prev_fin_sent)
             need = "the peer's FIN on the wire";
         else if (to == TCP_CLOSE_WAIT && s->fin_sent)
             need = "no FIN of our own yet";

@@ -141,7 +141,9 @@ struct oracle_side {
     /* --- its segments --- */
     bool prev_isn_valid; /* an earlier SYN of its (before a new ISN) */
     uint32_t prev_isn;
-    uint32_t syn_seqs[4]; /* its latest SYNs (an ACK of any is a handshake answer) */
+    uint32_t prev_snd_max; /* ... the end of what it sent from that ISN */
+    bool prev_fin_sent;    /* ... and whether that included a FIN */
+    uint32_t syn_seqs[4];  /* its latest SYNs (an ACK of any is a handshake answer) */
     uint8_t syn_count, syn_next;
     uint64_t syn_bloom;            /* every SYN seq it sent, also those the ring forgot
                                       (two bits each): their ACKs are handshake answers */

@@ -1312,6 +1312,66 @@ static void test_inexact_rst_after_other_incarnation_fails(void **state)
     ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
 }
 
+/* fuzz_close_pair (ack-within-sent-old-space-after-new-isn): the SYNs
+ * cross; A answers from SYN-RECEIVED, closes (FIN 1001) and aborts, listens
+ * again and answers B's SYN anew with ISN 9000. B, which took A's first
+ * SYN-ACK (ESTABLISHED), never takes the new one (RFC 5961 §4.2): it lives
+ * on in A's old space, acknowledges A's old FIN (`b_ack`) and reports
+ * CLOSE-WAIT. `a_fin`: whether A sent that FIN before aborting. */
+static void old_space_after_new_isn(struct evtrace *t, bool a_fin, uint32_t b_ack)
+{
+    evt_init(t);
+    evt_seg(t, EP_A, 0, TCP_SYN, 1000, 0, 0);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_B, 0, TCP_SYN, 5000, 0, 0);
+    evt_state(t, EP_B, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, 1000, 5001, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    if (a_fin) {
+        evt_seg(t, EP_A, 1 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+        evt_state(t, EP_A, 1 * MS, TCP_SYN_RECEIVED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+        evt_seg(t, EP_A, 1 * MS, TCP_RST, 1002, 0, 0);
+        evt_state(t, EP_A, 1 * MS, TCP_FIN_WAIT_1, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+    } else {
+        evt_seg(t, EP_A, 1 * MS, TCP_RST, 1001, 0, 0);
+        evt_state(t, EP_A, 1 * MS, TCP_SYN_RECEIVED, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+    }
+    evt_state(t, EP_A, 1 * MS, TCP_CLOSED, TCP_LISTEN, TCP_CAUSE_APP_OPEN_PASSIVE);
+    evt_state(t, EP_B, 2 * MS, TCP_SYN_SENT, TCP_ESTABLISHED, TCP_CAUSE_RCV_SYN_ACK);
+    evt_seg(t, EP_B, 2 * MS, TCP_ACK, 5001, 1001, 0);
+    evt_seg(t, EP_A, 2 * MS, TCP_SYN | TCP_ACK, 9000, 5001, 0);
+    evt_state(t, EP_A, 2 * MS, TCP_LISTEN, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_B, 3 * MS, TCP_ACK, 5001, b_ack, 0);
+    evt_state(t, EP_B, 3 * MS, TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_CAUSE_RCV_FIN);
+}
+
+static void test_ack_of_old_space_after_new_isn_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    old_space_after_new_isn(&t, true, 1002);
+    judge(&o, &t, pair_cfg());
+    assert_int_equal(evt_count(&o, "ack-within-sent"), 0);
+    assert_int_equal(evt_count(&o, "state-matches-wire"), 0);
+    assert_int_not_equal(oracle_verdict(&o), VERDICT_FAIL);
+}
+
+static void test_ack_beyond_old_space_or_no_old_fin_fails(void **state)
+{
+    (void)state;
+    /* Near misses: B acknowledges beyond A's old FIN; or A never sent a
+     * FIN in either space and B reports CLOSE-WAIT. */
+    struct evtrace t;
+    struct oracle o;
+    old_space_after_new_isn(&t, true, 1003);
+    judge(&o, &t, pair_cfg());
+    ASSERT_BROKEN(&o, "ack-within-sent", t.n - 2);
+    old_space_after_new_isn(&t, false, 1001);
+    judge(&o, &t, pair_cfg());
+    ASSERT_BROKEN(&o, "state-matches-wire", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1368,6 +1428,8 @@ int main(void)
         cmocka_unit_test(test_ack_beyond_junk_below_rcv_nxt_fails),
         cmocka_unit_test(test_exact_rst_after_other_incarnation_closes_passes),
         cmocka_unit_test(test_inexact_rst_after_other_incarnation_fails),
+        cmocka_unit_test(test_ack_of_old_space_after_new_isn_passes),
+        cmocka_unit_test(test_ack_beyond_old_space_or_no_old_fin_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
