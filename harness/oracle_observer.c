@@ -1106,13 +1106,20 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         if (!own_fin_again && !abort_from_last_ack)
             check_closed_sender(o, ep, index, e);
     }
-    if (known && st == TCP_TIME_WAIT && !o->cfg.states_reported[ep])
+    /* Reported TIME-WAIT restarts on the re-ACK (or, if the restart was
+     * optional, may have restarted there). */
+    bool reack_now = (known && st == TCP_TIME_WAIT && !rst && s->owed == OWED_REACK_FIN &&
+                      o->cfg.states_reported[ep]) ||
+                     (s->owed == OWED_REACK_FIN && !rst && ackf && seq_ge(g->ack, s->owed_ack) &&
+                      o->cfg.states_reported[ep]);
+    if (known && st == TCP_TIME_WAIT && !o->cfg.states_reported[ep]) {
         tw_answer(o, ep, index, e);
-    else if (known && st == TCP_TIME_WAIT && !rst && s->owed == OWED_REACK_FIN)
-        s->tw_restart_usecs = now; /* reported TIME-WAIT restarts on the re-ACK */
-    if (s->owed == OWED_REACK_FIN && !rst && ackf && seq_ge(g->ack, s->owed_ack) &&
-        o->cfg.states_reported[ep])
+    } else if (reack_now && s->owed_restart_optional) {
+        s->tw_alt_valid = true;
+        s->tw_alt_usecs = now;
+    } else if (reack_now) {
         s->tw_restart_usecs = now;
+    }
     bool acks_peer_fin = ackf && p->fin_sent && fin_in_space(p) && g->ack == p->fin_seq + 1;
     /* A FIN of the peer sent after this endpoint last acknowledged it, and
      * answered only now from TIME-WAIT: a retransmission the network
@@ -1357,19 +1364,17 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
              * sender's FINs. One on a SYN is no retransmission: the SYN
              * draws a challenge ACK and the segment is dropped, FIN and all
              * (RFC 5961 §4.2). */
-            if (!o->cfg.judge[ep] && p->sent_any && seq_gt(g->ack, p->snd_max)) {
-                /* ... but it acknowledges what the receiver never sent: a
-                 * stack with RFC 5961 §5 ACK validation (a MAY of RFC 9293,
-                 * MAY-12) drops it with an ACK, one without takes it as the
-                 * retransmission. Either ending of TIME-WAIT conforms. */
-                p->tw_alt_valid = true;
-                p->tw_alt_usecs = now;
-            } else {
-                p->owed = OWED_REACK_FIN;
-                p->owed_index = index;
-                p->owed_usecs = now;
-                p->owed_ack = p->last_ack;
-            }
+            p->owed = OWED_REACK_FIN;
+            p->owed_index = index;
+            p->owed_usecs = now;
+            p->owed_ack = p->last_ack;
+            /* If it acknowledges what the receiver never sent, a stack with
+             * RFC 5961 §5 ACK validation (a MAY of RFC 9293, MAY-12) drops
+             * it with an ACK, one without takes it as the retransmission:
+             * ACKed either way, TIME-WAIT may restart at that ACK or not
+             * (judged at the ACK: a copy lost on the way restarts nothing). */
+            p->owed_restart_optional =
+                !o->cfg.judge[ep] && p->sent_any && seq_gt(g->ack, p->snd_max);
         }
     }
     note->effects = fx;

@@ -187,8 +187,9 @@ struct oracle_side {
     /* --- obligations created by the peer's segments --- */
     uint64_t owed_index; /* the peer's segment that created it */
     uint64_t owed_usecs;
-    uint32_t owed_ack;   /* ACK that satisfies it */
-    bool must_stay_open; /* an unacceptable RST or a SYN arrived: do not close */
+    uint32_t owed_ack;          /* ACK that satisfies it */
+    bool owed_restart_optional; /* OWED_REACK_FIN: TIME-WAIT may or may not restart */
+    bool must_stay_open;        /* an unacceptable RST or a SYN arrived: do not close */
     uint64_t stay_open_index;
     bool rst_may_close; /* an RST that may have been exact arrived */
     uint64_t exact_rst_index;

@@ -1372,6 +1372,52 @@ static void test_ack_beyond_old_space_or_no_old_fin_fails(void **state)
     ASSERT_BROKEN(&o, "state-matches-wire", t.n - 1);
 }
 
+/* fuzz_close_endpoint (time-wait-duration-fin-rexmit-acking-unsent-lost):
+ * in TIME-WAIT B resends its FIN acknowledging what A never sent (either
+ * ending conforms, see above), A ACKs it; a later such copy is lost in the
+ * network and restarts nothing: only the endings at the first copy's ACK
+ * or without a restart conform. */
+static void fin_acking_unsent_then_lost(struct evtrace *t, uint64_t closed_usecs)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5001, 1002, 0);
+    evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 5 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_B, 500 * MS, TCP_FIN | TCP_ACK, 5001, 1017, 0);
+    evt_seg(t, EP_A, 500 * MS, TCP_ACK, 1002, 5002, 0);
+    size_t lost = evt_seg(t, EP_B, 1000 * MS, TCP_FIN | TCP_ACK, 5001, 1045, 0);
+    evt_drop(t, 1000 * MS, lost);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_lost_fin_acking_unsent_restarts_nothing_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_acking_unsent_then_lost(&t, 500 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+    fin_acking_unsent_then_lost(&t, 5 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_restart_at_lost_fin_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_acking_unsent_then_lost(&t, 1000 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1430,6 +1476,8 @@ int main(void)
         cmocka_unit_test(test_inexact_rst_after_other_incarnation_fails),
         cmocka_unit_test(test_ack_of_old_space_after_new_isn_passes),
         cmocka_unit_test(test_ack_beyond_old_space_or_no_old_fin_fails),
+        cmocka_unit_test(test_tw_lost_fin_acking_unsent_restarts_nothing_passes),
+        cmocka_unit_test(test_tw_restart_at_lost_fin_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
