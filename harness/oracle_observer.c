@@ -1411,6 +1411,11 @@ void oracle_observe_drop(struct oracle *o, uint64_t index, const struct ev *e)
     struct oracle_side *snd = side(o, n->src & 1u);
     if (n->space_set && snd->space_max == n->seq + n->len)
         snd->space_max = n->space_prev;
+    /* A lost FIN transmission is no copy that may still arrive late (the
+     * delayed-retransmission rule of TIME-WAIT): fall back to the first,
+     * the latest one surely not lost. */
+    if ((n->flags & TCP_FIN) && snd->fin_sent && snd->fin_last_index == n->index)
+        snd->fin_last_index = snd->fin_index;
     if (r->exact_rst_rcvd && r->exact_rst_index == n->index)
         r->exact_rst_rcvd = false;
     if (r->reuse_syn && r->reuse_syn_index == n->index)

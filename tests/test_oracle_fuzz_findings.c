@@ -1418,6 +1418,57 @@ static void test_tw_restart_at_lost_fin_fails(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
 }
 
+/* fuzz_close_pair (time-wait-duration-lost-fin-rexmit-no-restart): the
+ * FINs cross; A's ACK is lost, B's reaches A (TIME-WAIT at 5 ms). B's FIN
+ * retransmission is lost too; B gives up and connects anew, and A answers
+ * that SYN with an ACK at 1001 ms. That ACK answers no retransmission: the
+ * copy sent after A's last ACK of the FIN never arrived. */
+static void lost_fin_rexmit_then_syn(struct evtrace *t, uint64_t closed_usecs)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_state(t, EP_B, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_B, 3 * MS, TCP_FIN | TCP_ACK, 5001, 1001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5002, 1002, 0);
+    evt_state(t, EP_B, 4 * MS, TCP_FIN_WAIT_1, TCP_CLOSING, TCP_CAUSE_RCV_FIN);
+    size_t a_ack = evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_CLOSING, TCP_CAUSE_RCV_FIN);
+    evt_drop(t, 4 * MS, a_ack);
+    evt_state(t, EP_A, 5 * MS, TCP_CLOSING, TCP_TIME_WAIT, TCP_CAUSE_RCV_ACK);
+    size_t rexmit = evt_seg(t, EP_B, 500 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_drop(t, 500 * MS, rexmit);
+    evt_state(t, EP_B, 1000 * MS, TCP_CLOSING, TCP_CLOSED, TCP_CAUSE_TIMEOUT_RETRIES);
+    evt_seg(t, EP_B, 1000 * MS, TCP_SYN, 9000, 0, 0);
+    evt_state(t, EP_B, 1000 * MS, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_A, 1001 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_not_restarted_by_lost_fin_rexmit_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    lost_fin_rexmit_then_syn(&t, 5 * MS + 2 * SEC);
+    judge(&o, &t, pair_cfg());
+    assert_int_equal(evt_count(&o, "time-wait-duration"), 0);
+}
+
+static void test_tw_restarted_by_lost_fin_rexmit_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    /* Near miss: A restarted when the lost copy was sent. (A restart at
+     * 1001 ms conforms too: a delayed copy of B's first FIN may have
+     * arrived then, see test_tw_either_ending_after_delayed_older_copy_passes.) */
+    lost_fin_rexmit_then_syn(&t, 500 * MS + 2 * SEC);
+    judge(&o, &t, pair_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1478,6 +1529,8 @@ int main(void)
         cmocka_unit_test(test_ack_beyond_old_space_or_no_old_fin_fails),
         cmocka_unit_test(test_tw_lost_fin_acking_unsent_restarts_nothing_passes),
         cmocka_unit_test(test_tw_restart_at_lost_fin_fails),
+        cmocka_unit_test(test_tw_not_restarted_by_lost_fin_rexmit_passes),
+        cmocka_unit_test(test_tw_restarted_by_lost_fin_rexmit_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
