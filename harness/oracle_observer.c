@@ -1081,11 +1081,32 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         if (s->reuse_syn_in_tw)
             judge_reuse_accept(o, ep, index, e->frame, now);
         uint32_t syn_seq = s->reuse_syn_seq;
+        /* What the SYN's sender already sent from that ISN (an abort's
+         * FIN, say) may still reach the acceptor after this SYN-ACK: its
+         * ACKs of it, and its report of taking that FIN, stay explained. */
+        const struct oracle_side *sp = side(o, ep ^ 1u);
+        bool sent_from_isn = false, fin_from_isn = false;
+        uint32_t end_from_isn = 0;
+        if (sp->isn_known && sp->isn == syn_seq) {
+            sent_from_isn = true;
+            end_from_isn = sp->snd_max;
+            fin_from_isn = sp->fin_sent;
+        } else if (sp->prev_isn_valid && sp->prev_isn == syn_seq) {
+            sent_from_isn = true;
+            end_from_isn = sp->prev_snd_max;
+            fin_from_isn = sp->prev_fin_sent;
+        }
         restart_incarnation(o);
         struct oracle_side *peer = side(o, ep ^ 1u);
         peer->sent_any = peer->syn_sent = peer->isn_known = true;
         peer->isn = syn_seq;
         peer->snd_max = peer->space_max = peer->contig_end = syn_seq + 1;
+        if (sent_from_isn) {
+            peer->prev_isn_valid = true;
+            peer->prev_isn = syn_seq;
+            peer->prev_snd_max = end_from_isn;
+            peer->prev_fin_sent = fin_from_isn;
+        }
         set_inf(o, ep ^ 1u, TCP_SYN_SENT, index);
         first_segment(o, ep, g);
     }

@@ -1469,6 +1469,59 @@ static void test_tw_restarted_by_lost_fin_rexmit_fails(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
 }
 
+/* fuzz_close_pair (ack-within-sent-fin-sent-before-incarnation-restart):
+ * the SYNs cross; A answers B's SYN with ISN 2000, closes (FIN 2001) and
+ * aborts, connects again with ISN 3000 and answers B's SYN anew. B's
+ * SYN-ACK then acknowledges A's SYN 2000, which the oracle takes as the
+ * start of the incarnation it follows: A's FIN at 2001 was sent from that
+ * ISN before, so B's ACK of it (`b_ack`) and its CLOSE-WAIT stay
+ * explained. */
+static void fin_before_incarnation_restart(struct evtrace *t, uint32_t b_ack)
+{
+    evt_init(t);
+    evt_seg(t, EP_B, 0, TCP_SYN, 5000, 0, 0);
+    evt_state(t, EP_B, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_A, 0, TCP_SYN, 2000, 0, 0);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, 2000, 5001, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_A, 1 * MS, TCP_FIN | TCP_ACK, 2001, 5001, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_RECEIVED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 1 * MS, TCP_RST, 2002, 0, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_FIN_WAIT_1, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN, 3000, 0, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, 3000, 5001, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_B, 2 * MS, TCP_SYN | TCP_ACK, 5000, 2001, 0);
+    evt_state(t, EP_B, 2 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_B, 2 * MS, TCP_ACK, 5001, 2001, 0);
+    evt_state(t, EP_B, 2 * MS, TCP_SYN_RECEIVED, TCP_ESTABLISHED, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_B, 3 * MS, TCP_ACK, 5001, b_ack, 0);
+    evt_state(t, EP_B, 3 * MS, TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_CAUSE_RCV_FIN);
+}
+
+static void test_ack_of_fin_sent_before_incarnation_restart_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_before_incarnation_restart(&t, 2002);
+    judge(&o, &t, pair_cfg());
+    assert_int_equal(evt_count(&o, "ack-within-sent"), 0);
+    assert_int_equal(evt_count(&o, "state-matches-wire"), 0);
+}
+
+static void test_ack_beyond_fin_sent_before_incarnation_restart_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_before_incarnation_restart(&t, 2003);
+    judge(&o, &t, pair_cfg());
+    ASSERT_BROKEN(&o, "ack-within-sent", t.n - 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1531,6 +1584,8 @@ int main(void)
         cmocka_unit_test(test_tw_restart_at_lost_fin_fails),
         cmocka_unit_test(test_tw_not_restarted_by_lost_fin_rexmit_passes),
         cmocka_unit_test(test_tw_restarted_by_lost_fin_rexmit_fails),
+        cmocka_unit_test(test_ack_of_fin_sent_before_incarnation_restart_passes),
+        cmocka_unit_test(test_ack_beyond_fin_sent_before_incarnation_restart_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
