@@ -179,6 +179,22 @@ F=corpus/regressions/third-party/linux-observer-listen-rst-then-syn.bin
 grep -q "^cross-check: at 1 of .* first at event 3: the kernel in LISTEN, inferred ~CLOSED" \
     "$tmp/observer.out" || die "$F: the cross-check missed it: $(grep cross-check: "$tmp/observer.out")"
 
+# The same for the RST the kernel sends when new data arrives after its
+# application closed (RFC 9293 §3.6.1): the observer infers TIME-WAIT.
+F2=corpus/regressions/third-party/linux-observer-data-after-close-rst.bin
+"$FINFUZZ" repro --target linux --quiet "$F2" >"$tmp/observer2.out" 2>&1
+[ "$(verdict "$tmp/observer2.out")" = violation:time-wait-duration ] ||
+    die "$F2: $(verdict "$tmp/observer2.out"), expected violation:time-wait-duration (fixed? update the pin and the note)"
+"$FINFUZZ" repro --quiet "$F2" >"$tmp/observer2.model" 2>&1 || die "$F2 fails on the model"
+# A kernel deviation no invariant flags: the text of a SYN+ACK is dropped
+# (acknowledged: the SYN only; read: nothing), where the model takes it.
+F3=corpus/regressions/third-party/linux-syn-ack-text-dropped.bin
+"$FINFUZZ" repro --target linux "$F3" >"$tmp/synack.out" 2>&1
+grep -q "A > B  \.  *seq 1 ack 1 " "$tmp/synack.out" && grep -q "recv 16 -> 0 bytes" "$tmp/synack.out" &&
+    [ "$(verdict "$tmp/synack.out")" = pass ] ||
+    die "$F3: the kernel now takes a SYN+ACK's text? $(grep -E 'A > B|recv|result' "$tmp/synack.out" | tr '\n' ' ')"
+"$FINFUZZ" repro "$F3" | grep -q "A > B  \.  *seq 1 ack 11 " || die "$F3: the model does not take the text"
+
 # Every seed's run is cross-checked; where the wire shows the close plainly,
 # the kernel's states are the inferred ones.
 [ "$(grep -c '^cross-check: at ' "$tmp/corpus.linux.out")" = 51 ] || die "not every seed was cross-checked"
