@@ -219,17 +219,18 @@ static void judge_warm(void *ctx, const struct flow *f, uint8_t ep, uint8_t flag
     prefetch_range(o->recent, sizeof o->recent);
 }
 
-/* Prefetch what judging a finished flow reads (its memory is cold: it
- * lingered for the TIME-WAIT time): the oracle's small fields (the verdict)
- * and the hot fronts of both records (oracle_finish's checks). */
+/* Prefetch what judging a finished flow reads, and what reusing its judge
+ * for the next new flow writes (its memory is cold: it lingered for the
+ * TIME-WAIT time): the whole oracle but its violation log. oracle_finish
+ * reads the small fields and the hot fronts of the records, and a few
+ * segments later oracle_init clears both records and the notes for the
+ * next flow (freed judges are reused most recent first); prefetching only
+ * what oracle_finish reads left those clears to miss. */
 static void judge_warm_finish(void *ctx, const struct flow *f)
 {
     (void)ctx;
-    const struct flow_judge *j = f->user;
-    const struct oracle *o = &j->oracle;
-    prefetch_range(j, offsetof(struct flow_judge, oracle) + offsetof(struct oracle, side));
-    prefetch_range(&o->side[0], SIDE_HOT_SCALARS);
-    prefetch_range(&o->side[1], SIDE_HOT_SCALARS);
+    prefetch_range(f->user,
+                   offsetof(struct flow_judge, oracle) + offsetof(struct oracle, violations));
 }
 
 static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct cap_segment *cs)
