@@ -1,8 +1,8 @@
 /* finfuzz repro: replay fuzz inputs deterministically and show what happened.
  *
- *   finfuzz repro [--pcap OUT] [--svg OUT] [--target model|lwip|linux]
+ *   finfuzz repro [--pcap OUT] [--svg OUT] [--packetdrill OUT] [--target model|lwip|linux]
  *                 [--fuzz-target close_endpoint|close_pair] [--pair] [--profile P]
- *                 [--quiet] FILE...
+ *                 [--max-wait SECS] [--jobs N] [--quiet] FILE...
  *
  * Each FILE (a libFuzzer or AFL++ crash file, a corpus entry; a folder means
  * its files) is decoded and printed as a program, then run by the driver
@@ -425,17 +425,18 @@ static void usage(FILE *out)
 {
     size_t n;
     const struct sut_entry *e = sut_registry(&n);
-    fprintf(out,
-            "usage: finfuzz repro [--pcap OUT] [--svg OUT] [--target NAME]\n"
-            "                     [--fuzz-target close_endpoint|close_pair] [--pair] [--quiet] "
-            "FILE...\n\n"
-            "Replay fuzz inputs (crash files, corpus entries; a folder means its files),\n"
-            "print the program and the annotated trace, and the violated invariant.\n\n"
-            "  --pcap OUT         write the run as a pcap (one FILE only)\n"
-            "  --svg OUT          write the run as an SVG ladder diagram (one FILE only)\n"
-            "  --packetdrill OUT  write the run as a packetdrill script for the Linux\n"
-            "                     stack (close_endpoint inputs, one FILE only)\n"
-            "  --target NAME      system under test for close_endpoint inputs:");
+    fprintf(
+        out,
+        "usage: finfuzz repro [--pcap OUT] [--svg OUT] [--packetdrill OUT] [--target NAME]\n"
+        "                     [--fuzz-target close_endpoint|close_pair] [--pair] [--profile P]\n"
+        "                     [--max-wait SECS] [--jobs N] [--quiet] FILE|DIR...\n\n"
+        "Replay fuzz inputs (crash files, corpus entries; a folder means its files),\n"
+        "print the program and the annotated trace, and the violated invariant.\n\n"
+        "  --pcap OUT         write the run as a pcap (one FILE only)\n"
+        "  --svg OUT          write the run as an SVG ladder diagram (one FILE only)\n"
+        "  --packetdrill OUT  write the run as a packetdrill script for the Linux\n"
+        "                     stack (close_endpoint inputs, one FILE only)\n"
+        "  --target NAME      system under test for close_endpoint inputs:");
     for (size_t i = 0; i < n; i++)
         fprintf(out, " %s", e[i].name);
     fprintf(out,
