@@ -58,7 +58,7 @@ run_engine() {
             continue
         fi
         if [ "$name" != afl ]; then
-            "$bin" -runs=0 "$seeds" >"$tmp/$name-$t.run" 2>&1
+            "$bin" -runs=0 -artifact_prefix="$tmp/" "$seeds" >"$tmp/$name-$t.run" 2>&1
         else
             # The AFL++ driver, outside afl-fuzz, runs the files it is given.
             "$bin" $(find "$seeds" -type f | LC_ALL=C sort) >"$tmp/$name-$t.run" 2>&1
