@@ -11,6 +11,9 @@
 #  3. campaign, every finding aborts (FINFUZZ_LWIP_IGNORE unset), as a
 #     plain `ci/fuzz.sh --targets lwip_endpoint` runs: inputs / wall time,
 #     restarts included.
+# Each line also gives inputs per CPU-second (user+sys of the fuzzer and its
+# children): wall-clock rates halve when the shared machine is busy, CPU
+# time much less so.
 # lwIP's assertions no longer end a process: the adapter catches them and
 # the target reports them like violations (harness/sut_lwip.h).
 # BENCH_LWIP_NOCMP=1 adds figure 1 for a build without -fsanitize-coverage
@@ -29,6 +32,7 @@ filed="$filed,lwip-assert-persist-empty-buffer,lwip-rst-ack-syn-fin,lwip-text-wi
 filed="$filed,lwip-ooseq-fin-moved"
 all="$ids,close-completes,half-close-delivery,$filed,lwip-assert"
 export ASAN_OPTIONS=detect_leaks=0
+TIMEFORMAT='%U %S' # `time`: user and system CPU seconds, children included
 # One core when taskset works here (the fuzzer's own stderr is the log).
 if taskset -c 0 true 2>/dev/null; then pin() { taskset -c 0 "$@"; }; else pin() { "$@"; }; fi
 seeds() { rm -rf "$tmp/corpus" "$tmp/art" && mkdir -p "$tmp/corpus" "$tmp/art" && cp corpus/close_endpoint/* "$tmp/corpus/" 2>/dev/null; }
@@ -39,16 +43,20 @@ uninterrupted() {
     seeds
     local start end
     start=$(now)
-    FINFUZZ_LWIP_IGNORE="$all" pin "$1" -seed=1 -max_total_time="$SECS" -artifact_prefix="$tmp/art/" \
-        "$tmp/corpus" >"$tmp/log" 2>&1
+    {
+        time FINFUZZ_LWIP_IGNORE="$all" pin "$1" -seed=1 -max_total_time="$SECS" \
+            -artifact_prefix="$tmp/art/" "$tmp/corpus" >"$tmp/log" 2>&1
+    } 2>"$tmp/cpu"
     end=$(now)
     local execs rate why=limit
     execs=$(grep -o '^#[0-9][0-9]*' "$tmp/log" | tail -1 | tr -d '#')
     rate=$(grep -o 'exec/s: [0-9]*' "$tmp/log" | tail -1 | sed 's/exec\/s: //')
     grep -q 'deadly signal\|ERROR: ' "$tmp/log" && why="a crash: $(grep -m1 'finfuzz:\|ERROR:' "$tmp/log")"
-    awk -v e="${execs:-0}" -v s="$start" -v t="$end" -v r="${rate:-0}" -v w="$why" -v l="$2" 'BEGIN {
-        printf "%s: %d inputs in %.1f s = %.0f inputs/s incl. start-up; libFuzzer exec/s %d (%.2fx of 20000); ended by %s\n",
-            l, e, t - s, e / (t - s), r, r / 20000, w }'
+    awk -v e="${execs:-0}" -v s="$start" -v t="$end" -v r="${rate:-0}" -v w="$why" -v l="$2" \
+        -v cpu="$(cat "$tmp/cpu")" 'BEGIN {
+        split(cpu, c, " "); busy = c[1] + c[2]
+        printf "%s: %d inputs in %.1f s = %.0f inputs/s incl. start-up; libFuzzer exec/s %d (%.2fx of 20000); %.0f inputs per CPU-second (user+sys %.1f s: what an idle core gives); ended by %s\n",
+            l, e, t - s, e / (t - s), r, r / 20000, (busy > 0 ? e / busy : 0), busy, w }'
 }
 
 # campaign IGNORE LABEL: fork mode, crashes restart the child.
@@ -56,15 +64,19 @@ campaign() {
     seeds
     local start end
     start=$(now)
-    FINFUZZ_LWIP_IGNORE="$1" pin "$BIN" -fork=1 -ignore_crashes=1 -seed=1 -max_total_time="$SECS" \
-        -artifact_prefix="$tmp/art/" "$tmp/corpus" >"$tmp/log" 2>&1
+    {
+        time FINFUZZ_LWIP_IGNORE="$1" pin "$BIN" -fork=1 -ignore_crashes=1 -seed=1 \
+            -max_total_time="$SECS" -artifact_prefix="$tmp/art/" "$tmp/corpus" >"$tmp/log" 2>&1
+    } 2>"$tmp/cpu"
     end=$(now)
     local execs crashes
     execs=$(grep -o '^#[0-9][0-9]*:' "$tmp/log" | tail -1 | tr -d '#:')
     crashes=$(ls "$tmp/art" | grep -c '^crash-')
-    awk -v e="${execs:-0}" -v s="$start" -v t="$end" -v c="$crashes" -v l="$2" 'BEGIN {
-        printf "%s: %d inputs in %.1f s = %.0f inputs/s incl. %d restarts after findings (%.2fx of 20000)\n",
-            l, e, t - s, e / (t - s), c, e / (t - s) / 20000 }'
+    awk -v e="${execs:-0}" -v s="$start" -v t="$end" -v c="$crashes" -v l="$2" \
+        -v cpu="$(cat "$tmp/cpu")" 'BEGIN {
+        split(cpu, u, " "); busy = u[1] + u[2]
+        printf "%s: %d inputs in %.1f s = %.0f inputs/s incl. %d restarts after findings (%.2fx of 20000); %.0f inputs per CPU-second\n",
+            l, e, t - s, e / (t - s), c, e / (t - s) / 20000, (busy > 0 ? e / busy : 0) }'
 }
 
 echo "lwip_endpoint, libFuzzer, ASan+UBSan, one core, ${SECS} s each (shared machine: +-30%)"
