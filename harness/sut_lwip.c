@@ -239,7 +239,15 @@ static void lwip_deliver(void *self, const struct seg_ip *ip, const struct seg *
         return;
     begin(a, SUT_LWIP_ACT_SEGMENT);
     a->in_flags = s->flags;
+    const void *pcb_before = NULL, *pcb_after = NULL;
+    uint32_t rcv_before = 0, rcv_after = 0;
+    bool probe = a->took_text_without_ack && !(s->flags & (TCP_ACK | TCP_SYN | TCP_RST)) &&
+                 (s->payload_len > 0 || (s->flags & TCP_FIN)) &&
+                 lwg_conn_rcv_nxt(&pcb_before, &rcv_before);
     lwg_input(a->pkt, n);
+    if (probe && lwg_conn_rcv_nxt(&pcb_after, &rcv_after) && pcb_after == pcb_before &&
+        rcv_after != rcv_before)
+        a->took_text_without_ack(a->took_ctx);
     end(a);
 }
 

@@ -97,6 +97,11 @@ struct sut_lwip {
     /* lwIP's assertions end the run instead of the process (fuzz target):
      * see sut_lwip_assertion(). Off: Debian's behaviour, print and abort. */
     bool catch_asserts;
+    /* Optional: called right after lwIP took text or a FIN (its RCV.NXT
+     * moved) from a delivered segment without the ACK bit, which RFC 9293
+     * §3.10.7.4 ("fifth, check the ACK field") says to drop. */
+    void (*took_text_without_ack)(void *ctx);
+    void *took_ctx;
     uint8_t pkt[65536 + 64];
     uint8_t rx[SUT_LWIP_RX_CHUNK];
 };

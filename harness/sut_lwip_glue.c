@@ -1132,3 +1132,15 @@ size_t lwg_heap_blocks(void)
 {
     return lwg.live_blocks;
 }
+
+bool lwg_conn_rcv_nxt(const void **pcb, uint32_t *rcv_nxt)
+{
+    if (lwg.dead)
+        return false;
+    refresh();
+    if (!lwg.conn)
+        return false;
+    *pcb = lwg.conn;
+    *rcv_nxt = lwg.conn->rcv_nxt;
+    return true;
+}

@@ -105,6 +105,10 @@ const char *lwg_assertion(void);
 /* Blocks lwIP holds on its heap now (0 after a reset). */
 size_t lwg_heap_blocks(void);
 
+/* The tracked connection's pcb (an identity, not to be dereferenced) and
+ * lwIP's RCV.NXT for it; false when there is none (or lwIP is dead). */
+bool lwg_conn_rcv_nxt(const void **pcb, uint32_t *rcv_nxt);
+
 /* Unread received bytes, and whether the peer's FIN reached the application. */
 uint32_t lwg_unread(void);
 bool lwg_eof(void);

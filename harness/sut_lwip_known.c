@@ -19,6 +19,8 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
 {
     struct lwip_known_span sp = {
         .index = index, .seq = g->seq, .end = g->seq + seg_len(g), .live = true};
+    k->b_seen = true;
+    k->b_last_index = index;
     if (g->flags & TCP_RST)
         return;
     if (g->flags & (TCP_ACK | TCP_SYN)) {
@@ -109,6 +111,15 @@ static void push(void *ctx, uint64_t index, const struct ev *e)
         on_peer_segment(k, index, &e->u.segment.seg);
     else if (e->kind == EV_SEGMENT && e->endpoint == EP_A)
         on_sut_segment(k, index, &e->u.segment.seg);
+}
+
+void lwip_known_took_text(void *ctx)
+{
+    struct lwip_known *k = ctx;
+    if (k->b_seen && !k->text_without_ack) {
+        k->text_without_ack = true;
+        k->text_without_ack_index = k->b_last_index;
+    }
 }
 
 struct ev_sink lwip_known_sink(struct lwip_known *k)

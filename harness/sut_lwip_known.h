@@ -14,8 +14,10 @@
  *   bit (RFC 9293 §3.10.7.4 "fifth, check the ACK field": drop it), and A
  *   later acknowledged a sequence number that falls inside that segment
  *   (SEQ < ack <= SEQ+LEN) and inside none of B's recent segments with ACK
- *   or SYN set: only the ACK-less one can have moved lwIP's RCV.NXT there.
- *   Explains violations at events after that segment.
+ *   or SYN set: only the ACK-less one can have moved lwIP's RCV.NXT there;
+ *   or the adapter saw lwIP's RCV.NXT move on it (lwip_known_took_text,
+ *   wired to sut_lwip's took_text_without_ack). Explains violations at
+ *   events after that segment.
  * - lwip-rst-ack-syn-fin: B sent SYN+FIN without ACK to a CLOSED A, and A's
  *   RST acknowledged SEG.SEQ+SEG.LEN-1 (lwIP counts SYN and FIN as one
  *   octet together). Explains the closed-silence violation at that RST.
@@ -52,6 +54,8 @@ struct lwip_known {
     struct lwip_known_span acked[LWIP_KNOWN_ACKED_MAX]; /* with ACK or SYN (ring) */
     unsigned acked_next;
 
+    bool b_seen;           /* a segment of B was pushed: b_last_index is valid */
+    uint64_t b_last_index; /* the latest, i.e. the one being delivered */
     bool text_without_ack; /* proven: lwIP took a segment without ACK */
     uint64_t text_without_ack_index;
 
@@ -70,6 +74,10 @@ struct lwip_known {
 void lwip_known_reset(struct lwip_known *k);
 /* The sink to hand driver_run() as an extra sink. */
 struct ev_sink lwip_known_sink(struct lwip_known *k);
+/* The adapter saw lwIP take the segment of B being delivered (the driver
+ * pushes a segment's event just before delivering it) although it has no
+ * ACK bit. */
+void lwip_known_took_text(void *k);
 /* The id of the filed lwIP finding that explains v (a violation of the run
  * k watched), or NULL when none does. */
 const char *lwip_known_explain(const struct lwip_known *k, const struct driver_violation *v);

@@ -68,6 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     drv.use_profile = true;
     drv.profile = PROFILE_LWIP;
     lwip.catch_asserts = true;
+    lwip.took_text_without_ack = lwip_known_took_text;
+    lwip.took_ctx = &known;
     const struct sut sut = {.ops = &sut_lwip_ops, .self = &lwip};
     lwip_known_reset(&known);
     const struct ev_sink sink = lwip_known_sink(&known);

@@ -494,15 +494,28 @@ static void test_assertion_is_caught_and_the_next_run_is_clean(void **state)
  * segment without the ACK bit must be dropped (RFC 9293 §3.10.7.4, "fifth,
  * check the ACK field"); lwIP 2.1.3 takes it and acknowledges it. No oracle
  * rule flags it yet; this pins lwIP's behaviour. */
+static void count_took(void *ctx)
+{
+    (*(unsigned *)ctx)++;
+}
+
 static void test_established_takes_text_without_ack(void **state)
 {
     struct env *e = *state;
+    unsigned took = 0;
+    e->sut->took_text_without_ack = count_took;
+    e->sut->took_ctx = &took;
     establish_passive(e);
+    uint32_t iss = e->rec.last.seq;
     uint32_t rcv_nxt = e->peer_seq;
     peer_send(e, 3 * MS, TCP_PSH, 0, 10); /* no ACK bit */
+    assert_int_equal(took, 1);            /* the adapter saw lwIP take it */
     advance(e, 1000 * MS);
     assert_int_equal(e->rec.last.flags, TCP_ACK);
     assert_int_equal(e->rec.last.ack, rcv_nxt + 10);
+    peer_send(e, 1100 * MS, TCP_ACK | TCP_PSH, iss + 1, 10); /* with ACK: as it should */
+    assert_int_equal(took, 1);
+    e->sut->took_text_without_ack = NULL;
 }
 
 /* corpus/regressions/third-party/lwip-time-wait-counts-from-close.bin:
