@@ -158,6 +158,10 @@ struct rp {
     bool deferring;
     struct ev deferred[RP_DEFER_MAX];
     unsigned ndeferred;
+    /* Real-time holds (replay_all): the captured segments before settled
+     * are accounted for; the target's segments before got_from matched
+     * them. */
+    size_t settled, got_from;
 };
 
 static void rp_push(struct rp *p, const struct ev *e)
@@ -533,19 +537,96 @@ int replay_flow(const struct replay_options *opt, const struct replay_capture *c
 
 /* ---- all flows at once (real-time targets) ---- */
 
-struct rp_item {
-    size_t flow, seg;
-    uint64_t time_usecs, frame;
-};
+/* A real-time target answers on its own clock: under load its timers fire
+ * late (its RTO, srtt + 4 rttvar, grows with every scheduling delay the
+ * handshake saw) and the replay itself may run late. Played strictly on the
+ * capture's clock, a script segment can then overtake what the target was
+ * about to send; g_fin_retransmit's ACK, captured 0.5 ms after the FIN it
+ * acknowledges was retransmitted, would acknowledge the first FIN and the
+ * retransmission would never happen. So a script segment is held while a
+ * segment the captured T sent before it has not come from the target yet:
+ * for RP_HOLD_FACTOR times the captured delay of that segment (at least
+ * RP_HOLD_MIN_USECS: a delayed ACK takes up to 200 ms), longer while the
+ * kernel shows a timer that fires within RP_HOLD_MAX_USECS, and never
+ * longer than that. A held flow keeps its captured gaps: its later
+ * segments move by the time it was held. */
+#define RP_HOLD_FACTOR    4u
+#define RP_HOLD_MIN_USECS 300000u
+#define RP_HOLD_MAX_USECS 3000000u
 
-static int item_order(const void *a, const void *b)
+static bool same_answer(const struct rp *p, const struct seg *want, const struct seg *got);
+
+/* Where the target's segment m matches captured segment k of T, looking at
+ * most RP_LOOKAHEAD segments from j (as compare() does); p->ngot if none. */
+static size_t rp_match(const struct rp *p, size_t k, size_t j)
 {
-    const struct rp_item *x = a, *y = b;
-    if (x->time_usecs != y->time_usecs)
-        return x->time_usecs < y->time_usecs ? -1 : 1;
-    if (x->frame != y->frame)
-        return x->frame < y->frame ? -1 : 1;
-    return 0;
+    for (size_t m = j; m < p->ngot && m < j + RP_LOOKAHEAD; m++)
+        if (same_answer(p, &p->f->segs[k].seg, &p->got[m].seg))
+            return m;
+    return p->ngot;
+}
+
+/* The first captured segment of T in [settled, i) that the target has not
+ * sent yet, matched in order, while the target has sent nothing else in
+ * its place (it is late, not different); SIZE_MAX if it has sent them all,
+ * or has sent something else: waiting would only provoke retransmissions
+ * the capture does not show. */
+static size_t rp_unseen(const struct rp *p, size_t i)
+{
+    size_t j = p->got_from;
+    for (size_t k = p->settled; k < i && k < p->f->n; k++) {
+        if (p->f->segs[k].ep != p->T)
+            continue;
+        size_t m = rp_match(p, k, j);
+        if (m == p->ngot)
+            return j == p->ngot ? k : SIZE_MAX;
+        j = m + 1;
+    }
+    return SIZE_MAX;
+}
+
+/* The captured segments before i are accounted for (sent, or given up). */
+static void rp_settle(struct rp *p, size_t i)
+{
+    size_t j = p->got_from;
+    for (size_t k = p->settled; k < i && k < p->f->n; k++) {
+        if (p->f->segs[k].ep != p->T)
+            continue;
+        size_t m = rp_match(p, k, j);
+        if (m != p->ngot)
+            j = m + 1;
+    }
+    p->got_from = j;
+    if (i > p->settled)
+        p->settled = i;
+}
+
+/* How long past from a held flow waits for captured segment k of T: scaled
+ * by how long the captured T took to send it after the flow's previous
+ * segment, and by the kernel's own next timer (on the replay's clock now). */
+static uint64_t rp_hold_until(const struct rp *p, size_t k, uint64_t from, uint64_t now)
+{
+    const struct replay_seg *segs = p->f->segs;
+    uint64_t gap = k > 0 && segs[k].time_usecs > segs[k - 1].time_usecs
+                       ? segs[k].time_usecs - segs[k - 1].time_usecs
+                       : 0;
+    uint64_t grace = gap < RP_HOLD_MAX_USECS ? RP_HOLD_FACTOR * gap : RP_HOLD_MAX_USECS;
+    if (grace < RP_HOLD_MIN_USECS)
+        grace = RP_HOLD_MIN_USECS;
+    if (grace > RP_HOLD_MAX_USECS)
+        grace = RP_HOLD_MAX_USECS;
+    uint64_t until = from + grace;
+    const struct sut_ops *ops = p->opt->ops;
+    uint64_t timer = ops->next_deadline(p->self);
+    if (timer != UINT64_MAX && ops->now) {
+        uint64_t sut_now = ops->now(p->self);
+        uint64_t at = now + (timer > sut_now ? timer - sut_now : 0);
+        if (at > from + RP_HOLD_MAX_USECS)
+            at = from + RP_HOLD_MAX_USECS;
+        if (at > until)
+            until = at;
+    }
+    return until;
 }
 
 struct rp_all {
@@ -554,11 +635,29 @@ struct rp_all {
     struct replay_result *res;
     struct rp **ps;
     void **selves;
-    uint64_t *end_usecs; /* time of the flow's last captured segment */
-    bool *ended;         /* its last segment was replayed */
+    size_t *next;          /* the flow's next captured segment */
+    uint64_t *shift_usecs; /* how long the flow was held so far */
+    bool *held;            /* its next segment waits for the target */
+    uint64_t *held_from;   /* when that segment was due */
+    uint64_t *end_usecs;   /* time of the flow's last captured segment */
+    bool *ended;           /* its last segment was replayed */
     bool *done;
     uint64_t now;
 };
+
+/* The flow's tail has passed and the target has sent everything the
+ * capture shows (or the hold for it is over). */
+static bool tail_over(struct rp_all *a, size_t i, uint64_t step)
+{
+    uint64_t due = a->end_usecs[i] + a->opt->tail_usecs;
+    if (step < due)
+        return false;
+    struct rp *p = a->ps[i];
+    size_t k = rp_unseen(p, p->f->n);
+    if (k == SIZE_MAX)
+        return true;
+    return step >= rp_hold_until(p, k, due, step);
+}
 
 /* Move every running flow to time t in steps of RP_REAL_STEP_USECS, ending
  * the flows whose tail has passed. */
@@ -577,7 +676,7 @@ static void all_run_to(struct rp_all *a, uint64_t t)
             if (a->ps[i])
                 a->opt->ops->advance(a->selves[i], step);
         for (size_t i = 0; i < n; i++) {
-            if (a->ps[i] && a->ended[i] && step >= a->end_usecs[i] + a->opt->tail_usecs) {
+            if (a->ps[i] && a->ended[i] && tail_over(a, i, step)) {
                 rp_end(a->ps[i]);
                 a->ps[i] = NULL;
                 a->done[i] = true;
@@ -586,41 +685,77 @@ static void all_run_to(struct rp_all *a, uint64_t t)
     } while (a->now < t);
 }
 
+/* When flow i's next segment is due on the shared clock (a held flow looks
+ * again one step later). */
+static uint64_t flow_due(const struct rp_all *a, size_t i)
+{
+    if (a->held[i])
+        return a->now + RP_REAL_STEP_USECS;
+    const struct replay_flow *f = &a->c->flows[i];
+    return virt(NULL, f->segs[a->next[i]].time_usecs, a->c) + a->shift_usecs[i];
+}
+
+/* Whether flow i's next segment, a script segment due at due, waits for
+ * the target (see RP_HOLD_FACTOR). */
+static bool flow_holds(struct rp_all *a, size_t i, uint64_t due)
+{
+    struct rp *p = a->ps[i];
+    size_t seg = a->next[i];
+    if (p->f->segs[seg].ep != p->S)
+        return false;
+    size_t k = rp_unseen(p, seg);
+    uint64_t from = a->held[i] ? a->held_from[i] : due;
+    if (k != SIZE_MAX && a->now < rp_hold_until(p, k, from, a->now)) {
+        a->held[i] = true;
+        a->held_from[i] = from;
+        return true;
+    }
+    if (a->held[i]) {
+        a->shift_usecs[i] += a->now - a->held_from[i];
+        a->held[i] = false;
+    }
+    rp_settle(p, seg);
+    return false;
+}
+
 int replay_all(const struct replay_options *opt, size_t self_size, const struct replay_capture *c,
                struct replay_result *res)
 {
-    size_t n = c->n, nitems = 0;
-    for (size_t i = 0; i < n; i++)
-        nitems += c->flows[i].n;
+    size_t n = c->n, m = n ? n : 1;
     struct rp_all a = {.opt = opt, .c = c, .res = res};
-    struct rp_item *items = calloc(nitems ? nitems : 1, sizeof *items);
-    a.ps = calloc(n ? n : 1, sizeof *a.ps);
-    a.selves = calloc(n ? n : 1, sizeof *a.selves);
-    a.end_usecs = calloc(n ? n : 1, sizeof *a.end_usecs);
-    a.ended = calloc(n ? n : 1, sizeof *a.ended);
-    a.done = calloc(n ? n : 1, sizeof *a.done);
+    a.ps = calloc(m, sizeof *a.ps);
+    a.selves = calloc(m, sizeof *a.selves);
+    a.next = calloc(m, sizeof *a.next);
+    a.shift_usecs = calloc(m, sizeof *a.shift_usecs);
+    a.held = calloc(m, sizeof *a.held);
+    a.held_from = calloc(m, sizeof *a.held_from);
+    a.end_usecs = calloc(m, sizeof *a.end_usecs);
+    a.ended = calloc(m, sizeof *a.ended);
+    a.done = calloc(m, sizeof *a.done);
     int rc = -1;
-    if (!items || !a.ps || !a.selves || !a.end_usecs || !a.ended || !a.done)
+    if (!a.ps || !a.selves || !a.next || !a.shift_usecs || !a.held || !a.held_from ||
+        !a.end_usecs || !a.ended || !a.done)
         goto out;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < c->flows[i].n; j++)
-            items[k++] = (struct rp_item){.flow = i,
-                                          .seg = j,
-                                          .time_usecs = c->flows[i].segs[j].time_usecs,
-                                          .frame = c->flows[i].segs[j].frame};
-    qsort(items, nitems, sizeof *items, item_order);
     for (size_t i = 0; i < n; i++)
         memset(&res[i], 0, sizeof res[i]);
-    for (size_t x = 0; x < nitems; x++) {
-        const struct rp_item *it = &items[x];
-        all_run_to(&a, virt(NULL, it->time_usecs, c));
-        size_t i = it->flow;
-        if (a.done[i])
-            continue; /* skipped at its start, or over */
-        if (!a.ps[i]) {
-            if (it->seg != 0)
+    for (;;) {
+        /* The next segment of all flows: earliest due, then lowest frame. */
+        size_t i = SIZE_MAX;
+        uint64_t due = 0, frame = 0;
+        for (size_t x = 0; x < n; x++) {
+            if (a.done[x] || a.next[x] >= c->flows[x].n)
                 continue;
+            uint64_t d = flow_due(&a, x), fr = c->flows[x].segs[a.next[x]].frame;
+            if (i == SIZE_MAX || d < due || (d == due && fr < frame)) {
+                i = x;
+                due = d;
+                frame = fr;
+            }
+        }
+        if (i == SIZE_MAX)
+            break;
+        all_run_to(&a, due);
+        if (!a.ps[i]) {
             a.selves[i] = calloc(1, self_size);
             bool oom = false;
             if (!a.selves[i] ||
@@ -631,17 +766,23 @@ int replay_all(const struct replay_options *opt, size_t self_size, const struct 
                 continue;
             }
         }
-        rp_segment(a.ps[i], it->seg);
-        if (it->seg + 1 == c->flows[i].n) {
+        if (flow_holds(&a, i, due))
+            continue;
+        rp_segment(a.ps[i], a.next[i]);
+        if (++a.next[i] == c->flows[i].n) {
             a.ended[i] = true;
             a.end_usecs[i] = a.now;
         }
     }
-    uint64_t last = a.now;
-    for (size_t i = 0; i < n; i++)
-        if (a.ps[i] && a.end_usecs[i] + opt->tail_usecs > last)
-            last = a.end_usecs[i] + opt->tail_usecs;
-    all_run_to(&a, last);
+    /* The tails: until every flow is over. */
+    for (;;) {
+        bool running = false;
+        for (size_t i = 0; i < n; i++)
+            running |= a.ps[i] != NULL;
+        if (!running)
+            break;
+        all_run_to(&a, a.now + RP_REAL_STEP_USECS);
+    }
     rc = 0;
 out:
     for (size_t i = 0; a.ps && i < n; i++)
@@ -649,9 +790,12 @@ out:
             rp_end(a.ps[i]);
     for (size_t i = 0; a.selves && i < n; i++)
         free(a.selves[i]);
-    free(items);
     free(a.ps);
     free(a.selves);
+    free(a.next);
+    free(a.shift_usecs);
+    free(a.held);
+    free(a.held_from);
     free(a.end_usecs);
     free(a.ended);
     free(a.done);

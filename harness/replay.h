@@ -106,8 +106,12 @@ int replay_flow(const struct replay_options *opt, const struct replay_capture *c
 /* Replay every flow of c at once, each flow at its own captured times on
  * one shared clock, with a fresh adapter instance (self_size bytes, zeroed)
  * per flow: for real-time targets that can run several connections at once
- * (linux). res has c->n entries, in the order of c->flows. Returns 0, or -1
- * when out of memory. */
+ * (linux). A target late on the capture (its timers fire late on a loaded
+ * machine) holds its flow: a script segment waits, for a bounded time
+ * scaled by the capture and by the target's next timer, until the target
+ * has sent what the captured T sent before it, and the flow's later
+ * segments move by as much (see RP_HOLD_FACTOR in replay.c). res has c->n
+ * entries, in the order of c->flows. Returns 0, or -1 when out of memory. */
 int replay_all(const struct replay_options *opt, size_t self_size, const struct replay_capture *c,
                struct replay_result *res);
 void replay_result_free(struct replay_result *res);
