@@ -173,9 +173,23 @@ static void rp_push(struct rp *p, const struct ev *e)
     ev_tee_push(&p->tee, e);
 }
 
+/* A real-time target stamps what it sends when it was read (a scheduling
+ * delay of the replay would otherwise date it early): the flow's clock
+ * follows the target's. */
+static void sync_real_time(struct rp *p)
+{
+    const struct sut_ops *ops = p->opt->ops;
+    if (!ops->real_time || !ops->now)
+        return;
+    uint64_t t = ops->now(p->self);
+    if (t > p->now)
+        p->now = t;
+}
+
 static void on_segment(void *ctx, const struct seg_ip *ip, const struct seg *s)
 {
     struct rp *p = ctx;
+    sync_real_time(p);
     struct ev e = {.kind = EV_SEGMENT, .time_usecs = p->now, .endpoint = p->T};
     e.u.segment.seg = *s;
     e.u.segment.seg.payload = NULL; /* events may be deferred: never keep a pointer */
@@ -202,6 +216,7 @@ static void on_segment(void *ctx, const struct seg_ip *ip, const struct seg *s)
 static void on_state(void *ctx, enum tcp_state from, enum tcp_state to, const char *cause)
 {
     struct rp *p = ctx;
+    sync_real_time(p);
     struct ev e = {.kind = EV_STATE, .time_usecs = p->now, .endpoint = p->T};
     e.u.state.from = from;
     e.u.state.to = to;
@@ -670,8 +685,8 @@ static void all_run_to(struct rp_all *a, uint64_t t)
             step = a->now;
         a->now = step;
         for (size_t i = 0; i < n; i++)
-            if (a->ps[i])
-                a->ps[i]->now = step;
+            if (a->ps[i] && a->ps[i]->now < step)
+                a->ps[i]->now = step; /* never back: it follows the target's */
         for (size_t i = 0; i < n; i++)
             if (a->ps[i])
                 a->opt->ops->advance(a->selves[i], step);
