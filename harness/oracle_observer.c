@@ -16,6 +16,14 @@
  * - What the wire cannot show (a capture starting mid-connection, sequence
  *   space acknowledged but never seen) makes the verdict "incomplete",
  *   never a violation.
+ * - Junk from a fuzzer's peer (not judged) is observed, never blamed, and a
+ *   segment the receiver must find unacceptable (RFC 9293 §3.10.7.4 first
+ *   check against its RCV.NXT as its own ACKs show it) changes nothing the
+ *   oracle infers about either side. Where the receiver's own ACK says what
+ *   it took (the FIN at RCV.NXT - 1 that a retransmission in TIME-WAIT
+ *   repeats), that counts, not the oracle's reading of the junk.
+ * - Where a conforming stack may do either of two things (a MAY of the
+ *   RFCs, a delayed copy the wire cannot place), both pass.
  * - Where a source reports states, checks that depend on the state use the
  *   reported one, and the reports are compared with the wire facts
  *   (state-matches-wire). */
