@@ -23,6 +23,19 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
     k->b_last_index = index;
     if (g->flags & TCP_RST)
         return;
+    if (k->second_syn_pending && seg_len(g) > 0) {
+        k->second_syn_pending = false; /* this one may move RCV.NXT too */
+        k->second_syn_until = index;
+    }
+    if ((g->flags & TCP_SYN) && !k->b_syn_seen) {
+        k->b_syn_seen = true;
+        k->b_isn = g->seq;
+    } else if ((g->flags & TCP_SYN) && g->seq == k->b_isn + 1u && !k->second_syn) {
+        k->second_syn = true;
+        k->second_syn_index = index;
+        k->second_syn_end = sp.end;
+        k->second_syn_pending = true;
+    }
     if (g->flags & (TCP_ACK | TCP_SYN)) {
         k->acked[k->acked_next++ % LWIP_KNOWN_ACKED_MAX] = sp;
     } else if ((g->payload_len > 0 || (g->flags & TCP_FIN)) &&
@@ -75,6 +88,11 @@ static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct se
     if (!(g->flags & TCP_ACK) || (g->flags & TCP_RST))
         return;
     unsigned n = k->acked_next < LWIP_KNOWN_ACKED_MAX ? k->acked_next : LWIP_KNOWN_ACKED_MAX;
+    if (k->second_syn_pending && !(g->flags & TCP_RST)) {
+        k->second_syn_pending = false; /* A's answer to it */
+        if ((g->flags & TCP_ACK) && g->ack == k->second_syn_end)
+            k->syn_counted = true;
+    }
     if (!k->fin_moved && fin_moved_to(k, g->ack)) {
         k->fin_moved = true;
         k->fin_moved_index = index;
@@ -100,6 +118,11 @@ static void on_drop(struct lwip_known *k, uint64_t dropped)
             k->noack[i].live = false;
     if (k->syn_fin_pending && k->syn_fin_index == dropped)
         k->syn_fin_pending = false;
+    if (k->second_syn && !k->syn_counted && !k->second_syn_pending &&
+        k->second_syn_until == dropped && k->second_syn_index != dropped)
+        k->second_syn_pending = true; /* what ended it never arrived */
+    if (k->second_syn_pending && k->second_syn_index == dropped)
+        k->second_syn_pending = false;
 }
 
 static void push(void *ctx, uint64_t index, const struct ev *e)
@@ -134,6 +157,8 @@ const char *lwip_known_explain(const struct lwip_known *k, const struct driver_v
     if (k->rst_syn_fin && strcmp(v->id, "closed-silence") == 0 &&
         v->event_index == k->rst_syn_fin_index)
         return "lwip-rst-ack-syn-fin";
+    if (k->syn_counted && v->event_index > k->second_syn_index)
+        return "lwip-syn-received-ignores-syn";
     if (k->fin_moved && v->event_index >= k->fin_moved_index)
         return "lwip-ooseq-fin-moved";
     if (k->text_without_ack && v->event_index > k->text_without_ack_index)

@@ -26,6 +26,13 @@
  *   SEQ+LEN+1: lwIP moved the queued FIN to the end of the longer segment
  *   (text beyond a FIN taken, a FIN acknowledged where none was sent).
  *   Explains violations from that ACK on.
+ * - lwip-syn-received-ignores-syn: after its first SYN at ISN, B sent a
+ *   segment with SYN at ISN+1 (RCV.NXT) and A acknowledged that SYN as an
+ *   octet of data (ack = SEQ+SEG.LEN) in its next segment, before any
+ *   other segment of B that carried sequence space arrived: lwIP took the SYN of a segment in
+ *   SYN-RECEIVED as an ACK and counted it (RFC 9293 §3.10.7.4 "fourth,
+ *   check the SYN bit"; RFC 5961 §4.2: a challenge ACK, ack ISN+1).
+ *   Explains violations after that segment.
  *
  * Only proven cases are named: evidence on the wire, never a guess from the
  * input. Pure and allocation-free; one per run (reset before each run). */
@@ -63,6 +70,15 @@ struct lwip_known {
     unsigned fin_next;
     bool fin_moved; /* proven at event fin_moved_index */
     uint64_t fin_moved_index;
+
+    bool b_syn_seen; /* B's first SYN, at b_isn */
+    uint32_t b_isn;
+    bool second_syn; /* a later SYN of B at b_isn + 1 */
+    uint64_t second_syn_index;
+    uint32_t second_syn_end;
+    bool second_syn_pending;   /* A has not answered it, nothing else moved RCV.NXT */
+    uint64_t second_syn_until; /* the segment of B that ended pending (if lost: resumes) */
+    bool syn_counted;          /* proven: A acknowledged second_syn_end */
 
     bool syn_fin_pending; /* B's SYN+FIN without ACK, awaiting A's answer */
     uint64_t syn_fin_index;

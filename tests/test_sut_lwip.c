@@ -601,6 +601,24 @@ static void test_known_findings_need_evidence(void **state)
     fa.event_index = 5;
     assert_string_equal(lwip_known_explain(&k, &fa), "lwip-ooseq-fin-moved");
 
+    /* SYN-RECEIVED: B's SYN+ACK at ISN+1 answered with ack ISN+2 (the SYN
+     * counted) is lwIP's; a challenge ACK (ack ISN+1) is not. */
+    struct driver_violation sr = {.id = "rst-validation", .event_index = 5};
+    lwip_known_reset(&k);
+    push_seg(&sink, 0, EP_B, TCP_SYN, 100, 0, 0);
+    push_seg(&sink, 1, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
+    push_seg(&sink, 2, EP_B, TCP_SYN | TCP_ACK, 101, 8, 0);
+    push_seg(&sink, 3, EP_A, TCP_ACK, 8, 101, 0);
+    push_seg(&sink, 4, EP_B, TCP_ACK, 101, 8, 1);
+    push_seg(&sink, 5, EP_A, TCP_ACK, 8, 102, 0); /* the byte, not the SYN */
+    assert_null(lwip_known_explain(&k, &sr));
+    lwip_known_reset(&k);
+    push_seg(&sink, 0, EP_B, TCP_SYN, 100, 0, 0);
+    push_seg(&sink, 1, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
+    push_seg(&sink, 2, EP_B, TCP_SYN | TCP_ACK, 101, 8, 0);
+    push_seg(&sink, 3, EP_A, TCP_ACK, 8, 102, 0);
+    assert_string_equal(lwip_known_explain(&k, &sr), "lwip-syn-received-ignores-syn");
+
     /* SYN+FIN without ACK to a closed A: RST ack SEQ+LEN-1 is lwIP's count. */
     struct driver_violation cs = {.id = "closed-silence", .event_index = 1};
     lwip_known_reset(&k);
