@@ -30,6 +30,7 @@ ids=$(grep -o '{"[a-z0-9-]*", "RFC' harness/oracle_catalog.c | sed 's/{"\([^"]*\
 filed="lwip-assert-insane-offset,lwip-assert-oversize-vs-space,lwip-assert-mss-local-too-small"
 filed="$filed,lwip-assert-persist-empty-buffer,lwip-rst-ack-syn-fin,lwip-text-without-ack"
 filed="$filed,lwip-ooseq-fin-moved,lwip-syn-received-ignores-syn"
+filed="$filed,lwip-time-wait-counts-from-close,lwip-fin-wait-2-timeout-from-close"
 all="$ids,close-completes,half-close-delivery,$filed,lwip-assert"
 export ASAN_OPTIONS=detect_leaks=0
 TIMEFORMAT='%U %S' # `time`: user and system CPU seconds, children included

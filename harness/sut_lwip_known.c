@@ -125,9 +125,55 @@ static void on_drop(struct lwip_known *k, uint64_t dropped)
         k->second_syn_pending = false;
 }
 
+/* lwIP 2.1.3 as Debian builds it: 2*TCP_MSL, TCP_FIN_WAIT_TIMEOUT, and the
+ * slow timer's period plus one fast tick of phase. */
+#define LWIP_TW_USECS   (120ull * 1000 * 1000)
+#define LWIP_FW2_USECS  (20ull * 1000 * 1000)
+#define LWIP_TICK_SLACK (750ull * 1000)
+
+/* A state entered at enter_usecs ended at now by a timeout of limit_usecs
+ * that lwIP counted from the application's close: within a tick of
+ * close + limit, or (entered after that) at the first tick in it. */
+static bool counted_from_close(const struct lwip_known *k, uint64_t enter_usecs, uint64_t now,
+                               uint64_t limit_usecs)
+{
+    uint64_t due = k->a_close_usecs + limit_usecs;
+    if (now <= due + LWIP_TICK_SLACK)
+        return true;
+    return enter_usecs + LWIP_TICK_SLACK >= due && now <= enter_usecs + LWIP_TICK_SLACK;
+}
+
+static void on_sut_state(struct lwip_known *k, uint64_t index, const struct ev *e)
+{
+    uint64_t now = e->time_usecs;
+    enum tcp_state from = e->u.state.from, to = e->u.state.to;
+    if (to == TCP_TIME_WAIT)
+        k->tw_enter_usecs = now;
+    if (to == TCP_FIN_WAIT_2)
+        k->fw2_enter_usecs = now;
+    if (to != TCP_CLOSED || !k->a_closed)
+        return;
+    if (from == TCP_TIME_WAIT && !k->tw_from_close && now < k->tw_enter_usecs + LWIP_TW_USECS &&
+        counted_from_close(k, k->tw_enter_usecs, now, LWIP_TW_USECS)) {
+        k->tw_from_close = true;
+        k->tw_from_close_index = index;
+    }
+    if (from == TCP_FIN_WAIT_2 && !k->fw2_from_close && now < k->fw2_enter_usecs + LWIP_FW2_USECS &&
+        counted_from_close(k, k->fw2_enter_usecs, now, LWIP_FW2_USECS)) {
+        k->fw2_from_close = true;
+        k->fw2_from_close_index = index;
+    }
+}
+
 static void push(void *ctx, uint64_t index, const struct ev *e)
 {
     struct lwip_known *k = ctx;
+    if (e->kind == EV_APP && e->endpoint == EP_A && e->u.app.call == APP_CLOSE && !k->a_closed) {
+        k->a_closed = true;
+        k->a_close_usecs = e->time_usecs;
+    }
+    if (e->kind == EV_STATE && e->endpoint == EP_A)
+        on_sut_state(k, index, e);
     if (e->kind == EV_DROP)
         on_drop(k, e->u.drop.index);
     else if (e->kind == EV_SEGMENT && e->endpoint == EP_B)
@@ -157,6 +203,12 @@ const char *lwip_known_explain(const struct lwip_known *k, const struct driver_v
     if (k->rst_syn_fin && strcmp(v->id, "closed-silence") == 0 &&
         v->event_index == k->rst_syn_fin_index)
         return "lwip-rst-ack-syn-fin";
+    if (k->tw_from_close && v->event_index >= k->tw_from_close_index &&
+        strcmp(v->id, "time-wait-duration") == 0)
+        return "lwip-time-wait-counts-from-close";
+    if (k->fw2_from_close && v->event_index >= k->fw2_from_close_index &&
+        strcmp(v->id, "transition-legal") == 0)
+        return "lwip-fin-wait-2-timeout-from-close";
     if (k->syn_counted && v->event_index > k->second_syn_index)
         return "lwip-syn-received-ignores-syn";
     if (k->fin_moved && v->event_index >= k->fin_moved_index)

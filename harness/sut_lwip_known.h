@@ -33,6 +33,13 @@
  *   SYN-RECEIVED as an ACK and counted it (RFC 9293 §3.10.7.4 "fourth,
  *   check the SYN bit"; RFC 5961 §4.2: a challenge ACK, ack ISN+1).
  *   Explains violations after that segment.
+ * - lwip-time-wait-counts-from-close, lwip-fin-wait-2-timeout-from-close:
+ *   A's application closed at t_close; A left TIME-WAIT (FIN-WAIT-2) for
+ *   CLOSED by its timer less than 2*MSL = 120 s (20 s) after entering it,
+ *   and no later than t_close + 120 s (20 s) + one slow tick, or, entered
+ *   after that, at the first tick in it: lwIP's
+ *   pcb->tmr stopped at the close (TF_RXCLOSED), and its timeout counted
+ *   from there. Explains violations from that transition on.
  *
  * Only proven cases are named: evidence on the wire, never a guess from the
  * input. Pure and allocation-free; one per run (reset before each run). */
@@ -79,6 +86,12 @@ struct lwip_known {
     bool second_syn_pending;   /* A has not answered it, nothing else moved RCV.NXT */
     uint64_t second_syn_until; /* the segment of B that ended pending (if lost: resumes) */
     bool syn_counted;          /* proven: A acknowledged second_syn_end */
+
+    bool a_closed; /* A's application called close() at a_close_usecs */
+    uint64_t a_close_usecs;
+    uint64_t tw_enter_usecs, fw2_enter_usecs; /* when A entered TIME-WAIT, FIN-WAIT-2 */
+    bool tw_from_close, fw2_from_close;       /* proven at the index below */
+    uint64_t tw_from_close_index, fw2_from_close_index;
 
     bool syn_fin_pending; /* B's SYN+FIN without ACK, awaiting A's answer */
     uint64_t syn_fin_index;

@@ -34,8 +34,8 @@ expect lwip-assert-persist-empty-buffer.bin 'Assertion "tcp_slowtimr: persist ti
 expect lwip-rst-ack-syn-fin.bin 'lwip lwip-rst-ack-syn-fin (violation closed-silence'
 expect lwip-text-without-ack-cascade.bin 'lwip lwip-text-without-ack (violation ack-within-sent'
 expect lwip-ooseq-fin-moved.bin 'lwip lwip-ooseq-fin-moved (violation fin-ack-plus-one'
-expect lwip-fin-wait-2-timeout-from-close.bin 'lwip violation transition-legal'
-expect lwip-time-wait-counts-from-close.bin 'lwip violation time-wait-duration'
+expect lwip-fin-wait-2-timeout-from-close.bin 'lwip lwip-fin-wait-2-timeout-from-close (violation transition-legal'
+expect lwip-time-wait-counts-from-close.bin 'lwip lwip-time-wait-counts-from-close (violation time-wait-duration'
 # An oracle false alarm (the observer's record of B's sent space), pinned so
 # that its fix shows up here: then move it to the passing list.
 expect oracle-ack-within-sent-fin-ack.bin 'lwip violation ack-within-sent'

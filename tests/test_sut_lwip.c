@@ -619,6 +619,34 @@ static void test_known_findings_need_evidence(void **state)
     push_seg(&sink, 3, EP_A, TCP_ACK, 8, 102, 0);
     assert_string_equal(lwip_known_explain(&k, &sr), "lwip-syn-received-ignores-syn");
 
+    /* close() at 0 s, TIME-WAIT entered at 100 s and left at 120.25 s: the
+     * timeout counted from close(); left at 220.25 s it would be right. */
+    struct driver_violation tw = {.id = "time-wait-duration", .event_index = 2};
+    struct ev app_close = {.kind = EV_APP, .endpoint = EP_A, .time_usecs = 0};
+    app_close.u.app.call = APP_CLOSE;
+    struct ev st = {.kind = EV_STATE, .endpoint = EP_A, .time_usecs = 100000 * MS};
+    st.u.state.from = TCP_FIN_WAIT_1;
+    st.u.state.to = TCP_TIME_WAIT;
+    lwip_known_reset(&k);
+    sink.push(sink.ctx, 0, &app_close);
+    sink.push(sink.ctx, 1, &st);
+    st.time_usecs = 120250 * MS;
+    st.u.state.from = TCP_TIME_WAIT;
+    st.u.state.to = TCP_CLOSED;
+    sink.push(sink.ctx, 2, &st);
+    assert_string_equal(lwip_known_explain(&k, &tw), "lwip-time-wait-counts-from-close");
+    lwip_known_reset(&k);
+    sink.push(sink.ctx, 0, &app_close);
+    st.time_usecs = 100000 * MS;
+    st.u.state.from = TCP_FIN_WAIT_1;
+    st.u.state.to = TCP_TIME_WAIT;
+    sink.push(sink.ctx, 1, &st);
+    st.time_usecs = 220250 * MS;
+    st.u.state.from = TCP_TIME_WAIT;
+    st.u.state.to = TCP_CLOSED;
+    sink.push(sink.ctx, 2, &st);
+    assert_null(lwip_known_explain(&k, &tw));
+
     /* SYN+FIN without ACK to a closed A: RST ack SEQ+LEN-1 is lwIP's count. */
     struct driver_violation cs = {.id = "closed-silence", .event_index = 1};
     lwip_known_reset(&k);
