@@ -1777,8 +1777,11 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
                           c);
 
         /* Reported TIME-WAIT that outlived 2*MSL. */
+        /* (or past a restart that may have happened: either way conforms) */
+        bool alt_alive = s->tw_alt_valid && s->tw_alt_usecs >= s->tw_restart_usecs &&
+                         end <= s->tw_alt_usecs + o->rules.time_wait_usecs + slack;
         if (o->cfg.states_reported[ep] && s->rep_known && s->rep == TCP_TIME_WAIT &&
-            s->tw_started && end > tw_deadline(o, s) + slack) {
+            s->tw_started && end > tw_deadline(o, s) + slack && !alt_alive) {
             snprintf(exp, sizeof exp, "CLOSED after %.3f s",
                      (double)o->rules.time_wait_usecs / 1e6);
             snprintf(seen, sizeof seen, "TIME-WAIT for %.3f s",

@@ -1522,6 +1522,38 @@ static void test_ack_beyond_fin_sent_before_incarnation_restart_fails(void **sta
     ASSERT_BROKEN(&o, "ack-within-sent", t.n - 2);
 }
 
+/* fuzz_close_endpoint (time-wait-duration-optional-restart-still-running):
+ * the same FIN acknowledging unsent data, and the run ends at `end_usecs`
+ * with A still in TIME-WAIT: past 2*MSL from its start, but not past 2*MSL
+ * from the restart it may have made at 505 ms. */
+static void optional_restart_still_running(struct evtrace *t, uint64_t end_usecs)
+{
+    fin_inside_junk_data(t, 1050, 0);
+    t->n--; /* no TIME-WAIT -> CLOSED */
+    evt_clock(t, end_usecs);
+}
+
+static void test_tw_alive_after_optional_restart_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    optional_restart_still_running(&t, 2200 * MS);
+    judge(&o, &t, endpoint_cfg());
+    assert_int_equal(evt_count(&o, "time-wait-duration"), 0);
+}
+
+static void test_tw_alive_past_optional_restart_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    optional_restart_still_running(&t, 2600 * MS);
+    judge(&o, &t, endpoint_cfg());
+    assert_int_equal(evt_count(&o, "time-wait-duration"), 1);
+    assert_int_equal(oracle_verdict(&o), VERDICT_FAIL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1586,6 +1618,8 @@ int main(void)
         cmocka_unit_test(test_tw_restarted_by_lost_fin_rexmit_fails),
         cmocka_unit_test(test_ack_of_fin_sent_before_incarnation_restart_passes),
         cmocka_unit_test(test_ack_beyond_fin_sent_before_incarnation_restart_fails),
+        cmocka_unit_test(test_tw_alive_after_optional_restart_passes),
+        cmocka_unit_test(test_tw_alive_past_optional_restart_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
