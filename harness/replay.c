@@ -674,13 +674,36 @@ static bool tail_over(struct rp_all *a, size_t i, uint64_t step)
     return step >= rp_hold_until(p, k, due, step);
 }
 
+/* The time every running flow's target has reached already (the least
+ * of their clocks; a target skips a wait it cannot act in, so its clock
+ * can be ahead), never before the shared clock. */
+static uint64_t all_real_now(const struct rp_all *a)
+{
+    const struct sut_ops *ops = a->opt->ops;
+    uint64_t real = UINT64_MAX;
+    for (size_t i = 0; ops->now && i < a->c->n; i++) {
+        if (!a->ps[i])
+            continue;
+        uint64_t t = ops->now(a->selves[i]);
+        if (t < real)
+            real = t;
+    }
+    return real != UINT64_MAX && real > a->now ? real : a->now;
+}
+
 /* Move every running flow to time t in steps of RP_REAL_STEP_USECS, ending
- * the flows whose tail has passed. */
+ * the flows whose tail has passed. A step that real time has passed
+ * already is not waited through in 1 ms pieces: on a loaded machine that
+ * crawl would fall ever further behind the targets' clocks. */
 static void all_run_to(struct rp_all *a, uint64_t t)
 {
     size_t n = a->c->n;
     do {
-        uint64_t step = t - a->now > RP_REAL_STEP_USECS ? a->now + RP_REAL_STEP_USECS : t;
+        uint64_t step = a->now + RP_REAL_STEP_USECS, real = all_real_now(a);
+        if (real > step)
+            step = real;
+        if (step > t)
+            step = t;
         if (step < a->now)
             step = a->now;
         a->now = step;
@@ -702,10 +725,10 @@ static void all_run_to(struct rp_all *a, uint64_t t)
 
 /* When flow i's next segment is due on the shared clock (a held flow looks
  * again one step later). */
-static uint64_t flow_due(const struct rp_all *a, size_t i)
+static uint64_t flow_due(const struct rp_all *a, size_t i, uint64_t real)
 {
     if (a->held[i])
-        return a->now + RP_REAL_STEP_USECS;
+        return real + RP_REAL_STEP_USECS;
     const struct replay_flow *f = &a->c->flows[i];
     return virt(NULL, f->segs[a->next[i]].time_usecs, a->c) + a->shift_usecs[i];
 }
@@ -756,11 +779,11 @@ int replay_all(const struct replay_options *opt, size_t self_size, const struct 
     for (;;) {
         /* The next segment of all flows: earliest due, then lowest frame. */
         size_t i = SIZE_MAX;
-        uint64_t due = 0, frame = 0;
+        uint64_t due = 0, frame = 0, real = all_real_now(&a);
         for (size_t x = 0; x < n; x++) {
             if (a.done[x] || a.next[x] >= c->flows[x].n)
                 continue;
-            uint64_t d = flow_due(&a, x), fr = c->flows[x].segs[a.next[x]].frame;
+            uint64_t d = flow_due(&a, x, real), fr = c->flows[x].segs[a.next[x]].frame;
             if (i == SIZE_MAX || d < due || (d == due && fr < frame)) {
                 i = x;
                 due = d;
@@ -796,7 +819,7 @@ int replay_all(const struct replay_options *opt, size_t self_size, const struct 
             running |= a.ps[i] != NULL;
         if (!running)
             break;
-        all_run_to(&a, a.now + RP_REAL_STEP_USECS);
+        all_run_to(&a, all_real_now(&a) + RP_REAL_STEP_USECS);
     }
     rc = 0;
 out:
