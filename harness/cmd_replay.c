@@ -251,6 +251,8 @@ int cmd_replay(int argc, char **argv)
                                    json_object_new_string(oracle_verdict_name(res->verdict)));
             json_object_object_add(jf, "violations", violations_json(res->oracle));
             json_object_object_add(jf, "differences", differences_json(res));
+            json_object_object_add(jf, "running_at_open",
+                                   json_object_new_int64((int64_t)res->running_at_open));
             json_object_array_add(flows, jf);
         } else {
             print_flow_text(&cap.flows[i], res);

@@ -499,6 +499,7 @@ static struct rp *rp_begin(const struct replay_options *opt, const struct replay
     begin_call(p);
     int rc = opt->ops->open(self, &how, &cb, res->error, sizeof res->error);
     end_call(p, active ? APP_CONNECT : APP_LISTEN, 0, rc == 0 ? 0 : -1, true);
+    res->running_at_open = 1;
     if (rc != 0) {
         res->skipped = true;
         oracle_finish(res->oracle, p->now);
@@ -803,6 +804,8 @@ int replay_all(const struct replay_options *opt, size_t self_size, const struct 
                 a.done[i] = true;
                 continue;
             }
+            for (size_t x = 0; x < n; x++)
+                res[i].running_at_open += x != i && a.ps[x] != NULL;
         }
         if (flow_holds(&a, i, due))
             continue;

@@ -88,6 +88,10 @@ struct replay_result {
     size_t ndiffs, diffs_total;
     unsigned target_segments;
     uint64_t end_usecs;
+    /* Targets running when this flow's opened, itself included: 1 for one
+     * flow after another; what shows flows replayed at once, whatever the
+     * machine's load. */
+    unsigned running_at_open;
 };
 
 struct replay_options {
