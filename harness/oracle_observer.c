@@ -367,6 +367,31 @@ static void check_closed_sender(struct oracle *o, unsigned ep, uint64_t index, c
     }
 }
 
+/* An RST from an endpoint that is not synchronized (LISTEN, SYN-SENT,
+ * SYN-RECEIVED, or not yet seen) answering an unacceptable ACK: RFC 9293
+ * §3.10.7.2 (LISTEN: "Any acknowledgment is bad"), §3.10.7.3 (SYN-SENT:
+ * SEG.ACK =< ISS or SEG.ACK > SND.NXT) and §3.10.7.4 (SYN-RECEIVED: SND.UNA
+ * < SEG.ACK =< SND.NXT fails) send <SEQ=SEG.ACK><CTL=RST> and stay in their
+ * state. A CLOSED endpoint answers the same way, so the RST says nothing of
+ * its sender's state: the oracle keeps what it knew. The RST answers the
+ * peer's latest segment (it is sent on its arrival), without ACK. */
+static bool rst_answers_bad_ack(const struct oracle *o, unsigned ep, const struct seg *g,
+                                bool known, enum tcp_state st)
+{
+    const struct oracle_side *s = &o->side[ep & 1u];
+    if (g->flags & TCP_ACK)
+        return false;
+    if (known && st != TCP_LISTEN && st != TCP_SYN_SENT && st != TCP_SYN_RECEIVED)
+        return false;
+    const struct oracle_answerable *a =
+        &s->answerable[(s->answerable_next + ORACLE_ANSWERABLE - 1) % ORACLE_ANSWERABLE];
+    if (!a->valid || a->with_ack || a->value != g->seq)
+        return false;
+    if (!s->syn_sent)
+        return true; /* nothing of its own to acknowledge */
+    return !(seq_gt(g->seq, s->isn) && seq_le(g->seq, s->snd_max));
+}
+
 /* Remember a peer segment that ep may have to answer when CLOSED. */
 static void add_answerable(struct oracle_side *s, uint64_t index, const struct seg *g)
 {
@@ -864,6 +889,39 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     s->wnd_known = true;
 }
 
+/* Endpoint ep's RST answers new text that reached it after its application
+ * closed (RFC 9293 §3.6.1, RFC 1122 4.2.2.13 SHLD-2: "if new data is
+ * received after CLOSE is called, its TCP implementation SHOULD send a RST
+ * to show that data was lost"): the peer segment that made the oracle infer
+ * TIME-WAIT (a FIN that acknowledged ep's FIN) carried text beyond what ep
+ * had acknowledged, ep sent nothing since, and the RST's seq is that
+ * segment's SEG.ACK. Such a stack drops the segment, FIN and all, and
+ * closes: it never was in TIME-WAIT. The wire cannot tell close() from
+ * shutdown(), so a stack that takes the text and the FIN conforms too. */
+static bool rst_for_data_after_close(struct oracle *o, unsigned ep, uint64_t index,
+                                     const struct seg *g)
+{
+    const struct oracle_side *s = side(o, ep);
+    if (!s->fin_sent || !s->inf_change_valid)
+        return false;
+    const struct oracle_seg_note *n = note_find(o, s->inf_change_index);
+    if (!n || n->src == (ep & 1u) || (n->flags & (TCP_FIN | TCP_ACK)) != (TCP_FIN | TCP_ACK) ||
+        (n->flags & (TCP_SYN | TCP_RST)))
+        return false;
+    for (unsigned i = 0; i < ORACLE_RECENT_SEGS; i++) {
+        const struct oracle_seg_note *m = &o->recent[i];
+        if (m->valid && m->src == (ep & 1u) && m->index > n->index && m->index != index)
+            return false; /* it answered something else first */
+    }
+    uint32_t text = n->len - 1u;
+    if (text == 0)
+        return false;
+    uint32_t rcv_nxt = s->ack_sent ? s->last_ack : n->seq;
+    if (!seq_gt(n->seq + text, rcv_nxt))
+        return false; /* no new text: a retransmission */
+    return g->seq == n->ack;
+}
+
 /* Endpoint ep, in TIME-WAIT, answers its peer (RFC 9293 §3.10.7.4 TIME-WAIT). */
 static void tw_answer(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
 {
@@ -879,6 +937,9 @@ static void tw_answer(struct oracle *o, unsigned ep, uint64_t index, const struc
                 oracle_report(o, INV_RST_IN_TIME_WAIT, index, e->frame, (uint8_t)ep,
                               "TIME-WAIT kept (ACK)", "RST (closed)",
                               "an RST ended %c's TIME-WAIT (assassination, RFC 1337)", c);
+        } else if (rst_for_data_after_close(o, ep, index, g)) {
+            /* not TIME-WAIT ending: the segment that seemed to start it was
+             * refused */
         } else if (now + slack < tw_deadline(o, s)) {
             snprintf(exp, sizeof exp, "TIME-WAIT >= %.3f s",
                      (double)o->rules.time_wait_usecs / 1e6);
@@ -1014,6 +1075,9 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                 s->syn_count++;
         }
     }
+    /* (its state before this segment: an RST may leave it as it was) */
+    enum tcp_state st_before, inf_before = s->inf;
+    bool st_before_known = eff_state(o, ep, &st_before), inf_known_before = s->inf_known;
     if (!s->sent_any)
         first_segment(o, ep, g);
 
@@ -1348,7 +1412,11 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         s->rst_seq_bloom |= syn_bloom_bits(g->seq);
         s->rst_usecs = now;
         enum tcp_state sst;
-        if (!(eff_state(o, ep, &sst) && sst == TCP_CLOSED)) {
+        if (rst_answers_bad_ack(o, ep, g, st_before_known, st_before)) {
+            s->inf = inf_before;
+            s->inf_known = inf_known_before;
+            s->inf_change_valid = false;
+        } else if (!(eff_state(o, ep, &sst) && sst == TCP_CLOSED)) {
             set_inf(o, ep, TCP_CLOSED, index);
             s->inf_change_valid = false;
         }
@@ -1370,8 +1438,11 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     if (rst) {
         fx |= rst_arrives(o, ep ^ 1u, index, e);
     } else {
+        /* (an ACK of what it never sent is unacceptable in SYN-RECEIVED,
+         * §3.10.7.4: answered with an RST, it stays; a capture may just
+         * have missed what it acknowledges) */
         if (ackf && p->syn_sent && p->inf_known && p->inf == TCP_SYN_RECEIVED &&
-            seq_ge(g->ack, p->isn + 1)) {
+            seq_ge(g->ack, p->isn + 1) && (seq_le(g->ack, p->snd_max) || o->from_capture)) {
             set_inf(o, ep ^ 1u, TCP_ESTABLISHED, index);
             fx |= ORACLE_FX_STATE;
         }

@@ -1554,6 +1554,127 @@ static void test_tw_alive_past_optional_restart_fails(void **state)
     assert_int_equal(oracle_verdict(&o), VERDICT_FAIL);
 }
 
+/* The Linux kernel as A, states inferred from the wire (repro --target
+ * linux), B the fuzzer's peer. */
+static struct oracle_config kernel_cfg(void)
+{
+    struct oracle_config c = endpoint_cfg();
+    c.states_reported[EP_A] = false;
+    return c;
+}
+
+/* corpus/regressions/third-party/linux-observer-listen-rst-then-syn: A
+ * listens; B's stray ACK draws <SEQ=SEG.ACK><CTL=RST> and A stays in LISTEN
+ * (RFC 9293 §3.10.7.2), so B's SYN then gets a SYN+ACK. The near miss's RST
+ * is at another seq than the ACK it would answer: it closed A, and the
+ * SYN+ACK after it comes from a CLOSED endpoint. */
+static void listen_rst_then_syn(struct evtrace *t, uint32_t rst_seq)
+{
+    evt_init(t);
+    evt_app(t, EP_A, 0, APP_LISTEN, 0, 0);
+    evt_seg(t, EP_B, 0, TCP_ACK, 5001, 1001, 0);
+    evt_seg(t, EP_A, 0, TCP_RST, rst_seq, 0, 0);
+    evt_seg(t, EP_B, 1 * MS, TCP_SYN, 5000, 0, 0);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, 1000, 5001, 0);
+    evt_seg(t, EP_B, 2 * MS, TCP_ACK, 5001, 1001, 0);
+}
+
+static void test_listener_rst_to_stray_ack_keeps_listening_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    listen_rst_then_syn(&t, 1001);
+    judge(&o, &t, kernel_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_listener_rst_answering_no_ack_closes_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    listen_rst_then_syn(&t, 1002);
+    judge(&o, &t, kernel_cfg());
+    ASSERT_BROKEN(&o, "closed-silence", t.n - 2);
+}
+
+/* The same in SYN-RECEIVED (§3.10.7.4: SND.UNA < SEG.ACK =< SND.NXT fails,
+ * reset, stay): B's ACK of 3000 draws R seq 3000 and A retransmits its
+ * SYN+ACK. In the near miss B's ACK (1001) is acceptable: an RST at it is
+ * A's abort, and the SYN+ACK after it comes from a CLOSED endpoint. */
+static void syn_received_rst_then_syn_ack(struct evtrace *t, uint32_t b_ack)
+{
+    evt_init(t);
+    evt_seg(t, EP_B, 0, TCP_SYN, 5000, 0, 0);
+    evt_seg(t, EP_A, 0, TCP_SYN | TCP_ACK, 1000, 5001, 0);
+    evt_seg(t, EP_B, 1 * MS, TCP_ACK, 5001, b_ack, 0);
+    evt_seg(t, EP_A, 1 * MS, TCP_RST, b_ack, 0, 0);
+    evt_seg(t, EP_A, 1001 * MS, TCP_SYN | TCP_ACK, 1000, 5001, 0);
+}
+
+static void test_syn_received_rst_to_bad_ack_stays_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    syn_received_rst_then_syn_ack(&t, 3000);
+    judge(&o, &t, kernel_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_syn_received_rst_at_acceptable_ack_closes_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    syn_received_rst_then_syn_ack(&t, 1001);
+    judge(&o, &t, kernel_cfg());
+    ASSERT_BROKEN(&o, "closed-silence", t.n - 1);
+}
+
+/* corpus/regressions/third-party/linux-observer-data-after-close-rst: A
+ * closes; B's FIN acknowledges A's FIN and carries 6 bytes of new text; A,
+ * its application gone, answers with an RST (RFC 9293 §3.6.1, RFC 1122
+ * 4.2.2.13 SHLD-2) and never was in TIME-WAIT. Near misses: B's FIN carries
+ * no text (A took it: TIME-WAIT, and the RST ends it early), or A first
+ * acknowledges the FIN (it took it) and resets after. */
+static void data_after_close_rst(struct evtrace *t, uint32_t text, bool ack_first)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_app(t, EP_A, 3 * MS, APP_CLOSE, 0, 0);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_FIN | TCP_ACK, 5001, 1002, text);
+    if (ack_first)
+        evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1002, 5002 + text, 0);
+    evt_seg(t, EP_A, 5 * MS, TCP_RST, 1002, 0, 0);
+    evt_clock(t, 2000 * MS);
+}
+
+static void test_rst_for_data_after_close_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    data_after_close_rst(&t, 6, false);
+    judge(&o, &t, kernel_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_rst_after_fin_without_new_text_or_after_ack_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    data_after_close_rst(&t, 0, false);
+    judge(&o, &t, kernel_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 2);
+    data_after_close_rst(&t, 6, true);
+    judge(&o, &t, kernel_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1620,6 +1741,12 @@ int main(void)
         cmocka_unit_test(test_ack_beyond_fin_sent_before_incarnation_restart_fails),
         cmocka_unit_test(test_tw_alive_after_optional_restart_passes),
         cmocka_unit_test(test_tw_alive_past_optional_restart_fails),
+        cmocka_unit_test(test_listener_rst_to_stray_ack_keeps_listening_passes),
+        cmocka_unit_test(test_listener_rst_answering_no_ack_closes_fails),
+        cmocka_unit_test(test_syn_received_rst_to_bad_ack_stays_passes),
+        cmocka_unit_test(test_syn_received_rst_at_acceptable_ack_closes_fails),
+        cmocka_unit_test(test_rst_for_data_after_close_passes),
+        cmocka_unit_test(test_rst_after_fin_without_new_text_or_after_ack_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
