@@ -24,6 +24,11 @@
  *   repeats), that counts, not the oracle's reading of the junk.
  * - Where a conforming stack may do either of two things (a MAY of the
  *   RFCs, a delayed copy the wire cannot place), both pass.
+ * - An RST tells of its sender only what its form proves: one that answers
+ *   an unacceptable ACK (<SEQ=SEG.ACK><CTL=RST>) leaves a LISTEN, SYN-SENT
+ *   or SYN-RECEIVED sender where it was, as a CLOSED one; one that answers
+ *   new text after the sender's close (RFC 9293 §3.6.1) refuses the
+ *   segment that carried it, so a FIN on it started no TIME-WAIT.
  * - Where a source reports states, checks that depend on the state use the
  *   reported one, and the reports are compared with the wire facts
  *   (state-matches-wire). */
