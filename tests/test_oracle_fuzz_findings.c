@@ -14,6 +14,7 @@
 
 #include "harness/oracle.h"
 #include "tests/support/evtrace.h"
+#include "tests/support/oracle_judge.h"
 
 #define MS  1000ull
 #define SEC 1000000ull
@@ -29,26 +30,27 @@ static struct oracle_config endpoint_cfg(void)
     return c;
 }
 
-static void judge(struct oracle *o, const struct evtrace *t, struct oracle_config c)
+/* Where most traces start: the handshake (0-2 ms), then at 3 ms A's
+ * application closes and A sends FIN seq 1001 ack 5001 (A FIN-WAIT-1). */
+static void a_closes_at_3ms(struct evtrace *t)
 {
-    oracle_init(o, &c);
-    evt_run(t, o);
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
 }
 
-#define ASSERT_CLEAN(o)                                                                            \
-    do {                                                                                           \
-        if (oracle_violation_total(o))                                                             \
-            evt_dump(o);                                                                           \
-        assert_int_equal(oracle_violation_total(o), 0);                                            \
-    } while (0)
-
-#define ASSERT_BROKEN(o, id, index)                                                                \
-    do {                                                                                           \
-        if (!evt_has(o, id, index))                                                                \
-            evt_dump(o);                                                                           \
-        assert_true(evt_has(o, id, index));                                                        \
-        assert_int_equal(oracle_verdict(o), VERDICT_FAIL);                                         \
-    } while (0)
+/* A's close completed: B ACKs A's FIN at 4 ms (A FIN-WAIT-2), B's FIN seq
+ * 5001 comes at 5 ms and A ACKs it (A TIME-WAIT at 5 ms). */
+static void a_in_time_wait_at_5ms(struct evtrace *t)
+{
+    a_closes_at_3ms(t);
+    evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5001, 1002, 0);
+    evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 5 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+}
 
 /* The peer's pure ACK carries seq RCV.NXT + 1 (inside the window, so A takes
  * its ACK); its FIN then comes at RCV.NXT, which A takes too (RFC 9293
@@ -57,10 +59,7 @@ static void judge(struct oracle *o, const struct evtrace *t, struct oracle_confi
  * retransmission at 500 ms restarts A's TIME-WAIT. A closes at `closed`. */
 static void fin_after_pure_ack_ahead(struct evtrace *t, uint64_t closed_usecs)
 {
-    evt_init(t);
-    evt_handshake(t, 1000, 5000);
-    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
-    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    a_closes_at_3ms(t);
     evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5002, 1002, 0);
     evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
     evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
@@ -138,10 +137,7 @@ static void test_tw_not_restarted_after_syn_data_dropped_fails(void **state)
  * acknowledging nothing new, cannot take it to TIME-WAIT). */
 static void syn_ack_junk_then_fin(struct evtrace *t, bool fin_acked)
 {
-    evt_init(t);
-    evt_handshake(t, 1000, 5000);
-    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
-    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    a_closes_at_3ms(t);
     evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5001, fin_acked ? 1002 : 1001, 0);
     if (fin_acked)
         evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
@@ -180,15 +176,7 @@ static void test_time_wait_without_fin_acked_then_syn_ack_junk_fails(void **stat
  * retransmitted FIN restarts 2*MSL (RFC 9293 §3.10.7.4). */
 static void tw_fin_again(struct evtrace *t, bool with_syn)
 {
-    evt_init(t);
-    evt_handshake(t, 1000, 5000);
-    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
-    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
-    evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5001, 1002, 0);
-    evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
-    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
-    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5002, 0);
-    evt_state(t, EP_A, 5 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+    a_in_time_wait_at_5ms(t);
     evt_seg(t, EP_B, 505 * MS, (uint8_t)(TCP_FIN | TCP_ACK | (with_syn ? TCP_SYN : 0)), 5001, 1002,
             0);
     evt_seg(t, EP_A, 505 * MS, TCP_ACK, 1002, 5002, 0);
@@ -873,10 +861,7 @@ static void test_syn_accepted_in_time_wait_fails(void **state)
  * restarts A's TIME-WAIT. */
 static void fin_in_hole(struct evtrace *t, uint64_t closed_usecs)
 {
-    evt_init(t);
-    evt_handshake(t, 1000, 5000);
-    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
-    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    a_closes_at_3ms(t);
     evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5097, 1002, 73);
     evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
     evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1002, 5001, 0);
@@ -1094,10 +1079,7 @@ static void test_fin_silence_beyond_rto_max_after_ack_fails(void **state)
  * the remote FIN"). A closes at `closed`. */
 static void junk_syn_at_rcv_nxt_then_fin(struct evtrace *t, uint64_t closed_usecs)
 {
-    evt_init(t);
-    evt_handshake(t, 1000, 5000);
-    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
-    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    a_closes_at_3ms(t);
     evt_seg(t, EP_B, 4 * MS, TCP_SYN | TCP_ACK, 5001, 1002, 0);
     evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1002, 5001, 0);
     evt_seg(t, EP_B, 4 * MS, TCP_FIN | TCP_ACK, 5001, 1001u - 0x40000000u, 96);
@@ -1142,10 +1124,7 @@ static void test_tw_restarted_by_junk_fin_fails(void **state)
  * restarts TIME-WAIT. */
 static void fin_inside_junk_data(struct evtrace *t, uint32_t rexmit_ack, uint64_t closed_usecs)
 {
-    evt_init(t);
-    evt_handshake(t, 1000, 5000);
-    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
-    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    a_closes_at_3ms(t);
     evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5017, 1002, 255);
     evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1002, 5001, 0);
     evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
@@ -1379,15 +1358,7 @@ static void test_ack_beyond_old_space_or_no_old_fin_fails(void **state)
  * or without a restart conform. */
 static void fin_acking_unsent_then_lost(struct evtrace *t, uint64_t closed_usecs)
 {
-    evt_init(t);
-    evt_handshake(t, 1000, 5000);
-    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
-    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
-    evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5001, 1002, 0);
-    evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
-    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
-    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1002, 5002, 0);
-    evt_state(t, EP_A, 5 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+    a_in_time_wait_at_5ms(t);
     evt_seg(t, EP_B, 500 * MS, TCP_FIN | TCP_ACK, 5001, 1017, 0);
     evt_seg(t, EP_A, 500 * MS, TCP_ACK, 1002, 5002, 0);
     size_t lost = evt_seg(t, EP_B, 1000 * MS, TCP_FIN | TCP_ACK, 5001, 1045, 0);
@@ -1425,10 +1396,7 @@ static void test_tw_restart_at_lost_fin_fails(void **state)
  * copy sent after A's last ACK of the FIN never arrived. */
 static void lost_fin_rexmit_then_syn(struct evtrace *t, uint64_t closed_usecs)
 {
-    evt_init(t);
-    evt_handshake(t, 1000, 5000);
-    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
-    evt_seg(t, EP_A, 3 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    a_closes_at_3ms(t);
     evt_state(t, EP_B, 3 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
     evt_seg(t, EP_B, 3 * MS, TCP_FIN | TCP_ACK, 5001, 1001, 0);
     evt_seg(t, EP_B, 4 * MS, TCP_ACK, 5002, 1002, 0);

@@ -22,6 +22,7 @@
 
 #include "harness/oracle.h"
 #include "tests/support/evtrace.h"
+#include "tests/support/oracle_judge.h"
 
 #define MS  1000ull
 #define SEC 1000000ull
@@ -58,27 +59,6 @@ static void textbook(struct evtrace *t)
     evt_seg(t, EP_B, 30 * MS, TCP_FIN | TCP_ACK, 5001, 1102, 0);
     evt_seg(t, EP_A, 31 * MS, TCP_ACK, 1102, 5002, 0);
 }
-
-static void judge(struct oracle *o, const struct evtrace *t, struct oracle_config c)
-{
-    oracle_init(o, &c);
-    evt_run(t, o);
-}
-
-#define ASSERT_CLEAN(o)                                                                            \
-    do {                                                                                           \
-        if (oracle_violation_total(o))                                                             \
-            evt_dump(o);                                                                           \
-        assert_int_equal(oracle_violation_total(o), 0);                                            \
-    } while (0)
-
-#define ASSERT_BROKEN(o, id, index)                                                                \
-    do {                                                                                           \
-        if (!evt_has(o, id, index))                                                                \
-            evt_dump(o);                                                                           \
-        assert_true(evt_has(o, id, index));                                                        \
-        assert_int_equal(oracle_verdict(o), VERDICT_FAIL);                                         \
-    } while (0)
 
 /* ======================= catalog ======================= */
 
