@@ -695,22 +695,39 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
     }
 }
 
-/* A 64-bit Bloom filter of an endpoint's SYN sequence numbers. */
-static uint64_t syn_bloom_bits(uint32_t seq)
+/* Endpoint ep's sequence space starts over at a SYN of ISN isn: nothing it
+ * sent before belongs to it, and the peer's ACKs of the old space (and its
+ * having taken an old FIN) say nothing of the new one. */
+static void start_space(struct oracle *o, unsigned ep, uint32_t isn)
+{
+    struct oracle_side *s = side(o, ep);
+    struct oracle_side *p = side(o, ep ^ 1u);
+    s->isn = isn;
+    s->snd_max = s->space_max = s->contig_end = isn;
+    s->fin_sent = false;
+    s->gap = s->ooo = s->beyond_seen = s->syn_data = false;
+    s->wire_known = false;
+    p->peer_fin_rcvd = p->peer_fin_confirmed = false;
+    p->ack_sent = false;
+}
+
+/* A 64-bit Bloom filter of sequence numbers (two bits each): an endpoint's
+ * SYNs (syn_bloom) and RSTs (rst_seq_bloom), also those its rings forgot. */
+static uint64_t seq_bloom_bits(uint32_t seq)
 {
     uint32_t h = seq * 0x9e3779b1u;
     return (1ull << (h >> 26)) | (1ull << ((h >> 20) & 63u));
 }
 
-static void syn_bloom_add(struct oracle_side *s, uint32_t seq)
+static void seq_bloom_add(uint64_t *bloom, uint32_t seq)
 {
-    s->syn_bloom |= syn_bloom_bits(seq);
+    *bloom |= seq_bloom_bits(seq);
 }
 
-static bool syn_bloom_has(const struct oracle_side *s, uint32_t seq)
+static bool seq_bloom_has(uint64_t bloom, uint32_t seq)
 {
-    uint64_t b = syn_bloom_bits(seq);
-    return (s->syn_bloom & b) == b;
+    uint64_t b = seq_bloom_bits(seq);
+    return (bloom & b) == b;
 }
 
 /* The ACK field of endpoint ep's (non-RST) segment. */
@@ -756,7 +773,7 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
         for (unsigned k = 0; k < p->syn_count && k < 4; k++)
             if (ack == p->syn_seqs[k] + 1 && !(p->isn_known && p->syn_seqs[k] == p->isn))
                 return;
-        if (syn_bloom_has(p, ack - 1) && !(p->isn_known && ack - 1 == p->isn))
+        if (seq_bloom_has(p->syn_bloom, ack - 1) && !(p->isn_known && ack - 1 == p->isn))
             return;
     }
 
@@ -1072,7 +1089,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         bool known_syn = false;
         for (unsigned k = 0; k < s->syn_count && k < 4; k++)
             known_syn = known_syn || s->syn_seqs[k] == g->seq;
-        syn_bloom_add(s, g->seq);
+        seq_bloom_add(&s->syn_bloom, g->seq);
         if (!known_syn) {
             s->syn_seqs[s->syn_next] = g->seq;
             s->syn_next = (uint8_t)((s->syn_next + 1) % 4);
@@ -1256,15 +1273,9 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         /* A SYN-ACK with a new ISN from an endpoint that is not (or no
          * longer) synchronized: it gave up its old attempt (abort, RST) and
          * answers afresh; its sequence space starts over. */
-        s->isn = g->seq;
-        s->snd_max = s->space_max = s->contig_end = g->seq;
         if (s->fin_sent)
             s->fin_unreliable = true;
-        s->fin_sent = false;
-        s->gap = s->ooo = s->beyond_seen = s->syn_data = false;
-        p->peer_fin_rcvd = p->peer_fin_confirmed = false;
-        p->ack_sent = false; /* its ACKs of the old space say nothing of the new */
-        s->wire_known = false;
+        start_space(o, ep, g->seq);
     }
     if (syn && !rst) {
         if (!s->syn_sent) {
@@ -1273,15 +1284,9 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
                 /* Its first SYN after segments without one: what came before
                  * was not part of this connection's sequence space. */
                 s->isn_known = true;
-                s->isn = g->seq;
-                s->snd_max = s->space_max = s->contig_end = g->seq;
-                s->fin_sent = false;
-                s->gap = s->ooo = s->beyond_seen = s->syn_data = false;
-                p->peer_fin_rcvd = p->peer_fin_confirmed = false;
+                start_space(o, ep, g->seq);
                 s->inf_known = false; /* not the ESTABLISHED a mid-stream start assumed */
                 s->ack_sent = s->ack_any_sent = s->wnd_known = false;
-                s->wire_known = false;
-                p->ack_sent = false;
                 if (!p->sent_any)
                     o->handshake_seen = true;
             }
@@ -1414,7 +1419,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             s->fin_unreliable = true;
     } else {
         s->rst_sent = s->rst_sent_ever = true;
-        s->rst_seq_bloom |= syn_bloom_bits(g->seq);
+        seq_bloom_add(&s->rst_seq_bloom, g->seq);
         s->rst_usecs = now;
         enum tcp_state sst;
         if (rst_answers_bad_ack(o, ep, g, st_before_known, st_before)) {
@@ -1717,9 +1722,8 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
     /* An RST of the peer sent earlier (judged on arrival at send time, when
      * it could not be taken) may have arrived only now, exactly at RCV.NXT. */
     const struct oracle_side *peer = side(o, ep ^ 1u);
-    uint64_t late_rst = s->ack_sent ? syn_bloom_bits(s->last_ack) : 0;
-    bool late_exact_rst =
-        cause_is(e, TCP_CAUSE_RCV_RST) && late_rst && (peer->rst_seq_bloom & late_rst) == late_rst;
+    bool late_exact_rst = cause_is(e, TCP_CAUSE_RCV_RST) && s->ack_sent &&
+                          seq_bloom_has(peer->rst_seq_bloom, s->last_ack);
     if (to == TCP_CLOSED && s->must_stay_open && !s->rst_may_close && !s->tw_rst_hit &&
         !late_exact_rst && (cause_is(e, TCP_CAUSE_RCV_RST) || cause_is(e, TCP_CAUSE_RCV_SYN))) {
         oracle_report(o, INV_RST_VALIDATION, index, e->frame, (uint8_t)ep,
