@@ -1696,9 +1696,8 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
         s->fin_taken = false;
     }
 
-    if (from == TCP_TIME_WAIT && to == TCP_CLOSED)
-        s->reuse_syn_in_tw = false; /* a SYN arriving later meets no TIME-WAIT */
     if (from == TCP_TIME_WAIT && to == TCP_CLOSED) {
+        s->reuse_syn_in_tw = false; /* a SYN arriving later meets no TIME-WAIT */
         if (cause_is(e, TCP_CAUSE_RCV_RST)) {
             if (o->rules.tw_rst_must_be_ignored)
                 oracle_report(o, INV_RST_IN_TIME_WAIT, index, e->frame, (uint8_t)ep,
