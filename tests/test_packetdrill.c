@@ -35,6 +35,18 @@ static char *export(const struct program *p)
     return buf;
 }
 
+/* Each line of want appears in script, in this order. */
+static void expect_in_order(const char *script, const char *const *want, size_t n)
+{
+    const char *at = script;
+    for (size_t i = 0; i < n; i++) {
+        const char *hit = strstr(at, want[i]);
+        if (!hit)
+            fail_msg("missing (in order) '%s' in:\n%s", want[i], script);
+        at = hit + strlen(want[i]);
+    }
+}
+
 /* Active open, the kernel closes first; the peer's FIN+ACK is lost once. */
 static void test_packetdrill_active_close_with_lost_segment(void **state)
 {
@@ -59,13 +71,7 @@ static void test_packetdrill_active_close_with_lost_segment(void **state)
         "+0.000000 < F. 1:1(0) ack 2 win 65535\n",
         "+0.000000 > . 2:2(0) ack 2\n",
     };
-    const char *at = script;
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        const char *hit = strstr(at, want[i]);
-        if (!hit)
-            fail_msg("missing (in order) '%s' in:\n%s", want[i], script);
-        at = hit + strlen(want[i]);
-    }
+    expect_in_order(script, want, sizeof want / sizeof want[0]);
     if (getenv("PD_SHOW"))
         fputs(script, stderr);
     free(script);
@@ -91,13 +97,7 @@ static void test_packetdrill_passive_open_accepts_then_uses_fd_4(void **state)
         "read(4, ..., 10) = 10\n",   "shutdown(4, SHUT_WR) = 0\n",
         "> F. 1:1(0) ack 11\n",
     };
-    const char *at = script;
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        const char *hit = strstr(at, want[i]);
-        if (!hit)
-            fail_msg("missing (in order) '%s' in:\n%s", want[i], script);
-        at = hit + strlen(want[i]);
-    }
+    expect_in_order(script, want, sizeof want / sizeof want[0]);
     free(script);
 }
 
