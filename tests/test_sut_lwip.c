@@ -394,14 +394,21 @@ static void scripted_run(struct env *e)
     advance(e, 130000 * MS);
 }
 
+/* scripted_run(), closed, its trace copied to out (TRACE_MAX bytes). Returns
+ * the trace's length. */
+static size_t scripted_trace(struct env *e, char *out)
+{
+    scripted_run(e);
+    sut_lwip_ops.close(e->sut);
+    memcpy(out, e->rec.text, e->rec.text_len);
+    return e->rec.text_len;
+}
+
 static void test_same_run_twice_in_one_process_is_identical(void **state)
 {
     struct env *e = *state;
     static char first[TRACE_MAX];
-    scripted_run(e);
-    sut_lwip_ops.close(e->sut);
-    size_t first_len = e->rec.text_len;
-    memcpy(first, e->rec.text, first_len);
+    size_t first_len = scripted_trace(e, first);
     assert_true(first_len > 1000);
 
     /* Disturb lwIP's statics with another run: more ticks (ISS += ticks),
@@ -460,10 +467,7 @@ static void test_assertion_is_caught_and_the_next_run_is_clean(void **state)
 {
     struct env *e = *state;
     static char first[TRACE_MAX];
-    scripted_run(e);
-    sut_lwip_ops.close(e->sut);
-    size_t first_len = e->rec.text_len;
-    memcpy(first, e->rec.text, first_len);
+    size_t first_len = scripted_trace(e, first);
 
     e->sut->catch_asserts = true;
     establish_passive(e);
