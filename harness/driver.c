@@ -245,11 +245,8 @@ static void peer_observe(struct driver *d, const struct seg *s)
 /* A real-time SUT's events carry its own clock: the driver's follows it. */
 static void sync_real_time(struct driver *d)
 {
-    if (!d->sut || !d->sut->ops->real_time || !d->sut->ops->now)
-        return;
-    uint64_t t = d->sut->ops->now(d->sut->self);
-    if (t > d->now_usecs)
-        d->now_usecs = t;
+    if (d->sut)
+        d->now_usecs = sut_clock_follow(d->sut->ops, d->sut->self, d->now_usecs);
 }
 
 static void on_segment_out(void *ctx, const struct seg_ip *ip, const struct seg *s)

@@ -178,12 +178,7 @@ static void rp_push(struct rp *p, const struct ev *e)
  * follows the target's. */
 static void sync_real_time(struct rp *p)
 {
-    const struct sut_ops *ops = p->opt->ops;
-    if (!ops->real_time || !ops->now)
-        return;
-    uint64_t t = ops->now(p->self);
-    if (t > p->now)
-        p->now = t;
+    p->now = sut_clock_follow(p->opt->ops, p->self, p->now);
 }
 
 static void on_segment(void *ctx, const struct seg_ip *ip, const struct seg *s)

@@ -70,4 +70,15 @@ struct sut {
     void *self;
 };
 
+/* now_usecs, or a real-time SUT's own clock (ops->now) once it is past it:
+ * a caller's clock follows the SUT's, so that what the SUT sends is stamped
+ * when it was read. Virtual SUTs: now_usecs. */
+static inline uint64_t sut_clock_follow(const struct sut_ops *ops, void *self, uint64_t now_usecs)
+{
+    if (!ops->real_time || !ops->now)
+        return now_usecs;
+    uint64_t t = ops->now(self);
+    return t > now_usecs ? t : now_usecs;
+}
+
 #endif
