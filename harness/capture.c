@@ -180,9 +180,9 @@ enum seg_err cap_decode_frame(int dlt, const uint8_t *data, size_t caplen, struc
  * fragmentation carrying one TCP segment, often behind a plain Ethernet
  * header. The general path (link_ip_start, then the codec's seg_decode_ip
  * and seg_decode_tcp) costs several hundred instructions per record, as much
- * as libpcap's own reading; this decodes that common shape directly and
- * fills *ip and *s exactly as the codec would (the same fields, everything
- * else zero; the TCP options, if any, by the codec's seg_parse_options). Any
+ * as libpcap's own reading; this checks that common shape directly, reads
+ * the IPv4 fields itself and leaves the TCP header to the codec's
+ * seg_decode_tcp, filling *ip and *s exactly as seg_decode_ip would. Any
  * other shape, and any header that fails a check, returns false and goes the
  * general way, which then finds the same error. With FINFUZZ_VERIFY_FAST
  * (sanitizer builds) cap_next() compares the two on every record. */
@@ -195,14 +195,9 @@ bool cap_decode_ipv4_fast(const uint8_t *p, size_t len, struct seg_ip *ip, struc
     if (total > len || total < SEG_IPV4_HDR_MIN + SEG_TCP_HDR_MIN || (rd16be(p + 6) & 0x3fff) ||
         p[9] != 6)
         return false;
-    const uint8_t *t = p + SEG_IPV4_HDR_MIN;
-    size_t tcp_len = total - SEG_IPV4_HDR_MIN;
-    size_t hdr_len = (size_t)(t[12] >> 4) * 4;
-    if (hdr_len < SEG_TCP_HDR_MIN || hdr_len > tcp_len)
-        return false;
-    memset(s, 0, sizeof *s);
-    if (hdr_len > SEG_TCP_HDR_MIN &&
-        seg_parse_options(t + SEG_TCP_HDR_MIN, hdr_len - SEG_TCP_HDR_MIN, &s->opts) != SEG_OK)
+    /* No checksum to check: seg_decode_tcp costs no more than a copy of
+     * it would. */
+    if (seg_decode_tcp(p + SEG_IPV4_HDR_MIN, total - SEG_IPV4_HDR_MIN, NULL, s) != SEG_OK)
         return false;
     memset(ip, 0, sizeof *ip);
     ip->version = 4;
@@ -210,16 +205,6 @@ bool cap_decode_ipv4_fast(const uint8_t *p, size_t len, struct seg_ip *ip, struc
     ip->ip_id = rd16be(p + 4);
     memcpy(ip->src, p + 12, 4);
     memcpy(ip->dst, p + 16, 4);
-    s->sport = rd16be(t);
-    s->dport = rd16be(t + 2);
-    s->seq = rd32be(t + 4);
-    s->ack = rd32be(t + 8);
-    s->reserved_bits = t[12] & 0x0f;
-    s->flags = t[13];
-    s->window = rd16be(t + 14);
-    s->urg_ptr = rd16be(t + 18);
-    s->payload_len = (uint32_t)(tcp_len - hdr_len);
-    s->payload = s->payload_len > 0 ? t + hdr_len : NULL;
     return true;
 }
 
