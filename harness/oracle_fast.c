@@ -31,27 +31,6 @@
 #include "oracle_fast.h"
 #include "oracle_impl.h"
 
-/* The answerable-segment Bloom filter's two bits, as oracle_observer.c's
- * bloom_bits() sets them (a copy: the verification below catches any
- * difference). */
-static void answerable_bloom_add(struct oracle_side *s, bool with_ack, uint32_t value)
-{
-    uint32_t h = (value ^ (with_ack ? 0x85ebca6bu : 0u)) * 0x9e3779b1u;
-    unsigned b1 = h >> 25, b2 = (h >> 18) & 127u;
-    s->answered_bloom[b1 >> 6] |= 1ull << (b1 & 63);
-    s->answered_bloom[b2 >> 6] |= 1ull << (b2 & 63);
-}
-
-/* As oracle_observer.c's set_inf(). */
-static void set_inf(struct oracle_side *s, enum tcp_state st, uint64_t index)
-{
-    s->inf_prev = s->inf;
-    s->inf = st;
-    s->inf_known = true;
-    s->inf_change_index = index;
-    s->inf_change_valid = true;
-}
-
 /* Whether segment g of endpoint ep is one the fast path handles. */
 static bool fast_applies(const struct oracle *o, unsigned ep, const struct ev *e)
 {
@@ -157,7 +136,7 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
     /* Its ACK of the peer's SYN: the handshake is done from its side. */
     if (p->syn_sent && seq_ge(ack, p->isn + 1) &&
         (s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED)) {
-        set_inf(s, TCP_ESTABLISHED, index);
+        oracle_side_set_inf(s, TCP_ESTABLISHED, index);
         s->inf_change_valid = false;
     }
     if (!s->ack_sent || seq_gt(ack, s->last_ack))
@@ -178,16 +157,10 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
      * acknowledges its SYN (no FIN either way). */
     enum tcp_state prev = p->inf;
     p->last_peer_had_ack = true;
-    struct oracle_answerable *a = &p->answerable[p->answerable_next];
-    p->answerable_next = (uint8_t)((p->answerable_next + 1) % ORACLE_ANSWERABLE);
-    a->index = index;
-    a->with_ack = false;
-    a->value = ack;
-    a->valid = true;
-    answerable_bloom_add(p, false, ack);
+    oracle_answerable_add(p, index, false, ack);
     uint8_t fx = 0;
     if (p->syn_sent && p->inf == TCP_SYN_RECEIVED && seq_ge(ack, p->isn + 1)) {
-        set_inf(p, TCP_ESTABLISHED, index);
+        oracle_side_set_inf(p, TCP_ESTABLISHED, index);
         fx = ORACLE_FX_STATE;
     }
     note->effects = fx;

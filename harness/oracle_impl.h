@@ -54,4 +54,42 @@ static inline bool oracle_from_capture(const struct ev *e)
     return e->frame != 0;
 }
 
+/* An endpoint's inferred state becomes st at event index. */
+static inline void oracle_side_set_inf(struct oracle_side *s, enum tcp_state st, uint64_t index)
+{
+    s->inf_prev = s->inf;
+    s->inf = st;
+    s->inf_known = true;
+    s->inf_change_index = index;
+    s->inf_change_valid = true;
+}
+
+/* The two bits of the answerable-segment Bloom filter that stand for
+ * (with_ack, value). */
+static inline void oracle_bloom_bits(bool with_ack, uint32_t value, unsigned *b1, unsigned *b2)
+{
+    uint32_t h = (value ^ (with_ack ? 0x85ebca6bu : 0u)) * 0x9e3779b1u;
+    *b1 = h >> 25;
+    *b2 = (h >> 18) & 127u;
+}
+
+/* Remember a peer segment that s may have to answer when CLOSED, by the
+ * value an answering RST would carry (with_ack: as its ACK; otherwise as
+ * its sequence number): in the ring of the latest and in the filter of
+ * all. */
+static inline void oracle_answerable_add(struct oracle_side *s, uint64_t index, bool with_ack,
+                                         uint32_t value)
+{
+    struct oracle_answerable *a = &s->answerable[s->answerable_next];
+    s->answerable_next = (uint8_t)((s->answerable_next + 1) % ORACLE_ANSWERABLE);
+    a->index = index;
+    a->with_ack = with_ack;
+    a->value = value;
+    a->valid = true;
+    unsigned b1, b2;
+    oracle_bloom_bits(with_ack, value, &b1, &b2);
+    s->answered_bloom[b1 >> 6] |= 1ull << (b1 & 63);
+    s->answered_bloom[b2 >> 6] |= 1ull << (b2 & 63);
+}
+
 #endif

@@ -119,13 +119,7 @@ static bool fin_in_space(const struct oracle_side *s)
 
 static void set_inf(struct oracle *o, unsigned ep, enum tcp_state st, uint64_t index)
 {
-    struct oracle_side *s = side(o, ep);
-    s->inf_prev = s->inf;
-    s->inf = st;
-    s->inf_known = true;
-    s->inf_change_index = index;
-    s->inf_change_valid = true;
-    (void)o;
+    oracle_side_set_inf(side(o, ep), st, index);
 }
 
 static struct oracle_seg_note *note_find(struct oracle *o, uint64_t index)
@@ -300,17 +294,10 @@ static void restart_incarnation(struct oracle *o)
 
 /* ------------------------------------------------------------------ */
 /* The two Bloom bits of an answerable (with_ack, value). */
-static void bloom_bits(bool with_ack, uint32_t value, unsigned *b1, unsigned *b2)
-{
-    uint32_t h = (value ^ (with_ack ? 0x85ebca6bu : 0u)) * 0x9e3779b1u;
-    *b1 = h >> 25;
-    *b2 = (h >> 18) & 127u;
-}
-
 static bool bloom_has(const uint64_t bloom[2], bool with_ack, uint32_t value)
 {
     unsigned b1, b2;
-    bloom_bits(with_ack, value, &b1, &b2);
+    oracle_bloom_bits(with_ack, value, &b1, &b2);
     return ((bloom[b1 >> 6] >> (b1 & 63)) & 1u) && ((bloom[b2 >> 6] >> (b2 & 63)) & 1u);
 }
 
@@ -400,16 +387,8 @@ static bool rst_answers_bad_ack(const struct oracle *o, unsigned ep, const struc
 /* Remember a peer segment that ep may have to answer when CLOSED. */
 static void add_answerable(struct oracle_side *s, uint64_t index, const struct seg *g)
 {
-    struct oracle_answerable *a = &s->answerable[s->answerable_next];
-    s->answerable_next = (uint8_t)((s->answerable_next + 1) % ORACLE_ANSWERABLE);
-    a->index = index;
-    a->with_ack = !(g->flags & TCP_ACK);
-    a->value = a->with_ack ? g->seq + seg_len(g) : g->ack;
-    a->valid = true;
-    unsigned b1, b2;
-    bloom_bits(a->with_ack, a->value, &b1, &b2);
-    s->answered_bloom[b1 >> 6] |= 1ull << (b1 & 63);
-    s->answered_bloom[b2 >> 6] |= 1ull << (b2 & 63);
+    bool with_ack = !(g->flags & TCP_ACK);
+    oracle_answerable_add(s, index, with_ack, with_ack ? g->seq + seg_len(g) : g->ack);
 }
 
 /* The peer (ep ^ 1) sent an RST that reaches ep (RFC 5961 §3.2). */
