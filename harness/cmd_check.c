@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "check.h"
 #include "commands.h"
+#include "put.h"
 #include "report.h"
 #include "trace.h"
 
@@ -142,33 +143,6 @@ static void remember_for_trace(struct check_run *run, const struct flow *f, uint
     t->end_usecs = end_usecs;
 }
 
-/* The decimal digits of v, two at a time (a verdict line has three or four
- * numbers, and a large capture prints one line per flow). */
-static char *put_dec(char *p, uint64_t v)
-{
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
-    char tmp[20];
-    char *q = tmp + sizeof tmp;
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        q -= 2;
-        memcpy(q, pairs + 2 * r, 2);
-    }
-    if (v >= 10) {
-        q -= 2;
-        memcpy(q, pairs + 2 * v, 2);
-    } else {
-        *--q = (char)('0' + v);
-    }
-    size_t n = (size_t)(tmp + sizeof tmp - q);
-    memcpy(p, q, n);
-    return p + n;
-}
-
 #define PUT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
 /* A flow's whole text line: "  PASS       A-B #2 (frames F-L, N segments)",
@@ -187,10 +161,10 @@ static void print_flow_line(const struct report_flow *rf, size_t name_len, const
     memcpy(p, rf->name, name_len);
     p += name_len;
     if (rf->incarnation > 1)
-        p = put_dec(PUT_LIT(p, " #"), rf->incarnation);
-    p = put_dec(PUT_LIT(p, " (frames "), rf->first_frame);
-    p = put_dec(PUT_LIT(p, "-"), rf->last_frame);
-    p = put_dec(PUT_LIT(p, ", "), rf->segments);
+        p = put_u64(PUT_LIT(p, " #"), rf->incarnation);
+    p = put_u64(PUT_LIT(p, " (frames "), rf->first_frame);
+    p = put_u64(PUT_LIT(p, "-"), rf->last_frame);
+    p = put_u64(PUT_LIT(p, ", "), rf->segments);
     p = PUT_LIT(p, " segments)");
     fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
     if (why)
