@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "../stack/segment.h"
+#include "event.h"
 
 /* What one cap_next() call produced. */
 enum cap_status {
@@ -104,6 +105,14 @@ bool cap_set_filter(struct cap_reader *r, const char *bpf, char *err, size_t err
  * above, and an empty string otherwise. */
 enum cap_status cap_next(struct cap_reader *r, struct cap_segment *out, char *note, size_t notelen);
 
+/* As cap_next, for a reader that judges segments one at a time as they are
+ * read (check.c): a plain TCP segment that the fast decoders take (no note)
+ * is decoded straight into e (frame, time_usecs and u.segment; kind and
+ * endpoint are left alone) with *in_ev set, saving a copy per segment;
+ * every other record is returned in *out exactly as cap_next would. */
+enum cap_status cap_next_ev(struct cap_reader *r, struct ev *e, struct cap_segment *out,
+                            bool *in_ev, char *note, size_t notelen);
+
 /* How far through the file the reader is, 0..1 (for progress), or -1. */
 double cap_progress(const struct cap_reader *r);
 
@@ -118,7 +127,7 @@ const char *cap_link_name(int dlt);
 enum seg_err cap_decode_frame(int dlt, const uint8_t *data, size_t caplen, struct seg_ip *ip,
                               struct seg *s, enum cap_skip *skip);
 
-/* The fast path of cap_next() (capture.c explains it): decode an IPv4
+/* The IPv4 fast path of cap_next() (capture.c explains it): decode an IPv4
  * packet without options or fragmentation that carries TCP, filling *ip and
  * *s exactly as seg_decode_ip() with SEG_DECODE_NO_CHECKSUM would. Returns
  * false, leaving both unspecified, for any other packet (the codec then

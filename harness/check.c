@@ -17,7 +17,6 @@
 
 #define LINUX_TIME_WAIT_USECS   (60ull * 1000000u)
 #define LINGER_SLACK_USECS      1000000u
-#define CHECK_AHEAD             3 /* segments held back while their flows are prefetched */
 #define CHECK_READ_BUFFER_BYTES (64u * 1024) /* bench/check_bareloop.c uses the same */
 
 void check_options_default(struct check_options *o)
@@ -40,12 +39,11 @@ uint64_t check_linger_usecs(const struct oracle_config *cfg)
     return tw + extra;
 }
 
-/* What the flow table carries per flow: its oracle and event counter. */
+/* What the flow table carries per flow: its oracle. A segment's index in
+ * the flow's event stream is the flow's segment count before it, and its
+ * time the flow's latest capture time (struct flow keeps both: capture
+ * time may step back, and the oracle never sees it do so). */
 struct flow_judge {
-    /* Before the oracle, whose violation log fills its last 5 KB: these are
-     * touched per segment, so they share a cache line with its start. */
-    uint64_t next_index;
-    uint64_t last_usecs; /* capture time may step back; the oracle never sees it do so */
     struct flow_judge *next_free;
     struct oracle oracle;
 };
@@ -152,17 +150,13 @@ static void *judge_open(void *ctx, struct flow *f)
     else if (!(j = judge_alloc(c)))
         return NULL;
     oracle_init(&j->oracle, &c->opt->cfg);
-    j->next_index = 0;
-    j->last_usecs = 0;
     return j;
 }
 
-/* check_segment_event without clearing the event first: every member an
- * EV_SEGMENT has is set (per segment, the memset was most of the cost of
- * building it). The public function keeps the clear for its callers. */
-static void fill_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *last_usecs,
-                               struct ev *e)
+void check_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *last_usecs,
+                         struct ev *e)
 {
+    memset(e, 0, sizeof *e);
     e->kind = EV_SEGMENT;
     e->time_usecs = cs->time_usecs < *last_usecs ? *last_usecs : cs->time_usecs;
     *last_usecs = e->time_usecs;
@@ -172,13 +166,6 @@ static void fill_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_
     e->u.segment.ip = cs->ip;
 }
 
-void check_segment_event(const struct cap_segment *cs, uint8_t ep, uint64_t *last_usecs,
-                         struct ev *e)
-{
-    memset(e, 0, sizeof *e);
-    fill_segment_event(cs, ep, last_usecs, e);
-}
-
 /* Bring the cache lines of [p, p + n) in. */
 static inline void prefetch_range(const void *p, size_t n)
 {
@@ -186,37 +173,6 @@ static inline void prefetch_range(const void *p, size_t n)
     for (size_t off = 0; off < n; off += 64)
         __builtin_prefetch(c + off);
     __builtin_prefetch(c + n - 1); /* the last line, when p is not line-aligned */
-}
-
-/* The front of an endpoint's record that every segment uses (oracle_state.h
- * keeps it together): its small fields, then the ring of answerable
- * segments, which a segment's receiver writes. */
-#define SIDE_HOT_SCALARS offsetof(struct oracle_side, answerable)
-#define SIDE_HOT_BYTES   (SIDE_HOT_SCALARS + sizeof(((struct oracle_side *)0)->answerable))
-
-/* Prefetch what oracle_push() of a segment from ep reads and writes: the
- * judge's counters and the oracle's small fields, the recent-segment notes
- * (one of which it overwrites), and of the endpoints' records: for an
- * ordinary segment (no SYN, FIN or RST) only the hot front of the sender's
- * and of the receiver's (with its answerable ring), as the fast path uses
- * them; for the others, which go through the observer's handshake, close
- * and reset rules, both whole records. Prefetching the whole records
- * (1.5 KB) for every segment cost more in cache traffic than their misses
- * did. No value is read here: a read would wait for the very lines this is
- * meant to bring in ahead. */
-static void judge_warm(void *ctx, const struct flow *f, uint8_t ep, uint8_t flags)
-{
-    (void)ctx;
-    const struct flow_judge *j = f->user;
-    const struct oracle *o = &j->oracle;
-    prefetch_range(j, offsetof(struct flow_judge, oracle) + offsetof(struct oracle, side));
-    if (flags & (TCP_SYN | TCP_FIN | TCP_RST)) {
-        prefetch_range(o->side, sizeof o->side);
-    } else {
-        prefetch_range(&o->side[ep], SIDE_HOT_SCALARS);
-        prefetch_range(&o->side[ep ^ 1u], SIDE_HOT_BYTES);
-    }
-    prefetch_range(o->recent, sizeof o->recent);
 }
 
 /* Prefetch what judging a finished flow reads, and what reusing its judge
@@ -233,13 +189,20 @@ static void judge_warm_finish(void *ctx, const struct flow *f)
                    offsetof(struct flow_judge, oracle) + offsetof(struct oracle, violations));
 }
 
+/* hooks.segment, for the segments flows_segment_fast() does not take. */
 static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct cap_segment *cs)
 {
     (void)ctx;
     struct flow_judge *j = f->user;
     struct ev e;
-    fill_segment_event(cs, ep, &j->last_usecs, &e);
-    oracle_push(&j->oracle, j->next_index++, &e);
+    memset(&e, 0, sizeof e);
+    e.kind = EV_SEGMENT;
+    e.time_usecs = f->last_usecs;
+    e.frame = cs->frame;
+    e.endpoint = ep;
+    e.u.segment.seg = cs->seg;
+    e.u.segment.ip = cs->ip;
+    oracle_push(&j->oracle, f->segments - 1, &e);
 }
 
 static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flow_end why)
@@ -273,8 +236,8 @@ static double now_secs(void)
 
 /* Hand one segment to its flow and pass on what the table warns about. */
 static void route_segment(struct flow_table *table, const struct cap_segment *cs,
-                          const struct flow_lookup *l, const char *name,
-                          const struct check_options *opt, const struct check_hooks *hooks)
+                          struct flow_lookup *l, const char *name, const struct check_options *opt,
+                          const struct check_hooks *hooks)
 {
     char err[320];
     enum flow_warn w = flows_segment_prepared(table, cs, l);
@@ -312,55 +275,54 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
     struct flow_hooks fh = {&c, judge_open, judge_segment, judge_finish};
     struct flow_table table;
     flows_init(&table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
-    table.warm = judge_warm;
     table.warm_finish = judge_warm_finish;
 
-    /* Segments go to the flow table CHECK_AHEAD records behind the
-     * reader, so that a flow's memory is in cache by the time its segment
-     * is judged: each record later, one more dependent load is started
-     * (flows_prepare: its bucket; flows_prefetch_flow: the flow;
-     * flows_warm: the flow's oracle). A record that is not a plain segment
-     * (a note, a skip, an error, the end) first flushes the held segments,
-     * so every message and verdict comes out in the same order as when
-     * each record is handled as it is read. */
-    struct cap_segment cs[CHECK_AHEAD + 1];
-    struct flow_lookup lookup[CHECK_AHEAD + 1];
-    unsigned first = 0, held = 0; /* held segments: slots first, first+1, ... (mod) */
+    /* Each record is judged as it is read. A plain segment is decoded
+     * straight into e (cap_next_ev), its flow found and noted
+     * (flows_segment_fast) and e pushed to the flow's oracle: no copy of the
+     * segment on the way. The rest (a new flow, a SYN, a record with a
+     * note, ...) comes back in cs and goes the general way. */
+    struct ev e;
+    memset(&e, 0, sizeof e);
+    e.kind = EV_SEGMENT;
+    struct cap_segment cs;
+    struct flow_lookup lookup;
     enum cap_status st;
     double last_progress = opt->progress ? now_secs() : 0;
     bool progress_shown = false;
     for (;;) {
-        unsigned w = (first + held) % (CHECK_AHEAD + 1);
-        st = cap_next(&r, &cs[w], note, sizeof note);
-        bool plain = st == CAP_SEGMENT && !note[0];
-        if (plain) {
-            flows_prepare(&table, &cs[w], &lookup[w]);
-            if (held >= 1)
-                flows_prefetch_flow(&table, &lookup[(w + CHECK_AHEAD) % (CHECK_AHEAD + 1)]);
-            if (held >= 2)
-                flows_warm(&table, &lookup[(w + CHECK_AHEAD - 1) % (CHECK_AHEAD + 1)]);
-        }
-        while (held && (!plain || held == CHECK_AHEAD)) {
-            route_segment(&table, &cs[first], &lookup[first], name, opt, hooks);
-            first = (first + 1) % (CHECK_AHEAD + 1);
-            held--;
-        }
-        if (st == CAP_EOF)
-            break;
-        if (note[0])
-            message(hooks, note);
-        if (st == CAP_ERROR) {
-            res->unreadable = true;
-            break;
-        }
-        if (plain) {
-            /* The oracle never reads payload bytes, and these are libpcap's,
-             * overwritten by the next read. */
-            cs[w].seg.payload = NULL;
-            held++;
-        } else if (st == CAP_SEGMENT) {
-            flows_prepare(&table, &cs[w], &lookup[w]);
-            route_segment(&table, &cs[w], &lookup[w], name, opt, hooks);
+        bool in_ev;
+        st = cap_next_ev(&r, &e, &cs, &in_ev, note, sizeof note);
+        if (in_ev) {
+            uint8_t ep;
+            struct flow *f = flows_segment_fast(&table, &e.u.segment.ip, e.frame, e.time_usecs,
+                                                &e.u.segment.seg, &lookup, &ep);
+            if (f) {
+                struct flow_judge *j = f->user;
+                e.endpoint = ep;
+                e.time_usecs = f->last_usecs;
+                oracle_push(&j->oracle, f->segments - 1, &e);
+            } else {
+                cs.frame = e.frame;
+                cs.time_usecs = e.time_usecs;
+                cs.ip = e.u.segment.ip;
+                cs.seg = e.u.segment.seg;
+                cs.payload_cut = false;
+                route_segment(&table, &cs, &lookup, name, opt, hooks);
+            }
+        } else {
+            if (st == CAP_EOF)
+                break;
+            if (note[0])
+                message(hooks, note);
+            if (st == CAP_ERROR) {
+                res->unreadable = true;
+                break;
+            }
+            if (st == CAP_SEGMENT) {
+                flows_lookup_of(&cs.ip, cs.seg.sport, cs.seg.dport, &lookup);
+                route_segment(&table, &cs, &lookup, name, opt, hooks);
+            }
         }
         if (opt->progress && (r.counts.frames & 0xffff) == 0 && now_secs() - last_progress > 0.5) {
             last_progress = now_secs();

@@ -12,54 +12,96 @@
 
 #define FLOWS_BUCKETS_INITIAL 1024u
 
-/* ---- keys and hashing ---- */
+/* ---- keys and hashing ----
+ *
+ * Every segment computes its flow's key before anything else can start, so
+ * the key is kept small: an IPv4 end (address, port) is one 48-bit number,
+ * address above port, and ordering the two ends is one comparison of those
+ * numbers (memcmp's order of the addresses, then the ports). The compact
+ * key kw is the two numbers, lower first, with the IP version in the top
+ * byte of kw[0]: comparing two IPv4 keys is comparing two words each. An
+ * IPv6 key does not fit; its kw holds the version and the hash, and the
+ * whole key is compared after it. The whole struct flow_key is built once,
+ * when a flow is created. */
 
-/* Build the canonical key of a segment and return its hash; *src_end says
- * which end sent it. The hash is a multiply-xor over the key's words, with
- * few dependent steps, since every segment hashes its key before anything
- * else can start. It is computed from the words as they are built, in
- * registers: reading them back from the key just written would stall on
- * store forwarding (narrow stores, wide loads). */
-static uint32_t key_of(const struct cap_segment *cs, struct flow_key *k, uint8_t *src_end)
+#define KEY_MUL 0x9e3779b97f4a7c15ull
+
+/* For the per-segment path, whose helpers must not cost a call each. */
+#define HOT static inline __attribute__((always_inline))
+
+HOT uint32_t rd32be(const uint8_t *p)
 {
-    uint64_t src0 = 0, src1 = 0, dst0 = 0, dst1 = 0; /* address bytes, zero-padded */
-    int c;
-    if (cs->ip.version == 4) {
-        uint32_t s4, d4;
-        memcpy(&s4, cs->ip.src, 4);
-        memcpy(&d4, cs->ip.dst, 4);
-        src0 = s4;
-        dst0 = d4;
-        uint32_t a = ntohl(s4), b = ntohl(d4); /* memcmp's order */
-        c = a < b ? -1 : a > b;
-    } else {
-        memcpy(&src0, cs->ip.src, 8);
-        memcpy(&src1, cs->ip.src + 8, 8);
-        memcpy(&dst0, cs->ip.dst, 8);
-        memcpy(&dst1, cs->ip.dst + 8, 8);
-        c = memcmp(cs->ip.src, cs->ip.dst, 16);
-    }
-    if (c == 0)
-        c = (int)cs->seg.sport - (int)cs->seg.dport;
-    uint8_t s = c <= 0 ? 0 : 1;
-    /* Selected as scalars, not through pointers to a stack copy. */
-    uint64_t w[4] = {s ? dst0 : src0, s ? dst1 : src1, s ? src0 : dst0, s ? src1 : dst1};
-    uint16_t p0 = s ? cs->seg.dport : cs->seg.sport;
-    uint16_t p1 = s ? cs->seg.sport : cs->seg.dport;
-    for (int i = 0; i < 4; i++)
-        memcpy(k->addr[i / 2] + 8 * (i % 2), &w[i], 8);
-    k->port[0] = p0;
-    k->port[1] = p1;
-    k->version = cs->ip.version;
-    *src_end = s;
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return ntohl(v);
+}
 
-    const uint64_t mul = 0x9e3779b97f4a7c15ull;
-    uint64_t h = (uint64_t)k->version << 32 | (uint64_t)p0 << 16 | p1;
+/* The whole key of an IPv6 segment and its hash; *src_end says which end
+ * sent it. */
+static uint32_t key_of_ipv6(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
+                            struct flow_key *k, uint8_t *src_end)
+{
+    int c = memcmp(ip->src, ip->dst, 16);
+    if (c == 0)
+        c = (int)sport - (int)dport;
+    uint8_t s = c <= 0 ? 0 : 1;
+    memcpy(k->addr[s], ip->src, 16);
+    memcpy(k->addr[1 - s], ip->dst, 16);
+    k->port[s] = sport;
+    k->port[1 - s] = dport;
+    k->version = 6;
+    *src_end = s;
+    uint64_t w[4];
+    memcpy(w, k->addr, sizeof w);
+    uint64_t h = (uint64_t)k->port[0] << 16 | k->port[1];
     for (int i = 0; i < 4; i++)
-        h = (h ^ w[i]) * mul;
-    h ^= h >> 29; /* bring the high bits down before the last spread */
-    h *= mul;
+        h = (h ^ w[i]) * KEY_MUL;
+    h ^= h >> 29;
+    h *= KEY_MUL;
     return (uint32_t)(h >> 32);
+}
+
+HOT void lookup_of(const struct seg_ip *ip, uint16_t sport, uint16_t dport, struct flow_lookup *l)
+{
+    l->found_valid = false;
+    if (ip->version == 4) {
+        uint64_t x = (uint64_t)rd32be(ip->src) << 16 | sport;
+        uint64_t y = (uint64_t)rd32be(ip->dst) << 16 | dport;
+        uint8_t s = x > y;
+        uint64_t lo = s ? y : x, hi = s ? x : y;
+        l->kw[0] = lo | (uint64_t)4 << 56;
+        l->kw[1] = hi;
+        l->src_end = s;
+        uint64_t h = lo * KEY_MUL ^ hi;
+        h ^= h >> 29; /* bring the high bits down before the last spread */
+        h *= KEY_MUL;
+        l->hash = (uint32_t)(h >> 32);
+        return;
+    }
+    l->hash = key_of_ipv6(ip, sport, dport, &l->key, &l->src_end);
+    l->kw[0] = (uint64_t)6 << 56 | l->hash;
+    l->kw[1] = 0;
+}
+
+void flows_lookup_of(const struct seg_ip *ip, uint16_t sport, uint16_t dport, struct flow_lookup *l)
+{
+    lookup_of(ip, sport, dport, l);
+}
+
+/* The whole key of a lookup (for IPv4, from its compact key). */
+static void key_whole(const struct flow_lookup *l, struct flow_key *k)
+{
+    if (l->kw[0] >> 56 != 4) {
+        *k = l->key;
+        return;
+    }
+    memset(k, 0, sizeof *k);
+    for (int e = 0; e < 2; e++) {
+        uint32_t a = htonl((uint32_t)(l->kw[e] >> 16));
+        memcpy(k->addr[e], &a, 4);
+        k->port[e] = (uint16_t)l->kw[e];
+    }
+    k->version = 4;
 }
 
 static bool key_eq(const struct flow_key *a, const struct flow_key *b)
@@ -143,12 +185,13 @@ static bool table_grow(struct flow_table *t)
     return true;
 }
 
-static struct flow *table_find(const struct flow_table *t, const struct flow_key *k, uint32_t hash)
+HOT struct flow *table_find(const struct flow_table *t, const struct flow_lookup *l)
 {
     if (!t->nbuckets)
         return NULL;
-    for (struct flow *f = t->buckets[hash & (t->nbuckets - 1)]; f; f = f->hnext)
-        if (f->hash == hash && key_eq(&f->key, k))
+    for (struct flow *f = t->buckets[l->hash & (t->nbuckets - 1)]; f; f = f->hnext)
+        if (f->kw[0] == l->kw[0] && f->kw[1] == l->kw[1] &&
+            (l->kw[0] >> 56 == 4 || key_eq(&f->key, &l->key)))
             return f;
     return NULL;
 }
@@ -215,7 +258,7 @@ static void warm_closed(struct flow_table *t)
  * its head that saw segments since it was queued goes back to the tail
  * rather than being moved on every segment, which would touch two other
  * flows' memory per packet. */
-static void expire(struct flow_table *t, uint64_t now_usecs)
+static void expire_due(struct flow_table *t, uint64_t now_usecs)
 {
     struct flow *f;
     while ((f = t->closed_head) && f->queued_usecs + t->linger_usecs < now_usecs) {
@@ -228,6 +271,14 @@ static void expire(struct flow_table *t, uint64_t now_usecs)
         }
     }
     warm_closed(t);
+}
+
+/* Every segment asks; the answer is almost always no. */
+HOT void expire(struct flow_table *t, uint64_t now_usecs)
+{
+    const struct flow *f = t->closed_head;
+    if (f && (f->queued_usecs + t->linger_usecs < now_usecs || f != t->warmed_closed))
+        expire_due(t, now_usecs);
 }
 
 /* The flow to finish early when the table is full: the least recently
@@ -244,8 +295,8 @@ static struct flow *eviction_victim(struct flow_table *t)
     return f ? f : t->closed_head;
 }
 
-static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, uint32_t hash,
-                                uint8_t a_end, unsigned incarnation, enum flow_warn *warn)
+static struct flow *flow_create(struct flow_table *t, const struct flow_lookup *l, uint8_t a_end,
+                                unsigned incarnation, enum flow_warn *warn)
 {
     if (t->max_flows && t->count >= t->max_flows) {
         struct flow *victim = eviction_victim(t);
@@ -267,8 +318,10 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, 
         *warn = FLOW_WARN_NOMEM;
         return NULL;
     }
-    f->key = *k;
-    f->hash = hash;
+    key_whole(l, &f->key);
+    f->kw[0] = l->kw[0];
+    f->kw[1] = l->kw[1];
+    f->hash = l->hash;
     f->a_end = a_end;
     f->id = t->next_id++;
     f->incarnation = incarnation;
@@ -280,7 +333,7 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, 
             return NULL;
         }
     }
-    bucket_insert(&t->buckets[hash & (t->nbuckets - 1)], f);
+    bucket_insert(&t->buckets[l->hash & (t->nbuckets - 1)], f);
     t->generation++;
     list_append(t, f);
     t->count++;
@@ -288,25 +341,38 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_key *k, 
     return f;
 }
 
-/* Hand one segment to f and update what the table tracks about its close. */
-static void deliver(struct flow_table *t, struct flow *f, uint8_t src_end,
-                    const struct cap_segment *cs)
+/* Note one segment of f (sent by end src_end of its key) in what the table
+ * tracks about the flow and its close; returns the sender, EP_A or EP_B. */
+HOT uint8_t note_segment(struct flow_table *t, struct flow *f, uint8_t src_end, uint64_t frame,
+                         uint64_t time_usecs, const struct seg *s)
 {
     uint8_t ep = src_end == f->a_end ? EP_A : EP_B;
     uint8_t peer = 1 - ep;
-    const struct seg *s = &cs->seg;
+    uint8_t flags = s->flags;
 
     if (f->segments == 0) {
-        f->first_frame = cs->frame;
-        f->first_usecs = cs->time_usecs;
-        f->saw_syn = (s->flags & TCP_SYN) != 0;
+        f->first_frame = frame;
+        f->first_usecs = time_usecs;
+        f->saw_syn = (flags & TCP_SYN) != 0;
     }
     f->segments++;
-    f->last_frame = cs->frame;
-    if (cs->time_usecs > f->last_usecs)
-        f->last_usecs = cs->time_usecs;
+    f->last_frame = frame;
+    if (time_usecs > f->last_usecs)
+        f->last_usecs = time_usecs;
+    f->touched = f->segments > 1; /* the creating segment does not count */
 
-    if (s->flags & TCP_SYN) {
+    if (!(flags & (TCP_SYN | TCP_FIN | TCP_RST))) {
+        /* An ordinary segment: it can only acknowledge the peer's FIN. */
+        f->sent_non_syn[ep] = true;
+        if ((flags & TCP_ACK) && f->fin_seen[peer] && !f->fin_acked[peer] &&
+            seq_gt(s->ack, f->fin_seq[peer])) {
+            f->fin_acked[peer] = true;
+            if (!f->closed && f->fin_acked[ep])
+                goto closed;
+        }
+        return ep;
+    }
+    if (flags & TCP_SYN) {
         if (!f->isn_known[ep]) {
             f->isn_known[ep] = true;
             f->isn[ep] = s->seq;
@@ -314,25 +380,31 @@ static void deliver(struct flow_table *t, struct flow *f, uint8_t src_end,
     } else {
         f->sent_non_syn[ep] = true;
     }
-    if ((s->flags & TCP_FIN) && !f->fin_seen[ep]) {
+    if ((flags & TCP_FIN) && !f->fin_seen[ep]) {
         f->fin_seen[ep] = true;
-        f->fin_seq[ep] = s->seq + s->payload_len + ((s->flags & TCP_SYN) ? 1u : 0u);
+        f->fin_seq[ep] = s->seq + s->payload_len + ((flags & TCP_SYN) ? 1u : 0u);
     }
-    if ((s->flags & TCP_ACK) && !(s->flags & TCP_RST) && f->fin_seen[peer] &&
+    if ((flags & TCP_ACK) && !(flags & TCP_RST) && f->fin_seen[peer] &&
         seq_gt(s->ack, f->fin_seq[peer]))
         f->fin_acked[peer] = true;
-    if (s->flags & TCP_RST)
+    if (flags & TCP_RST)
         f->rst_seen = true;
+    if (f->closed || !(f->rst_seen || (f->fin_acked[EP_A] && f->fin_acked[EP_B])))
+        return ep;
+closed:
+    list_unlink(t, f);
+    f->closed = true;
+    f->on_closed_list = true;
+    f->queued_usecs = f->last_usecs;
+    list_append(t, f);
+    return ep;
+}
 
-    f->touched = f->segments > 1; /* the creating segment does not count */
-    if (!f->closed && (f->rst_seen || (f->fin_acked[EP_A] && f->fin_acked[EP_B]))) {
-        list_unlink(t, f);
-        f->closed = true;
-        f->on_closed_list = true;
-        f->queued_usecs = f->last_usecs;
-        list_append(t, f);
-    }
-
+/* Hand one segment to f: note it, then give it to the hooks. */
+static void deliver(struct flow_table *t, struct flow *f, uint8_t src_end,
+                    const struct cap_segment *cs)
+{
+    uint8_t ep = note_segment(t, f, src_end, cs->frame, cs->time_usecs, &cs->seg);
     if (t->hooks.segment)
         t->hooks.segment(t->hooks.ctx, f, ep, cs);
 }
@@ -346,68 +418,50 @@ static bool may_open_incarnation(const struct flow *f, uint8_t ep, uint32_t seq)
     return f->isn_known[ep] && f->isn[ep] != seq;
 }
 
-void flows_prepare(const struct flow_table *t, const struct cap_segment *cs, struct flow_lookup *l)
-{
-    l->hash = key_of(cs, &l->key, &l->src_end);
-    l->flags = cs->seg.flags;
-    l->found_valid = false;
-    /* With hundreds of flows interleaved, a flow's memory has left the
-     * cache by its next segment: the lookup and the judging then wait on
-     * it. A reader that holds segments back starts the loads ahead, one
-     * dependent step per segment: here the bucket, then the flow at its
-     * head (flows_prefetch_flow; almost always the flow itself, as new
-     * flows go first), then the flow's user state (flows_warm). */
-    if (t->nbuckets)
-        __builtin_prefetch(&t->buckets[l->hash & (t->nbuckets - 1)]);
-}
-
-void flows_prefetch_flow(const struct flow_table *t, const struct flow_lookup *l)
-{
-    if (!t->nbuckets)
-        return;
-    const struct flow *head = t->buckets[l->hash & (t->nbuckets - 1)];
-    if (head) {
-        __builtin_prefetch(head);
-        __builtin_prefetch((const char *)head + 64);
-    }
-}
-
-void flows_warm(const struct flow_table *t, struct flow_lookup *l)
-{
-    struct flow *f = table_find(t, &l->key, l->hash);
-    l->found_valid = true;
-    l->found = f;
-    l->found_generation = t->generation;
-    if (t->warm && f && f->user)
-        t->warm(t->hooks.ctx, f, l->src_end == f->a_end ? EP_A : EP_B, l->flags);
-}
-
 enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
 {
     struct flow_lookup l;
-    l.hash = key_of(cs, &l.key, &l.src_end);
-    l.found_valid = false;
+    flows_lookup_of(&cs->ip, cs->seg.sport, cs->seg.dport, &l);
     return flows_segment_prepared(t, cs, &l);
 }
 
+struct flow *flows_segment_fast(struct flow_table *t, const struct seg_ip *ip, uint64_t frame,
+                                uint64_t time_usecs, const struct seg *s, struct flow_lookup *l,
+                                uint8_t *ep)
+{
+    lookup_of(ip, s->sport, s->dport, l);
+    if (time_usecs > t->last_usecs)
+        t->last_usecs = time_usecs;
+    expire(t, t->last_usecs);
+    if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN)
+        return NULL; /* a bare SYN: a new flow, or perhaps a new incarnation */
+    struct flow *f = table_find(t, l);
+    l->found_valid = true;
+    l->found = f;
+    l->found_generation = t->generation;
+    if (!f || f->syn_pending)
+        return NULL;
+    *ep = note_segment(t, f, l->src_end, frame, time_usecs, s);
+    return f;
+}
+
 enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_segment *cs,
-                                      const struct flow_lookup *l)
+                                      struct flow_lookup *l)
 {
     enum flow_warn warn = FLOW_WARN_NONE;
     if (cs->time_usecs > t->last_usecs)
         t->last_usecs = cs->time_usecs;
     expire(t, t->last_usecs);
 
-    const struct flow_key k = l->key;
     uint8_t src_end = l->src_end;
     const struct seg *s = &cs->seg;
     uint8_t syn_ack = s->flags & (TCP_SYN | TCP_ACK | TCP_RST);
     bool bare_syn = syn_ack == TCP_SYN;
 
-    uint32_t hash = l->hash;
-    /* No flow added or removed since flows_warm searched: same answer. */
+    /* No flow added or removed since flows_segment_fast searched: same
+     * answer. */
     struct flow *f =
-        l->found_valid && l->found_generation == t->generation ? l->found : table_find(t, &k, hash);
+        l->found_valid && l->found_generation == t->generation ? l->found : table_find(t, l);
     if (f && f->syn_pending) {
         uint8_t syn_end = f->syn_pending_from == EP_A ? f->a_end : (uint8_t)(1 - f->a_end);
         if (src_end != syn_end && syn_ack == (TCP_SYN | TCP_ACK) &&
@@ -418,7 +472,7 @@ enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_seg
             unsigned inc = f->incarnation + 1;
             deliver(t, f, src_end, cs);
             flow_finish(t, f, t->last_usecs, FLOW_END_REUSED);
-            struct flow *g = flow_create(t, &k, hash, syn_end, inc, &warn);
+            struct flow *g = flow_create(t, l, syn_end, inc, &warn);
             if (g) {
                 deliver(t, g, syn_end, &syn);
                 deliver(t, g, src_end, cs);
@@ -443,7 +497,7 @@ enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_seg
         /* A is the SYN's sender: the sender of a bare SYN, the receiver of a
          * SYN-ACK; otherwise whoever spoke first. */
         uint8_t a_end = syn_ack == (TCP_SYN | TCP_ACK) ? (uint8_t)(1 - src_end) : src_end;
-        f = flow_create(t, &k, hash, a_end, 1, &warn);
+        f = flow_create(t, l, a_end, 1, &warn);
         if (!f)
             return warn;
     }

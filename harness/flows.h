@@ -48,34 +48,37 @@ enum flow_end {
 };
 
 struct flow {
-    /* Hash chain and key first: a lookup touches only this cache line of
-     * the flows it passes over. What every segment updates follows; the
-     * pending SYN, rarely used, comes last. */
+    /* The first cache line holds all that finding the flow of an ordinary
+     * segment and noting it touch: the hash chain, the compact key the
+     * lookup compares (flows.c), and the per-segment counters. The full
+     * key, the lists and the pending SYN, used when flows begin, close and
+     * end, follow. */
     struct flow *hnext;
-    struct flow **hprev; /* the pointer that points at this flow */
-    uint32_t hash;
-    struct flow_key key;
-    uint8_t a_end; /* which end of key is endpoint A (0 or 1) */
-    bool saw_syn;  /* the flow began with its handshake */
-    bool closed;
-    bool rst_seen;
-    bool syn_pending; /* a SYN that may open a new incarnation waits for its answer */
-    uint8_t syn_pending_from;
-    bool on_closed_list;
-    bool touched; /* a segment since the eviction clock last passed */
-
-    void *user; /* the hooks' per-flow state (e.g. the oracle) */
+    uint64_t kw[2]; /* the compact key (flows.c) */
+    void *user;     /* the hooks' per-flow state (e.g. the oracle) */
     uint64_t segments;
-    uint64_t first_frame, last_frame;
-    uint64_t first_usecs, last_usecs;
-
+    uint64_t last_frame;
+    uint64_t last_usecs; /* the latest capture time of its segments */
+    uint8_t a_end;       /* which end of key is endpoint A (0 or 1) */
+    bool closed;
+    bool syn_pending; /* a SYN that may open a new incarnation waits for its answer */
+    bool touched;     /* a segment since the eviction clock last passed */
     /* Close tracking, per endpoint (EP_A/EP_B). */
-    bool isn_known[2];
     bool sent_non_syn[2]; /* sent something after its SYN */
     bool fin_seen[2];
+
     bool fin_acked[2];
-    uint32_t isn[2];
+    bool isn_known[2];
+    bool saw_syn; /* the flow began with its handshake */
+    bool rst_seen;
+    uint8_t syn_pending_from;
+    bool on_closed_list;
     uint32_t fin_seq[2];
+    uint32_t isn[2];
+    uint32_t hash;
+    struct flow **hprev; /* the pointer that points at this flow */
+    uint64_t first_frame, first_usecs;
+    struct flow_key key;
 
     /* List links. */
     struct flow *prev, *next; /* the open list (creation order) or the closed one */
@@ -117,13 +120,10 @@ struct flow_table {
      * next): no malloc/free per flow, and the most recently freed (still in
      * cache) is reused first. Never more than the most flows held at once. */
     struct flow *free_flows;
-    /* Optional, set after flows_init: a segment of ep with these TCP flags
-     * will soon reach f (flows_warm). Start loading what hooks.segment will
-     * touch; change nothing. (Kept out of struct flow_hooks, which callers
-     * initialise positionally.) */
-    void (*warm)(void *ctx, const struct flow *f, uint8_t ep, uint8_t flags);
-    /* Optional, likewise: f is the next closed flow to expire (or be
-     * re-queued); start loading what hooks.finish will touch. */
+    /* Optional, set after flows_init: f is the next closed flow to expire
+     * (or be re-queued); start loading what hooks.finish will touch.
+     * (Kept out of struct flow_hooks, which callers initialise
+     * positionally.) */
     void (*warm_finish)(void *ctx, const struct flow *f);
     const struct flow *warmed_closed; /* the closed flow last given to warm_finish */
     uint64_t generation;              /* changes whenever a flow is added or removed */
@@ -144,34 +144,37 @@ enum flow_warn {
  * needed). */
 enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs);
 
-/* The same in two steps, so that a reader can look up the flow of the next
- * segment while the current one is judged: flows_prepare() computes the key
- * and asks the CPU to bring the flow's memory into cache (it changes
- * nothing); flows_segment_prepared() then routes cs exactly as
- * flows_segment() does. cs must be the segment that l was prepared from. */
+/* The same for a reader that judges segments itself. flows_lookup_of()
+ * computes into *l the key of a segment sent from ip/sport to ip/dport, and
+ * flows_segment_prepared() routes cs with it exactly as flows_segment()
+ * does. flows_segment_fast() computes the key of segment s (sent over ip)
+ * into *l and routes it if it is ordinary (one of an existing flow with no
+ * SYN answer pending, and not a bare SYN) exactly as flows_segment() does (one of an existing flow
+ * with no SYN answer pending, and not a bare SYN) exactly as flows_segment() does, except that it
+ * does not call hooks.segment: it returns the flow, with *ep the sender, and the caller judges the
+ * segment itself (f->segments - 1 is its index in the flow and f->last_usecs its time, never behind
+ * the flow's earlier ones). For any other segment it returns NULL having only done what
+ * flows_segment() starts with (expiring lingering flows), and the caller hands the segment and *l
+ * to flows_segment_prepared(). */
 struct flow_lookup {
-    struct flow_key key;
+    uint64_t kw[2]; /* the compact key */
     uint32_t hash;
-    uint8_t src_end; /* which end of key sent the segment */
-    uint8_t flags;   /* the segment's TCP flags (for the warm hook) */
-    /* What flows_warm() found (a flow, or NULL for none), valid while the
-     * table's generation is still found_generation: routing then skips a
-     * second search. */
+    uint8_t src_end;     /* which end of the key sent the segment */
+    struct flow_key key; /* the whole key, for IPv6 only (IPv4's is kw) */
+    /* What flows_segment_fast() found (a flow, or NULL for none), valid
+     * while the table's generation is still found_generation: routing then
+     * skips a second search. */
     bool found_valid;
     struct flow *found;
     uint64_t found_generation;
 };
-void flows_prepare(const struct flow_table *t, const struct cap_segment *cs, struct flow_lookup *l);
-/* Between the two (when the reader can hold segments longer): load the
- * bucket that flows_prepare() prefetched and prefetch the flow at its head.
- * Changes nothing. */
-void flows_prefetch_flow(const struct flow_table *t, const struct flow_lookup *l);
-/* Second step ahead, once flows_prepare()'s loads have had time to arrive:
- * find the segment's flow and let the hooks' warm() prefetch its state.
- * Changes nothing. */
-void flows_warm(const struct flow_table *t, struct flow_lookup *l);
+void flows_lookup_of(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
+                     struct flow_lookup *l);
+struct flow *flows_segment_fast(struct flow_table *t, const struct seg_ip *ip, uint64_t frame,
+                                uint64_t time_usecs, const struct seg *s, struct flow_lookup *l,
+                                uint8_t *ep);
 enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_segment *cs,
-                                      const struct flow_lookup *l);
+                                      struct flow_lookup *l);
 
 /* Finish every flow still held, in creation order, at end_usecs. */
 void flows_finish_all(struct flow_table *t, uint64_t end_usecs);
