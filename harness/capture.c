@@ -9,8 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "fast_verify.h"
-
 /* Link-layer protocol numbers (EtherType values, also used by SLL/SLL2). */
 enum {
     ETHERTYPE_IPV4 = 0x0800,
@@ -42,24 +40,15 @@ enum {
  * fixed header (jumbograms are not supported). */
 #define IP_PACKET_MAX (65535u + SEG_IPV6_HDR_LEN)
 
-/* Big-endian loads as one load and a byte swap each (every record reads a
- * dozen of them). */
-static inline uint16_t rd16be(const uint8_t *p)
+static uint16_t rd16be(const uint8_t *p)
 {
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return __builtin_bswap16(v);
+    return cap_rd16be(p);
 }
 
-static inline uint32_t rd32be(const uint8_t *p)
+static uint32_t rd32be(const uint8_t *p)
 {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return __builtin_bswap32(v);
+    return cap_rd32be(p);
 }
-
-/* For the per-record fast path, whose helpers must not cost a call each. */
-#define HOT static inline __attribute__((always_inline))
 
 static uint32_t rd32le(const uint8_t *p)
 {
@@ -183,99 +172,9 @@ enum seg_err cap_decode_frame(int dlt, const uint8_t *data, size_t caplen, struc
     return err;
 }
 
-/* ---- the fast path: plain IPv4/IPv6 TCP ----
- *
- * Almost every record of a capture is an IPv4 packet without options or
- * fragmentation (or an IPv6 packet without extension headers) carrying one
- * TCP segment, often behind a plain Ethernet header. The general path
- * (link_ip_start, then the codec's seg_decode_ip, seg_decode_tcp and
- * seg_parse_options) costs several hundred instructions per record, as much
- * as libpcap's own reading; this checks that common shape directly in one
- * pass, filling *ip and *s exactly as seg_decode_ip would. The TCP options
- * are read here only in the two layouts that make up nearly all segments:
- * none, and NOP NOP timestamps (Linux's on every segment after the
- * handshake); any other options go to the codec's seg_parse_options. Any
- * other shape, and any header that fails a check, returns false and goes
- * the general way, which then finds the same error. With
- * FINFUZZ_VERIFY_FAST (sanitizer builds) cap_next() compares the two on
- * every record. */
-
-/* The TCP header at t, len bytes of segment (header and payload) as the IP
- * header counts them; false if the codec must decide. */
-HOT bool decode_tcp_fast(const uint8_t *t, size_t len, struct seg *s)
-{
-    if (len < SEG_TCP_HDR_MIN)
-        return false;
-    size_t hdr_len = (size_t)(t[12] >> 4) * 4;
-    if (hdr_len < SEG_TCP_HDR_MIN || hdr_len > len)
-        return false;
-    size_t opt_len = hdr_len - SEG_TCP_HDR_MIN;
-    if (opt_len == 0) {
-        memset(&s->opts, 0, sizeof s->opts);
-    } else if (opt_len == 12 && rd32be(t + 20) == 0x0101080au) {
-        memset(&s->opts, 0, sizeof s->opts);
-        s->opts.has_ts = true;
-        s->opts.ts_val = rd32be(t + 24);
-        s->opts.ts_ecr = rd32be(t + 28);
-        s->opts.raw_len = 12;
-        memcpy(s->opts.raw, t + 20, 12);
-    } else if (seg_parse_options(t + SEG_TCP_HDR_MIN, opt_len, &s->opts) != SEG_OK) {
-        return false;
-    }
-    s->sport = rd16be(t);
-    s->dport = rd16be(t + 2);
-    s->seq = rd32be(t + 4);
-    s->ack = rd32be(t + 8);
-    s->reserved_bits = t[12] & 0x0f;
-    s->flags = t[13];
-    s->window = rd16be(t + 14);
-    s->urg_ptr = rd16be(t + 18);
-    s->payload_len = (uint32_t)(len - hdr_len);
-    s->payload = len > hdr_len ? t + hdr_len : NULL;
-    return true;
-}
-
-HOT bool decode_ipv4_fast(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
-{
-    if (len < SEG_IPV4_HDR_MIN + SEG_TCP_HDR_MIN || p[0] != 0x45)
-        return false; /* not IPv4, IPv4 options, or too short for TCP */
-    size_t total = rd16be(p + 2);
-    /* Fragment bits (MF and the offset) and the protocol in one test. */
-    if (total > len || total < SEG_IPV4_HDR_MIN + SEG_TCP_HDR_MIN || (rd16be(p + 6) & 0x3fff) ||
-        p[9] != 6)
-        return false;
-    if (!decode_tcp_fast(p + SEG_IPV4_HDR_MIN, total - SEG_IPV4_HDR_MIN, s))
-        return false;
-    memset(ip, 0, sizeof *ip);
-    ip->version = 4;
-    ip->ttl = p[8];
-    ip->ip_id = rd16be(p + 4);
-    memcpy(ip->src, p + 12, 4);
-    memcpy(ip->dst, p + 16, 4);
-    return true;
-}
-
 bool cap_decode_ipv4_fast(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
 {
-    return decode_ipv4_fast(p, len, ip, s);
-}
-
-/* The same for IPv6 whose next header is TCP (no extension headers). */
-static bool decode_ipv6_fast(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
-{
-    if (len < SEG_IPV6_HDR_LEN + SEG_TCP_HDR_MIN || (p[0] >> 4) != 6 || p[6] != 6)
-        return false;
-    size_t payload = rd16be(p + 4);
-    if (SEG_IPV6_HDR_LEN + payload > len)
-        return false;
-    if (!decode_tcp_fast(p + SEG_IPV6_HDR_LEN, payload, s))
-        return false;
-    memset(ip, 0, sizeof *ip);
-    ip->version = 6;
-    ip->ttl = p[7];
-    memcpy(ip->src, p + 8, 16);
-    memcpy(ip->dst, p + 24, 16);
-    return true;
+    return cap_fast_ipv4(p, len, ip, s);
 }
 
 bool cap_seg_ip_equal(const struct seg_ip *a, const struct seg_ip *b)
@@ -309,7 +208,7 @@ static bool is_pcap_magic(const uint8_t m[4])
 }
 
 #define PCAP_GLOBAL_HDR_LEN 24
-#define PCAP_RECORD_HDR_LEN 16
+#define PCAP_RECORD_HDR_LEN CAP_RECORD_HDR_LEN
 
 bool cap_open_stream(struct cap_reader *r, FILE *fp, const char *name, char *err, size_t errlen)
 {
@@ -392,7 +291,7 @@ bool cap_set_filter(struct cap_reader *r, const char *bpf, char *err, size_t err
  * the snapshot length (and skips the excess). Such a record can only come
  * back with caplen == snaplen, so only then compare the file offset with
  * where the record should have ended. */
-HOT bool caplen_was_over_snap(struct cap_reader *r, uint32_t caplen)
+static bool caplen_was_over_snap(struct cap_reader *r, uint32_t caplen)
 {
     if (r->expected_pos < 0)
         return false;
@@ -466,8 +365,7 @@ static enum cap_status decode_cut(struct cap_reader *r, const uint8_t *ipdata, s
     return CAP_SKIP;
 }
 
-/* pcap_next_ex() gave no record: the end of the file, or an error. */
-static enum cap_status read_end(struct cap_reader *r, int rc, char *note, size_t notelen)
+enum cap_status cap_read_end(struct cap_reader *r, int rc, char *note, size_t notelen)
 {
     if (rc == PCAP_ERROR_BREAK)
         return CAP_EOF;
@@ -476,69 +374,18 @@ static enum cap_status read_end(struct cap_reader *r, int rc, char *note, size_t
     return CAP_ERROR;
 }
 
-static void note_over_snap(struct cap_reader *r, char *note, size_t notelen)
+static uint64_t record_usecs(const struct pcap_pkthdr *hdr)
 {
-    r->counts.caplen_over_snap++;
-    snprintf(note, notelen,
-             "%s: frame %llu: record longer than the snap length (%u bytes); "
-             "only the first %u bytes were read",
-             r->name, (unsigned long long)r->counts.frames, r->snaplen, r->snaplen);
+    return cap_record_usecs(hdr);
 }
 
-/* The first steps of every record: read it, number it, note a record longer
- * than the snap length and apply the filter. Returns -1 when the record is
- * to be decoded (*hdr, *data set), else the status to return. */
-HOT int record_begin(struct cap_reader *r, struct pcap_pkthdr **hdr, const u_char **data,
-                     bool *over_snap, char *note, size_t notelen)
+bool cap_link_ip_start(int dlt, const uint8_t *d, size_t caplen, size_t *off)
 {
-    int rc = pcap_next_ex(r->pcap, hdr, data);
-    if (__builtin_expect(rc != 1, 0))
-        return (int)read_end(r, rc, note, notelen);
-    ++r->counts.frames;
-    *over_snap = caplen_was_over_snap(r, (*hdr)->caplen);
-    if (__builtin_expect(*over_snap, 0))
-        note_over_snap(r, note, notelen);
-    if (r->have_filter && !pcap_offline_filter(&r->filter, *hdr, *data)) {
-        r->counts.skipped[CAP_SKIP_FILTERED]++;
-        return CAP_SKIP;
-    }
-    return -1;
+    return link_ip_start(dlt, d, caplen, off) == CAP_SKIP_NONE;
 }
 
-/* Capture time in microseconds (opened with nanosecond precision: tv_usec
- * holds nanoseconds). */
-HOT uint64_t record_usecs(const struct pcap_pkthdr *hdr)
-{
-    return (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec / 1000u;
-}
-
-/* Where the IP packet of a record starts, *off, and whether it has the
- * shape the fast decoders take: IPv4 or IPv6 right after a plain Ethernet
- * header (the common case, without the general switch), or after any other
- * link header link_ip_start finds. Returns the skip reason as
- * link_ip_start does. */
-HOT enum cap_skip fast_ip_start(int dlt, const uint8_t *d, size_t caplen, size_t *off)
-{
-    if (dlt == DLT_EN10MB && caplen >= ETH_HDR_LEN && d[12] == 0x08 && d[13] == 0x00) {
-        *off = ETH_HDR_LEN;
-        return CAP_SKIP_NONE;
-    }
-    return link_ip_start(dlt, d, caplen, off);
-}
-
-/* Decode the IP packet at p (len bytes) with the fast decoders; false if
- * the codec must decide. */
-HOT bool decode_fast(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
-{
-    if (len && p[0] == 0x45)
-        return decode_ipv4_fast(p, len, ip, s);
-    return decode_ipv6_fast(p, len, ip, s);
-}
-
-/* FINFUZZ_VERIFY_FAST: the fast path decoded the record at data as the
- * general path does, or abort. */
-static void verify_fast(const struct cap_reader *r, const uint8_t *data, size_t caplen, size_t off,
-                        const struct seg_ip *fip, const struct seg *fs)
+void cap_verify_fast(const struct cap_reader *r, const uint8_t *data, size_t caplen, size_t off,
+                     const struct seg_ip *fip, const struct seg *fs)
 {
     struct seg_ip ip;
     struct seg g;
@@ -549,10 +396,9 @@ static void verify_fast(const struct cap_reader *r, const uint8_t *data, size_t 
         abort(); /* the fast path decoded differently from the codec */
 }
 
-/* The rest of a record the fast decoders did not take, the general way. */
-static enum cap_status record_general(struct cap_reader *r, const struct pcap_pkthdr *hdr,
-                                      const u_char *data, bool over_snap, struct cap_segment *out,
-                                      char *note, size_t notelen)
+enum cap_status cap_record_general(struct cap_reader *r, const struct pcap_pkthdr *hdr,
+                                   const u_char *data, bool over_snap, struct cap_segment *out,
+                                   char *note, size_t notelen)
 {
     uint64_t frame = r->counts.frames;
     out->frame = frame;
@@ -593,52 +439,45 @@ static enum cap_status record_general(struct cap_reader *r, const struct pcap_pk
     return CAP_SKIP;
 }
 
-enum cap_status cap_next(struct cap_reader *r, struct cap_segment *out, char *note, size_t notelen)
+enum cap_status cap_record(struct cap_reader *r, const struct pcap_pkthdr *hdr, const u_char *data,
+                           struct cap_segment *out, char *note, size_t notelen)
 {
-    note[0] = '\0';
-    struct pcap_pkthdr *hdr;
-    const u_char *data;
-    bool over_snap = false;
-    int st = record_begin(r, &hdr, &data, &over_snap, note, notelen);
-    if (st >= 0)
-        return (enum cap_status)st;
+    uint64_t frame = ++r->counts.frames;
+    bool over_snap = caplen_was_over_snap(r, hdr->caplen);
+    if (over_snap) {
+        r->counts.caplen_over_snap++;
+        snprintf(note, notelen,
+                 "%s: frame %llu: record longer than the snap length (%u bytes); "
+                 "only the first %u bytes were read",
+                 r->name, (unsigned long long)frame, r->snaplen, r->snaplen);
+    }
+    if (r->have_filter && !pcap_offline_filter(&r->filter, hdr, data)) {
+        r->counts.skipped[CAP_SKIP_FILTERED]++;
+        return CAP_SKIP;
+    }
     size_t off = 0;
-    if (!over_snap && fast_ip_start(r->dlt, data, hdr->caplen, &off) == CAP_SKIP_NONE &&
-        decode_fast(data + off, hdr->caplen - off, &out->ip, &out->seg)) {
+    if (!over_snap && link_ip_start(r->dlt, data, hdr->caplen, &off) == CAP_SKIP_NONE &&
+        cap_fast_ip(data + off, hdr->caplen - off, &out->ip, &out->seg)) {
         if (FINFUZZ_VERIFY_FAST)
-            verify_fast(r, data, hdr->caplen, off, &out->ip, &out->seg);
-        out->frame = r->counts.frames;
+            cap_verify_fast(r, data, hdr->caplen, off, &out->ip, &out->seg);
+        out->frame = frame;
         out->time_usecs = record_usecs(hdr);
         out->payload_cut = false;
         r->counts.segments++;
         return CAP_SEGMENT;
     }
-    return record_general(r, hdr, data, over_snap, out, note, notelen);
+    return cap_record_general(r, hdr, data, over_snap, out, note, notelen);
 }
 
-enum cap_status cap_next_ev(struct cap_reader *r, struct ev *e, struct cap_segment *out,
-                            bool *in_ev, char *note, size_t notelen)
+enum cap_status cap_next(struct cap_reader *r, struct cap_segment *out, char *note, size_t notelen)
 {
-    *in_ev = false;
     note[0] = '\0';
     struct pcap_pkthdr *hdr;
     const u_char *data;
-    bool over_snap = false;
-    int st = record_begin(r, &hdr, &data, &over_snap, note, notelen);
-    if (st >= 0)
-        return (enum cap_status)st;
-    size_t off = 0;
-    if (!over_snap && fast_ip_start(r->dlt, data, hdr->caplen, &off) == CAP_SKIP_NONE &&
-        decode_fast(data + off, hdr->caplen - off, &e->u.segment.ip, &e->u.segment.seg)) {
-        if (FINFUZZ_VERIFY_FAST)
-            verify_fast(r, data, hdr->caplen, off, &e->u.segment.ip, &e->u.segment.seg);
-        e->frame = r->counts.frames;
-        e->time_usecs = record_usecs(hdr);
-        r->counts.segments++;
-        *in_ev = true;
-        return CAP_SEGMENT;
-    }
-    return record_general(r, hdr, data, over_snap, out, note, notelen);
+    int rc = pcap_next_ex(r->pcap, &hdr, &data);
+    if (rc != 1)
+        return cap_read_end(r, rc, note, notelen);
+    return cap_record(r, hdr, data, out, note, notelen);
 }
 
 double cap_progress(const struct cap_reader *r)

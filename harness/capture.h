@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "../stack/segment.h"
+#include "capture_fast.h"
 #include "event.h"
 
 /* What one cap_next() call produced. */
@@ -105,14 +106,6 @@ bool cap_set_filter(struct cap_reader *r, const char *bpf, char *err, size_t err
  * above, and an empty string otherwise. */
 enum cap_status cap_next(struct cap_reader *r, struct cap_segment *out, char *note, size_t notelen);
 
-/* As cap_next, for a reader that judges segments one at a time as they are
- * read (check.c): a plain TCP segment that the fast decoders take (no note)
- * is decoded straight into e (frame, time_usecs and u.segment; kind and
- * endpoint are left alone) with *in_ev set, saving a copy per segment;
- * every other record is returned in *out exactly as cap_next would. */
-enum cap_status cap_next_ev(struct cap_reader *r, struct ev *e, struct cap_segment *out,
-                            bool *in_ev, char *note, size_t notelen);
-
 /* How far through the file the reader is, 0..1 (for progress), or -1. */
 double cap_progress(const struct cap_reader *r);
 
@@ -137,5 +130,77 @@ bool cap_decode_ipv4_fast(const uint8_t *pkt, size_t len, struct seg_ip *ip, str
 /* Field-by-field equality of decoded headers (padding ignored). */
 bool cap_seg_ip_equal(const struct seg_ip *a, const struct seg_ip *b);
 bool cap_seg_equal(const struct seg *a, const struct seg *b);
+
+/* ---- the checker's per-record path ----
+ *
+ * cap_next_ev() is cap_next() for a reader that judges segments one at a
+ * time as they are read (check.c): a plain TCP segment that the fast
+ * decoders take (no note) is decoded straight into e (frame, time_usecs and
+ * u.segment; kind and endpoint are left alone) with *in_ev set, saving a
+ * copy per segment; every other record is returned in *out exactly as
+ * cap_next() would. It is inline (capture_fast.h says why); the functions
+ * below are its out-of-line parts, for it alone. */
+
+/* Classic pcap's per-record header. */
+#define CAP_RECORD_HDR_LEN 16
+
+/* pcap_next_ex() returned rc instead of a record: the end, or an error. */
+enum cap_status cap_read_end(struct cap_reader *r, int rc, char *note, size_t notelen);
+/* cap_next() for a record pcap_next_ex() has just read. */
+enum cap_status cap_record(struct cap_reader *r, const struct pcap_pkthdr *hdr, const u_char *data,
+                           struct cap_segment *out, char *note, size_t notelen);
+/* The general (codec) decoding of a record already counted and filtered. */
+enum cap_status cap_record_general(struct cap_reader *r, const struct pcap_pkthdr *hdr,
+                                   const u_char *data, bool over_snap, struct cap_segment *out,
+                                   char *note, size_t notelen);
+/* Where the IP packet starts in a record of link type dlt; false if it
+ * carries none or its link header is cut (the general way says which). */
+bool cap_link_ip_start(int dlt, const uint8_t *d, size_t caplen, size_t *off);
+/* FINFUZZ_VERIFY_FAST: abort unless the codec decodes the record at data as
+ * the fast decoders did (*ip, *s). */
+void cap_verify_fast(const struct cap_reader *r, const uint8_t *data, size_t caplen, size_t off,
+                     const struct seg_ip *ip, const struct seg *s);
+
+/* Capture time in microseconds (readers open captures with nanosecond
+ * precision: tv_usec holds nanoseconds). */
+static inline uint64_t cap_record_usecs(const struct pcap_pkthdr *hdr)
+{
+    return (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec / 1000u;
+}
+
+CAP_HOT enum cap_status cap_next_ev(struct cap_reader *r, struct ev *e, struct cap_segment *out,
+                                    bool *in_ev, char *note, size_t notelen)
+{
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    *in_ev = false;
+    note[0] = '\0';
+    int rc = pcap_next_ex(r->pcap, &hdr, &data);
+    if (__builtin_expect(rc != 1, 0))
+        return cap_read_end(r, rc, note, notelen);
+    size_t caplen = hdr->caplen;
+    /* A filter, or a record that may have been cut to the snap length by
+     * libpcap (which cap_record checks), goes the whole way. */
+    if (r->have_filter || (caplen == r->snaplen && r->expected_pos >= 0))
+        return cap_record(r, hdr, data, out, note, notelen);
+    r->counts.frames++;
+    if (r->expected_pos >= 0)
+        r->expected_pos += CAP_RECORD_HDR_LEN + (long)caplen;
+    size_t off = 14; /* plain Ethernet, the common case, without a call */
+    if (r->dlt != DLT_EN10MB || caplen < 14 ||
+        (cap_rd16be(data + 12) != 0x0800 && cap_rd16be(data + 12) != 0x86dd)) {
+        if (!cap_link_ip_start(r->dlt, data, caplen, &off))
+            return cap_record_general(r, hdr, data, false, out, note, notelen);
+    }
+    if (!cap_fast_ip(data + off, caplen - off, &e->u.segment.ip, &e->u.segment.seg))
+        return cap_record_general(r, hdr, data, false, out, note, notelen);
+    if (FINFUZZ_VERIFY_FAST)
+        cap_verify_fast(r, data, caplen, off, &e->u.segment.ip, &e->u.segment.seg);
+    e->frame = r->counts.frames;
+    e->time_usecs = cap_record_usecs(hdr);
+    r->counts.segments++;
+    *in_ev = true;
+    return CAP_SEGMENT;
+}
 
 #endif

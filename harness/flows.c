@@ -24,17 +24,7 @@
  * whole key is compared after it. The whole struct flow_key is built once,
  * when a flow is created. */
 
-#define KEY_MUL 0x9e3779b97f4a7c15ull
-
-/* For the per-segment path, whose helpers must not cost a call each. */
-#define HOT static inline __attribute__((always_inline))
-
-HOT uint32_t rd32be(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return ntohl(v);
-}
+#define KEY_MUL FLOWS_KEY_MUL
 
 /* The whole key of an IPv6 segment and its hash; *src_end says which end
  * sent it. */
@@ -61,31 +51,13 @@ static uint32_t key_of_ipv6(const struct seg_ip *ip, uint16_t sport, uint16_t dp
     return (uint32_t)(h >> 32);
 }
 
-HOT void lookup_of(const struct seg_ip *ip, uint16_t sport, uint16_t dport, struct flow_lookup *l)
+void flows_lookup_ipv6(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
+                       struct flow_lookup *l)
 {
-    l->found_valid = false;
-    if (ip->version == 4) {
-        uint64_t x = (uint64_t)rd32be(ip->src) << 16 | sport;
-        uint64_t y = (uint64_t)rd32be(ip->dst) << 16 | dport;
-        uint8_t s = x > y;
-        uint64_t lo = s ? y : x, hi = s ? x : y;
-        l->kw[0] = lo | (uint64_t)4 << 56;
-        l->kw[1] = hi;
-        l->src_end = s;
-        uint64_t h = lo * KEY_MUL ^ hi;
-        h ^= h >> 29; /* bring the high bits down before the last spread */
-        h *= KEY_MUL;
-        l->hash = (uint32_t)(h >> 32);
-        return;
-    }
+    memset(&l->key, 0, sizeof l->key);
     l->hash = key_of_ipv6(ip, sport, dport, &l->key, &l->src_end);
     l->kw[0] = (uint64_t)6 << 56 | l->hash;
     l->kw[1] = 0;
-}
-
-void flows_lookup_of(const struct seg_ip *ip, uint16_t sport, uint16_t dport, struct flow_lookup *l)
-{
-    lookup_of(ip, sport, dport, l);
 }
 
 /* The whole key of a lookup (for IPv4, from its compact key). */
@@ -104,7 +76,7 @@ static void key_whole(const struct flow_lookup *l, struct flow_key *k)
     k->version = 4;
 }
 
-static bool key_eq(const struct flow_key *a, const struct flow_key *b)
+bool flows_key_eq(const struct flow_key *a, const struct flow_key *b)
 {
     /* Word compares (the compiler inlines these fixed-size memcpys). */
     uint64_t wa[4], wb[4];
@@ -185,17 +157,6 @@ static bool table_grow(struct flow_table *t)
     return true;
 }
 
-HOT struct flow *table_find(const struct flow_table *t, const struct flow_lookup *l)
-{
-    if (!t->nbuckets)
-        return NULL;
-    for (struct flow *f = t->buckets[l->hash & (t->nbuckets - 1)]; f; f = f->hnext)
-        if (f->kw[0] == l->kw[0] && f->kw[1] == l->kw[1] &&
-            (l->kw[0] >> 56 == 4 || key_eq(&f->key, &l->key)))
-            return f;
-    return NULL;
-}
-
 static void table_remove(struct flow_table *t, struct flow *f)
 {
     t->generation++;
@@ -258,7 +219,7 @@ static void warm_closed(struct flow_table *t)
  * its head that saw segments since it was queued goes back to the tail
  * rather than being moved on every segment, which would touch two other
  * flows' memory per packet. */
-static void expire_due(struct flow_table *t, uint64_t now_usecs)
+void flows_expire_due(struct flow_table *t, uint64_t now_usecs)
 {
     struct flow *f;
     while ((f = t->closed_head) && f->queued_usecs + t->linger_usecs < now_usecs) {
@@ -271,14 +232,6 @@ static void expire_due(struct flow_table *t, uint64_t now_usecs)
         }
     }
     warm_closed(t);
-}
-
-/* Every segment asks; the answer is almost always no. */
-HOT void expire(struct flow_table *t, uint64_t now_usecs)
-{
-    const struct flow *f = t->closed_head;
-    if (f && (f->queued_usecs + t->linger_usecs < now_usecs || f != t->warmed_closed))
-        expire_due(t, now_usecs);
 }
 
 /* The flow to finish early when the table is full: the least recently
@@ -341,37 +294,19 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_lookup *
     return f;
 }
 
-/* Note one segment of f (sent by end src_end of its key) in what the table
- * tracks about the flow and its close; returns the sender, EP_A or EP_B. */
-HOT uint8_t note_segment(struct flow_table *t, struct flow *f, uint8_t src_end, uint64_t frame,
-                         uint64_t time_usecs, const struct seg *s)
+void flows_closed(struct flow_table *t, struct flow *f)
 {
-    uint8_t ep = src_end == f->a_end ? EP_A : EP_B;
+    list_unlink(t, f);
+    f->closed = true;
+    f->on_closed_list = true;
+    f->queued_usecs = f->last_usecs;
+    list_append(t, f);
+}
+
+void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const struct seg *s)
+{
     uint8_t peer = 1 - ep;
     uint8_t flags = s->flags;
-
-    if (f->segments == 0) {
-        f->first_frame = frame;
-        f->first_usecs = time_usecs;
-        f->saw_syn = (flags & TCP_SYN) != 0;
-    }
-    f->segments++;
-    f->last_frame = frame;
-    if (time_usecs > f->last_usecs)
-        f->last_usecs = time_usecs;
-    f->touched = f->segments > 1; /* the creating segment does not count */
-
-    if (!(flags & (TCP_SYN | TCP_FIN | TCP_RST))) {
-        /* An ordinary segment: it can only acknowledge the peer's FIN. */
-        f->sent_non_syn[ep] = true;
-        if ((flags & TCP_ACK) && f->fin_seen[peer] && !f->fin_acked[peer] &&
-            seq_gt(s->ack, f->fin_seq[peer])) {
-            f->fin_acked[peer] = true;
-            if (!f->closed && f->fin_acked[ep])
-                goto closed;
-        }
-        return ep;
-    }
     if (flags & TCP_SYN) {
         if (!f->isn_known[ep]) {
             f->isn_known[ep] = true;
@@ -389,22 +324,15 @@ HOT uint8_t note_segment(struct flow_table *t, struct flow *f, uint8_t src_end, 
         f->fin_acked[peer] = true;
     if (flags & TCP_RST)
         f->rst_seen = true;
-    if (f->closed || !(f->rst_seen || (f->fin_acked[EP_A] && f->fin_acked[EP_B])))
-        return ep;
-closed:
-    list_unlink(t, f);
-    f->closed = true;
-    f->on_closed_list = true;
-    f->queued_usecs = f->last_usecs;
-    list_append(t, f);
-    return ep;
+    if (!f->closed && (f->rst_seen || (f->fin_acked[EP_A] && f->fin_acked[EP_B])))
+        flows_closed(t, f);
 }
 
 /* Hand one segment to f: note it, then give it to the hooks. */
 static void deliver(struct flow_table *t, struct flow *f, uint8_t src_end,
                     const struct cap_segment *cs)
 {
-    uint8_t ep = note_segment(t, f, src_end, cs->frame, cs->time_usecs, &cs->seg);
+    uint8_t ep = flows_note(t, f, src_end, cs->frame, cs->time_usecs, &cs->seg);
     if (t->hooks.segment)
         t->hooks.segment(t->hooks.ctx, f, ep, cs);
 }
@@ -425,33 +353,13 @@ enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
     return flows_segment_prepared(t, cs, &l);
 }
 
-struct flow *flows_segment_fast(struct flow_table *t, const struct seg_ip *ip, uint64_t frame,
-                                uint64_t time_usecs, const struct seg *s, struct flow_lookup *l,
-                                uint8_t *ep)
-{
-    lookup_of(ip, s->sport, s->dport, l);
-    if (time_usecs > t->last_usecs)
-        t->last_usecs = time_usecs;
-    expire(t, t->last_usecs);
-    if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN)
-        return NULL; /* a bare SYN: a new flow, or perhaps a new incarnation */
-    struct flow *f = table_find(t, l);
-    l->found_valid = true;
-    l->found = f;
-    l->found_generation = t->generation;
-    if (!f || f->syn_pending)
-        return NULL;
-    *ep = note_segment(t, f, l->src_end, frame, time_usecs, s);
-    return f;
-}
-
 enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_segment *cs,
                                       struct flow_lookup *l)
 {
     enum flow_warn warn = FLOW_WARN_NONE;
     if (cs->time_usecs > t->last_usecs)
         t->last_usecs = cs->time_usecs;
-    expire(t, t->last_usecs);
+    flows_expire_due(t, t->last_usecs);
 
     uint8_t src_end = l->src_end;
     const struct seg *s = &cs->seg;
@@ -461,7 +369,7 @@ enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_seg
     /* No flow added or removed since flows_segment_fast searched: same
      * answer. */
     struct flow *f =
-        l->found_valid && l->found_generation == t->generation ? l->found : table_find(t, l);
+        l->found_valid && l->found_generation == t->generation ? l->found : flows_find(t, l);
     if (f && f->syn_pending) {
         uint8_t syn_end = f->syn_pending_from == EP_A ? f->a_end : (uint8_t)(1 - f->a_end);
         if (src_end != syn_end && syn_ack == (TCP_SYN | TCP_ACK) &&
@@ -564,21 +472,6 @@ const uint8_t *flow_addr(const struct flow *f, uint8_t ep)
 uint16_t flow_port(const struct flow *f, uint8_t ep)
 {
     return f->key.port[ep == EP_A ? f->a_end : 1 - f->a_end];
-}
-
-/* The decimal digits of an address byte at p (no division loop: one per
- * byte of every flow name adds up); returns the end. */
-static char *put_octet(char *p, unsigned v)
-{
-    if (v >= 100) {
-        *p++ = (char)('0' + v / 100);
-        v %= 100;
-        *p++ = (char)('0' + v / 10);
-    } else if (v >= 10) {
-        *p++ = (char)('0' + v / 10);
-    }
-    *p++ = (char)('0' + v % 10);
-    return p;
 }
 
 /* "addr:port" or "[addr]:port" at p; returns the end. Every finished flow is

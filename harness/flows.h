@@ -28,8 +28,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "../stack/seq.h"
 #include "capture.h"
+#include "event.h"
 
 /* The 4-tuple with its two ends in a canonical order (end 0 sorts first), so
  * both directions of a connection find the same flow. */
@@ -168,11 +171,12 @@ struct flow_lookup {
     struct flow *found;
     uint64_t found_generation;
 };
-void flows_lookup_of(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
-                     struct flow_lookup *l);
-struct flow *flows_segment_fast(struct flow_table *t, const struct seg_ip *ip, uint64_t frame,
-                                uint64_t time_usecs, const struct seg *s, struct flow_lookup *l,
-                                uint8_t *ep);
+static inline void flows_lookup_of(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
+                                   struct flow_lookup *l);
+static inline struct flow *flows_segment_fast(struct flow_table *t, const struct seg_ip *ip,
+                                              uint64_t frame, uint64_t time_usecs,
+                                              const struct seg *s, struct flow_lookup *l,
+                                              uint8_t *ep);
 enum flow_warn flows_segment_prepared(struct flow_table *t, const struct cap_segment *cs,
                                       struct flow_lookup *l);
 
@@ -192,5 +196,121 @@ char *flow_name_end(const struct flow *f, char *buf);
 /* The address and port of endpoint ep of f. */
 const uint8_t *flow_addr(const struct flow *f, uint8_t ep);
 uint16_t flow_port(const struct flow *f, uint8_t ep);
+
+/* ---- the per-segment path, inline ----
+ *
+ * flows_lookup_of() and flows_segment_fast() run for every segment of a
+ * capture; inline, they cost no call each (and the key stays in
+ * registers). Read flows.c's notes on keys first. The functions below are
+ * their out-of-line parts, for them (and flows.c) alone. */
+
+#define FLOWS_HOT     static inline __attribute__((always_inline))
+#define FLOWS_KEY_MUL 0x9e3779b97f4a7c15ull
+
+/* Two whole keys are equal. */
+bool flows_key_eq(const struct flow_key *a, const struct flow_key *b);
+/* The lookup of an IPv6 segment (its whole key is compared). */
+void flows_lookup_ipv6(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
+                       struct flow_lookup *l);
+/* Finish or re-queue the closed flows whose linger time may have passed at
+ * now_usecs, and warm the next one to go. */
+void flows_expire_due(struct flow_table *t, uint64_t now_usecs);
+/* The part of noting a segment of ep that carries SYN, FIN or RST. */
+void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const struct seg *s);
+/* f has just closed: it moves to the closed list. */
+void flows_closed(struct flow_table *t, struct flow *f);
+
+static inline void flows_lookup_of(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
+                                   struct flow_lookup *l)
+{
+    l->found_valid = false;
+    if (__builtin_expect(ip->version != 4, 0)) {
+        flows_lookup_ipv6(ip, sport, dport, l);
+        return;
+    }
+    uint32_t s4, d4;
+    memcpy(&s4, ip->src, 4);
+    memcpy(&d4, ip->dst, 4);
+    uint64_t x = (uint64_t)__builtin_bswap32(s4) << 16 | sport;
+    uint64_t y = (uint64_t)__builtin_bswap32(d4) << 16 | dport;
+    uint8_t src_end = x > y;
+    uint64_t lo = src_end ? y : x, hi = src_end ? x : y;
+    l->kw[0] = lo | (uint64_t)4 << 56;
+    l->kw[1] = hi;
+    l->src_end = src_end;
+    uint64_t h = lo * FLOWS_KEY_MUL ^ hi;
+    h ^= h >> 29; /* bring the high bits down before the last spread */
+    h *= FLOWS_KEY_MUL;
+    l->hash = (uint32_t)(h >> 32);
+}
+
+/* The flow of a lookup, or NULL. */
+FLOWS_HOT struct flow *flows_find(const struct flow_table *t, const struct flow_lookup *l)
+{
+    if (!t->nbuckets)
+        return NULL;
+    for (struct flow *f = t->buckets[l->hash & (t->nbuckets - 1)]; f; f = f->hnext)
+        if (f->kw[0] == l->kw[0] && f->kw[1] == l->kw[1] &&
+            (l->kw[0] >> 56 == 4 || flows_key_eq(&f->key, &l->key)))
+            return f;
+    return NULL;
+}
+
+/* Note one segment of f (sent by end src_end of its key) in what the table
+ * tracks about the flow and its close; returns the sender, EP_A or EP_B. */
+FLOWS_HOT uint8_t flows_note(struct flow_table *t, struct flow *f, uint8_t src_end, uint64_t frame,
+                             uint64_t time_usecs, const struct seg *s)
+{
+    uint8_t ep = src_end == f->a_end ? EP_A : EP_B;
+    uint8_t flags = s->flags;
+    if (f->segments == 0) {
+        f->first_frame = frame;
+        f->first_usecs = time_usecs;
+        f->saw_syn = (flags & TCP_SYN) != 0;
+    }
+    f->segments++;
+    f->last_frame = frame;
+    if (time_usecs > f->last_usecs)
+        f->last_usecs = time_usecs;
+    f->touched = f->segments > 1; /* the creating segment does not count */
+    if (flags & (TCP_SYN | TCP_FIN | TCP_RST)) {
+        flows_note_flags(t, f, ep, s);
+        return ep;
+    }
+    /* An ordinary segment: it can only acknowledge the peer's FIN. */
+    uint8_t peer = 1 - ep;
+    f->sent_non_syn[ep] = true;
+    if ((flags & TCP_ACK) && f->fin_seen[peer] && !f->fin_acked[peer] &&
+        seq_gt(s->ack, f->fin_seq[peer])) {
+        f->fin_acked[peer] = true;
+        if (!f->closed && f->fin_acked[ep])
+            flows_closed(t, f);
+    }
+    return ep;
+}
+
+static inline struct flow *flows_segment_fast(struct flow_table *t, const struct seg_ip *ip,
+                                              uint64_t frame, uint64_t time_usecs,
+                                              const struct seg *s, struct flow_lookup *l,
+                                              uint8_t *ep)
+{
+    flows_lookup_of(ip, s->sport, s->dport, l);
+    if (time_usecs > t->last_usecs)
+        t->last_usecs = time_usecs;
+    /* Closed flows whose linger time has passed (almost never due). */
+    const struct flow *head = t->closed_head;
+    if (head && (head->queued_usecs + t->linger_usecs < t->last_usecs || head != t->warmed_closed))
+        flows_expire_due(t, t->last_usecs);
+    if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN)
+        return NULL; /* a bare SYN: a new flow, or perhaps a new incarnation */
+    struct flow *f = flows_find(t, l);
+    l->found_valid = true;
+    l->found = f;
+    l->found_generation = t->generation;
+    if (!f || f->syn_pending)
+        return NULL;
+    *ep = flows_note(t, f, l->src_end, frame, time_usecs, s);
+    return f;
+}
 
 #endif
