@@ -540,6 +540,29 @@ static void pair_fin_lost(struct program *p)
     pair_app(p, B, APP_CLOSE, 0);
     pair_ms(p, 20);
 }
+/* A's FIN and every retransmission of it are lost: with 8 retries (RTO 1 s
+ * doubling to the 120 s ceiling) A retransmits at 1, 3, 7, ... 247 s and
+ * gives up at 367 s, exactly one ceiling after its last FIN (the limit of
+ * fin-retransmit's give-up rule). A stack that never retransmits its FIN
+ * (the NO_FIN_RETRANSMIT mutant) gives it up after 367 s of silence. */
+static void pair_fin_lost_until_give_up(struct program *p)
+{
+    pair_open(p, 112);
+    /* (at most 4 faults wait at a time) */
+    static const int drops_per_burst[3] = {4, 4, 1};
+    for (int burst = 0; burst < 3; burst++) {
+        for (int i = 0; i < drops_per_burst[burst]; i++)
+            program_fault(p, A, PROG_FATE_DROP, 0);
+        int steps = drops_per_burst[burst];
+        if (burst == 0) {
+            pair_app(p, A, APP_CLOSE, 0); /* its FIN: the first drop */
+            steps--;
+        }
+        for (int i = 0; i < steps; i++)
+            program_clock(p, PROG_CLOCK_S, 0); /* the next retransmission */
+    }
+    program_clock(p, PROG_CLOCK_S, 0); /* 367 s: A gives up (RST) */
+}
 static void pair_fin_ack_lost(struct program *p)
 {
     pair_open(p, 106);
@@ -665,6 +688,7 @@ static const struct scenario pair_scenarios[] = {
     {"close-unread-data-rst", pair_close_unread_rst},
     {"abort", pair_abort},
     {"close-fin-wait-2-timeout", pair_fin_wait_2_timeout},
+    {"close-fin-lost-until-give-up", pair_fin_lost_until_give_up},
 };
 
 static int make_dir(const char *path)

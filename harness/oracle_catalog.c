@@ -42,9 +42,12 @@ static const struct oracle_invariant catalog[INV_COUNT] = {
     [INV_CLOSED_SILENCE] = {"closed-silence", "RFC 9293 §3.10.7.1",
                             "a CLOSED endpoint sends nothing but RSTs, each in answer to a "
                             "segment, with seq = SEG.ACK (or ACK of SEG.SEQ+SEG.LEN)"},
-    [INV_FIN_RETRANSMIT] = {"fin-retransmit", "RFC 9293 §3.8.1, RFC 6298 §5.5, RFC 1122 §4.2.3.5",
-                            "an unacknowledged FIN is retransmitted on RTO with backoff, and "
-                            "the connection is eventually given up"},
+    [INV_FIN_RETRANSMIT] = {"fin-retransmit",
+                            "RFC 9293 §3.8.1, §3.8.3, RFC 6298 §5, RFC 1122 §4.2.3.5",
+                            "an unacknowledged FIN is retransmitted on RTO with backoff, at "
+                            "least once per RTO ceiling, and the connection is eventually "
+                            "given up, never later than one ceiling after the timer last "
+                            "acted (a FIN is not given up without being retransmitted)"},
     [INV_HALF_CLOSE_DELIVERY] = {"half-close-delivery", "RFC 9293 §3.6, §3.10.7.4",
                                  "every byte sent before a FIN reaches the peer application "
                                  "before end-of-stream; the FIN is not acknowledged before "

@@ -150,6 +150,79 @@ static void enter_time_wait(struct oracle *o, unsigned ep, uint64_t now, uint64_
 }
 
 /* ------------------------------------------------------------------ */
+/* fin-retransmit: the retransmission timer of an endpoint whose FIN is
+ * unacknowledged. RFC 6298: every expiry retransmits the earliest
+ * unacknowledged segment (5.4) and restarts the timer with the backed-off
+ * RTO (5.5, 5.6), which the RTO ceiling bounds ((2.5): any ceiling of at
+ * least 60 s); an ACK of new data restarts it too (5.3). RFC 9293 §3.8.3
+ * (c) (RFC 1122 4.2.3.5): the expiry at which the transmissions of one
+ * segment reach R2 closes the connection instead. So while the FIN is
+ * outstanding, no more than the ceiling passes between two visible acts of
+ * the timer (a transmission of the FIN or of text below it, an ACK of new
+ * data), and a give-up comes at most the ceiling after the last act. */
+
+/* The longest the timer may run: the profile's RTO ceiling. */
+static uint64_t fin_rto_max(const struct oracle *o)
+{
+    return o->rules.fin_rto_max_usecs ? o->rules.fin_rto_max_usecs : FIN_RTO_MAX_USECS;
+}
+
+/* The latest visible act of s's retransmission timer: the last transmission
+ * of its FIN or of text below it (with text outstanding below the FIN,
+ * (5.4) retransmits that text, not the FIN), or the latest ACK of its new
+ * data (5.3). */
+static uint64_t fin_timer_last_usecs(const struct oracle_side *s)
+{
+    uint64_t last = s->fin_last_usecs > s->last_xmit_usecs ? s->fin_last_usecs : s->last_xmit_usecs;
+    if (s->acked_new_seen && s->acked_new_usecs > last)
+        last = s->acked_new_usecs;
+    return last;
+}
+
+/* Endpoint ep gives up at event e (it sends an RST, or reports CLOSED on a
+ * timeout or an abort; `how` says which) while its FIN is unacknowledged:
+ * the give-up must come within the RTO ceiling of the timer's last act.
+ * Later, an expiry passed that neither retransmitted nor gave up (the FIN
+ * was given up without being retransmitted). A give-up driven by text
+ * below the FIN (R2 reached for that text, counted from its first
+ * transmission) may come just after the FIN's first transmission, before
+ * any retransmission of it was due: that FIN transmission is itself the
+ * timer's last act, so it passes. Only the first give-up is judged: after
+ * it the FIN needs no retransmission (fin_resolved, rst_sent). */
+static void check_fin_give_up(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e,
+                              const char *how)
+{
+    const struct oracle_side *s = side(o, ep);
+    if (!s->fin_sent || s->fin_acked || s->fin_unreliable || s->fin_resolved || s->rst_sent ||
+        s->killed_by_rst)
+        return;
+    /* A stack that reports its state says by it whether it still waits
+     * for the ACK of its FIN; in FIN-WAIT-2 or TIME-WAIT it took an ACK the
+     * oracle did not (state-matches-wire judges that, not this). */
+    if (o->cfg.states_reported[ep] && s->rep_known && s->rep != TCP_FIN_WAIT_1 &&
+        s->rep != TCP_CLOSING && s->rep != TCP_LAST_ACK)
+        return;
+    uint64_t now = e->time_usecs;
+    uint64_t last = fin_timer_last_usecs(s);
+    uint64_t rto_max = fin_rto_max(o);
+    if (now <= last || now - last <= rto_max + o->cfg.timer_slack_usecs)
+        return;
+    char exp[64], seen[64];
+    char c = ep == EP_A ? 'A' : 'B';
+    snprintf(exp, sizeof exp, "FIN resent within %.0f s", rto_max / 1e6);
+    snprintf(seen, sizeof seen, "%s after %.3f s silent", how, (double)(now - last) / 1e6);
+    if (s->fin_xmits <= 1)
+        oracle_report(o, INV_FIN_RETRANSMIT, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c gave up its unacknowledged FIN (seq %u) without ever retransmitting it",
+                      c, rel(s, s->fin_seq));
+    else
+        oracle_report(o, INV_FIN_RETRANSMIT, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c gave up its unacknowledged FIN (seq %u) after a timer expiry that did "
+                      "neither retransmit nor give up",
+                      c, rel(s, s->fin_seq));
+}
+
+/* ------------------------------------------------------------------ */
 /* Arrival of the peer's FIN at endpoint `ep` (RFC 9293 §3.10.7.4, eighth
  * check). `with_ack_of_ours`: the FIN segment also acknowledged ours. */
 static uint8_t fin_arrives(struct oracle *o, unsigned ep, bool with_ack_of_ours, uint64_t now,
@@ -1397,6 +1470,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
         if ((g->flags & TCP_FIN) && ((!acceptable && !old) || beyond || syn))
             s->fin_unreliable = true;
     } else {
+        check_fin_give_up(o, ep, index, e, "RST");
         s->rst_sent = s->rst_sent_ever = true;
         seq_bloom_add(&s->rst_seq_bloom, g->seq);
         s->rst_usecs = now;
@@ -1708,6 +1782,13 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
                       "stay open (challenge ACK)", "CLOSED",
                       "%c closed on an RST/SYN that was not exactly at RCV.NXT", c);
     }
+    /* Giving up by itself (retries, abort), not closed by its peer. */
+    if (to == TCP_CLOSED &&
+        (!e->u.state.cause || cause_is(e, TCP_CAUSE_TIMEOUT_RETRIES) ||
+         cause_is(e, TCP_CAUSE_APP_ABORT) || cause_is(e, TCP_CAUSE_APP_CLOSE_UNREAD))) {
+        snprintf(seen, sizeof seen, "CLOSED (%s)", e->u.state.cause ? e->u.state.cause : "?");
+        check_fin_give_up(o, ep, index, e, seen);
+    }
     if (to == TCP_CLOSED) {
         s->fin_resolved = true;
         s->exact_rst_rcvd = false;
@@ -1787,14 +1868,10 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
         /* fin-retransmit */
         if (s->fin_sent && !s->fin_acked && !closed && !s->rst_sent && !s->fin_resolved &&
             !s->killed_by_rst) {
-            uint64_t last =
-                s->fin_last_usecs > s->last_xmit_usecs ? s->fin_last_usecs : s->last_xmit_usecs;
             /* An ACK of new data (a SYN, text below the FIN) restarts the
              * timer with the backed-off RTO (RFC 6298 §5.3). */
-            if (s->acked_new_seen && s->acked_new_usecs > last)
-                last = s->acked_new_usecs;
-            uint64_t rto_max =
-                o->rules.fin_rto_max_usecs ? o->rules.fin_rto_max_usecs : FIN_RTO_MAX_USECS;
+            uint64_t last = fin_timer_last_usecs(s);
+            uint64_t rto_max = fin_rto_max(o);
             if (end - last > rto_max + slack) {
                 snprintf(exp, sizeof exp, "FIN resent within %.0f s", rto_max / 1e6);
                 snprintf(seen, sizeof seen, "silent for %.3f s", (double)(end - last) / 1e6);

@@ -804,6 +804,200 @@ static void test_fin_retransmit_ack_dropped_must_resend(void **state)
     ASSERT_BROKEN(&o, "fin-retransmit", fin);
 }
 
+/* --- fin-retransmit at a give-up: the endpoint ends (its RST, or a reported
+ * CLOSED on a timeout or an abort) while its FIN is unacknowledged. RFC 6298
+ * (5.4)-(5.6): each expiry of the timer retransmits the earliest
+ * unacknowledged segment; RFC 9293 §3.8.3 (c): the expiry at which R2 is
+ * reached closes instead. So the give-up comes within the RTO ceiling (120 s
+ * for rfc9293 and linux) of the timer's last visible act. --- */
+
+/* The give-up RST of the model: seq = SND.NXT (past the FIN), no ACK. */
+#define GIVE_UP_RST(t, usecs) evt_seg((t), EP_A, (usecs), TCP_RST, 1102, 0, 0)
+
+static void test_fin_retransmit_give_up_never_resent_fails(void **state)
+{
+    (void)state;
+    /* The NO_FIN_RETRANSMIT mutant: the FIN (lost) is never sent again;
+     * the timer backs off 1, 2, 4, ... 120 s silently and A gives up after
+     * 8 expiries, 367 s after the FIN. */
+    struct evtrace t;
+    struct oracle o;
+    opening(&t);
+    evt_seg(&t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    size_t rst = GIVE_UP_RST(&t, 367 * SEC + 20 * MS);
+    judge(&o, &t, wire_cfg());
+    ASSERT_BROKEN(&o, "fin-retransmit", rst);
+    assert_int_equal(evt_count(&o, "fin-retransmit"), 1);
+}
+
+static void test_fin_retransmit_give_up_just_past_ceiling_fails(void **state)
+{
+    (void)state;
+    /* One retransmission, then silence just longer than the 120 s ceiling
+     * (+ the 10 ms timer slack) before the give-up: an expiry in between
+     * neither retransmitted nor gave up. */
+    struct evtrace t;
+    struct oracle o;
+    opening(&t);
+    evt_seg(&t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    evt_seg(&t, EP_A, 1020 * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    size_t rst = GIVE_UP_RST(&t, 121 * SEC + 31 * MS);
+    judge(&o, &t, wire_cfg());
+    ASSERT_BROKEN(&o, "fin-retransmit", rst);
+}
+
+static void test_fin_retransmit_give_up_reported_closed_fails(void **state)
+{
+    (void)state;
+    /* A stack that reports its state and gives up LAST-ACK without an RST:
+     * the CLOSED report is the give-up. */
+    struct evtrace t;
+    struct oracle o;
+    opening(&t);
+    evt_seg(&t, EP_B, 15 * MS, TCP_FIN | TCP_ACK, 5001, 1101, 0);
+    evt_state(&t, EP_A, 15 * MS, TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(&t, EP_A, 16 * MS, TCP_ACK, 1101, 5002, 0);
+    evt_state(&t, EP_A, 20 * MS, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CAUSE_APP_CLOSE);
+    evt_seg(&t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1101, 5002, 0);
+    size_t closed =
+        evt_state(&t, EP_A, 200 * SEC, TCP_LAST_ACK, TCP_CLOSED, TCP_CAUSE_TIMEOUT_RETRIES);
+    struct oracle_config c = wire_cfg();
+    c.states_reported[EP_A] = true;
+    c.judge[EP_B] = false;
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "fin-retransmit", closed);
+}
+
+static void test_fin_retransmit_give_up_after_one_resend_passes(void **state)
+{
+    (void)state;
+    /* Near miss: R2 = 1 retransmission (the FIN at 1 s), give-up at the
+     * next expiry (3 s). */
+    struct evtrace t;
+    struct oracle o;
+    opening(&t);
+    evt_seg(&t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    evt_seg(&t, EP_A, 1020 * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    GIVE_UP_RST(&t, 3020 * MS);
+    judge(&o, &t, wire_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_fin_retransmit_give_up_at_ceiling_passes(void **state)
+{
+    (void)state;
+    /* Near miss: the full backoff of the model with 8 retries (1, 3, 7,
+     * ... 247 s) and the give-up exactly one 120 s ceiling after the last
+     * FIN; and a FIN given up, never resent, exactly at the ceiling (a
+     * stack whose RTO had backed off to it before the FIN was sent). */
+    static const uint64_t resend_ms[] = {1020, 3020, 7020, 15020, 31020, 63020, 127020, 247020};
+    struct evtrace t;
+    struct oracle o;
+    opening(&t);
+    evt_seg(&t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    for (size_t i = 0; i < sizeof resend_ms / sizeof resend_ms[0]; i++)
+        evt_seg(&t, EP_A, resend_ms[i] * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    GIVE_UP_RST(&t, 367020 * MS);
+    judge(&o, &t, wire_cfg());
+    ASSERT_CLEAN(&o);
+
+    opening(&t);
+    evt_seg(&t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    GIVE_UP_RST(&t, 120 * SEC + 20 * MS);
+    judge(&o, &t, wire_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+/* A sends 100 bytes that B never acknowledges; the timer retransmits them at
+ * 1, 3, 7, ... 247 s (RFC 6298 (5.4): the earliest unacknowledged segment). */
+static void data_retransmitted(struct evtrace *t)
+{
+    static const uint64_t resend_ms[] = {1010, 3010, 7010, 15010, 31010, 63010, 127010, 247010};
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_seg(t, EP_A, 10 * MS, TCP_PSH | TCP_ACK, 1001, 5001, 100);
+    for (size_t i = 0; i < sizeof resend_ms / sizeof resend_ms[0]; i++)
+        evt_seg(t, EP_A, resend_ms[i] * MS, TCP_PSH | TCP_ACK, 1001, 5001, 100);
+}
+
+static void test_fin_retransmit_give_up_driven_by_data_passes(void **state)
+{
+    (void)state;
+    /* Near miss: R2 is reached for the data (8 retransmissions, counted
+     * from its first transmission, RFC 9293 §3.8.3), and the application
+     * closed just before: the FIN went out at 366 s, 1 s before the
+     * give-up, and was never due for a retransmission. */
+    struct evtrace t;
+    struct oracle o;
+    data_retransmitted(&t);
+    evt_seg(&t, EP_A, 366 * SEC, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    GIVE_UP_RST(&t, 367010 * MS);
+    judge(&o, &t, wire_cfg());
+    ASSERT_CLEAN(&o);
+
+    /* ... and with the FIN sent long before the give-up (at 130 s, after
+     * the data's retransmission at 127 s): while the data below it is
+     * unacknowledged, the timer retransmits the data (at 247 s), not the
+     * FIN, and the give-up 237 s after the FIN is still one ceiling after
+     * the timer's last act. */
+    data_retransmitted(&t);
+    evt_seg(&t, EP_A, 130 * SEC, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    /* (re-sort: the FIN at 130 s goes before the retransmission at 247 s) */
+    struct ev fin = t.evs[t.n - 1], last = t.evs[t.n - 2];
+    t.evs[t.n - 2] = fin;
+    t.evs[t.n - 1] = last;
+    GIVE_UP_RST(&t, 367010 * MS);
+    judge(&o, &t, wire_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_fin_retransmit_give_up_after_fin_acked_passes(void **state)
+{
+    (void)state;
+    /* Near miss: the FIN was acknowledged (FIN-WAIT-2); an RST 500 s later
+     * (an abort, a FIN-WAIT-2 timeout) gives up nothing unacknowledged. */
+    struct evtrace t;
+    struct oracle o;
+    opening(&t);
+    evt_seg(&t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    evt_seg(&t, EP_B, 21 * MS, TCP_ACK, 5001, 1102, 0);
+    GIVE_UP_RST(&t, 500 * SEC);
+    judge(&o, &t, wire_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_fin_retransmit_give_up_profiles(void **state)
+{
+    (void)state;
+    /* The FIN never resent, given up after 367 s: linux's ceiling is the
+     * same 120 s (TCP_RTO_MAX), lwip's is 0x7FFF slow ticks (16383.5 s),
+     * within which the give-up conforms; past it, it does not. */
+    static const struct {
+        enum oracle_profile profile;
+        uint64_t give_up_usecs;
+        bool broken;
+    } cases[] = {
+        {PROFILE_RFC9293, 367 * SEC, true}, {PROFILE_RFC1337, 367 * SEC, true},
+        {PROFILE_LINUX, 367 * SEC, true},   {PROFILE_LINUX, 120 * SEC, false},
+        {PROFILE_LWIP, 367 * SEC, false},   {PROFILE_LWIP, 16383 * SEC, false},
+        {PROFILE_LWIP, 16385 * SEC, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct evtrace t;
+        struct oracle o;
+        opening(&t);
+        evt_seg(&t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+        size_t rst = GIVE_UP_RST(&t, cases[i].give_up_usecs);
+        struct oracle_config c = wire_cfg();
+        c.profile = cases[i].profile;
+        judge(&o, &t, c);
+        if (cases[i].broken)
+            ASSERT_BROKEN(&o, "fin-retransmit", rst);
+        else
+            ASSERT_CLEAN(&o);
+    }
+}
+
 /* ======================= half-close-delivery ======================= */
 
 static void half_close_app(struct evtrace *t, uint32_t read_before_eof)
@@ -1124,6 +1318,14 @@ int main(void)
         cmocka_unit_test(test_fin_retransmit_shrinking_interval_fails),
         cmocka_unit_test(test_fin_retransmit_stream_ends_early_is_incomplete),
         cmocka_unit_test(test_fin_retransmit_ack_dropped_must_resend),
+        cmocka_unit_test(test_fin_retransmit_give_up_never_resent_fails),
+        cmocka_unit_test(test_fin_retransmit_give_up_just_past_ceiling_fails),
+        cmocka_unit_test(test_fin_retransmit_give_up_reported_closed_fails),
+        cmocka_unit_test(test_fin_retransmit_give_up_after_one_resend_passes),
+        cmocka_unit_test(test_fin_retransmit_give_up_at_ceiling_passes),
+        cmocka_unit_test(test_fin_retransmit_give_up_driven_by_data_passes),
+        cmocka_unit_test(test_fin_retransmit_give_up_after_fin_acked_passes),
+        cmocka_unit_test(test_fin_retransmit_give_up_profiles),
         cmocka_unit_test(test_half_close_delivery_all_read_passes),
         cmocka_unit_test(test_half_close_delivery_eof_early_fails),
         cmocka_unit_test(test_half_close_delivery_fin_acked_over_hole_fails),
