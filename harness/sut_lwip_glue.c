@@ -159,6 +159,15 @@ static struct {
     /* lwg_ticks_until_event()'s answer, valid until lwIP runs again. */
     bool until_valid;
     uint32_t until;
+
+    /* Nothing touched lwIP since the last reset (or the snapshot): a reset
+     * now would copy back what is there, so lwg_begin() skips it. Cleared
+     * by every call into lwIP, every skip and lwg_begin() itself. */
+    bool pristine;
+    /* liblwip.so holds persist_backoff_ticks[] (below) as its own
+     * tcp_persist_backoff[]: the skipping bound may use it. */
+    bool persist_table_found;
+    struct lwg_skip_stats skipped; /* kept across resets (tests read it) */
 } lwg;
 
 /* ---- snapshot of liblwip.so's writable data ---- */
@@ -193,6 +202,32 @@ static void find_lwip_data(void)
         lwg.spans[lwg.span_count].len = end - start;
         lwg.span_count++;
     }
+}
+
+/* lwIP 2.1.3's tcp_persist_backoff[] (tcp.c, static): slow ticks between
+ * persist probes. find_persist_table() looks for it in liblwip.so. */
+static const uint8_t persist_backoff_ticks[7] = {3, 6, 12, 24, 48, 96, 120};
+
+/* Whether liblwip.so's read-only data holds persist_backoff_ticks[]
+ * (followed by tcp_backoff[], 0 1 2 ..., as in 2.1.3): another build of
+ * lwIP might count differently, and then persist timers are not skipped. */
+static bool find_persist_table(void)
+{
+    static const uint8_t want[] = {3, 6, 12, 24, 48, 96, 120, 0, 1, 2, 3, 4, 5, 6};
+    _Static_assert(sizeof persist_backoff_ticks == 7, "the table's length");
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)lwg.lib_base;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+        return false;
+    const ElfW(Phdr) *phdr = (const ElfW(Phdr) *)(lwg.lib_base + eh->e_phoff);
+    for (int i = 0; i < eh->e_phnum; i++) {
+        const ElfW(Phdr) *ph = &phdr[i];
+        if (ph->p_type != PT_LOAD || (ph->p_flags & (PF_W | PF_X)) || ph->p_filesz < sizeof want)
+            continue;
+        const uint8_t *seg = (const uint8_t *)(lwg.lib_base + ph->p_vaddr);
+        if (memmem(seg, ph->p_filesz, want, sizeof want))
+            return true;
+    }
+    return false;
 }
 
 /* The blocks lwIP holds now become permanent (see lwg.perm). */
@@ -518,6 +553,7 @@ int lwg_init(char *err, unsigned errlen)
     }
     struct link_map *map = NULL;
     find_lwip_data();
+    lwg.persist_table_found = find_persist_table();
     if (dlinfo(lwg.handle, RTLD_DI_LINKMAP, &map) != 0 || !map || install_hooks(map) != 0) {
         snprintf(lwg.init_err, sizeof lwg.init_err,
                  "lwip: cannot hook liblwip.so's malloc/free/abort imports");
@@ -546,6 +582,7 @@ int lwg_init(char *err, unsigned errlen)
             lwg.init_result = -1;
         } else {
             take_snapshot();
+            lwg.pristine = true;
             for (unsigned i = 0; i < lwg.span_count; i++)
                 if (!lwg.spans[i].copy) {
                     snprintf(lwg.init_err, sizeof lwg.init_err, "lwip: out of memory");
@@ -706,6 +743,7 @@ void lwg_reset(void)
     lwg.dead = false;
     lwg.armed = false;
     lwg.until_valid = false;
+    lwg.pristine = true;
 }
 
 static void to_ip_addr(uint8_t ver, const uint8_t bytes[16], ip_addr_t *out)
@@ -751,6 +789,7 @@ static int set_address(uint8_t ip_version, const uint8_t local_addr[16], char *e
             return fail; /* lwIP asserted: hook_abort() came back here */                          \
         lwg.armed = true;                                                                          \
         lwg.until_valid = false;                                                                   \
+        lwg.pristine = false;                                                                      \
     } while (0)
 #define LWG_UNGUARD() (lwg.armed = false)
 
@@ -759,7 +798,11 @@ int lwg_begin(const struct lwg_hooks *hooks, uint8_t ip_version, const uint8_t l
 {
     if (lwg_init(err, errlen) != 0)
         return -1;
-    lwg_reset();
+    /* A run ends with lwg_reset() (sut_lwip's close): copying the same
+     * 11 KB back again at the next open would change nothing. */
+    if (!lwg.pristine)
+        lwg_reset();
+    lwg.pristine = false;
     lwg.asserted = false;
     lwg.assert_msg[0] = '\0';
     if (sigsetjmp(lwg.guard, 0) != 0) {
@@ -997,8 +1040,26 @@ void lwg_tick(void)
     LWG_UNGUARD();
 }
 
-/* Slow-timer ticks (500 ms) before pcb p's slow timer may act, at least 1. */
-static uint32_t slow_ticks_until(const struct tcp_pcb *p)
+/* Slow-timer ticks (500 ms) before pcb p's slow timer may act, at least 1.
+ *
+ * Two bounds. The stepping bound (exact == false) is the one the driver
+ * steps its clock by (lwg_ticks_until_event): it takes any slow tick with
+ * queued data or a running persist timer as one that may act. Every clock
+ * step is an event of the trace, so that bound stays as it was when the
+ * lwIP findings were pinned.
+ *
+ * The skipping bound (exact == true) is what lwg_skip_idle_ticks() may
+ * jump over, and it knows two more things about tcp_slowtmr() in 2.1.3:
+ * - queued data: the slow timer's poll only calls tcp_output(), which has
+ *   nothing to send that the tcp_output() at the end of the call that
+ *   queued it (tcp_write, tcp_input, a retransmission) did not send: the
+ *   window, the congestion window and Nagle's rule are the same, and a
+ *   tick changes none of them;
+ * - the persist timer: a tick adds one to persist_cnt, and the probe (or
+ *   the split segment) leaves when persist_cnt reaches
+ *   tcp_persist_backoff[persist_backoff - 1]; lwIP's retransmission age
+ *   does not run meanwhile. */
+static uint32_t slow_ticks_until(const struct tcp_pcb *p, bool exact)
 {
     uint32_t best = UINT32_MAX;
     uint32_t age = *L.tcp_ticks - p->tmr;
@@ -1009,9 +1070,23 @@ static uint32_t slow_ticks_until(const struct tcp_pcb *p)
         int32_t left = (int32_t)p->rto - (int32_t)p->rtime;
         best = left > 1 ? (uint32_t)left : 1u;
     }
-    if (p->persist_backoff || p->refused_data || p->unsent)
-        best = 1; /* conservative: probes, refused data, and the poll's
-                     tcp_output() of queued data */
+    if (!exact) {
+        if (p->persist_backoff || p->refused_data || p->unsent)
+            best = 1; /* probes, refused data, the poll's tcp_output() */
+    } else {
+        if (p->refused_data)
+            best = 1;
+        if (p->persist_backoff) {
+            uint32_t t = 1;
+            if (lwg.persist_table_found && p->persist_probe < TCP_MAXRTX &&
+                p->persist_backoff <= sizeof persist_backoff_ticks) {
+                uint32_t due = persist_backoff_ticks[p->persist_backoff - 1];
+                t = due > p->persist_cnt + 1u ? due - p->persist_cnt : 1u;
+            }
+            if (t < best)
+                best = t;
+        }
+    }
     if (p->ooseq) {
         /* Out-of-order data is dropped once age >= rto * TCP_OOSEQ_TIMEOUT. */
         uint32_t limit = (uint32_t)p->rto * TCP_OOSEQ_TIMEOUT;
@@ -1032,22 +1107,8 @@ static uint32_t slow_ticks_until(const struct tcp_pcb *p)
     return best;
 }
 
-static uint32_t ticks_until_event(void);
-
-uint32_t lwg_ticks_until_event(void)
-{
-    if (lwg.dead)
-        return UINT32_MAX;
-    /* The driver asks after every step; only a call into lwIP (every one
-     * goes through LWG_GUARD), a skip or a reset can change the answer. */
-    if (!lwg.until_valid) {
-        lwg.until = ticks_until_event();
-        lwg.until_valid = true;
-    }
-    return lwg.until;
-}
-
-static uint32_t ticks_until_event(void)
+/* tcp_tmr() calls before lwIP's timers may act (see slow_ticks_until). */
+static uint32_t ticks_until_event(bool exact)
 {
     uint32_t slow = UINT32_MAX;
     for (struct tcp_pcb *p = *L.tcp_active_pcbs; p; p = p->next) {
@@ -1055,12 +1116,12 @@ static uint32_t ticks_until_event(void)
          * deferred FIN and hands refused data over. */
         if (p->flags & (TF_ACK_DELAY | TF_CLOSEPEND | TF_NAGLEMEMERR))
             return 1;
-        uint32_t t = slow_ticks_until(p);
+        uint32_t t = slow_ticks_until(p, exact);
         if (t < slow)
             slow = t;
     }
     for (struct tcp_pcb *p = *L.tcp_tw_pcbs; p; p = p->next) {
-        uint32_t t = slow_ticks_until(p);
+        uint32_t t = slow_ticks_until(p, exact);
         if (t < slow)
             slow = t;
     }
@@ -1069,11 +1130,24 @@ static uint32_t ticks_until_event(void)
     return slow == UINT32_MAX ? UINT32_MAX : 2 * slow - 1;
 }
 
-uint32_t lwg_skip_idle_ticks(uint32_t calls)
+uint32_t lwg_ticks_until_event(void)
 {
     if (lwg.dead)
+        return UINT32_MAX;
+    /* The driver asks after every step; only a call into lwIP (every one
+     * goes through LWG_GUARD), a skip or a reset can change the answer. */
+    if (!lwg.until_valid) {
+        lwg.until = ticks_until_event(false);
+        lwg.until_valid = true;
+    }
+    return lwg.until;
+}
+
+uint32_t lwg_skip_idle_ticks(uint32_t calls)
+{
+    if (lwg.dead || calls < 2)
         return 0;
-    uint32_t until = lwg_ticks_until_event();
+    uint32_t until = ticks_until_event(true);
     if (until <= 2)
         return 0;
     /* Strictly before the first call that may act, and an even number of
@@ -1085,17 +1159,27 @@ uint32_t lwg_skip_idle_ticks(uint32_t calls)
         if (ip_get_option(p, SOF_KEEPALIVE))
             return 0; /* keepalive timers are not reproduced here */
     lwg.until_valid = false;
+    lwg.pristine = false;
     uint32_t m = n / 2; /* slow ticks */
     /* What m idle slow ticks do (tcp_slowtmr in 2.1.3), nothing else: the
-     * tick counter, each active pcb's retransmission age (which lwIP stops
-     * at 0x7FFF) and its poll counter (no poll
-     * callback is set, so a poll only calls tcp_output with nothing to
-     * send). The fast timer has nothing to do by the precondition; lwIP's
-     * round counter tcp_timer_ctr only has to differ from the pcbs'
-     * last_timer at the next real call, which leaving both alone keeps. */
+     * tick counter; for each active pcb, its persist counter while the
+     * persist timer runs (m stays below the count that sends a probe),
+     * else its retransmission age (which lwIP stops at 0x7FFF); and its
+     * poll counter (no poll callback is set, so a poll only calls
+     * tcp_output with nothing to send). The fast timer has nothing to do
+     * by the precondition; lwIP's round counter tcp_timer_ctr only has to
+     * differ from the pcbs' last_timer at the next real call, which
+     * leaving both alone keeps. */
     *L.tcp_ticks += m;
+    lwg.skipped.calls += n;
     for (struct tcp_pcb *p = *L.tcp_active_pcbs; p; p = p->next) {
-        if (p->rtime >= 0) /* lwIP: if (rtime >= 0 && rtime < 0x7FFF) ++rtime */
+        if (p->persist_backoff)
+            lwg.skipped.persist_calls += n;
+        else if (p->unsent)
+            lwg.skipped.queued_calls += n;
+        if (p->persist_backoff)
+            p->persist_cnt = (u8_t)(p->persist_cnt + m);
+        else if (p->rtime >= 0) /* lwIP: if (rtime >= 0 && rtime < 0x7FFF) ++rtime */
             p->rtime = (int32_t)p->rtime + (int64_t)m >= 0x7FFF ? (s16_t)0x7FFF
                                                                 : (s16_t)(p->rtime + (int32_t)m);
         if (p->pollinterval == 0)
@@ -1126,6 +1210,11 @@ void lwg_catch_assertions(bool on)
 const char *lwg_assertion(void)
 {
     return lwg.asserted ? lwg.assert_msg : NULL;
+}
+
+struct lwg_skip_stats lwg_skip_stats(void)
+{
+    return lwg.skipped;
 }
 
 size_t lwg_heap_blocks(void)

@@ -92,6 +92,16 @@ uint32_t lwg_ticks_until_event(void);
  * and fewer than lwg_ticks_until_event(); 0 when nothing can be skipped).
  * Makes long virtual waits (TIME-WAIT, idle connections) cheap. */
 uint32_t lwg_skip_idle_ticks(uint32_t calls);
+/* What lwg_skip_idle_ticks() skipped since the process started: tcp_tmr()
+ * calls in all, and (per pcb) those while its persist timer ran or while
+ * it held queued data (where skipping relies on what lwIP 2.1.3's slow
+ * timer does: tests prove it on inputs that get there). */
+struct lwg_skip_stats {
+    uint64_t calls;
+    uint64_t persist_calls;
+    uint64_t queued_calls;
+};
+struct lwg_skip_stats lwg_skip_stats(void);
 /* lwIP's assertions (LWIP_PLATFORM_ASSERT). Off (default): an assertion
  * prints its text and aborts the process, as Debian's lwIP does. On: it
  * ends only the glue call that entered lwIP (the call fails); lwIP is then
