@@ -99,6 +99,8 @@ static void bucket_insert(struct flow **b, struct flow *f)
 
 static void list_unlink(struct flow_table *t, struct flow *f)
 {
+    if (f->on_closed_list)
+        t->expire_check_usecs = 0; /* perhaps a new head */
     struct flow **head = f->on_closed_list ? &t->closed_head : &t->open_head;
     struct flow **tail = f->on_closed_list ? &t->closed_tail : &t->open_tail;
     if (f->prev)
@@ -114,6 +116,8 @@ static void list_unlink(struct flow_table *t, struct flow *f)
 
 static void list_append(struct flow_table *t, struct flow *f)
 {
+    if (f->on_closed_list)
+        t->expire_check_usecs = 0; /* perhaps a new head */
     struct flow **head = f->on_closed_list ? &t->closed_head : &t->open_head;
     struct flow **tail = f->on_closed_list ? &t->closed_tail : &t->open_tail;
     f->prev = *tail;
@@ -232,6 +236,8 @@ void flows_expire_due(struct flow_table *t, uint64_t now_usecs)
         }
     }
     warm_closed(t);
+    f = t->closed_head;
+    t->expire_check_usecs = f ? f->queued_usecs + t->linger_usecs : UINT64_MAX;
 }
 
 /* The flow to finish early when the table is full: the least recently
@@ -332,7 +338,7 @@ void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const st
 static void deliver(struct flow_table *t, struct flow *f, uint8_t src_end,
                     const struct cap_segment *cs)
 {
-    uint8_t ep = flows_note(t, f, src_end, cs->frame, cs->time_usecs, &cs->seg);
+    uint8_t ep = flows_note(t, f, src_end, cs->frame, cs->time_usecs, &cs->seg, true);
     if (t->hooks.segment)
         t->hooks.segment(t->hooks.ctx, f, ep, cs);
 }

@@ -129,7 +129,11 @@ struct flow_table {
      * positionally.) */
     void (*warm_finish)(void *ctx, const struct flow *f);
     const struct flow *warmed_closed; /* the closed flow last given to warm_finish */
-    uint64_t generation;              /* changes whenever a flow is added or removed */
+    /* flows_expire_due() has work once capture time passes this: the
+     * closed list's head's deadline, 0 when the head changed (to warm the
+     * new one), UINT64_MAX when the list is empty. */
+    uint64_t expire_check_usecs;
+    uint64_t generation; /* changes whenever a flow is added or removed */
 };
 
 /* Prepare an empty table. max_flows 0 means no cap. */
@@ -257,13 +261,14 @@ FLOWS_HOT struct flow *flows_find(const struct flow_table *t, const struct flow_
 }
 
 /* Note one segment of f (sent by end src_end of its key) in what the table
- * tracks about the flow and its close; returns the sender, EP_A or EP_B. */
+ * tracks about the flow and its close; returns the sender, EP_A or EP_B.
+ * may_be_first: f may have no segment yet (a flow just created). */
 FLOWS_HOT uint8_t flows_note(struct flow_table *t, struct flow *f, uint8_t src_end, uint64_t frame,
-                             uint64_t time_usecs, const struct seg *s)
+                             uint64_t time_usecs, const struct seg *s, bool may_be_first)
 {
-    uint8_t ep = src_end == f->a_end ? EP_A : EP_B;
+    uint8_t ep = src_end ^ f->a_end; /* EP_A (0) when the sender is A's end */
     uint8_t flags = s->flags;
-    if (f->segments == 0) {
+    if (may_be_first && f->segments == 0) {
         f->first_frame = frame;
         f->first_usecs = time_usecs;
         f->saw_syn = (flags & TCP_SYN) != 0;
@@ -272,7 +277,7 @@ FLOWS_HOT uint8_t flows_note(struct flow_table *t, struct flow *f, uint8_t src_e
     f->last_frame = frame;
     if (time_usecs > f->last_usecs)
         f->last_usecs = time_usecs;
-    f->touched = f->segments > 1; /* the creating segment does not count */
+    f->touched = !may_be_first || f->segments > 1; /* the creating segment does not count */
     if (flags & (TCP_SYN | TCP_FIN | TCP_RST)) {
         flows_note_flags(t, f, ep, s);
         return ep;
@@ -294,23 +299,24 @@ static inline struct flow *flows_segment_fast(struct flow_table *t, const struct
                                               const struct seg *s, struct flow_lookup *l,
                                               uint8_t *ep)
 {
-    flows_lookup_of(ip, s->sport, s->dport, l);
+    struct flow_lookup k; /* in registers; copied to *l only when returning NULL */
+    flows_lookup_of(ip, s->sport, s->dport, &k);
     if (time_usecs > t->last_usecs)
         t->last_usecs = time_usecs;
-    /* Closed flows whose linger time has passed (almost never due). */
-    const struct flow *head = t->closed_head;
-    if (head && (head->queued_usecs + t->linger_usecs < t->last_usecs || head != t->warmed_closed))
+    if (__builtin_expect(t->last_usecs > t->expire_check_usecs, 0))
         flows_expire_due(t, t->last_usecs);
-    if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN)
-        return NULL; /* a bare SYN: a new flow, or perhaps a new incarnation */
-    struct flow *f = flows_find(t, l);
-    l->found_valid = true;
-    l->found = f;
-    l->found_generation = t->generation;
-    if (!f || f->syn_pending)
-        return NULL;
-    *ep = flows_note(t, f, l->src_end, frame, time_usecs, s);
-    return f;
+    if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN) { /* a bare SYN: decisions */
+        struct flow *f = flows_find(t, &k);
+        if (f && !f->syn_pending) {
+            *ep = flows_note(t, f, k.src_end, frame, time_usecs, s, false);
+            return f;
+        }
+        k.found_valid = true;
+        k.found = f;
+        k.found_generation = t->generation;
+    }
+    *l = k;
+    return NULL;
 }
 
 #endif

@@ -78,6 +78,41 @@ struct fixture {
     uint64_t frame;
 };
 
+/* Every test runs twice: with segments routed by flows_segment(), and as
+ * the checker routes them, by flows_segment_fast() (the caller then judging
+ * the segment itself) with flows_segment_prepared() for the rest. Both must
+ * give the same flows, endpoints and ends. */
+static bool route_fast;
+
+static int use_flows_segment(void **state)
+{
+    (void)state;
+    route_fast = false;
+    return 0;
+}
+
+static int use_flows_segment_fast(void **state)
+{
+    (void)state;
+    route_fast = true;
+    return 0;
+}
+
+static enum flow_warn route(struct fixture *fx, const struct cap_segment *cs)
+{
+    if (!route_fast)
+        return flows_segment(&fx->t, cs);
+    struct flow_lookup l;
+    uint8_t ep;
+    struct flow *f =
+        flows_segment_fast(&fx->t, &cs->ip, cs->frame, cs->time_usecs, &cs->seg, &l, &ep);
+    if (f) {
+        rec_segment(&fx->rec, f, ep, cs);
+        return FLOW_WARN_NONE;
+    }
+    return flows_segment_prepared(&fx->t, cs, &l);
+}
+
 static void fx_init(struct fixture *fx, uint64_t linger, size_t max_flows)
 {
     memset(fx, 0, sizeof *fx);
@@ -112,7 +147,7 @@ static enum flow_warn put(struct fixture *fx, uint64_t t, int version, uint8_t c
     cs.seg.seq = seq;
     cs.seg.ack = ack;
     cs.seg.payload_len = len;
-    return flows_segment(&fx->t, &cs);
+    return route(fx, &cs);
 }
 
 /* A whole connection: handshake, one data segment, close by the client. */
@@ -308,20 +343,119 @@ static void test_memory_bounded_by_open_flows(void **state)
     fx_end(&fx);
 }
 
+/* ---- the checker's fast routing ---- */
+
+/* flows_segment_fast() takes the ordinary segments of a known flow (IPv4
+ * and IPv6), and leaves bare SYNs, new flows and a pending SYN's answer to
+ * flows_segment_prepared(): if it took nothing, the checker would still be
+ * right but slow. Both directions of a connection have one key. */
+static void test_fast_routing_takes_ordinary_segments(void **state)
+{
+    (void)state;
+    for (int version = 4; version <= 6; version += 2) {
+        struct fixture fx;
+        fx_init(&fx, 10 * SEC, 0);
+        struct cap_segment cs;
+        memset(&cs, 0, sizeof cs);
+        cs.ip.version = (uint8_t)version;
+        uint8_t client[16] = {0}, server[16] = {0};
+        client[0] = server[0] = version == 4 ? 192 : 0x20;
+        client[15 - (version == 4 ? 12 : 0)] = 7;
+        server[15 - (version == 4 ? 12 : 0)] = 100;
+        struct flow_lookup l, back;
+        uint8_t ep = 9;
+        /* A bare SYN of a new flow: not taken. */
+        memcpy(cs.ip.src, client, 16);
+        memcpy(cs.ip.dst, server, 16);
+        cs.seg.sport = 40000, cs.seg.dport = 80;
+        cs.frame = 1, cs.time_usecs = T0, cs.seg.flags = TCP_SYN, cs.seg.seq = 100;
+        assert_null(flows_segment_fast(&fx.t, &cs.ip, cs.frame, cs.time_usecs, &cs.seg, &l, &ep));
+        assert_int_equal(flows_segment_prepared(&fx.t, &cs, &l), FLOW_WARN_NONE);
+        /* Its SYN-ACK, from the other side: taken, sent by B. */
+        memcpy(cs.ip.src, server, 16);
+        memcpy(cs.ip.dst, client, 16);
+        cs.seg.sport = 80, cs.seg.dport = 40000;
+        cs.frame = 2, cs.time_usecs = T0 + 1, cs.seg.flags = TCP_SYN | TCP_ACK;
+        cs.seg.seq = 500, cs.seg.ack = 101;
+        struct flow *f =
+            flows_segment_fast(&fx.t, &cs.ip, cs.frame, cs.time_usecs, &cs.seg, &back, &ep);
+        assert_non_null(f);
+        assert_int_equal(ep, EP_B);
+        assert_int_equal(f->segments, 2);
+        assert_int_equal(f->last_frame, 2);
+        assert_int_equal(f->last_usecs, T0 + 1);
+        /* The ACK from A: taken too, the same flow. */
+        memcpy(cs.ip.src, client, 16);
+        memcpy(cs.ip.dst, server, 16);
+        cs.seg.sport = 40000, cs.seg.dport = 80;
+        cs.frame = 3, cs.time_usecs = T0 + 2, cs.seg.flags = TCP_ACK;
+        cs.seg.seq = 101, cs.seg.ack = 501;
+        assert_ptr_equal(
+            flows_segment_fast(&fx.t, &cs.ip, cs.frame, cs.time_usecs, &cs.seg, &l, &ep), f);
+        assert_int_equal(ep, EP_A);
+        assert_int_equal(f->segments, 3);
+        /* One key for both directions. */
+        flows_lookup_of(&cs.ip, 40000, 80, &l);
+        uint8_t swapped_src[16];
+        memcpy(swapped_src, cs.ip.src, 16);
+        memcpy(cs.ip.src, cs.ip.dst, 16);
+        memcpy(cs.ip.dst, swapped_src, 16);
+        flows_lookup_of(&cs.ip, 80, 40000, &back);
+        assert_int_equal(l.hash, back.hash);
+        assert_true(l.kw[0] == back.kw[0] && l.kw[1] == back.kw[1]);
+        assert_int_equal(l.src_end, 1 - back.src_end);
+        fx_end(&fx);
+        assert_int_equal(fx.rec.nfinished, 1);
+        assert_int_equal(fx.rec.finished[0].segments, 3);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_a_is_the_syn_sender),
-        cmocka_unit_test(test_a_is_the_syn_ack_receiver_when_the_syn_is_missing),
-        cmocka_unit_test(test_a_is_the_first_sender_mid_connection),
-        cmocka_unit_test(test_syn_answered_by_syn_ack_starts_new_incarnation),
-        cmocka_unit_test(test_syn_answered_by_ack_stays_in_old_flow),
-        cmocka_unit_test(test_retransmitted_syn_is_same_flow),
-        cmocka_unit_test(test_closed_flow_finishes_after_linger),
-        cmocka_unit_test(test_segment_in_time_wait_extends_linger),
-        cmocka_unit_test(test_rst_closes_flow),
-        cmocka_unit_test(test_cap_evicts_least_recently_active),
-        cmocka_unit_test(test_memory_bounded_by_open_flows),
+        cmocka_unit_test(test_fast_routing_takes_ordinary_segments),
+        {"test_a_is_the_syn_sender", test_a_is_the_syn_sender, use_flows_segment, NULL, NULL},
+        {"test_a_is_the_syn_sender (fast)", test_a_is_the_syn_sender, use_flows_segment_fast, NULL,
+         NULL},
+        {"test_a_is_the_syn_ack_receiver_when_the_syn_is_missing",
+         test_a_is_the_syn_ack_receiver_when_the_syn_is_missing, use_flows_segment, NULL, NULL},
+        {"test_a_is_the_syn_ack_receiver_when_the_syn_is_missing (fast)",
+         test_a_is_the_syn_ack_receiver_when_the_syn_is_missing, use_flows_segment_fast, NULL,
+         NULL},
+        {"test_a_is_the_first_sender_mid_connection", test_a_is_the_first_sender_mid_connection,
+         use_flows_segment, NULL, NULL},
+        {"test_a_is_the_first_sender_mid_connection (fast)",
+         test_a_is_the_first_sender_mid_connection, use_flows_segment_fast, NULL, NULL},
+        {"test_syn_answered_by_syn_ack_starts_new_incarnation",
+         test_syn_answered_by_syn_ack_starts_new_incarnation, use_flows_segment, NULL, NULL},
+        {"test_syn_answered_by_syn_ack_starts_new_incarnation (fast)",
+         test_syn_answered_by_syn_ack_starts_new_incarnation, use_flows_segment_fast, NULL, NULL},
+        {"test_syn_answered_by_ack_stays_in_old_flow", test_syn_answered_by_ack_stays_in_old_flow,
+         use_flows_segment, NULL, NULL},
+        {"test_syn_answered_by_ack_stays_in_old_flow (fast)",
+         test_syn_answered_by_ack_stays_in_old_flow, use_flows_segment_fast, NULL, NULL},
+        {"test_retransmitted_syn_is_same_flow", test_retransmitted_syn_is_same_flow,
+         use_flows_segment, NULL, NULL},
+        {"test_retransmitted_syn_is_same_flow (fast)", test_retransmitted_syn_is_same_flow,
+         use_flows_segment_fast, NULL, NULL},
+        {"test_closed_flow_finishes_after_linger", test_closed_flow_finishes_after_linger,
+         use_flows_segment, NULL, NULL},
+        {"test_closed_flow_finishes_after_linger (fast)", test_closed_flow_finishes_after_linger,
+         use_flows_segment_fast, NULL, NULL},
+        {"test_segment_in_time_wait_extends_linger", test_segment_in_time_wait_extends_linger,
+         use_flows_segment, NULL, NULL},
+        {"test_segment_in_time_wait_extends_linger (fast)",
+         test_segment_in_time_wait_extends_linger, use_flows_segment_fast, NULL, NULL},
+        {"test_rst_closes_flow", test_rst_closes_flow, use_flows_segment, NULL, NULL},
+        {"test_rst_closes_flow (fast)", test_rst_closes_flow, use_flows_segment_fast, NULL, NULL},
+        {"test_cap_evicts_least_recently_active", test_cap_evicts_least_recently_active,
+         use_flows_segment, NULL, NULL},
+        {"test_cap_evicts_least_recently_active (fast)", test_cap_evicts_least_recently_active,
+         use_flows_segment_fast, NULL, NULL},
+        {"test_memory_bounded_by_open_flows", test_memory_bounded_by_open_flows, use_flows_segment,
+         NULL, NULL},
+        {"test_memory_bounded_by_open_flows (fast)", test_memory_bounded_by_open_flows,
+         use_flows_segment_fast, NULL, NULL},
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
