@@ -1,27 +1,38 @@
-/* The oracle's fast path: an in-order segment of an established connection.
+/* The oracle's fast paths: the ordinary segments of a connection's life.
  *
- * Read oracle_observer.c's oracle_observe_segment() first: this is a
- * shortcut through it, not a second opinion. Most segments of a capture are
- * data and ACKs between two ESTABLISHED endpoints (or the ACK that ends the
- * handshake), where nearly all of the
- * observer's ~600 instructions of checks find nothing to do. For exactly
- * that case (the preconditions below), this applies the same updates the
- * observer makes and nothing else; every other segment goes the general way.
+ * Read oracle_observer.c's oracle_observe_segment() first: these are
+ * shortcuts through it, not a second opinion. Almost every segment of a
+ * capture is one of a few shapes, for which nearly all of the observer's
+ * checks find nothing to do:
  *
- * Why it gives the same verdicts: under the preconditions each branch of
+ *   - the first SYN of a flow (nothing seen of either side yet);
+ *   - the SYN-ACK that answers it (its sender in LISTEN, the SYN's sender
+ *     in SYN-SENT);
+ *   - an in-order segment with ACK (data, a bare ACK, or a first FIN with
+ *     no data) that acknowledges exactly what the peer sent, between two
+ *     endpoints whose states are known: the ACK that ends the handshake,
+ *     data and ACKs in ESTABLISHED, the FIN from ESTABLISHED or CLOSE-WAIT,
+ *     the ACK of a FIN, data from CLOSE-WAIT and the last ACK from
+ *     TIME-WAIT.
+ *
+ * For exactly those cases (the preconditions of each *_applies below) this
+ * applies the updates the observer makes and nothing else; every other
+ * segment goes the general way (a FIN with data or out of order, a second
+ * FIN, a SYN with text or a window scale above 14, a retransmitted SYN,
+ * an ACK that is not exactly the peer's snd_max, ...).
+ *
+ * Why they give the same verdicts: under the preconditions each branch of
  * oracle_observe_segment() is decided (the comments name them), so the
- * observer's effect reduces to the assignments made here; no invariant can
- * be broken by such a segment (window respected, ACK not backwards, not
- * beyond what the peer sent, no FIN anywhere, nobody CLOSED or in
- * TIME-WAIT). And it is checked, not only argued: in sanitizer builds
- * (FINFUZZ_VERIFY_FAST, fast_verify.h: `make test`, every fuzz target) each
- * segment taken here is also run through the observer on a copy of the
- * oracle and the two states are compared byte for byte, so a change to the
- * observer that this path does not follow fails the tests at once.
+ * observer's effect reduces to the assignments made here, and no invariant
+ * can be broken by such a segment. And it is checked, not only argued: in
+ * sanitizer builds (FINFUZZ_VERIFY_FAST, fast_verify.h: `make test`, every
+ * fuzz target) each segment taken here is also run through the observer on
+ * a copy of the oracle and the two states are compared byte for byte, so a
+ * change to the observer that these paths do not follow fails the tests at
+ * once.
  *
- * Whoever changes what oracle_observe_segment() does for an ordinary
- * in-order segment or ACK in ESTABLISHED (or the handshake's last ACK) must
- * change it here too. */
+ * Whoever changes what oracle_observe_segment() does for one of the shapes
+ * above must change it here too. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,48 +42,145 @@
 #include "oracle_fast.h"
 #include "oracle_impl.h"
 
-/* Whether segment g of endpoint ep is one the fast path handles. */
-static bool fast_applies(const struct oracle *o, unsigned ep, const struct ev *e)
+/* A capture's configuration: both endpoints judged, no states reported (the
+ * reported-state checks and the fuzzer-peer rules stay out). */
+static inline bool capture_config(const struct oracle *o)
 {
-    const struct seg *g = &e->u.segment.seg;
-    const struct oracle_side *s = &o->side[ep];
-    const struct oracle_side *p = &o->side[ep ^ 1u];
-    /* Only the ACK flag among SYN/FIN/RST/ACK: no handshake, FIN or reset
-     * logic applies. */
-    if ((g->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) != TCP_ACK)
-        return false;
-    /* A capture's configuration: both endpoints judged, no states reported
-     * (the reported-state checks and the fuzzer-peer rules stay out). */
-    if (o->cfg.states_reported[0] || o->cfg.states_reported[1] || !o->cfg.judge[0] ||
-        !o->cfg.judge[1])
-        return false;
-    /* Both ESTABLISHED (inferred), or completing the handshake: the
-     * sender in SYN-SENT or SYN-RECEIVED, the receiver in SYN-RECEIVED (this
-     * ACK may be what takes them to ESTABLISHED). Both have spoken, nothing
-     * is owed or pending, no FIN sent by either. */
-    if (!s->inf_known || !p->inf_known ||
-        !(s->inf == TCP_ESTABLISHED || s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED) ||
-        !(p->inf == TCP_ESTABLISHED || p->inf == TCP_SYN_RECEIVED) || !s->sent_any ||
-        !p->sent_any || s->owed != OWED_NONE || s->wire_check || p->wire_check || s->fin_sent ||
-        p->fin_sent)
-        return false;
-    /* In order: it starts at or below what arrived contiguously, with no
-     * out-of-order range to merge. */
-    if (!seq_le(g->seq, s->contig_end) || s->ooo)
-        return false;
-    /* Its text lies within the window the peer advertised. */
-    uint32_t data_end = g->seq + g->payload_len;
-    if (g->payload_len > 0 && (!p->wnd_known || seq_gt(data_end, p->wnd_right)))
-        return false;
-    /* It acknowledges exactly what the peer sent, not less than before, and
-     * the peer has no probe beyond the window pending. */
-    if (g->ack != p->snd_max || (s->ack_sent && seq_lt(g->ack, s->last_ack)) || p->beyond_seen)
-        return false;
-    return true;
+    return o->cfg.judge[0] && o->cfg.judge[1] && !o->cfg.states_reported[0] &&
+           !o->cfg.states_reported[1];
 }
 
-/* The observer's updates for such a segment, in its order. */
-static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
+/* note_push(): the segment's note, which the caller completes. */
+static inline struct oracle_seg_note *note_push(struct oracle *o, uint64_t index, unsigned ep,
+                                                const struct seg *g)
+{
+    struct oracle_seg_note *note = &o->recent[o->recent_next];
+    o->recent_next = (o->recent_next + 1) % ORACLE_RECENT_SEGS;
+    *note = (struct oracle_seg_note){.index = index,
+                                     .seq = g->seq,
+                                     .ack = g->ack,
+                                     .len = seg_len(g),
+                                     .src = (uint8_t)ep,
+                                     .flags = g->flags,
+                                     .valid = true};
+    return note;
+}
+
+/* A window scale option the observer takes as it is (it clamps above 14). */
+static inline bool syn_options_plain(const struct seg *g)
+{
+    return !g->opts.has_wscale || g->opts.wscale <= 14;
+}
+
+/* The options a SYN sets: window scaling offered (RFC 7323 §2.3 caps the
+ * shift at 14). */
+static inline void syn_options(struct oracle_side *s, const struct seg *g)
+{
+    s->wscale_offered = g->opts.has_wscale;
+    s->wscale = g->opts.wscale > 14 ? 14 : g->opts.wscale;
+}
+
+/* A SYN's own sequence space: the ISN and the one number the SYN occupies
+ * (first_segment(), then the sending part of the observer for a SYN without
+ * text: track_contig() from contig_end == seq). */
+static inline void syn_space(struct oracle_side *s, struct oracle_seg_note *note, uint32_t seq,
+                             uint64_t now)
+{
+    s->isn_known = true;
+    s->isn = seq;
+    s->last_xmit_usecs = now;
+    s->wire_max = seq + 1;
+    s->wire_known = true;
+    s->contig_end = seq + 1;
+    s->snd_max = seq + 1;
+    note->space_set = true;
+    note->space_prev = seq;
+    s->space_max = seq + 1;
+}
+
+/* ---- the first SYN of a flow ---- */
+
+static bool first_syn_applies(const struct oracle *o, unsigned ep, const struct seg *g)
+{
+    const struct oracle_side *s = &o->side[ep];
+    const struct oracle_side *p = &o->side[ep ^ 1u];
+    /* Nothing seen of either side (first_segment() with !o->started, the
+     * peer's state unknown so it is put in LISTEN); no SYN of this side in
+     * the ring; no text (syn_data) and plain options. */
+    return !o->started && !s->sent_any && !p->sent_any && !s->inf_known && !p->inf_known &&
+           s->syn_count == 0 && !s->wire_known && !s->ooo && g->payload_len == 0 &&
+           syn_options_plain(g);
+}
+
+static void first_syn_apply(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    unsigned ep = e->endpoint & 1u;
+    struct oracle_side *s = &o->side[ep];
+    struct oracle_side *p = &o->side[ep ^ 1u];
+    const struct seg *g = &e->u.segment.seg;
+    uint64_t now = e->time_usecs;
+
+    if (e->frame)
+        o->from_capture = true;
+    struct oracle_seg_note *note = note_push(o, index, ep, g);
+    /* The SYN ring (empty: no retransmission to merge) and filter. */
+    s->syn_bloom |= oracle_seq_bloom_bits(g->seq);
+    s->syn_seqs[s->syn_next] = g->seq;
+    s->syn_next = (uint8_t)((s->syn_next + 1) % 4);
+    s->syn_count = 1;
+    /* first_segment(): the stream starts at a SYN, sent to a listener. */
+    o->handshake_seen = true;
+    oracle_side_set_inf(p, TCP_LISTEN, 0);
+    p->inf_change_valid = false;
+    /* No new incarnation, not CLOSED, not TIME-WAIT, nothing owed that a
+     * segment without ACK satisfies. Its first SYN: */
+    s->syn_sent = true;
+    syn_options(s, g);
+    oracle_side_set_inf(s, TCP_SYN_SENT, index);
+    s->inf_change_valid = false;
+    if (g->opts.has_ts) {
+        s->ts_seen = true;
+        s->ts_last = g->opts.ts_val;
+    }
+    /* check_window(): a SYN. acceptable (under test), no FIN, not beyond
+     * (no text). */
+    syn_space(s, note, g->seq, now);
+    /* No ACK: no sender_ack(). */
+    s->sent_any = true;
+    s->last_send_usecs = now;
+    p->peer_spoke_since_fin = true;
+    /* At the peer (LISTEN since first_segment()): answerable with an ACK of
+     * SEG.SEQ + SEG.LEN; no ACK, no FIN. */
+    p->last_peer_had_ack = false;
+    oracle_answerable_add(p, index, true, g->seq + 1);
+    note->effects = 0;
+    note->rcv_prev = TCP_LISTEN;
+    note->rcv_prev_known = true;
+}
+
+/* ---- the SYN-ACK that answers it ---- */
+
+static bool syn_ack_applies(const struct oracle *o, unsigned ep, const struct seg *g)
+{
+    const struct oracle_side *s = &o->side[ep];
+    const struct oracle_side *p = &o->side[ep ^ 1u];
+    /* Its sender has sent nothing and listens, with no SYN of the peer's
+     * other attempts on record (reuse_syn*: no new incarnation to start). */
+    if (!o->started || s->sent_any || !s->inf_known || s->inf != TCP_LISTEN || s->syn_sent ||
+        s->syn_count != 0 || s->reuse_syn || s->reuse_syn2 || s->wire_known || s->ooo ||
+        s->wire_check || s->owed != OWED_NONE)
+        return false;
+    /* It acknowledges exactly the peer's SYN, which was all the peer sent
+     * (no text on it, nothing beyond a window, no FIN); the peer waits in
+     * SYN-SENT. */
+    if (!p->sent_any || !p->syn_sent || !p->isn_known || !p->inf_known || p->inf != TCP_SYN_SENT ||
+        g->ack != p->isn + 1 || p->snd_max != g->ack || p->syn_data || p->beyond_seen ||
+        p->fin_sent || p->wire_check)
+        return false;
+    return g->payload_len == 0 && syn_options_plain(g);
+}
+
+static void syn_ack_apply(struct oracle *o, uint64_t index, const struct ev *e)
 {
     unsigned ep = e->endpoint & 1u;
     struct oracle_side *s = &o->side[ep];
@@ -81,32 +189,231 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
     uint64_t now = e->time_usecs;
     uint32_t ack = g->ack;
 
+    if (e->frame)
+        o->from_capture = true;
+    struct oracle_seg_note *note = note_push(o, index, ep, g);
+    s->syn_bloom |= oracle_seq_bloom_bits(g->seq);
+    s->syn_seqs[s->syn_next] = g->seq;
+    s->syn_next = (uint8_t)((s->syn_next + 1) % 4);
+    s->syn_count = 1;
+    /* first_segment() (o->started: handshake_seen stays); no reuse SYN
+     * answered (reuse_syn*), the ACK is of the peer's ISN (no other
+     * attempt's SYN); LISTEN is neither CLOSED nor TIME-WAIT; the ISN is
+     * the one just taken (no new space). Its first SYN: */
+    s->syn_sent = true;
+    syn_options(s, g);
+    oracle_side_set_inf(s, TCP_SYN_RECEIVED, index);
+    s->inf_change_valid = false;
+    if (g->opts.has_ts) {
+        s->ts_seen = true;
+        s->ts_last = g->opts.ts_val;
+    }
+    syn_space(s, note, g->seq, now);
+
+    /* sender_ack(): exactly the peer's snd_max; a SYN-ACK starts its ACK
+     * history afresh (no ack-monotonic), the window is not scaled. */
+    if (!s->ack_any_sent || seq_gt(ack, s->last_ack_any)) {
+        p->acked_new_seen = true;
+        p->acked_new_usecs = now;
+    }
+    s->last_ack_any = ack;
+    s->ack_any_sent = true;
+    s->last_ack = ack;
+    s->ack_sent = true;
+    uint32_t right = ack + g->window;
+    if (!s->wnd_known || seq_gt(right, s->wnd_right))
+        s->wnd_right = right;
+    s->wnd_known = true;
+
+    s->sent_any = true;
+    s->last_send_usecs = now;
+    p->peer_spoke_since_fin = true;
+    /* At the peer (SYN-SENT, not SYN-RECEIVED; no FIN either way). */
+    p->last_peer_had_ack = true;
+    oracle_answerable_add(p, index, false, ack);
+    note->effects = 0;
+    note->rcv_prev = TCP_SYN_SENT;
+    note->rcv_prev_known = true;
+}
+
+/* ---- an in-order segment with ACK ---- */
+
+/* Which inferred states of the sender the ACK path takes (a FIN only from
+ * ESTABLISHED or CLOSE-WAIT, see ack_applies), and of the receiver. */
+static const bool ack_sender_ok[TCP_STATE_COUNT] = {
+    [TCP_CLOSED] = false,                             /* closed-silence */
+    [TCP_LISTEN] = false,      [TCP_SYN_SENT] = true, /* the ACK that ends the handshake */
+    [TCP_SYN_RECEIVED] = true, [TCP_ESTABLISHED] = true,
+    [TCP_FIN_WAIT_1] = true,   [TCP_FIN_WAIT_2] = true,
+    [TCP_CLOSING] = true,      [TCP_TIME_WAIT] = true, /* a bare ACK within 2*MSL (tw_answer()) */
+    [TCP_CLOSE_WAIT] = true,   [TCP_LAST_ACK] = true,
+};
+_Static_assert(sizeof ack_sender_ok / sizeof ack_sender_ok[0] == TCP_STATE_COUNT,
+               "one entry per state");
+static const bool ack_receiver_ok[TCP_STATE_COUNT] = {
+    [TCP_CLOSED] = false,      [TCP_LISTEN] = false,     [TCP_SYN_SENT] = false,
+    [TCP_SYN_RECEIVED] = true, [TCP_ESTABLISHED] = true, [TCP_FIN_WAIT_1] = true,
+    [TCP_FIN_WAIT_2] = true,   [TCP_CLOSING] = true,     [TCP_TIME_WAIT] = true,
+    [TCP_CLOSE_WAIT] = true,   [TCP_LAST_ACK] = true,
+};
+_Static_assert(sizeof ack_receiver_ok / sizeof ack_receiver_ok[0] == TCP_STATE_COUNT,
+               "one entry per state");
+
+/* fin_in_space() of the observer. */
+static inline bool fin_in_space(const struct oracle_side *s)
+{
+    return !s->isn_known || seq_gt(s->fin_seq, s->isn);
+}
+
+static bool ack_applies(const struct oracle *o, unsigned ep, const struct seg *g, uint64_t now)
+{
+    const struct oracle_side *s = &o->side[ep];
+    const struct oracle_side *p = &o->side[ep ^ 1u];
+    bool fin = g->flags & TCP_FIN;
+    /* Both have spoken and their states are known; nothing is owed (no
+     * satisfy_owed(), no re-ACK) or pending (run_pending_checks()). */
+    if (!s->inf_known || !p->inf_known || !ack_sender_ok[s->inf] || !ack_receiver_ok[p->inf] ||
+        !s->sent_any || !p->sent_any || s->owed != OWED_NONE || s->wire_check || p->wire_check)
+        return false;
+    /* In order: it starts at or below what arrived contiguously, with no
+     * out-of-order range to merge (track_contig()). */
+    if (!seq_le(g->seq, s->contig_end) || s->ooo)
+        return false;
+    /* It acknowledges exactly what the peer sent (not ahead, no other
+     * attempt's SYN), not less than before (ack-monotonic), and the peer
+     * has no probe beyond the window pending. */
+    if (g->ack != p->snd_max || (s->ack_sent && seq_lt(g->ack, s->last_ack)) || p->beyond_seen)
+        return false;
+    /* Its text lies within the window the peer advertised (check_window(),
+     * not beyond) and before any FIN of its own (no-data-after-fin). */
+    if (g->payload_len > 0 &&
+        (s->fin_sent || !p->wnd_known || seq_gt(g->seq + g->payload_len, p->wnd_right)))
+        return false;
+    /* Its first ACK of the peer's FIN: every byte below that FIN was seen
+     * (half-close-delivery) and the FIN itself (no fin_arrives() here). */
+    if (p->fin_sent && fin_in_space(p) && seq_ge(g->ack, p->fin_seq + 1) &&
+        !s->peer_fin_confirmed && (seq_lt(p->contig_end, p->fin_seq) || !s->peer_fin_rcvd))
+        return false;
+    if (s->inf == TCP_TIME_WAIT) {
+        /* tw_answer(): a bare ACK (a FIN here is a retransmission) within
+         * 2*MSL of its (re)start. */
+        if (fin || now > s->tw_restart_usecs + o->rules.time_wait_usecs + o->cfg.timer_slack_usecs)
+            return false;
+    }
+    if (!fin) {
+        /* Its FIN, if any, reached the peer when it was sent (else a
+         * segment filling the hole below it delivers it now). */
+        return !s->fin_sent || p->peer_fin_rcvd;
+    }
+    /* A first FIN without text, right at what it sent contiguously, from
+     * ESTABLISHED or CLOSE-WAIT after a handshake of both (no
+     * no-fin-before-handshake), in its ISN's space, which the peer has
+     * not taken a FIN of yet: sender_fin()'s first FIN, and it arrives. */
+    return !s->fin_sent && g->payload_len == 0 && g->seq == s->contig_end &&
+           (s->inf == TCP_ESTABLISHED || s->inf == TCP_CLOSE_WAIT) && s->syn_sent && p->syn_sent &&
+           s->isn_known && seq_gt(g->seq, s->isn) && !p->peer_fin_rcvd;
+}
+
+/* enter_time_wait() for a side whose states are not reported. */
+static inline void enter_time_wait(struct oracle_side *s, uint64_t now, uint64_t index)
+{
+    oracle_side_set_inf(s, TCP_TIME_WAIT, index);
+    s->tw_restart_usecs = now;
+    s->tw_started = true;
+    s->tw_ack_sent = false;
+    s->tw_rst_hit = false;
+}
+
+/* fin_arrives(): the FIN of r's peer reaches r (r's state is known). */
+static inline uint8_t fin_arrives(struct oracle_side *r, bool with_ack_of_ours, uint64_t now,
+                                  uint64_t index)
+{
+    r->peer_fin_rcvd = true;
+    switch (r->inf) {
+    case TCP_SYN_RECEIVED:
+    case TCP_ESTABLISHED:
+        oracle_side_set_inf(r, TCP_CLOSE_WAIT, index);
+        return ORACLE_FX_STATE | ORACLE_FX_PEER_FIN;
+    case TCP_FIN_WAIT_1:
+        if (with_ack_of_ours)
+            enter_time_wait(r, now, index);
+        else
+            oracle_side_set_inf(r, TCP_CLOSING, index);
+        return ORACLE_FX_STATE | ORACLE_FX_PEER_FIN;
+    case TCP_FIN_WAIT_2:
+        enter_time_wait(r, now, index);
+        return ORACLE_FX_STATE | ORACLE_FX_PEER_FIN;
+    default:
+        return ORACLE_FX_PEER_FIN;
+    }
+}
+
+/* fin_ack_arrives(): the ACK of r's FIN reaches r (r's state is known). */
+static inline uint8_t fin_ack_arrives(struct oracle_side *r, uint64_t now, uint64_t index)
+{
+    r->fin_acked = true;
+    r->fin_acked_index = index;
+    switch (r->inf) {
+    case TCP_FIN_WAIT_1:
+        oracle_side_set_inf(r, TCP_FIN_WAIT_2, index);
+        return ORACLE_FX_STATE | ORACLE_FX_FIN_ACKED;
+    case TCP_CLOSING:
+        enter_time_wait(r, now, index);
+        return ORACLE_FX_STATE | ORACLE_FX_FIN_ACKED;
+    case TCP_LAST_ACK:
+        oracle_side_set_inf(r, TCP_CLOSED, index);
+        r->closed_via_last_ack = true;
+        return ORACLE_FX_STATE | ORACLE_FX_FIN_ACKED;
+    default:
+        return ORACLE_FX_FIN_ACKED;
+    }
+}
+
+/* The observer's updates for such a segment, in its order. */
+static void ack_apply(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    unsigned ep = e->endpoint & 1u;
+    struct oracle_side *s = &o->side[ep];
+    struct oracle_side *p = &o->side[ep ^ 1u];
+    const struct seg *g = &e->u.segment.seg;
+    uint64_t now = e->time_usecs;
+    uint32_t ack = g->ack;
+    bool fin = g->flags & TCP_FIN;
+
     /* run_pending_checks(): no wire check pending. */
     if (e->frame)
         o->from_capture = true;
-    /* note_push() */
-    struct oracle_seg_note *note = &o->recent[o->recent_next];
-    o->recent_next = (o->recent_next + 1) % ORACLE_RECENT_SEGS;
-    *note = (struct oracle_seg_note){.index = index,
-                                     .seq = g->seq,
-                                     .ack = ack,
-                                     .len = g->payload_len, /* seg_len(): no SYN, no FIN */
-                                     .src = (uint8_t)ep,
-                                     .flags = g->flags,
-                                     .valid = true};
+    struct oracle_seg_note *note = note_push(o, index, ep, g);
+    uint32_t data_end = g->seq + g->payload_len;
+    uint32_t end = data_end + (fin ? 1u : 0u);
+    if (fin) {
+        s->wire_fin_seen = true;
+        s->wire_fin_end = end;
+    }
     /* No SYN: the SYN ring, new-incarnation and ISN branches are skipped;
-     * the sender has spoken before (no first_segment()). Neither CLOSED
-     * nor TIME-WAIT: no closed-silence or TIME-WAIT answers; no FIN of the peer to
-     * acknowledge; nothing owed (satisfy_owed() returns). */
+     * the sender has spoken before (no first_segment()); not CLOSED (no
+     * closed-silence). */
+    if (s->inf == TCP_TIME_WAIT) {
+        /* tw_answer(): not an RST, within 2*MSL; nothing owed, so it
+         * restarts only where any ACK restarts it. */
+        if (o->rules.tw_restart_on_any_ack && s->last_peer_had_ack)
+            s->tw_restart_usecs = now;
+        s->tw_rst_hit = false;
+    }
+    if (p->fin_sent && fin_in_space(p) && ack == p->fin_seq + 1) {
+        s->fin_ack_sent_known = true;
+        s->fin_ack_sent_index = index;
+    }
+    /* satisfy_owed(): nothing owed. */
     if (g->opts.has_ts) {
         s->ts_seen = true;
         s->ts_last = g->opts.ts_val;
     }
     /* Not RST. check_window(): within the peer's window. acceptable: true
-     * (the sender is under test). No FIN of its own: no no-data-after-fin.
-     * beyond: false (within the window). */
-    uint32_t end = g->seq + g->payload_len;
-    if (g->payload_len > 0)
+     * (the sender is under test). No FIN of its own before, or no text:
+     * no no-data-after-fin. beyond: false (within the window). */
+    bool occupies = g->payload_len > 0 || fin; /* seg_len() > 0 */
+    if (occupies)
         s->last_xmit_usecs = now;
     if (!s->wire_known || seq_gt(end, s->wire_max))
         s->wire_max = end;
@@ -116,15 +423,40 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
         s->contig_end = end;
     if (seq_gt(end, s->snd_max))
         s->snd_max = end;
-    if (g->payload_len > 0 && seq_gt(end, s->space_max)) {
+    if (occupies && seq_gt(end, s->space_max)) {
         note->space_set = true;
         note->space_prev = s->space_max;
         s->space_max = end;
     }
+    if (fin) {
+        /* sender_fin(): its first FIN, after both SYNs (judged sender: no
+         * unreliable FIN). Its ACK field says whether it had the peer's
+         * FIN. */
+        s->fin_sent = true;
+        s->fin_seq = data_end;
+        s->fin_index = index;
+        s->fin_first_usecs = s->fin_last_usecs = now;
+        s->fin_last_index = index;
+        s->fin_xmits = 1;
+        s->fin_gap_usecs = 0;
+        s->fin_alone_last = p->ack_sent && p->last_ack == data_end;
+        s->peer_spoke_since_fin = false;
+        bool covers_peer_fin = p->fin_sent && seq_ge(ack, p->fin_seq + 1);
+        enum tcp_state to;
+        if (covers_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
+            to = TCP_LAST_ACK;
+        else if (p->fin_sent && s->peer_fin_rcvd && !s->peer_fin_confirmed)
+            to = TCP_CLOSING; /* the peer's FIN is in flight */
+        else if (s->peer_fin_rcvd)
+            to = TCP_LAST_ACK;
+        else
+            to = TCP_FIN_WAIT_1;
+        oracle_side_set_inf(s, to, index);
+        s->inf_change_valid = false;
+    }
 
     /* sender_ack(): ack == the peer's snd_max (no other attempt's SYN, not
-     * ahead), not backwards (no ack-monotonic, not an old duplicate), no
-     * FIN of the peer. */
+     * ahead), not backwards (no ack-monotonic, not an old duplicate). */
     if (!s->ack_any_sent || seq_gt(ack, s->last_ack_any)) {
         p->acked_new_seen = true;
         p->acked_new_usecs = now;
@@ -133,6 +465,17 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
     s->ack_any_sent = true;
     if (p->syn_data && seq_gt(ack, p->space_max) && seq_le(ack, p->syn_data_end))
         p->space_max = ack;
+    if (p->fin_sent && fin_in_space(p) && seq_ge(ack, p->fin_seq + 1) && !s->peer_fin_confirmed) {
+        /* Its first ACK of the peer's FIN, which it already took, with
+         * every byte below seen. */
+        s->peer_fin_confirmed = true;
+        s->inf_change_valid = false;
+        if (s->inf == TCP_TIME_WAIT && !s->tw_ack_sent) {
+            /* TIME-WAIT starts at its ACK of the last FIN. */
+            s->tw_ack_sent = true;
+            s->tw_restart_usecs = now;
+        }
+    }
     /* Its ACK of the peer's SYN: the handshake is done from its side. */
     if (p->syn_sent && seq_ge(ack, p->isn + 1) &&
         (s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED)) {
@@ -154,7 +497,7 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
     s->last_send_usecs = now;
     p->peer_spoke_since_fin = true;
     /* At the peer: remembered as answerable; it leaves SYN-RECEIVED if this
-     * acknowledges its SYN (no FIN either way). */
+     * acknowledges its SYN, takes the ACK of its FIN, and takes this FIN. */
     enum tcp_state prev = p->inf;
     p->last_peer_had_ack = true;
     oracle_answerable_add(p, index, false, ack);
@@ -163,9 +506,54 @@ static void fast_apply(struct oracle *o, uint64_t index, const struct ev *e)
         oracle_side_set_inf(p, TCP_ESTABLISHED, index);
         fx = ORACLE_FX_STATE;
     }
+    if (p->fin_sent && seq_ge(ack, p->fin_seq + 1) && !p->fin_acked)
+        fx |= fin_ack_arrives(p, now, index);
+    if (fin)
+        fx |= fin_arrives(p, p->fin_sent && seq_ge(ack, p->fin_seq + 1), now, index);
     note->effects = fx;
     note->rcv_prev = prev;
-    note->rcv_prev_known = p->inf_known;
+    note->rcv_prev_known = true;
+}
+
+/* ---- dispatch and verification ---- */
+
+enum fast_shape { SHAPE_NONE = 0, SHAPE_FIRST_SYN, SHAPE_SYN_ACK, SHAPE_ACK };
+
+static enum fast_shape fast_shape_of(const struct oracle *o, const struct ev *e)
+{
+    const struct seg *g = &e->u.segment.seg;
+    unsigned ep = e->endpoint & 1u;
+    if (!capture_config(o))
+        return SHAPE_NONE;
+    switch (g->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) {
+    case TCP_ACK:
+    case TCP_ACK | TCP_FIN:
+        return ack_applies(o, ep, g, e->time_usecs) ? SHAPE_ACK : SHAPE_NONE;
+    case TCP_SYN:
+        return first_syn_applies(o, ep, g) ? SHAPE_FIRST_SYN : SHAPE_NONE;
+    case TCP_SYN | TCP_ACK:
+        return syn_ack_applies(o, ep, g) ? SHAPE_SYN_ACK : SHAPE_NONE;
+    default:
+        return SHAPE_NONE;
+    }
+}
+
+static inline void fast_apply(enum fast_shape shape, struct oracle *o, uint64_t index,
+                              const struct ev *e)
+{
+    switch (shape) {
+    case SHAPE_ACK:
+        ack_apply(o, index, e);
+        break;
+    case SHAPE_FIRST_SYN:
+        first_syn_apply(o, index, e);
+        break;
+    case SHAPE_SYN_ACK:
+        syn_ack_apply(o, index, e);
+        break;
+    case SHAPE_NONE:
+        break;
+    }
 }
 
 #if FINFUZZ_VERIFY_FAST
@@ -195,7 +583,8 @@ static void normalize_notes(struct oracle *o)
 
 bool oracle_fast_segment(struct oracle *o, uint64_t index, const struct ev *e)
 {
-    if (!fast_applies(o, e->endpoint & 1u, e))
+    enum fast_shape shape = fast_shape_of(o, e);
+    if (shape == SHAPE_NONE)
         return false;
 #if FINFUZZ_VERIFY_FAST
     /* Everything before the violation log (which neither path touches:
@@ -206,14 +595,14 @@ bool oracle_fast_segment(struct oracle *o, uint64_t index, const struct ev *e)
         abort();
     memcpy(slow, o, n);
     oracle_observe_segment(slow, index, e);
-    fast_apply(o, index, e);
+    fast_apply(shape, o, index, e);
     normalize_notes(slow);
     normalize_notes(o);
     if (memcmp(slow, o, n) != 0)
         abort(); /* the fast path no longer does what the observer does */
     free(slow);
 #else
-    fast_apply(o, index, e);
+    fast_apply(shape, o, index, e);
 #endif
     return true;
 }

@@ -73,6 +73,15 @@ static inline void oracle_bloom_bits(bool with_ack, uint32_t value, unsigned *b1
     *b2 = (h >> 18) & 127u;
 }
 
+/* A 64-bit Bloom filter of sequence numbers (two bits each): an endpoint's
+ * SYNs (syn_bloom) and RSTs (rst_seq_bloom), also those its rings forgot.
+ * The two bits that stand for seq. */
+static inline uint64_t oracle_seq_bloom_bits(uint32_t seq)
+{
+    uint32_t h = seq * 0x9e3779b1u;
+    return (1ull << (h >> 26)) | (1ull << ((h >> 20) & 63u));
+}
+
 /* Remember a peer segment that s may have to answer when CLOSED, by the
  * value an answering RST would carry (with_ack: as its ACK; otherwise as
  * its sequence number): in the ring of the latest and in the filter of

@@ -763,22 +763,15 @@ static void start_space(struct oracle *o, unsigned ep, uint32_t isn)
     p->ack_sent = false;
 }
 
-/* A 64-bit Bloom filter of sequence numbers (two bits each): an endpoint's
- * SYNs (syn_bloom) and RSTs (rst_seq_bloom), also those its rings forgot. */
-static uint64_t seq_bloom_bits(uint32_t seq)
-{
-    uint32_t h = seq * 0x9e3779b1u;
-    return (1ull << (h >> 26)) | (1ull << ((h >> 20) & 63u));
-}
-
+/* The SYN (syn_bloom) and RST (rst_seq_bloom) filters: oracle_impl.h. */
 static void seq_bloom_add(uint64_t *bloom, uint32_t seq)
 {
-    *bloom |= seq_bloom_bits(seq);
+    *bloom |= oracle_seq_bloom_bits(seq);
 }
 
 static bool seq_bloom_has(uint64_t bloom, uint32_t seq)
 {
-    uint64_t b = seq_bloom_bits(seq);
+    uint64_t b = oracle_seq_bloom_bits(seq);
     return (bloom & b) == b;
 }
 

@@ -164,23 +164,34 @@ static void conv_init(struct conv *c)
     c->nxt[EP_B] = 900000;
 }
 
-/* ep sends flags/len at its next seq, acknowledging the peer's next seq
- * (ack_delta moves that ACK). Returns whether the fast path took it,
- * asked on a copy of the oracle before the real push. */
-static bool conv_send(struct conv *c, uint8_t ep, uint8_t flags, uint32_t len, int32_t ack_delta)
+/* What a test segment changes from the plain one conv_send() makes. */
+struct conv_twist {
+    int32_t seq_delta; /* moves its seq (and what follows it) */
+    const struct seg_opts *opts;
+    uint64_t after_usecs; /* sent this long after the previous one (0: 1 ms) */
+};
+
+/* ep sends flags/len at its next seq (moved by t->seq_delta), acknowledging
+ * the peer's next seq (ack_delta moves that ACK). Returns whether the fast
+ * path took it, asked on a copy of the oracle before the real push. */
+static bool conv_twisted(struct conv *c, uint8_t ep, uint8_t flags, uint32_t len, int32_t ack_delta,
+                         const struct conv_twist *t)
 {
     struct ev e;
     memset(&e, 0, sizeof e);
     e.kind = EV_SEGMENT;
-    e.time_usecs = c->now_usecs += 1000;
+    e.time_usecs = c->now_usecs += (t && t->after_usecs) ? t->after_usecs : 1000;
     e.frame = c->index + 1;
     e.endpoint = ep;
     struct seg *g = &e.u.segment.seg;
     g->flags = flags;
+    c->nxt[ep] += t ? (uint32_t)t->seq_delta : 0;
     g->seq = c->nxt[ep];
     g->ack = (flags & TCP_ACK) ? c->nxt[ep ^ 1] + (uint32_t)ack_delta : 0;
     g->window = 1000;
     g->payload_len = len;
+    if (t && t->opts)
+        g->opts = *t->opts;
     e.u.segment.ip = ip4();
     c->nxt[ep] += seg_len(g);
     struct oracle *copy = malloc(sizeof *copy);
@@ -192,29 +203,109 @@ static bool conv_send(struct conv *c, uint8_t ep, uint8_t flags, uint32_t len, i
     return fast;
 }
 
+static bool conv_send(struct conv *c, uint8_t ep, uint8_t flags, uint32_t len, int32_t ack_delta)
+{
+    return conv_twisted(c, ep, flags, len, ack_delta, NULL);
+}
+
+static struct conv *conv_new(void)
+{
+    struct conv *c = malloc(sizeof *c);
+    assert_non_null(c);
+    conv_init(c);
+    return c;
+}
+
+static enum tcp_state state_of(const struct conv *c, enum ev_endpoint ep)
+{
+    struct oracle_endpoint_view v = oracle_view(&c->o, ep);
+    assert_true(v.state_known);
+    return v.state;
+}
+
+/* The handshake, every segment of it on the fast path. */
+static void conv_open_fast(struct conv *c)
+{
+    assert_true(conv_send(c, EP_A, TCP_SYN, 0, 0));
+    assert_int_equal(state_of(c, EP_A), TCP_SYN_SENT);
+    assert_int_equal(state_of(c, EP_B), TCP_LISTEN);
+    assert_true(conv_send(c, EP_B, TCP_SYN | TCP_ACK, 0, 0));
+    assert_int_equal(state_of(c, EP_B), TCP_SYN_RECEIVED);
+    assert_true(conv_send(c, EP_A, TCP_ACK, 0, 0)); /* ends the handshake */
+    assert_int_equal(state_of(c, EP_A), TCP_ESTABLISHED);
+    assert_int_equal(state_of(c, EP_B), TCP_ESTABLISHED);
+}
+
+static bool has_violation(const struct conv *c, const char *id)
+{
+    size_t n;
+    const struct oracle_violation *v = oracle_violations(&c->o, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].inv->id, id) == 0)
+            return true;
+    return false;
+}
+
 static void test_oracle_fast_path_takes_ordinary_segments(void **state)
 {
     (void)state;
     assert_int_equal(FINFUZZ_VERIFY_FAST, 1); /* tests run with the comparison on */
-    struct conv *c = malloc(sizeof *c);
-    assert_non_null(c);
-    conv_init(c);
-    assert_false(conv_send(c, EP_A, TCP_SYN, 0, 0));
-    assert_false(conv_send(c, EP_B, TCP_SYN | TCP_ACK, 0, 0));
-    assert_true(conv_send(c, EP_A, TCP_ACK, 0, 0)); /* ends the handshake */
-    assert_int_equal(oracle_view(&c->o, EP_A).state, TCP_ESTABLISHED);
-    assert_int_equal(oracle_view(&c->o, EP_B).state, TCP_ESTABLISHED);
+    struct conv *c = conv_new();
+    conv_open_fast(c);
     for (int i = 0; i < 3; i++) {
         assert_true(conv_send(c, EP_A, TCP_ACK | TCP_PSH, 500, 0));
         assert_true(conv_send(c, EP_B, TCP_ACK, 0, 0));
         assert_true(conv_send(c, EP_B, TCP_ACK | TCP_PSH, 300, 0));
         assert_true(conv_send(c, EP_A, TCP_ACK, 0, 0));
     }
-    /* The close goes the general way. */
-    assert_false(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
-    assert_false(conv_send(c, EP_B, TCP_ACK, 0, 0));
-    assert_false(conv_send(c, EP_B, TCP_ACK | TCP_FIN, 0, 0));
-    assert_false(conv_send(c, EP_A, TCP_ACK, 0, 0));
+    /* The four-way close, A first. */
+    assert_true(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    assert_int_equal(state_of(c, EP_A), TCP_FIN_WAIT_1);
+    assert_int_equal(state_of(c, EP_B), TCP_CLOSE_WAIT);
+    assert_true(conv_send(c, EP_B, TCP_ACK, 0, 0));
+    assert_int_equal(state_of(c, EP_A), TCP_FIN_WAIT_2);
+    assert_true(conv_send(c, EP_B, TCP_ACK | TCP_FIN, 0, 0));
+    assert_int_equal(state_of(c, EP_B), TCP_LAST_ACK);
+    assert_int_equal(state_of(c, EP_A), TCP_TIME_WAIT);
+    assert_true(conv_send(c, EP_A, TCP_ACK, 0, 0));
+    assert_int_equal(state_of(c, EP_B), TCP_CLOSED);
+    oracle_finish(&c->o, c->now_usecs + 70000000ull);
+    assert_int_equal(oracle_verdict(&c->o), VERDICT_PASS);
+    free(c);
+}
+
+/* B closes first; A sends text in CLOSE-WAIT and answers B's FIN with its
+ * own FIN on the same segment as the ACK (no ACK of its own before). */
+static void test_oracle_fast_path_takes_passive_close_shapes(void **state)
+{
+    (void)state;
+    struct conv *c = conv_new();
+    conv_open_fast(c);
+    assert_true(conv_send(c, EP_B, TCP_ACK | TCP_FIN, 0, 0));
+    assert_int_equal(state_of(c, EP_B), TCP_FIN_WAIT_1);
+    assert_int_equal(state_of(c, EP_A), TCP_CLOSE_WAIT);
+    assert_true(conv_send(c, EP_A, TCP_ACK | TCP_PSH, 200, 0)); /* text in CLOSE-WAIT */
+    assert_int_equal(state_of(c, EP_B), TCP_FIN_WAIT_2);
+    assert_true(conv_send(c, EP_B, TCP_ACK, 0, 0)); /* from FIN-WAIT-2 */
+    assert_true(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    assert_int_equal(state_of(c, EP_A), TCP_LAST_ACK);
+    assert_int_equal(state_of(c, EP_B), TCP_TIME_WAIT);
+    assert_true(conv_send(c, EP_B, TCP_ACK, 0, 0));
+    assert_int_equal(state_of(c, EP_A), TCP_CLOSED);
+    oracle_finish(&c->o, c->now_usecs + 70000000ull);
+    assert_int_equal(oracle_verdict(&c->o), VERDICT_PASS);
+    free(c);
+
+    /* A's FIN is answered by B's FIN+ACK at once: A goes through
+     * FIN-WAIT-2 to TIME-WAIT on one segment. */
+    c = conv_new();
+    conv_open_fast(c);
+    assert_true(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    assert_true(conv_send(c, EP_B, TCP_ACK | TCP_FIN, 0, 0));
+    assert_int_equal(state_of(c, EP_A), TCP_TIME_WAIT);
+    assert_int_equal(state_of(c, EP_B), TCP_LAST_ACK);
+    assert_true(conv_send(c, EP_A, TCP_ACK, 0, 0));
+    assert_int_equal(state_of(c, EP_B), TCP_CLOSED);
     oracle_finish(&c->o, c->now_usecs + 70000000ull);
     assert_int_equal(oracle_verdict(&c->o), VERDICT_PASS);
     free(c);
@@ -223,12 +314,8 @@ static void test_oracle_fast_path_takes_ordinary_segments(void **state)
 static void test_oracle_fast_path_leaves_violations_to_the_observer(void **state)
 {
     (void)state;
-    struct conv *c = malloc(sizeof *c);
-    assert_non_null(c);
-    conv_init(c);
-    conv_send(c, EP_A, TCP_SYN, 0, 0);
-    conv_send(c, EP_B, TCP_SYN | TCP_ACK, 0, 0);
-    conv_send(c, EP_A, TCP_ACK, 0, 0);
+    struct conv *c = conv_new();
+    conv_open_fast(c);
     assert_true(conv_send(c, EP_A, TCP_ACK, 100, 0));
     assert_true(conv_send(c, EP_B, TCP_ACK, 0, 0));
     /* An ACK that moves backwards, one ahead of what the peer sent, and
@@ -240,15 +327,164 @@ static void test_oracle_fast_path_leaves_violations_to_the_observer(void **state
     assert_false(conv_send(c, EP_A, 0, 10, 0));
     assert_false(conv_send(c, EP_A, TCP_RST, 0, 0));
     assert_int_equal(oracle_verdict(&c->o), VERDICT_FAIL);
-    size_t n;
-    const struct oracle_violation *v = oracle_violations(&c->o, &n);
-    bool monotonic = false, window = false;
-    for (size_t i = 0; i < n; i++) {
-        monotonic = monotonic || strcmp(v[i].inv->id, "ack-monotonic") == 0;
-        window = window || strcmp(v[i].inv->id, "window-respected") == 0;
+    assert_true(has_violation(c, "ack-monotonic"));
+    assert_true(has_violation(c, "window-respected"));
+    free(c);
+}
+
+/* Near misses of the handshake shapes: each goes the general way. */
+static void test_oracle_fast_path_leaves_odd_handshakes(void **state)
+{
+    (void)state;
+    /* A SYN with a window scale above 14 (the observer clamps it). */
+    const struct seg_opts wscale15 = {.has_wscale = true, .wscale = 15};
+    const struct conv_twist odd = {.opts = &wscale15};
+    struct conv *c = conv_new();
+    assert_false(conv_twisted(c, EP_A, TCP_SYN, 0, 0, &odd));
+    /* ... answered by an ordinary SYN-ACK, which the fast path takes. */
+    assert_true(conv_send(c, EP_B, TCP_SYN | TCP_ACK, 0, 0));
+    free(c);
+
+    /* Ordinary options (MSS, SACK, timestamps, a scale of 7) are taken. */
+    const struct seg_opts linux_syn = {.has_mss = true,
+                                       .mss = 1460,
+                                       .sack_permitted = true,
+                                       .has_ts = true,
+                                       .ts_val = 7,
+                                       .has_wscale = true,
+                                       .wscale = 7};
+    const struct conv_twist plain = {.opts = &linux_syn};
+    c = conv_new();
+    assert_true(conv_twisted(c, EP_A, TCP_SYN, 0, 0, &plain));
+    assert_true(conv_twisted(c, EP_B, TCP_SYN | TCP_ACK, 0, 0, &plain));
+    assert_true(conv_send(c, EP_A, TCP_ACK, 0, 0));
+    free(c);
+
+    /* A SYN with text; a SYN with FIN. */
+    c = conv_new();
+    assert_false(conv_send(c, EP_A, TCP_SYN, 10, 0));
+    free(c);
+    c = conv_new();
+    assert_false(conv_send(c, EP_A, TCP_SYN | TCP_FIN, 0, 0));
+    free(c);
+
+    /* A retransmitted SYN, and a SYN-ACK answering it twice. */
+    c = conv_new();
+    assert_true(conv_send(c, EP_A, TCP_SYN, 0, 0));
+    const struct conv_twist again = {.seq_delta = -1};
+    assert_false(conv_twisted(c, EP_A, TCP_SYN, 0, 0, &again));
+    assert_true(conv_send(c, EP_B, TCP_SYN | TCP_ACK, 0, 0));
+    assert_false(conv_twisted(c, EP_B, TCP_SYN | TCP_ACK, 0, 0, &again));
+    free(c);
+
+    /* A SYN-ACK that acknowledges one more or one less than the SYN, one
+     * with text, one with a scale above 14. */
+    const int32_t off[2] = {1, -1};
+    for (unsigned i = 0; i < 2; i++) {
+        c = conv_new();
+        assert_true(conv_send(c, EP_A, TCP_SYN, 0, 0));
+        assert_false(conv_send(c, EP_B, TCP_SYN | TCP_ACK, 0, off[i]));
+        free(c);
     }
-    assert_true(monotonic);
-    assert_true(window);
+    c = conv_new();
+    assert_true(conv_send(c, EP_A, TCP_SYN, 0, 0));
+    assert_false(conv_send(c, EP_B, TCP_SYN | TCP_ACK, 5, 0));
+    free(c);
+    c = conv_new();
+    assert_true(conv_send(c, EP_A, TCP_SYN, 0, 0));
+    assert_false(conv_twisted(c, EP_B, TCP_SYN | TCP_ACK, 0, 0, &odd));
+    free(c);
+
+    /* Simultaneous open: B's SYN without ACK after A's. */
+    c = conv_new();
+    assert_true(conv_send(c, EP_A, TCP_SYN, 0, 0));
+    assert_false(conv_send(c, EP_B, TCP_SYN, 0, 0));
+    free(c);
+}
+
+/* Near misses of the close shapes: each goes the general way. */
+static void test_oracle_fast_path_leaves_odd_closes(void **state)
+{
+    (void)state;
+    /* A FIN with text. */
+    struct conv *c = conv_new();
+    conv_open_fast(c);
+    assert_false(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 100, 0));
+    assert_true(conv_send(c, EP_B, TCP_ACK, 0, 0)); /* its ACK is ordinary */
+    free(c);
+
+    /* A FIN beyond a hole, then its retransmission at the same place. */
+    c = conv_new();
+    conv_open_fast(c);
+    const struct conv_twist hole = {.seq_delta = 100};
+    assert_false(conv_twisted(c, EP_A, TCP_ACK | TCP_FIN, 0, 0, &hole));
+    const struct conv_twist resend = {.seq_delta = -1};
+    assert_false(conv_twisted(c, EP_A, TCP_ACK | TCP_FIN, 0, 0, &resend));
+    free(c);
+
+    /* A FIN sent again after its ACK; a FIN at another place (a second
+     * FIN). */
+    c = conv_new();
+    conv_open_fast(c);
+    assert_true(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    assert_true(conv_send(c, EP_B, TCP_ACK, 0, 0));
+    assert_false(conv_twisted(c, EP_A, TCP_ACK | TCP_FIN, 0, 0, &resend));
+    assert_false(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    assert_true(has_violation(c, "fin-seq-stable"));
+    free(c);
+
+    /* An ACK of the FIN that is one short (not the peer's snd_max) or one
+     * beyond it (fin-ack-plus-one). */
+    c = conv_new();
+    conv_open_fast(c);
+    assert_true(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    assert_false(conv_send(c, EP_B, TCP_ACK, 0, -1));
+    assert_false(conv_send(c, EP_B, TCP_ACK, 0, 1));
+    assert_true(has_violation(c, "fin-ack-plus-one"));
+    free(c);
+
+    /* Crossing FINs: B's FIN does not acknowledge A's (CLOSING). */
+    c = conv_new();
+    conv_open_fast(c);
+    assert_true(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    assert_false(conv_send(c, EP_B, TCP_ACK | TCP_FIN, 0, -1));
+    free(c);
+
+    /* Text after its own FIN (no-data-after-fin). */
+    c = conv_new();
+    conv_open_fast(c);
+    assert_true(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    assert_false(conv_send(c, EP_A, TCP_ACK, 10, 0));
+    assert_true(has_violation(c, "no-data-after-fin"));
+    free(c);
+
+    /* A FIN before any handshake was seen (a capture that starts
+     * mid-connection): the states are assumed, not seen. */
+    c = conv_new();
+    assert_false(conv_send(c, EP_A, TCP_ACK, 10, 0));
+    assert_false(conv_send(c, EP_B, TCP_ACK, 0, 0));
+    assert_false(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    free(c);
+
+    /* TIME-WAIT: an ACK after 2*MSL (60 s on Linux) is late; a FIN from it
+     * is a retransmission; an ACK from the CLOSED side is not silence. */
+    c = conv_new();
+    conv_open_fast(c);
+    assert_true(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    assert_true(conv_send(c, EP_B, TCP_ACK | TCP_FIN, 0, 0));
+    assert_true(conv_send(c, EP_A, TCP_ACK, 0, 0));
+    assert_int_equal(state_of(c, EP_B), TCP_CLOSED);
+    const struct conv_twist late = {.after_usecs = 61000000ull};
+    assert_false(conv_twisted(c, EP_A, TCP_ACK, 0, 0, &late));
+    assert_true(has_violation(c, "time-wait-duration"));
+    assert_false(conv_send(c, EP_B, TCP_ACK, 0, 0));
+    assert_true(has_violation(c, "closed-silence"));
+    free(c);
+    c = conv_new();
+    conv_open_fast(c);
+    assert_true(conv_send(c, EP_A, TCP_ACK | TCP_FIN, 0, 0));
+    assert_true(conv_send(c, EP_B, TCP_ACK | TCP_FIN, 0, 0));
+    assert_false(conv_twisted(c, EP_A, TCP_ACK | TCP_FIN, 0, 0, &resend));
     free(c);
 }
 
@@ -258,7 +494,10 @@ int main(void)
         cmocka_unit_test(test_decode_fast_takes_plain_ipv4),
         cmocka_unit_test(test_decode_fast_declines_the_rest),
         cmocka_unit_test(test_oracle_fast_path_takes_ordinary_segments),
+        cmocka_unit_test(test_oracle_fast_path_takes_passive_close_shapes),
         cmocka_unit_test(test_oracle_fast_path_leaves_violations_to_the_observer),
+        cmocka_unit_test(test_oracle_fast_path_leaves_odd_handshakes),
+        cmocka_unit_test(test_oracle_fast_path_leaves_odd_closes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
