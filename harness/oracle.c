@@ -44,6 +44,8 @@ void oracle_init(struct oracle *o, const struct oracle_config *cfg)
     o->last_index = 0;
     o->from_capture = false;
     o->reuse_seen = false;
+    o->fast_config = cfg->judge[EP_A] && cfg->judge[EP_B] && !cfg->states_reported[EP_A] &&
+                     !cfg->states_reported[EP_B];
     o->violation_count = 0;
     o->violation_total = 0;
 }
@@ -81,17 +83,16 @@ void oracle_mark_incomplete(struct oracle *o, const char *why)
 
 void oracle_push(struct oracle *o, uint64_t index, const struct ev *e)
 {
-    if (!o->started && e->kind == EV_SEGMENT)
-        o->first_usecs = e->time_usecs;
+    if (e->kind == EV_SEGMENT) {
+        /* Almost every event of a capture (oracle_fast.c). */
+        oracle_segment(o, index, e);
+        return;
+    }
     if (e->time_usecs > o->last_usecs)
         o->last_usecs = e->time_usecs;
     o->last_index = index;
     switch (e->kind) {
     case EV_SEGMENT:
-        /* Most segments of a capture take the fast path (oracle_fast.c). */
-        if (!oracle_fast_segment(o, index, e))
-            oracle_observe_segment(o, index, e);
-        o->started = true;
         break;
     case EV_DROP:
         oracle_observe_drop(o, index, e);

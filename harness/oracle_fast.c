@@ -15,8 +15,8 @@
  *     the ACK of a FIN, data from CLOSE-WAIT and the last ACK from
  *     TIME-WAIT.
  *
- * For exactly those cases (the preconditions of each *_applies below) this
- * applies the updates the observer makes and nothing else; every other
+ * For exactly those cases (the preconditions: *_applies below) this applies
+ * the updates the observer makes and nothing else (*_apply); every other
  * segment goes the general way (a FIN with data or out of order, a second
  * FIN, a SYN with text or a window scale above 14, a retransmitted SYN,
  * an ACK that is not exactly the peer's snd_max, ...).
@@ -42,27 +42,12 @@
 #include "oracle_fast.h"
 #include "oracle_impl.h"
 
-/* A capture's configuration: both endpoints judged, no states reported (the
- * reported-state checks and the fuzzer-peer rules stay out). */
-static inline bool capture_config(const struct oracle *o)
-{
-    return o->cfg.judge[0] && o->cfg.judge[1] && !o->cfg.states_reported[0] &&
-           !o->cfg.states_reported[1];
-}
-
-/* note_push(): the segment's note, which the caller completes. */
-static inline struct oracle_seg_note *note_push(struct oracle *o, uint64_t index, unsigned ep,
-                                                const struct seg *g)
+/* note_push(): the next slot of the recent-segment ring, which the caller
+ * fills whole once it knows what the segment did. */
+static inline struct oracle_seg_note *note_slot(struct oracle *o)
 {
     struct oracle_seg_note *note = &o->recent[o->recent_next];
     o->recent_next = (o->recent_next + 1) % ORACLE_RECENT_SEGS;
-    *note = (struct oracle_seg_note){.index = index,
-                                     .seq = g->seq,
-                                     .ack = g->ack,
-                                     .len = seg_len(g),
-                                     .src = (uint8_t)ep,
-                                     .flags = g->flags,
-                                     .valid = true};
     return note;
 }
 
@@ -72,38 +57,57 @@ static inline bool syn_options_plain(const struct seg *g)
     return !g->opts.has_wscale || g->opts.wscale <= 14;
 }
 
-/* The options a SYN sets: window scaling offered (RFC 7323 §2.3 caps the
- * shift at 14). */
-static inline void syn_options(struct oracle_side *s, const struct seg *g)
+/* What a SYN without text sets of its sender (ep), after the observer's
+ * SYN ring, first_segment() and first-SYN branches: its options (RFC 7323
+ * §2.3 caps the shift at 14), its state, its timestamp and the one sequence
+ * number the SYN occupies (track_contig() from contig_end == seq). */
+static inline void syn_sent(struct oracle_side *s, unsigned ep, struct oracle_seg_note *note,
+                            const struct seg *g, enum tcp_state to, uint64_t index, uint64_t now)
 {
-    s->wscale_offered = g->opts.has_wscale;
-    s->wscale = g->opts.wscale > 14 ? 14 : g->opts.wscale;
-}
-
-/* A SYN's own sequence space: the ISN and the one number the SYN occupies
- * (first_segment(), then the sending part of the observer for a SYN without
- * text: track_contig() from contig_end == seq). */
-static inline void syn_space(struct oracle_side *s, struct oracle_seg_note *note, uint32_t seq,
-                             uint64_t now)
-{
+    uint32_t seq = g->seq;
+    /* The SYN ring (empty: no retransmission to merge) and filter. */
+    s->syn_bloom |= oracle_seq_bloom_bits(seq);
+    s->syn_seqs[s->syn_next] = seq;
+    s->syn_next = (uint8_t)((s->syn_next + 1) % 4);
+    s->syn_count = 1;
     s->isn_known = true;
     s->isn = seq;
+    s->syn_sent = true;
+    s->wscale_offered = g->opts.has_wscale;
+    s->wscale = g->opts.wscale > 14 ? 14 : g->opts.wscale;
+    oracle_side_set_inf(s, to, index);
+    s->inf_change_valid = false;
+    if (g->opts.has_ts) {
+        s->ts_seen = true;
+        s->ts_last = g->opts.ts_val;
+    }
+    /* check_window(): a SYN. acceptable (under test), no FIN, not beyond
+     * (no text). */
     s->last_xmit_usecs = now;
     s->wire_max = seq + 1;
     s->wire_known = true;
     s->contig_end = seq + 1;
     s->snd_max = seq + 1;
-    note->space_set = true;
-    note->space_prev = seq;
     s->space_max = seq + 1;
+    *note = (struct oracle_seg_note){.index = index,
+                                     .seq = seq,
+                                     .ack = g->ack,
+                                     .len = 1,
+                                     .src = (uint8_t)ep,
+                                     .flags = g->flags,
+                                     .valid = true,
+                                     .space_set = true,
+                                     .space_prev = seq};
 }
 
 /* ---- the first SYN of a flow ---- */
 
-static bool first_syn_applies(const struct oracle *o, unsigned ep, const struct seg *g)
+static inline bool first_syn_applies(const struct oracle *o, const struct ev *e)
 {
+    unsigned ep = e->endpoint & 1u;
     const struct oracle_side *s = &o->side[ep];
     const struct oracle_side *p = &o->side[ep ^ 1u];
+    const struct seg *g = &e->u.segment.seg;
     /* Nothing seen of either side (first_segment() with !o->started, the
      * peer's state unknown so it is put in LISTEN); no SYN of this side in
      * the ring; no text (syn_data) and plain options. */
@@ -112,39 +116,24 @@ static bool first_syn_applies(const struct oracle *o, unsigned ep, const struct 
            syn_options_plain(g);
 }
 
-static void first_syn_apply(struct oracle *o, uint64_t index, const struct ev *e)
+static __attribute__((noinline)) void first_syn_apply(struct oracle *o, uint64_t index,
+                                                      const struct ev *e)
 {
     unsigned ep = e->endpoint & 1u;
     struct oracle_side *s = &o->side[ep];
     struct oracle_side *p = &o->side[ep ^ 1u];
     const struct seg *g = &e->u.segment.seg;
     uint64_t now = e->time_usecs;
-
     if (e->frame)
         o->from_capture = true;
-    struct oracle_seg_note *note = note_push(o, index, ep, g);
-    /* The SYN ring (empty: no retransmission to merge) and filter. */
-    s->syn_bloom |= oracle_seq_bloom_bits(g->seq);
-    s->syn_seqs[s->syn_next] = g->seq;
-    s->syn_next = (uint8_t)((s->syn_next + 1) % 4);
-    s->syn_count = 1;
+    struct oracle_seg_note *note = note_slot(o);
     /* first_segment(): the stream starts at a SYN, sent to a listener. */
     o->handshake_seen = true;
     oracle_side_set_inf(p, TCP_LISTEN, 0);
     p->inf_change_valid = false;
     /* No new incarnation, not CLOSED, not TIME-WAIT, nothing owed that a
      * segment without ACK satisfies. Its first SYN: */
-    s->syn_sent = true;
-    syn_options(s, g);
-    oracle_side_set_inf(s, TCP_SYN_SENT, index);
-    s->inf_change_valid = false;
-    if (g->opts.has_ts) {
-        s->ts_seen = true;
-        s->ts_last = g->opts.ts_val;
-    }
-    /* check_window(): a SYN. acceptable (under test), no FIN, not beyond
-     * (no text). */
-    syn_space(s, note, g->seq, now);
+    syn_sent(s, ep, note, g, TCP_SYN_SENT, index, now);
     /* No ACK: no sender_ack(). */
     s->sent_any = true;
     s->last_send_usecs = now;
@@ -156,14 +145,18 @@ static void first_syn_apply(struct oracle *o, uint64_t index, const struct ev *e
     note->effects = 0;
     note->rcv_prev = TCP_LISTEN;
     note->rcv_prev_known = true;
+    o->started = true;
 }
 
 /* ---- the SYN-ACK that answers it ---- */
 
-static bool syn_ack_applies(const struct oracle *o, unsigned ep, const struct seg *g)
+static inline bool syn_ack_applies(const struct oracle *o, const struct ev *e)
 {
+    unsigned ep = e->endpoint & 1u;
     const struct oracle_side *s = &o->side[ep];
     const struct oracle_side *p = &o->side[ep ^ 1u];
+    const struct seg *g = &e->u.segment.seg;
+    uint32_t ack = g->ack;
     /* Its sender has sent nothing and listens, with no SYN of the peer's
      * other attempts on record (reuse_syn*: no new incarnation to start). */
     if (!o->started || s->sent_any || !s->inf_known || s->inf != TCP_LISTEN || s->syn_sent ||
@@ -172,15 +165,14 @@ static bool syn_ack_applies(const struct oracle *o, unsigned ep, const struct se
         return false;
     /* It acknowledges exactly the peer's SYN, which was all the peer sent
      * (no text on it, nothing beyond a window, no FIN); the peer waits in
-     * SYN-SENT. */
-    if (!p->sent_any || !p->syn_sent || !p->isn_known || !p->inf_known || p->inf != TCP_SYN_SENT ||
-        g->ack != p->isn + 1 || p->snd_max != g->ack || p->syn_data || p->beyond_seen ||
-        p->fin_sent || p->wire_check)
-        return false;
-    return g->payload_len == 0 && syn_options_plain(g);
+     * SYN-SENT. No text of its own, plain options. */
+    return p->sent_any && p->syn_sent && p->isn_known && p->inf_known && p->inf == TCP_SYN_SENT &&
+           ack == p->isn + 1 && p->snd_max == ack && !p->syn_data && !p->beyond_seen &&
+           !p->fin_sent && !p->wire_check && g->payload_len == 0 && syn_options_plain(g);
 }
 
-static void syn_ack_apply(struct oracle *o, uint64_t index, const struct ev *e)
+static __attribute__((noinline)) void syn_ack_apply(struct oracle *o, uint64_t index,
+                                                    const struct ev *e)
 {
     unsigned ep = e->endpoint & 1u;
     struct oracle_side *s = &o->side[ep];
@@ -188,27 +180,14 @@ static void syn_ack_apply(struct oracle *o, uint64_t index, const struct ev *e)
     const struct seg *g = &e->u.segment.seg;
     uint64_t now = e->time_usecs;
     uint32_t ack = g->ack;
-
     if (e->frame)
         o->from_capture = true;
-    struct oracle_seg_note *note = note_push(o, index, ep, g);
-    s->syn_bloom |= oracle_seq_bloom_bits(g->seq);
-    s->syn_seqs[s->syn_next] = g->seq;
-    s->syn_next = (uint8_t)((s->syn_next + 1) % 4);
-    s->syn_count = 1;
+    struct oracle_seg_note *note = note_slot(o);
     /* first_segment() (o->started: handshake_seen stays); no reuse SYN
      * answered (reuse_syn*), the ACK is of the peer's ISN (no other
      * attempt's SYN); LISTEN is neither CLOSED nor TIME-WAIT; the ISN is
      * the one just taken (no new space). Its first SYN: */
-    s->syn_sent = true;
-    syn_options(s, g);
-    oracle_side_set_inf(s, TCP_SYN_RECEIVED, index);
-    s->inf_change_valid = false;
-    if (g->opts.has_ts) {
-        s->ts_seen = true;
-        s->ts_last = g->opts.ts_val;
-    }
-    syn_space(s, note, g->seq, now);
+    syn_sent(s, ep, note, g, TCP_SYN_RECEIVED, index, now);
 
     /* sender_ack(): exactly the peer's snd_max; a SYN-ACK starts its ACK
      * history afresh (no ack-monotonic), the window is not scaled. */
@@ -234,12 +213,13 @@ static void syn_ack_apply(struct oracle *o, uint64_t index, const struct ev *e)
     note->effects = 0;
     note->rcv_prev = TCP_SYN_SENT;
     note->rcv_prev_known = true;
+    /* (o->started already) */
 }
 
 /* ---- an in-order segment with ACK ---- */
 
 /* Which inferred states of the sender the ACK path takes (a FIN only from
- * ESTABLISHED or CLOSE-WAIT, see ack_applies), and of the receiver. */
+ * ESTABLISHED or CLOSE-WAIT, see ack_applies()), and of the receiver. */
 static const bool ack_sender_ok[TCP_STATE_COUNT] = {
     [TCP_CLOSED] = false,                             /* closed-silence */
     [TCP_LISTEN] = false,      [TCP_SYN_SENT] = true, /* the ACK that ends the handshake */
@@ -263,55 +243,6 @@ _Static_assert(sizeof ack_receiver_ok / sizeof ack_receiver_ok[0] == TCP_STATE_C
 static inline bool fin_in_space(const struct oracle_side *s)
 {
     return !s->isn_known || seq_gt(s->fin_seq, s->isn);
-}
-
-static bool ack_applies(const struct oracle *o, unsigned ep, const struct seg *g, uint64_t now)
-{
-    const struct oracle_side *s = &o->side[ep];
-    const struct oracle_side *p = &o->side[ep ^ 1u];
-    bool fin = g->flags & TCP_FIN;
-    /* Both have spoken and their states are known; nothing is owed (no
-     * satisfy_owed(), no re-ACK) or pending (run_pending_checks()). */
-    if (!s->inf_known || !p->inf_known || !ack_sender_ok[s->inf] || !ack_receiver_ok[p->inf] ||
-        !s->sent_any || !p->sent_any || s->owed != OWED_NONE || s->wire_check || p->wire_check)
-        return false;
-    /* In order: it starts at or below what arrived contiguously, with no
-     * out-of-order range to merge (track_contig()). */
-    if (!seq_le(g->seq, s->contig_end) || s->ooo)
-        return false;
-    /* It acknowledges exactly what the peer sent (not ahead, no other
-     * attempt's SYN), not less than before (ack-monotonic), and the peer
-     * has no probe beyond the window pending. */
-    if (g->ack != p->snd_max || (s->ack_sent && seq_lt(g->ack, s->last_ack)) || p->beyond_seen)
-        return false;
-    /* Its text lies within the window the peer advertised (check_window(),
-     * not beyond) and before any FIN of its own (no-data-after-fin). */
-    if (g->payload_len > 0 &&
-        (s->fin_sent || !p->wnd_known || seq_gt(g->seq + g->payload_len, p->wnd_right)))
-        return false;
-    /* Its first ACK of the peer's FIN: every byte below that FIN was seen
-     * (half-close-delivery) and the FIN itself (no fin_arrives() here). */
-    if (p->fin_sent && fin_in_space(p) && seq_ge(g->ack, p->fin_seq + 1) &&
-        !s->peer_fin_confirmed && (seq_lt(p->contig_end, p->fin_seq) || !s->peer_fin_rcvd))
-        return false;
-    if (s->inf == TCP_TIME_WAIT) {
-        /* tw_answer(): a bare ACK (a FIN here is a retransmission) within
-         * 2*MSL of its (re)start. */
-        if (fin || now > s->tw_restart_usecs + o->rules.time_wait_usecs + o->cfg.timer_slack_usecs)
-            return false;
-    }
-    if (!fin) {
-        /* Its FIN, if any, reached the peer when it was sent (else a
-         * segment filling the hole below it delivers it now). */
-        return !s->fin_sent || p->peer_fin_rcvd;
-    }
-    /* A first FIN without text, right at what it sent contiguously, from
-     * ESTABLISHED or CLOSE-WAIT after a handshake of both (no
-     * no-fin-before-handshake), in its ISN's space, which the peer has
-     * not taken a FIN of yet: sender_fin()'s first FIN, and it arrives. */
-    return !s->fin_sent && g->payload_len == 0 && g->seq == s->contig_end &&
-           (s->inf == TCP_ESTABLISHED || s->inf == TCP_CLOSE_WAIT) && s->syn_sent && p->syn_sent &&
-           s->isn_known && seq_gt(g->seq, s->isn) && !p->peer_fin_rcvd;
 }
 
 /* enter_time_wait() for a side whose states are not reported. */
@@ -369,105 +300,113 @@ static inline uint8_t fin_ack_arrives(struct oracle_side *r, uint64_t now, uint6
     }
 }
 
-/* The observer's updates for such a segment, in its order. */
-static void ack_apply(struct oracle *o, uint64_t index, const struct ev *e)
+/* sender_fin() for a first FIN of a judged sender after both SYNs: its ACK
+ * field says whether it had the peer's FIN. */
+static void first_fin(struct oracle_side *s, const struct oracle_side *p, uint32_t fin_at,
+                      bool acks_peer_fin, uint64_t index, uint64_t now)
+{
+    s->fin_sent = true;
+    s->fin_seq = fin_at;
+    s->fin_index = index;
+    s->fin_first_usecs = s->fin_last_usecs = now;
+    s->fin_last_index = index;
+    s->fin_xmits = 1;
+    s->fin_gap_usecs = 0;
+    s->fin_alone_last = p->ack_sent && p->last_ack == fin_at;
+    s->peer_spoke_since_fin = false;
+    enum tcp_state to;
+    if (acks_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
+        to = TCP_LAST_ACK;
+    else if (p->fin_sent && s->peer_fin_rcvd && !s->peer_fin_confirmed)
+        to = TCP_CLOSING; /* the peer's FIN is in flight */
+    else if (s->peer_fin_rcvd)
+        to = TCP_LAST_ACK;
+    else
+        to = TCP_FIN_WAIT_1;
+    oracle_side_set_inf(s, to, index);
+    s->inf_change_valid = false;
+}
+
+/* Whether e is an in-order segment with ACK that ack_apply() judges as the
+ * observer would. */
+static inline bool ack_applies(const struct oracle *restrict o, const struct ev *restrict e)
 {
     unsigned ep = e->endpoint & 1u;
-    struct oracle_side *s = &o->side[ep];
-    struct oracle_side *p = &o->side[ep ^ 1u];
+    const struct oracle_side *s = &o->side[ep];
+    const struct oracle_side *p = &o->side[ep ^ 1u];
+    const struct seg *g = &e->u.segment.seg;
+    uint32_t ack = g->ack;
+    /* Both have spoken and their states are known; nothing is owed (no
+     * satisfy_owed(), no re-ACK) or pending (run_pending_checks()). */
+    if (!s->inf_known || !p->inf_known || !ack_sender_ok[s->inf] || !ack_receiver_ok[p->inf] ||
+        !s->sent_any || !p->sent_any || s->owed != OWED_NONE || s->wire_check || p->wire_check)
+        return false;
+    /* In order: it starts at or below what arrived contiguously, with no
+     * out-of-order range to merge (track_contig()). It acknowledges exactly
+     * what the peer sent (not ahead, no other attempt's SYN), not less than
+     * before (ack-monotonic), and the peer has no probe beyond the window
+     * pending. */
+    if (!seq_le(g->seq, s->contig_end) || s->ooo || ack != p->snd_max ||
+        (s->ack_sent && seq_lt(ack, s->last_ack)) || p->beyond_seen)
+        return false;
+    /* Its text lies within the window the peer advertised (check_window(),
+     * not beyond) and before any FIN of its own (no-data-after-fin). */
+    if (g->payload_len > 0 &&
+        (s->fin_sent || !p->wnd_known || seq_gt(g->seq + g->payload_len, p->wnd_right)))
+        return false;
+    /* Its first ACK of the peer's FIN: every byte below that FIN was seen
+     * (half-close-delivery) and so was the FIN (no fin_arrives() there). */
+    if (p->fin_sent && fin_in_space(p) && seq_ge(ack, p->fin_seq + 1) && !s->peer_fin_confirmed &&
+        (seq_lt(p->contig_end, p->fin_seq) || !s->peer_fin_rcvd))
+        return false;
+    bool fin = g->flags & TCP_FIN;
+    /* tw_answer(): from TIME-WAIT a bare ACK (a FIN there is a
+     * retransmission) within 2*MSL of its (re)start. */
+    if (s->inf == TCP_TIME_WAIT &&
+        (fin ||
+         e->time_usecs > s->tw_restart_usecs + o->rules.time_wait_usecs + o->cfg.timer_slack_usecs))
+        return false;
+    if (!fin) {
+        /* Its FIN, if any, reached the peer when it was sent (else a
+         * segment filling the hole below it delivers it now). */
+        return !s->fin_sent || p->peer_fin_rcvd;
+    }
+    /* A first FIN without text, right at what it sent contiguously, from
+     * ESTABLISHED or CLOSE-WAIT after a handshake of both (no
+     * no-fin-before-handshake), in its ISN's space, which the peer has not
+     * taken a FIN of yet: sender_fin()'s first FIN, and it arrives. */
+    return !s->fin_sent && g->payload_len == 0 && g->seq == s->contig_end &&
+           (s->inf == TCP_ESTABLISHED || s->inf == TCP_CLOSE_WAIT) && s->syn_sent && p->syn_sent &&
+           s->isn_known && seq_gt(g->seq, s->isn) && !p->peer_fin_rcvd;
+}
+
+/* The parts of ack_apply() that only the handshake's last ACK and the close
+ * need, in the observer's order (none of them reads what ack_apply()
+ * changed before calling this). Returns the note's effects. */
+static uint8_t ack_apply_rare(struct oracle_side *s, struct oracle_side *p, uint64_t index,
+                              const struct ev *e)
+{
     const struct seg *g = &e->u.segment.seg;
     uint64_t now = e->time_usecs;
     uint32_t ack = g->ack;
     bool fin = g->flags & TCP_FIN;
-
-    /* run_pending_checks(): no wire check pending. */
-    if (e->frame)
-        o->from_capture = true;
-    struct oracle_seg_note *note = note_push(o, index, ep, g);
-    uint32_t data_end = g->seq + g->payload_len;
-    uint32_t end = data_end + (fin ? 1u : 0u);
+    bool acks_p_fin = p->fin_sent && seq_ge(ack, p->fin_seq + 1);
+    bool covers_p_fin = acks_p_fin && fin_in_space(p);
     if (fin) {
         s->wire_fin_seen = true;
-        s->wire_fin_end = end;
+        s->wire_fin_end = g->seq + 1; /* no text */
     }
-    /* No SYN: the SYN ring, new-incarnation and ISN branches are skipped;
-     * the sender has spoken before (no first_segment()); not CLOSED (no
-     * closed-silence). */
-    if (s->inf == TCP_TIME_WAIT) {
-        /* tw_answer(): not an RST, within 2*MSL; nothing owed, so it
-         * restarts only where any ACK restarts it. */
-        if (o->rules.tw_restart_on_any_ack && s->last_peer_had_ack)
-            s->tw_restart_usecs = now;
-        s->tw_rst_hit = false;
-    }
-    if (p->fin_sent && fin_in_space(p) && ack == p->fin_seq + 1) {
+    if (covers_p_fin && ack == p->fin_seq + 1) {
         s->fin_ack_sent_known = true;
         s->fin_ack_sent_index = index;
     }
-    /* satisfy_owed(): nothing owed. */
-    if (g->opts.has_ts) {
-        s->ts_seen = true;
-        s->ts_last = g->opts.ts_val;
-    }
-    /* Not RST. check_window(): within the peer's window. acceptable: true
-     * (the sender is under test). No FIN of its own before, or no text:
-     * no no-data-after-fin. beyond: false (within the window). */
-    bool occupies = g->payload_len > 0 || fin; /* seg_len() > 0 */
-    if (occupies)
-        s->last_xmit_usecs = now;
-    if (!s->wire_known || seq_gt(end, s->wire_max))
-        s->wire_max = end;
-    s->wire_known = true;
-    /* track_contig(): seq <= contig_end and no out-of-order range. */
-    if (seq_gt(end, s->contig_end))
-        s->contig_end = end;
-    if (seq_gt(end, s->snd_max))
-        s->snd_max = end;
-    if (occupies && seq_gt(end, s->space_max)) {
-        note->space_set = true;
-        note->space_prev = s->space_max;
-        s->space_max = end;
-    }
-    if (fin) {
-        /* sender_fin(): its first FIN, after both SYNs (judged sender: no
-         * unreliable FIN). Its ACK field says whether it had the peer's
-         * FIN. */
-        s->fin_sent = true;
-        s->fin_seq = data_end;
-        s->fin_index = index;
-        s->fin_first_usecs = s->fin_last_usecs = now;
-        s->fin_last_index = index;
-        s->fin_xmits = 1;
-        s->fin_gap_usecs = 0;
-        s->fin_alone_last = p->ack_sent && p->last_ack == data_end;
-        s->peer_spoke_since_fin = false;
-        bool covers_peer_fin = p->fin_sent && seq_ge(ack, p->fin_seq + 1);
-        enum tcp_state to;
-        if (covers_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
-            to = TCP_LAST_ACK;
-        else if (p->fin_sent && s->peer_fin_rcvd && !s->peer_fin_confirmed)
-            to = TCP_CLOSING; /* the peer's FIN is in flight */
-        else if (s->peer_fin_rcvd)
-            to = TCP_LAST_ACK;
-        else
-            to = TCP_FIN_WAIT_1;
-        oracle_side_set_inf(s, to, index);
-        s->inf_change_valid = false;
-    }
-
-    /* sender_ack(): ack == the peer's snd_max (no other attempt's SYN, not
-     * ahead), not backwards (no ack-monotonic, not an old duplicate). */
-    if (!s->ack_any_sent || seq_gt(ack, s->last_ack_any)) {
-        p->acked_new_seen = true;
-        p->acked_new_usecs = now;
-    }
-    s->last_ack_any = ack;
-    s->ack_any_sent = true;
+    if (fin)
+        first_fin(s, p, g->seq, acks_p_fin, index, now);
+    /* sender_ack() */
     if (p->syn_data && seq_gt(ack, p->space_max) && seq_le(ack, p->syn_data_end))
         p->space_max = ack;
-    if (p->fin_sent && fin_in_space(p) && seq_ge(ack, p->fin_seq + 1) && !s->peer_fin_confirmed) {
-        /* Its first ACK of the peer's FIN, which it already took, with
-         * every byte below seen. */
+    if (covers_p_fin && !s->peer_fin_confirmed) {
+        /* Its first ACK of the peer's FIN, which it already took. */
         s->peer_fin_confirmed = true;
         s->inf_change_valid = false;
         if (s->inf == TCP_TIME_WAIT && !s->tw_ack_sent) {
@@ -477,13 +416,86 @@ static void ack_apply(struct oracle *o, uint64_t index, const struct ev *e)
         }
     }
     /* Its ACK of the peer's SYN: the handshake is done from its side. */
-    if (p->syn_sent && seq_ge(ack, p->isn + 1) &&
-        (s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED)) {
+    if ((s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED) && p->syn_sent &&
+        seq_ge(ack, p->isn + 1)) {
         oracle_side_set_inf(s, TCP_ESTABLISHED, index);
         s->inf_change_valid = false;
     }
-    if (!s->ack_sent || seq_gt(ack, s->last_ack))
-        s->last_ack = ack;
+    /* At the peer: it leaves SYN-RECEIVED if this acknowledges its SYN,
+     * takes the ACK of its FIN, and takes this FIN. */
+    uint8_t fx = 0;
+    if (p->inf == TCP_SYN_RECEIVED && p->syn_sent && seq_ge(ack, p->isn + 1)) {
+        oracle_side_set_inf(p, TCP_ESTABLISHED, index);
+        fx = ORACLE_FX_STATE;
+    }
+    if (acks_p_fin && !p->fin_acked)
+        fx |= fin_ack_arrives(p, now, index);
+    if (fin)
+        fx |= fin_arrives(p, acks_p_fin, now, index);
+    return fx;
+}
+
+/* The observer's updates for a segment ack_applies() took: those of every
+ * such segment here, the rest in ack_apply_rare(). (The oracle has
+ * started: both sides sent before.) */
+static __attribute__((noinline)) void ack_apply(struct oracle *restrict o, uint64_t index,
+                                                const struct ev *restrict e)
+{
+    unsigned ep = e->endpoint & 1u;
+    struct oracle_side *s = &o->side[ep];
+    struct oracle_side *p = &o->side[ep ^ 1u];
+    const struct seg *g = &e->u.segment.seg;
+    bool fin = g->flags & TCP_FIN;
+    /* (seg_len(): text, or a FIN without text) */
+    uint32_t end = g->seq + g->payload_len + (fin ? 1u : 0u);
+
+    /* run_pending_checks(): no wire check pending. No SYN: the SYN ring,
+     * new-incarnation and ISN branches are skipped; the sender has spoken
+     * before (no first_segment()); not CLOSED (no closed-silence). */
+    if (e->frame)
+        o->from_capture = true;
+    if (s->inf == TCP_TIME_WAIT) {
+        /* tw_answer(): nothing owed, so it restarts only where any ACK
+         * restarts it. */
+        if (o->rules.tw_restart_on_any_ack && s->last_peer_had_ack)
+            s->tw_restart_usecs = e->time_usecs;
+        s->tw_rst_hit = false;
+    }
+    /* satisfy_owed(): nothing owed. */
+    if (g->opts.has_ts) {
+        s->ts_seen = true;
+        s->ts_last = g->opts.ts_val;
+    }
+    /* Not RST. check_window(): within the peer's window. acceptable: true
+     * (the sender is under test). No FIN of its own before, or no text:
+     * no no-data-after-fin. beyond: false (within the window). */
+    bool occupies = end != g->seq;
+    if (occupies)
+        s->last_xmit_usecs = e->time_usecs;
+    if (!s->wire_known || seq_gt(end, s->wire_max))
+        s->wire_max = end;
+    s->wire_known = true;
+    /* track_contig(): seq <= contig_end and no out-of-order range. */
+    if (seq_gt(end, s->contig_end))
+        s->contig_end = end;
+    if (seq_gt(end, s->snd_max))
+        s->snd_max = end;
+    bool space_set = occupies && seq_gt(end, s->space_max);
+    uint32_t space_prev = space_set ? s->space_max : 0;
+    if (space_set)
+        s->space_max = end;
+
+    /* sender_ack(): ack == the peer's snd_max (no other attempt's SYN, not
+     * ahead), not backwards (no ack-monotonic, not an old duplicate: of
+     * last_ack and ack, ack is the larger). */
+    uint32_t ack = g->ack;
+    if (!s->ack_any_sent || seq_gt(ack, s->last_ack_any)) {
+        p->acked_new_seen = true;
+        p->acked_new_usecs = e->time_usecs;
+    }
+    s->last_ack_any = ack;
+    s->ack_any_sent = true;
+    s->last_ack = ack;
     s->ack_sent = true;
     uint32_t wnd = g->window;
     if (s->wscale_offered && p->wscale_offered)
@@ -492,47 +504,52 @@ static void ack_apply(struct oracle *o, uint64_t index, const struct ev *e)
     if (!s->wnd_known || seq_gt(right, s->wnd_right))
         s->wnd_right = right;
     s->wnd_known = true;
-
     s->sent_any = true;
-    s->last_send_usecs = now;
+    s->last_send_usecs = e->time_usecs;
     p->peer_spoke_since_fin = true;
-    /* At the peer: remembered as answerable; it leaves SYN-RECEIVED if this
-     * acknowledges its SYN, takes the ACK of its FIN, and takes this FIN. */
+    /* At the peer: remembered as answerable. */
     enum tcp_state prev = p->inf;
     p->last_peer_had_ack = true;
     oracle_answerable_add(p, index, false, ack);
     uint8_t fx = 0;
-    if (p->syn_sent && p->inf == TCP_SYN_RECEIVED && seq_ge(ack, p->isn + 1)) {
-        oracle_side_set_inf(p, TCP_ESTABLISHED, index);
-        fx = ORACLE_FX_STATE;
-    }
-    if (p->fin_sent && seq_ge(ack, p->fin_seq + 1) && !p->fin_acked)
-        fx |= fin_ack_arrives(p, now, index);
-    if (fin)
-        fx |= fin_arrives(p, p->fin_sent && seq_ge(ack, p->fin_seq + 1), now, index);
-    note->effects = fx;
-    note->rcv_prev = prev;
-    note->rcv_prev_known = true;
+    if (fin || p->fin_sent || p->syn_data ||
+        !(s->inf == TCP_ESTABLISHED && prev == TCP_ESTABLISHED))
+        fx = ack_apply_rare(s, p, index, e);
+
+    struct oracle_seg_note *note = note_slot(o);
+    *note = (struct oracle_seg_note){.index = index,
+                                     .seq = g->seq,
+                                     .ack = ack,
+                                     .len = end - g->seq,
+                                     .src = (uint8_t)ep,
+                                     .flags = g->flags,
+                                     .valid = true,
+                                     .effects = fx,
+                                     .rcv_prev = prev,
+                                     .rcv_prev_known = true,
+                                     .space_set = space_set,
+                                     .space_prev = space_prev};
 }
 
 /* ---- dispatch and verification ---- */
 
-enum fast_shape { SHAPE_NONE = 0, SHAPE_FIRST_SYN, SHAPE_SYN_ACK, SHAPE_ACK };
+enum fast_shape { SHAPE_NONE = 0, SHAPE_ACK, SHAPE_FIRST_SYN, SHAPE_SYN_ACK };
 
-static enum fast_shape fast_shape_of(const struct oracle *o, const struct ev *e)
+/* Which fast path e takes, if any. Each *_apply then does what
+ * oracle_observe_segment() followed by `o->started = true` does. */
+static inline __attribute__((always_inline)) enum fast_shape fast_shape_of(const struct oracle *o,
+                                                                           const struct ev *e)
 {
-    const struct seg *g = &e->u.segment.seg;
-    unsigned ep = e->endpoint & 1u;
-    if (!capture_config(o))
+    if (!o->fast_config)
         return SHAPE_NONE;
-    switch (g->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) {
+    switch (e->u.segment.seg.flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) {
     case TCP_ACK:
     case TCP_ACK | TCP_FIN:
-        return ack_applies(o, ep, g, e->time_usecs) ? SHAPE_ACK : SHAPE_NONE;
+        return ack_applies(o, e) ? SHAPE_ACK : SHAPE_NONE;
     case TCP_SYN:
-        return first_syn_applies(o, ep, g) ? SHAPE_FIRST_SYN : SHAPE_NONE;
+        return first_syn_applies(o, e) ? SHAPE_FIRST_SYN : SHAPE_NONE;
     case TCP_SYN | TCP_ACK:
-        return syn_ack_applies(o, ep, g) ? SHAPE_SYN_ACK : SHAPE_NONE;
+        return syn_ack_applies(o, e) ? SHAPE_SYN_ACK : SHAPE_NONE;
     default:
         return SHAPE_NONE;
     }
@@ -595,6 +612,7 @@ bool oracle_fast_segment(struct oracle *o, uint64_t index, const struct ev *e)
         abort();
     memcpy(slow, o, n);
     oracle_observe_segment(slow, index, e);
+    slow->started = true;
     fast_apply(shape, o, index, e);
     normalize_notes(slow);
     normalize_notes(o);
@@ -605,4 +623,41 @@ bool oracle_fast_segment(struct oracle *o, uint64_t index, const struct ev *e)
     fast_apply(shape, o, index, e);
 #endif
     return true;
+}
+
+/* The general way (kept out of oracle_segment() so that its fast paths are
+ * tail calls and it saves no registers). */
+static __attribute__((noinline)) void observe(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    oracle_observe_segment(o, index, e);
+    o->started = true;
+}
+
+void oracle_segment(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    uint64_t now = e->time_usecs;
+    if (!o->started)
+        o->first_usecs = now;
+    if (now > o->last_usecs)
+        o->last_usecs = now;
+    o->last_index = index;
+#if FINFUZZ_VERIFY_FAST
+    if (oracle_fast_segment(o, index, e))
+        return;
+#else
+    switch (fast_shape_of(o, e)) {
+    case SHAPE_ACK:
+        ack_apply(o, index, e);
+        return;
+    case SHAPE_FIRST_SYN:
+        first_syn_apply(o, index, e);
+        return;
+    case SHAPE_SYN_ACK:
+        syn_ack_apply(o, index, e);
+        return;
+    case SHAPE_NONE:
+        break;
+    }
+#endif
+    observe(o, index, e);
 }

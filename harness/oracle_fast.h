@@ -13,4 +13,8 @@
  * fast path handles; returns false, having changed nothing, otherwise. */
 bool oracle_fast_segment(struct oracle *o, uint64_t index, const struct ev *e);
 
+/* oracle_push() of EV_SEGMENT e: the times and index every event records,
+ * then the fast path if it applies, otherwise oracle_observe_segment(). */
+void oracle_segment(struct oracle *o, uint64_t index, const struct ev *e);
+
 #endif

@@ -235,6 +235,8 @@ struct oracle {
     bool finished;
     bool from_capture; /* some event carried a pcap frame number */
     bool reuse_seen;   /* a new incarnation replaced the judged one */
+    bool fast_config;  /* cfg is a capture's: both judged, no states reported, so the
+                          fast paths of oracle_fast.c may apply */
     unsigned recent_next;
     const char *incomplete_why;
     uint64_t first_usecs, last_usecs;
