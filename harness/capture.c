@@ -374,6 +374,12 @@ enum cap_status cap_read_end(struct cap_reader *r, int rc, char *note, size_t no
     return CAP_ERROR;
 }
 
+enum cap_status cap_dispatch_end(struct cap_reader *r, int rc, char *note, size_t notelen)
+{
+    note[0] = '\0';
+    return cap_read_end(r, rc == 0 ? PCAP_ERROR_BREAK : rc, note, notelen);
+}
+
 static uint64_t record_usecs(const struct pcap_pkthdr *hdr)
 {
     return cap_record_usecs(hdr);

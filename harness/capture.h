@@ -144,7 +144,8 @@ bool cap_seg_equal(const struct seg *a, const struct seg *b);
 /* Classic pcap's per-record header. */
 #define CAP_RECORD_HDR_LEN 16
 
-/* pcap_next_ex() returned rc instead of a record: the end, or an error. */
+/* pcap_next_ex() returned rc instead of a record: the end, or an error.
+ * note is left alone for CAP_EOF. */
 enum cap_status cap_read_end(struct cap_reader *r, int rc, char *note, size_t notelen);
 /* cap_next() for a record pcap_next_ex() has just read. */
 enum cap_status cap_record(struct cap_reader *r, const struct pcap_pkthdr *hdr, const u_char *data,
@@ -168,16 +169,15 @@ static inline uint64_t cap_record_usecs(const struct pcap_pkthdr *hdr)
     return (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec / 1000u;
 }
 
-CAP_HOT enum cap_status cap_next_ev(struct cap_reader *r, struct ev *e, struct cap_segment *out,
-                                    bool *in_ev, char *note, size_t notelen)
+/* The part of cap_next_ev() after the read, for a record hdr/data that
+ * libpcap has just handed over (by pcap_next_ex() or to a pcap_dispatch()
+ * callback). Never returns CAP_EOF or CAP_ERROR. */
+CAP_HOT enum cap_status cap_record_ev(struct cap_reader *r, const struct pcap_pkthdr *hdr,
+                                      const u_char *data, struct ev *e, struct cap_segment *out,
+                                      bool *in_ev, char *note, size_t notelen)
 {
-    struct pcap_pkthdr *hdr;
-    const u_char *data;
     *in_ev = false;
     note[0] = '\0';
-    int rc = pcap_next_ex(r->pcap, &hdr, &data);
-    if (__builtin_expect(rc != 1, 0))
-        return cap_read_end(r, rc, note, notelen);
     size_t caplen = hdr->caplen;
     /* A filter, or a record that may have been cut to the snap length by
      * libpcap (which cap_record checks), goes the whole way. */
@@ -202,5 +202,23 @@ CAP_HOT enum cap_status cap_next_ev(struct cap_reader *r, struct ev *e, struct c
     *in_ev = true;
     return CAP_SEGMENT;
 }
+
+CAP_HOT enum cap_status cap_next_ev(struct cap_reader *r, struct ev *e, struct cap_segment *out,
+                                    bool *in_ev, char *note, size_t notelen)
+{
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    int rc = pcap_next_ex(r->pcap, &hdr, &data);
+    if (__builtin_expect(rc != 1, 0)) {
+        *in_ev = false;
+        note[0] = '\0';
+        return cap_read_end(r, rc, note, notelen);
+    }
+    return cap_record_ev(r, hdr, data, e, out, in_ev, note, notelen);
+}
+
+/* The end of reading by pcap_dispatch(), which returned rc (0 at the end of
+ * the file): CAP_EOF, or CAP_ERROR with the message in note. */
+enum cap_status cap_dispatch_end(struct cap_reader *r, int rc, char *note, size_t notelen);
 
 #endif

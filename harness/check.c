@@ -254,94 +254,140 @@ static void route_segment(struct flow_table *table, const struct cap_segment *cs
     }
 }
 
+/* What the per-record callback works with: one capture being checked. */
+struct check_loop {
+    struct check_ctx c; /* the flow hooks' context */
+    struct cap_reader r;
+    struct flow_table table;
+    const char *name;
+    const struct check_options *opt;
+    const struct check_hooks *hooks;
+    struct check_result *res;
+    /* The event a plain segment is decoded into (kind set once), the
+     * general way's segment, and their flow lookup. */
+    struct ev e;
+    struct cap_segment cs;
+    struct flow_lookup lookup;
+    char note[320];
+    double last_progress;
+    bool progress_shown;
+};
+
+static void show_progress(struct check_loop *L)
+{
+    if (now_secs() - L->last_progress <= 0.5)
+        return;
+    L->last_progress = now_secs();
+    double p = cap_progress(&L->r);
+    fprintf(stderr, "\r%s: %" PRIu64 " packets", L->name, L->r.counts.frames);
+    if (p >= 0)
+        fprintf(stderr, " (%.0f%%)", p * 100);
+    L->progress_shown = true;
+}
+
+/* One record, as pcap_dispatch() hands it over. A plain segment is decoded
+ * straight into L->e (cap_record_ev), its flow found and noted
+ * (flows_segment_fast) and the event pushed to the flow's oracle: no copy
+ * of the segment on the way, and no call but libpcap's and the oracle's.
+ * The rest (a new flow, a SYN, a record with a note, ...) comes back in
+ * L->cs and goes the general way. */
+static void check_record(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+    struct check_loop *L = (struct check_loop *)(void *)user;
+    struct ev *e = &L->e;
+    bool in_ev;
+    enum cap_status st =
+        cap_record_ev(&L->r, hdr, data, e, &L->cs, &in_ev, L->note, sizeof L->note);
+    if (in_ev) {
+        uint8_t ep;
+        struct flow *f = flows_segment_fast(&L->table, &e->u.segment.ip, e->frame, e->time_usecs,
+                                            &e->u.segment.seg, &L->lookup, &ep);
+        if (f) {
+            struct flow_judge *j = f->user;
+            e->endpoint = ep;
+            e->time_usecs = f->last_usecs;
+            oracle_push(&j->oracle, f->segments - 1, e);
+        } else {
+            L->cs.frame = e->frame;
+            L->cs.time_usecs = e->time_usecs;
+            L->cs.ip = e->u.segment.ip;
+            L->cs.seg = e->u.segment.seg;
+            L->cs.payload_cut = false;
+            route_segment(&L->table, &L->cs, &L->lookup, L->name, L->opt, L->hooks);
+        }
+    } else {
+        if (L->note[0])
+            message(L->hooks, L->note);
+        if (st == CAP_SEGMENT) {
+            flows_lookup_of(&L->cs.ip, L->cs.seg.sport, L->cs.seg.dport, &L->lookup);
+            route_segment(&L->table, &L->cs, &L->lookup, L->name, L->opt, L->hooks);
+        }
+    }
+    if (L->opt->progress && (L->r.counts.frames & 0xffff) == 0)
+        show_progress(L);
+}
+
 bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
                   const struct check_hooks *hooks, struct check_result *res)
 {
     memset(res, 0, sizeof *res);
-    struct cap_reader r;
-    char err[320], note[320];
-    if (!cap_open_stream(&r, fp, name, err, sizeof err)) {
+    struct check_loop *L = calloc(1, sizeof *L);
+    char err[320];
+    if (!L) {
+        fclose(fp);
+        snprintf(err, sizeof err, "%s: out of memory", name);
         message(hooks, err);
         res->unreadable = true;
         return false;
     }
-    if (opt->filter && !cap_set_filter(&r, opt->filter, err, sizeof err)) {
+    if (!cap_open_stream(&L->r, fp, name, err, sizeof err)) {
         message(hooks, err);
         res->unreadable = true;
-        cap_close(&r);
+        free(L);
         return false;
     }
-    struct check_ctx c = {.opt = opt, .hooks = hooks, .res = res};
-    struct flow_hooks fh = {&c, judge_open, judge_segment, judge_finish};
-    struct flow_table table;
-    flows_init(&table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
-    table.warm_finish = judge_warm_finish;
+    if (opt->filter && !cap_set_filter(&L->r, opt->filter, err, sizeof err)) {
+        message(hooks, err);
+        res->unreadable = true;
+        cap_close(&L->r);
+        free(L);
+        return false;
+    }
+    struct check_ctx *c = &L->c;
+    c->opt = opt;
+    c->hooks = hooks;
+    c->res = res;
+    struct flow_hooks fh = {c, judge_open, judge_segment, judge_finish};
+    flows_init(&L->table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
+    L->table.warm_finish = judge_warm_finish;
+    L->name = name;
+    L->opt = opt;
+    L->hooks = hooks;
+    L->res = res;
+    L->e.kind = EV_SEGMENT;
+    L->last_progress = opt->progress ? now_secs() : 0;
 
-    /* Each record is judged as it is read. A plain segment is decoded
-     * straight into e (cap_next_ev), its flow found and noted
-     * (flows_segment_fast) and e pushed to the flow's oracle: no copy of the
-     * segment on the way. The rest (a new flow, a SYN, a record with a
-     * note, ...) comes back in cs and goes the general way. */
-    struct ev e;
-    memset(&e, 0, sizeof e);
-    e.kind = EV_SEGMENT;
-    struct cap_segment cs;
-    struct flow_lookup lookup;
-    enum cap_status st;
-    double last_progress = opt->progress ? now_secs() : 0;
-    bool progress_shown = false;
-    for (;;) {
-        bool in_ev;
-        st = cap_next_ev(&r, &e, &cs, &in_ev, note, sizeof note);
-        if (in_ev) {
-            uint8_t ep;
-            struct flow *f = flows_segment_fast(&table, &e.u.segment.ip, e.frame, e.time_usecs,
-                                                &e.u.segment.seg, &lookup, &ep);
-            if (f) {
-                struct flow_judge *j = f->user;
-                e.endpoint = ep;
-                e.time_usecs = f->last_usecs;
-                oracle_push(&j->oracle, f->segments - 1, &e);
-            } else {
-                cs.frame = e.frame;
-                cs.time_usecs = e.time_usecs;
-                cs.ip = e.u.segment.ip;
-                cs.seg = e.u.segment.seg;
-                cs.payload_cut = false;
-                route_segment(&table, &cs, &lookup, name, opt, hooks);
-            }
-        } else {
-            if (st == CAP_EOF)
-                break;
-            if (note[0])
-                message(hooks, note);
-            if (st == CAP_ERROR) {
-                res->unreadable = true;
-                break;
-            }
-            if (st == CAP_SEGMENT) {
-                flows_lookup_of(&cs.ip, cs.seg.sport, cs.seg.dport, &lookup);
-                route_segment(&table, &cs, &lookup, name, opt, hooks);
-            }
-        }
-        if (opt->progress && (r.counts.frames & 0xffff) == 0 && now_secs() - last_progress > 0.5) {
-            last_progress = now_secs();
-            double p = cap_progress(&r);
-            fprintf(stderr, "\r%s: %" PRIu64 " packets", name, r.counts.frames);
-            if (p >= 0)
-                fprintf(stderr, " (%.0f%%)", p * 100);
-            progress_shown = true;
-        }
+    /* libpcap's own loop over the records (pcap_dispatch, until the end of
+     * the file or a read error) costs less per record than a call to
+     * pcap_next_ex for each. */
+    int rc;
+    while ((rc = pcap_dispatch(L->r.pcap, -1, check_record, (u_char *)L)) > 0)
+        continue;
+    if (cap_dispatch_end(&L->r, rc, L->note, sizeof L->note) == CAP_ERROR) {
+        message(hooks, L->note);
+        res->unreadable = true;
     }
-    if (progress_shown)
+    if (L->progress_shown)
         fprintf(stderr, "\r\033[K");
-    flows_finish_all(&table, table.last_usecs);
-    flows_free(&table);
-    judges_free(&c);
-    res->packets = r.counts.frames;
-    res->fragments = r.counts.skipped[CAP_SKIP_FRAGMENT];
-    res->malformed = r.counts.skipped[CAP_SKIP_MALFORMED] + r.counts.skipped[CAP_SKIP_SNAP_CUT];
-    cap_close(&r);
+    flows_finish_all(&L->table, L->table.last_usecs);
+    flows_free(&L->table);
+    judges_free(c);
+    res->packets = L->r.counts.frames;
+    res->fragments = L->r.counts.skipped[CAP_SKIP_FRAGMENT];
+    res->malformed =
+        L->r.counts.skipped[CAP_SKIP_MALFORMED] + L->r.counts.skipped[CAP_SKIP_SNAP_CUT];
+    cap_close(&L->r);
+    free(L);
     return !res->unreadable;
 }
 
