@@ -167,6 +167,9 @@ static struct {
     /* liblwip.so holds persist_backoff_ticks[] (below) as its own
      * tcp_persist_backoff[]: the skipping bound may use it. */
     bool persist_table_found;
+    /* refresh() has nothing new to find: lwIP has not run since the last
+     * call into it returned (after_call refreshed then). */
+    bool lists_seen;
     struct lwg_skip_stats skipped; /* kept across resets (tests read it) */
 } lwg;
 
@@ -616,6 +619,8 @@ static void refresh(void)
 {
     if (lwg.dead)
         return; /* lwIP's lists may be half-changed: read nothing */
+    if (lwg.lists_seen)
+        return;
     if (lwg.conn && !on_list((*L.tcp_active_pcbs), lwg.conn) &&
         !on_list((*L.tcp_tw_pcbs), lwg.conn) && !on_list((*L.tcp_bound_pcbs), lwg.conn)) {
         lwg.conn = NULL;
@@ -665,6 +670,7 @@ static void after_call(void)
         lwg.listener = NULL;
     }
     refresh();
+    lwg.lists_seen = true; /* until the next call into lwIP (LWG_GUARD) */
 }
 
 static err_t recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -744,6 +750,7 @@ void lwg_reset(void)
     lwg.armed = false;
     lwg.until_valid = false;
     lwg.pristine = true;
+    lwg.lists_seen = false;
 }
 
 static void to_ip_addr(uint8_t ver, const uint8_t bytes[16], ip_addr_t *out)
@@ -790,6 +797,7 @@ static int set_address(uint8_t ip_version, const uint8_t local_addr[16], char *e
         lwg.armed = true;                                                                          \
         lwg.until_valid = false;                                                                   \
         lwg.pristine = false;                                                                      \
+        lwg.lists_seen = false;                                                                    \
     } while (0)
 #define LWG_UNGUARD() (lwg.armed = false)
 

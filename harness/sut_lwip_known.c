@@ -93,11 +93,14 @@ static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct se
         if ((g->flags & TCP_ACK) && g->ack == k->second_syn_end)
             k->syn_counted = true;
     }
-    if (!k->fin_moved && fin_moved_to(k, g->ack)) {
+    if (!k->fin_moved && k->fin_next > 0 && fin_moved_to(k, g->ack)) {
         k->fin_moved = true;
         k->fin_moved_index = index;
     }
-    if (k->text_without_ack)
+    /* Only an ACK-less segment with text or FIN can be the one that moved
+     * lwIP's RCV.NXT: without one there is nothing to look for (the
+     * checks above and below run on every segment of A). */
+    if (k->text_without_ack || k->noack_count == 0)
         return;
     for (unsigned i = 0; i < n; i++)
         if (covers(&k->acked[i], g->ack))
