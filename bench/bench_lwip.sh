@@ -16,16 +16,33 @@
 # time much less so.
 # lwIP's assertions no longer end a process: the adapter catches them and
 # the target reports them like violations (harness/sut_lwip.h).
+# Figure 1 is given twice when /dev/shm is a writable tmpfs: with the
+# fuzzer's corpus folder under $TMPDIR (as a campaign keeps it on disk) and
+# on tmpfs. Every input that adds coverage is a new file there, and on a
+# busy ext4 /tmp creating one took about 1 ms (perf: ext4_create,
+# find_inode_bit), a sixth of the run at the start of a campaign: the tmpfs
+# line is what lwIP, the adapter, the oracle and libFuzzer cost.
 # BENCH_LWIP_NOCMP=1 adds figure 1 for a build without -fsanitize-coverage
 # trace-cmp (in build/bench-lwip-nocmp), to show what that instrumentation
-# costs. Figures only; machines are noisy and shared, nothing is asserted.
+# costs. BENCH_LWIP_BIN=PATH measures another build of the target (say, of
+# an older commit) instead of building $BIN. Figures only; machines are
+# noisy and shared, nothing is asserted.
 set -u
 cd "$(dirname "$0")/.."
 SECS=${BENCH_LWIP_SECONDS:-20}
 BIN=build/fuzz-libfuzzer/fuzz_lwip_endpoint
-make --no-print-directory "$BIN" >/dev/null 2>&1 || { echo "bench_lwip: cannot build $BIN"; exit 1; }
+if [ -n "${BENCH_LWIP_BIN:-}" ]; then
+    BIN=$BENCH_LWIP_BIN
+    [ -x "$BIN" ] || { echo "bench_lwip: $BIN is not an executable"; exit 1; }
+else
+    make --no-print-directory "$BIN" >/dev/null 2>&1 || { echo "bench_lwip: cannot build $BIN"; exit 1; }
+fi
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+shm=
+if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+    shm=$(mktemp -d -p /dev/shm)
+fi
+trap 'rm -rf "$tmp" ${shm:+"$shm"}' EXIT
 ids=$(grep -o '{"[a-z0-9-]*", "RFC' harness/oracle_catalog.c | sed 's/{"\([^"]*\)".*/\1/' | paste -sd, -)
 filed="lwip-assert-insane-offset,lwip-assert-oversize-vs-space,lwip-assert-mss-local-too-small"
 filed="$filed,lwip-assert-persist-empty-buffer,lwip-rst-ack-syn-fin,lwip-text-without-ack"
@@ -36,7 +53,11 @@ export ASAN_OPTIONS=detect_leaks=0
 TIMEFORMAT='%U %S' # `time`: user and system CPU seconds, children included
 # One core when taskset works here (the fuzzer's own stderr is the log).
 if taskset -c 0 true 2>/dev/null; then pin() { taskset -c 0 "$@"; }; else pin() { "$@"; }; fi
-seeds() { rm -rf "$tmp/corpus" "$tmp/art" && mkdir -p "$tmp/corpus" "$tmp/art" && cp corpus/close_endpoint/* "$tmp/corpus/" 2>/dev/null; }
+# The corpus folder: under $tmp, or $CORPUS_DIR when set (tmpfs).
+seeds() {
+    corpus=${CORPUS_DIR:-$tmp/corpus}
+    rm -rf "$corpus" "$tmp/art" && mkdir -p "$corpus" "$tmp/art" && cp corpus/close_endpoint/* "$corpus/" 2>/dev/null
+}
 now() { date +%s.%N; }
 
 # uninterrupted BIN LABEL
@@ -46,7 +67,7 @@ uninterrupted() {
     start=$(now)
     {
         time FINFUZZ_LWIP_IGNORE="$all" pin "$1" -seed=1 -max_total_time="$SECS" \
-            -artifact_prefix="$tmp/art/" "$tmp/corpus" >"$tmp/log" 2>&1
+            -artifact_prefix="$tmp/art/" "$corpus" >"$tmp/log" 2>&1
     } 2>"$tmp/cpu"
     end=$(now)
     local execs rate why=limit
@@ -67,7 +88,7 @@ campaign() {
     start=$(now)
     {
         time FINFUZZ_LWIP_IGNORE="$1" pin "$BIN" -fork=1 -ignore_crashes=1 -seed=1 \
-            -max_total_time="$SECS" -artifact_prefix="$tmp/art/" "$tmp/corpus" >"$tmp/log" 2>&1
+            -max_total_time="$SECS" -artifact_prefix="$tmp/art/" "$corpus" >"$tmp/log" 2>&1
     } 2>"$tmp/cpu"
     end=$(now)
     local execs crashes
@@ -80,8 +101,11 @@ campaign() {
             l, e, t - s, e / (t - s), c, e / (t - s) / 20000, (busy > 0 ? e / busy : 0) }'
 }
 
-echo "lwip_endpoint, libFuzzer, ASan+UBSan, one core, ${SECS} s each (shared machine: +-30%)"
+echo "lwip_endpoint, libFuzzer, ASan+UBSan, one core, ${SECS} s each (shared machine: +-30%): $BIN"
 uninterrupted "$BIN" "1. uninterrupted"
+if [ -n "$shm" ]; then
+    CORPUS_DIR=$shm/corpus uninterrupted "$BIN" "1t. uninterrupted, corpus on tmpfs"
+fi
 campaign "$filed" "2. campaign, filed findings ignored"
 unset FINFUZZ_LWIP_IGNORE
 campaign "" "3. campaign, every finding aborts"
