@@ -45,11 +45,21 @@
  * counter, tick counters, IP id and pcb lists in library statics. The adapter
  * snapshots liblwip.so's writable data (from its program headers: the RW
  * PT_LOAD past PT_GNU_RELRO, i.e. .data and .bss) and the interface struct
- * once after lwip_init(); each open() frees every block lwIP holds (the glue
+ * once after lwip_init(); each close() frees every block lwIP holds (the glue
  * hooks liblwip.so's malloc/calloc/free imports in its GOT and links each
- * block on a list), then copies the snapshot back: .data/.bss, the interface,
- * and the few blocks lwip_init() allocated (its cyclic timers, linked from
- * .bss; lwIP adds its TCP timer to that list, writing into them).
+ * block on a list), then copies the snapshot back: .data/.bss (11 KB), the
+ * interface, and the few blocks lwip_init() allocated (its cyclic timers,
+ * linked from .bss; lwIP adds its TCP timer to that list, writing into
+ * them). open() does the same unless nothing touched lwIP since that reset
+ * (one reset per run, not two).
+ * - Time: lwIP's TCP timer is tcp_tmr(), due every 250 ms of virtual time.
+ *   Calls during which no timer can act (lwIP's pcbs show none due: no
+ *   delayed ACK, retransmission, persist probe, timeout, ...) are not made
+ *   but accounted for in lwIP's counters (lwg_skip_idle_ticks), so an idle clock
+ *   jump of an hour costs a few calls, and every trace is byte-identical to
+ *   making each call (tests/test_sut_lwip.c compares both ways). The driver
+ *   is told a more cautious deadline (next_deadline), which sets where its
+ *   clock stops and so the trace's clock events.
  * - Assertions: Debian's LWIP_PLATFORM_ASSERT is printf + fflush(NULL) +
  *   abort() inline (by disassembly). The glue hooks those imports too; with
  *   catch_asserts an assertion jumps back out of lwIP to the glue call that

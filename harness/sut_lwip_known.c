@@ -171,18 +171,29 @@ static void on_sut_state(struct lwip_known *k, uint64_t index, const struct ev *
 static void push(void *ctx, uint64_t index, const struct ev *e)
 {
     struct lwip_known *k = ctx;
-    if (e->kind == EV_APP && e->endpoint == EP_A && e->u.app.call == APP_CLOSE && !k->a_closed) {
-        k->a_closed = true;
-        k->a_close_usecs = e->time_usecs;
-    }
-    if (e->kind == EV_STATE && e->endpoint == EP_A)
-        on_sut_state(k, index, e);
-    if (e->kind == EV_DROP)
+    switch (e->kind) {
+    case EV_APP:
+        if (e->endpoint == EP_A && e->u.app.call == APP_CLOSE && !k->a_closed) {
+            k->a_closed = true;
+            k->a_close_usecs = e->time_usecs;
+        }
+        break;
+    case EV_STATE:
+        if (e->endpoint == EP_A)
+            on_sut_state(k, index, e);
+        break;
+    case EV_DROP:
         on_drop(k, e->u.drop.index);
-    else if (e->kind == EV_SEGMENT && e->endpoint == EP_B)
-        on_peer_segment(k, index, &e->u.segment.seg);
-    else if (e->kind == EV_SEGMENT && e->endpoint == EP_A)
-        on_sut_segment(k, index, &e->u.segment.seg);
+        break;
+    case EV_SEGMENT:
+        if (e->endpoint == EP_B)
+            on_peer_segment(k, index, &e->u.segment.seg);
+        else if (e->endpoint == EP_A)
+            on_sut_segment(k, index, &e->u.segment.seg);
+        break;
+    default: /* the clock: nothing to remember */
+        break;
+    }
 }
 
 void lwip_known_took_text(void *ctx)
