@@ -443,14 +443,15 @@ static uint8_t ack_apply_rare(struct oracle_side *s, struct oracle_side *p, uint
 }
 
 /* The observer's updates for a segment ack_applies() took: those of every
- * such segment here, the rest in ack_apply_rare(). (The oracle has
- * started: both sides sent before.) */
-static __attribute__((noinline)) void ack_apply(struct oracle *restrict o, uint64_t index,
+ * such segment here, the rest in ack_apply_rare(). s and p are the
+ * sender's and the receiver's records (handed over, not found again). (The
+ * oracle has started: both sides sent before.) */
+static __attribute__((noinline)) void ack_apply(struct oracle *restrict o,
+                                                struct oracle_side *restrict s,
+                                                struct oracle_side *restrict p, uint64_t index,
                                                 const struct ev *restrict e)
 {
-    unsigned ep = e->endpoint & 1u;
-    struct oracle_side *s = &o->side[ep];
-    struct oracle_side *p = &o->side[ep ^ 1u];
+    unsigned ep = (unsigned)(s - o->side);
     const struct seg *g = &e->u.segment.seg;
     bool fin = g->flags & TCP_FIN;
     /* (seg_len(): text, or a FIN without text) */
@@ -567,7 +568,7 @@ static inline void fast_apply(enum fast_shape shape, struct oracle *o, uint64_t 
 {
     switch (shape) {
     case SHAPE_ACK:
-        ack_apply(o, index, e);
+        ack_apply(o, &o->side[e->endpoint & 1u], &o->side[(e->endpoint & 1u) ^ 1u], index, e);
         break;
     case SHAPE_FIRST_SYN:
         first_syn_apply(o, index, e);
@@ -654,7 +655,7 @@ void oracle_segment(struct oracle *o, uint64_t index, const struct ev *e)
 #else
     switch (fast_shape_of(o, e)) {
     case SHAPE_ACK:
-        ack_apply(o, index, e);
+        ack_apply(o, &o->side[e->endpoint & 1u], &o->side[(e->endpoint & 1u) ^ 1u], index, e);
         return;
     case SHAPE_FIRST_SYN:
         first_syn_apply(o, index, e);
