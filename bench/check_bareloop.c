@@ -4,23 +4,43 @@
  * pcap_fopen_offline with nanosecond precision), so that the ratio measures
  * what checking adds and not a difference in I/O buffering. Sums the
  * captured bytes so the loop cannot be optimised away. Prints the packet
- * count. */
+ * count.
+ *
+ * usage: check_bareloop [--dispatch] FILE
+ * --dispatch reads with libpcap's own loop (pcap_dispatch) instead, as
+ * finfuzz check does; bench_check.sh prints it for information, since that
+ * loop costs libpcap less per record than pcap_next_ex. */
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define READ_BUFFER_BYTES (64u * 1024) /* = CHECK_READ_BUFFER_BYTES in harness/check.c */
+
+struct bare_counts {
+    unsigned long long packets, bytes;
+};
+
+static void count_record(u_char *user, const struct pcap_pkthdr *h, const u_char *d)
+{
+    struct bare_counts *n = (struct bare_counts *)(void *)user;
+    n->packets++;
+    n->bytes += h->caplen + d[h->caplen ? h->caplen - 1 : 0];
+}
 
 int main(int argc, char **argv)
 {
     char err[PCAP_ERRBUF_SIZE];
-    if (argc != 2) {
-        fprintf(stderr, "usage: check_bareloop FILE\n");
+    bool dispatch = argc == 3 && strcmp(argv[1], "--dispatch") == 0;
+    if (argc != 2 + dispatch) {
+        fprintf(stderr, "usage: check_bareloop [--dispatch] FILE\n");
         return 2;
     }
-    FILE *fp = fopen(argv[1], "rb");
+    const char *path = argv[1 + dispatch];
+    FILE *fp = fopen(path, "rb");
     if (!fp) {
-        perror(argv[1]);
+        perror(path);
         return 2;
     }
     char *buf = malloc(READ_BUFFER_BYTES);
@@ -35,15 +55,18 @@ int main(int argc, char **argv)
         free(buf);
         return 2;
     }
-    struct pcap_pkthdr *h;
-    const u_char *d;
-    unsigned long long packets = 0, bytes = 0;
-    while (pcap_next_ex(p, &h, &d) == 1) {
-        packets++;
-        bytes += h->caplen + d[h->caplen ? h->caplen - 1 : 0];
+    struct bare_counts n = {0, 0};
+    if (dispatch) {
+        while (pcap_dispatch(p, -1, count_record, (u_char *)&n) > 0)
+            continue;
+    } else {
+        struct pcap_pkthdr *h;
+        const u_char *d;
+        while (pcap_next_ex(p, &h, &d) == 1)
+            count_record((u_char *)&n, h, d);
     }
     pcap_close(p); /* closes fp */
     free(buf);
-    printf("%llu packets (%llu)\n", packets, bytes);
+    printf("%llu packets (%llu)\n", n.packets, n.bytes);
     return 0;
 }
