@@ -155,13 +155,14 @@ enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
  * computes into *l the key of a segment sent from ip/sport to ip/dport, and
  * flows_segment_prepared() routes cs with it exactly as flows_segment()
  * does. flows_segment_fast() computes the key of segment s (sent over ip)
- * into *l and routes it if it is ordinary (one of an existing flow with no
- * SYN answer pending, and not a bare SYN) exactly as flows_segment() does (one of an existing flow
- * with no SYN answer pending, and not a bare SYN) exactly as flows_segment() does, except that it
- * does not call hooks.segment: it returns the flow, with *ep the sender, and the caller judges the
- * segment itself (f->segments - 1 is its index in the flow and f->last_usecs its time, never behind
- * the flow's earlier ones). For any other segment it returns NULL having only done what
- * flows_segment() starts with (expiring lingering flows), and the caller hands the segment and *l
+ * and, if the segment is ordinary (one of an existing flow with no SYN
+ * answer pending, and not a bare SYN), routes it exactly as flows_segment()
+ * does except that it does not call hooks.segment: it returns the flow,
+ * with *ep the sender, and the caller judges the segment itself
+ * (f->segments - 1 is its index in the flow and f->last_usecs its time,
+ * never behind the flow's earlier ones). For any other segment it returns
+ * NULL having done only what flows_segment() starts with (expiring
+ * lingering flows) and filled *l, and the caller hands the segment and *l
  * to flows_segment_prepared(). */
 struct flow_lookup {
     uint64_t kw[2]; /* the compact key */
