@@ -1,7 +1,8 @@
 /* Whether the checker's fast paths check themselves.
  *
  * `finfuzz check` takes shortcuts for the records and segments that make up
- * almost all of a capture (capture.c: plain Ethernet/IPv4/TCP decoding). Each
+ * almost all of a capture (capture.c: plain Ethernet/IPv4/TCP decoding;
+ * oracle_fast.c: the handshake, in-order data and ACKs, and the close). Each
  * shortcut must give exactly what the general path gives. In sanitizer builds
  * (`make test`, every fuzz target) FINFUZZ_VERIFY_FAST is 1: every shortcut
  * taken is redone the general way and compared, and a difference aborts, so
