@@ -22,6 +22,7 @@
 # busy ext4 /tmp creating one took about 1 ms (perf: ext4_create,
 # find_inode_bit), a sixth of the run at the start of a campaign: the tmpfs
 # line is what lwIP, the adapter, the oracle and libFuzzer cost.
+# BENCH_LWIP_AFL=1 adds AFL++ figures (see afl() below).
 # BENCH_LWIP_NOCMP=1 adds figure 1 for a build without -fsanitize-coverage
 # trace-cmp (in build/bench-lwip-nocmp), to show what that instrumentation
 # costs. BENCH_LWIP_BIN=PATH measures another build of the target (say, of
@@ -115,4 +116,32 @@ if [ "${BENCH_LWIP_NOCMP:-0}" = 1 ]; then
         FUZZ_LF_CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize-coverage=trace-cmp" \
         $NB/fuzz_lwip_endpoint >/dev/null 2>&1 || { echo "bench_lwip: cannot build $NB"; exit 1; }
     uninterrupted $NB/fuzz_lwip_endpoint "1'. uninterrupted, built without trace-cmp"
+fi
+# BENCH_LWIP_AFL=1: AFL++ (build/fuzz-afl, persistent mode, ASan: the AFL
+# build has no UBSan, see mk/fuzz.mk) for the same time from the same seeds,
+# once with every finding ignored and once with the filed ones ignored (a
+# new finding is a saved crash; AFL++ goes on). Figures from its
+# fuzzer_stats: execs_done / run_time.
+afl() {
+    local out=$tmp/afl-$2
+    rm -rf "$out" && mkdir -p "$out"
+    FINFUZZ_LWIP_IGNORE="$1" AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+        AFL_NO_AFFINITY=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:symbolize=0 \
+        pin afl-fuzz -M main -i corpus/close_endpoint -o "$out" -V "$SECS" -m none -t 10000 \
+        -x corpus/dict/close_endpoint.dict -- "$AB" >"$tmp/afl.log" 2>&1
+    awk -F' *: *' -v l="$3" '{v[$1] = $2} END {
+        if (!v["run_time"]) { print l ": afl-fuzz did not run"; exit }
+        printf "%s: %d execs in %d s = %.0f execs/s (%.2fx of 20000); %d saved crashes, stability %s\n",
+            l, v["execs_done"], v["run_time"], v["execs_done"] / v["run_time"],
+            v["execs_done"] / v["run_time"] / 20000, v["saved_crashes"], v["stability"] }' \
+        "$out/main/fuzzer_stats" 2>/dev/null || echo "$3: afl-fuzz did not run (see its log)"
+}
+if [ "${BENCH_LWIP_AFL:-0}" = 1 ]; then
+    AB=build/fuzz-afl/fuzz_lwip_endpoint
+    if ! command -v afl-fuzz >/dev/null || ! make --no-print-directory "$AB" >/dev/null 2>&1; then
+        echo "bench_lwip: no afl-fuzz or cannot build $AB"
+    else
+        afl "$all" all "4. AFL++ (ASan), uninterrupted"
+        afl "$filed" filed "5. AFL++ (ASan), filed findings ignored"
+    fi
 fi
