@@ -508,7 +508,20 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
     bool probe_exact = p->beyond_seen && seq_ge(p->contig_end, p->beyond_lo) &&
                        seq_lt(p->contig_end, p->beyond_hi) && g->seq == p->beyond_hi &&
                        g->seq != rcv_nxt;
-    if (g->seq == rcv_nxt || g->seq == rcv_nxt_max || stale_exact || probe_exact) {
+    /* ... and so may the end of any acceptable segment of the peer between
+     * them: the receiver took it and has not acknowledged it yet (delayed
+     * ACK), while text on the peer's SYN that it dropped keeps contig_end
+     * beyond (RFC 9293 §3.10.7.3: queuing that text is optional). */
+    bool seg_end_exact = false;
+    for (unsigned i = 0; i < ORACLE_RECENT_SEGS && seq_gt(g->seq, rcv_nxt) &&
+                         seq_lt(g->seq, rcv_nxt_max) && !seg_end_exact;
+         i++) {
+        const struct oracle_seg_note *m = &o->recent[i];
+        seg_end_exact = m->valid && m->src == ((ep & 1u) ^ 1u) &&
+                        (m->flags & (TCP_ACK | TCP_SYN | TCP_RST)) == TCP_ACK &&
+                        seq_le(m->ack, s->snd_max) && m->seq + m->len == g->seq;
+    }
+    if (g->seq == rcv_nxt || g->seq == rcv_nxt_max || stale_exact || probe_exact || seg_end_exact) {
         if (st == TCP_TIME_WAIT) {
             /* RFC 9293 lets it close; RFC 1337 says ignore it. Which one
              * happened shows in the answer to the peer's next segment. */
@@ -521,7 +534,7 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
         s->must_stay_open = false;
         if (s->owed == OWED_CHALLENGE_RST || s->owed == OWED_CHALLENGE_SYN)
             s->owed = OWED_NONE;
-        if (rcv_nxt != rcv_nxt_max || probe_exact)
+        if (rcv_nxt != rcv_nxt_max || probe_exact || seg_end_exact)
             return 0; /* RCV.NXT is not certain: closing or not both conform */
         s->exact_rst_rcvd = true;
         s->exact_rst_index = index;
@@ -1531,6 +1544,23 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
              * (judged at the ACK: a copy lost on the way restarts nothing). */
             p->owed_restart_optional =
                 !o->cfg.judge[ep] && p->sent_any && seq_gt(g->ack, p->snd_max);
+        } else if ((g->flags & TCP_FIN) && ackf && !syn && o->cfg.states_reported[ep ^ 1u] &&
+                   eff_is(o, ep ^ 1u, TCP_TIME_WAIT) && p->ack_sent &&
+                   seq_le(g->seq, p->last_ack) && seq_gt(g->seq + seg_len(g), p->last_ack) &&
+                   (!p->wnd_known || seq_gt(p->wnd_right, p->last_ack))) {
+            /* A FIN that is no retransmission but covers RCV.NXT with the
+             * ACK bit on (a fuzzer's peer, which already sent its FIN
+             * below): it passes the first and fifth checks, and the eighth
+             * (RFC 9293 §3.10.7.4, TIME-WAIT: "Remain in the TIME-WAIT
+             * state. Restart the 2 MSL time-wait timeout.") applies to it,
+             * while "the only thing that can arrive in this state is a
+             * retransmission of the remote FIN" lets a stack ignore it:
+             * TIME-WAIT may end 2*MSL after it or as before. A copy lost
+             * on the way restarts nothing (undone by the drop). */
+            p->tw_alt_valid = true;
+            p->tw_alt_usecs = now;
+            p->tw_alt_fin = true;
+            p->tw_alt_fin_index = index;
         }
     }
     note->effects = fx;
@@ -1558,6 +1588,10 @@ void oracle_observe_drop(struct oracle *o, uint64_t index, const struct ev *e)
         r->peer_fin_rcvd = false;
     if ((n->effects & ORACLE_FX_FIN_ACKED) && r->fin_acked_index == n->index)
         r->fin_acked = false;
+    if (r->tw_alt_fin && r->tw_alt_fin_index == n->index) {
+        r->tw_alt_fin = false;
+        r->tw_alt_valid = false;
+    }
     if ((n->effects & ORACLE_FX_TW_RST) && r->tw_rst_index == n->index)
         r->tw_rst_hit = false;
     if (r->owed != OWED_NONE && r->owed_index == n->index)
@@ -1810,10 +1844,16 @@ void oracle_observe_app(struct oracle *o, uint64_t index, const struct ev *e)
     unsigned ep = e->endpoint & 1u;
     struct oracle_side *s = side(o, ep);
     const struct oracle_side *p = side(o, ep ^ 1u);
+    if (e->u.app.call == APP_CLOSE || e->u.app.call == APP_ABORT)
+        s->app_closed = true;
     if (e->u.app.call != APP_RECV)
         return;
     s->app_delivered += e->u.app.done;
-    if (e->u.app.done > 0 || e->u.app.len == 0 || !s->peer_fin_confirmed || s->app_eof)
+    /* After its own CLOSE or ABORT the application holds no connection: a
+     * read fails (RFC 9293 §3.10.3: "connection closing" or "connection
+     * does not exist"), it sees no end-of-stream. */
+    if (e->u.app.done > 0 || e->u.app.len == 0 || !s->peer_fin_confirmed || s->app_eof ||
+        s->app_closed)
         return;
     /* End-of-stream means the peer's FIN arrived (CLOSE-WAIT, LAST-ACK,
      * CLOSING, TIME-WAIT); after a reset or in another incarnation a read

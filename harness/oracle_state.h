@@ -180,6 +180,8 @@ struct oracle_side {
     uint64_t tw_restart_usecs; /* TIME-WAIT (re)started here */
     bool tw_alt_valid;         /* it may also have restarted here: an ACK from */
     uint64_t tw_alt_usecs;     /* TIME-WAIT that may answer a delayed FIN copy */
+    bool tw_alt_fin;           /* tw_alt came from the peer's FIN at RCV.NXT at event */
+    uint64_t tw_alt_fin_index; /* ... tw_alt_fin_index (lost: no restart) */
     bool tw_started;
     /* --- reported by the stack --- */
     enum tcp_state rep;
@@ -211,6 +213,7 @@ struct oracle_side {
     /* --- application --- */
     uint64_t app_delivered; /* bytes its application has read */
     bool app_eof;
+    bool app_closed; /* its application closed or aborted: it reads nothing more */
     /* The ACK number it had sent when it reported taking the peer's FIN
      * (CLOSE-WAIT, CLOSING or TIME-WAIT entered on a FIN): no sequence
      * space follows a FIN, so while it stays in those states it never

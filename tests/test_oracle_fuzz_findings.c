@@ -1075,8 +1075,11 @@ static void test_fin_silence_beyond_rto_max_after_ack_fails(void **state)
  * it is 5002 = the junk SYN + 1: an ordinary ACK inside the space the
  * oracle follows, not the answer to that SYN. So the FIN A took stays at
  * 5001: B's later junk FINs at RCV.NXT (5002) are no retransmission of it
- * and do not restart TIME-WAIT (RFC 9293 §3.10.7.4: "a retransmission of
- * the remote FIN"). A closes at `closed`. */
+ * ("the only thing that can arrive in this state is a retransmission of the
+ * remote FIN", RFC 9293 §3.10.7.4 fifth check), but such a FIN with ACK
+ * passes the first and fifth checks, and the eighth says for TIME-WAIT
+ * "Restart the 2 MSL time-wait timeout": A may restart TIME-WAIT on it or
+ * not (lwip_endpoint, oracle-tw-fin-at-rcv-nxt.bin). A closes at `closed`. */
 static void junk_syn_at_rcv_nxt_then_fin(struct evtrace *t, uint64_t closed_usecs)
 {
     a_closes_at_3ms(t);
@@ -1105,15 +1108,159 @@ static void test_ack_at_junk_syn_plus_one_is_ordinary_passes(void **state)
     ASSERT_CLEAN(&o);
 }
 
-static void test_tw_restarted_by_junk_fin_fails(void **state)
+static void test_tw_restarted_by_junk_fin_at_rcv_nxt_passes(void **state)
 {
     (void)state;
-    /* Near miss: A restarts TIME-WAIT on the junk FIN. */
+    /* A restarts TIME-WAIT on the junk FIN (the eighth check). */
     struct evtrace t;
     struct oracle o;
     junk_syn_at_rcv_nxt_then_fin(&t, 100 * MS + 2 * SEC);
     judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_ended_after_neither_fin_fails(void **state)
+{
+    (void)state;
+    /* Near miss: 2*MSL after neither TIME-WAIT's start nor the junk FIN. */
+    struct evtrace t;
+    struct oracle o;
+    junk_syn_at_rcv_nxt_then_fin(&t, 100 * MS + 2 * SEC + 500 * MS);
+    judge(&o, &t, endpoint_cfg());
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
+/* lwip_endpoint (oracle-tw-fin-at-rcv-nxt.bin, and lwip-time-wait-restart-
+ * any-fin.bin for the near miss): A in TIME-WAIT since 5 ms (B's FIN at
+ * 5001 taken), B sends a second FIN at RCV.NXT (5002) at 100 ms, with or
+ * without the ACK bit; A ACKs it and closes at `closed`. With ACK the eighth
+ * check may restart TIME-WAIT; without, the fifth drops the segment ("if the
+ * ACK bit is off drop the segment and return"): no restart. */
+static void second_fin_at_rcv_nxt(struct evtrace *t, uint8_t ack_flag, uint64_t closed_usecs)
+{
+    a_in_time_wait_at_5ms(t);
+    evt_seg(t, EP_B, 100 * MS, (uint8_t)(TCP_FIN | ack_flag), 5002, ack_flag ? 1002 : 0, 0);
+    evt_seg(t, EP_A, 100 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_restart_on_fin_with_ack_at_rcv_nxt_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    second_fin_at_rcv_nxt(&t, TCP_ACK, 100 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+    second_fin_at_rcv_nxt(&t, TCP_ACK, 5 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_restart_on_fin_without_ack_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    second_fin_at_rcv_nxt(&t, 0, 100 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
+/* lwip_endpoint (oracle-tw-fin-at-rcv-nxt.bin) with the FIN lost on the
+ * way: A cannot have restarted on it. */
+static void test_tw_restart_on_lost_fin_at_rcv_nxt_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    a_in_time_wait_at_5ms(&t);
+    size_t fin = evt_seg(&t, EP_B, 100 * MS, TCP_FIN | TCP_ACK, 5002, 1002, 0);
+    evt_drop(&t, 100 * MS, fin);
+    evt_state(&t, EP_A, 100 * MS + 2 * SEC, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
+/* lwip_endpoint (oracle-recv-after-close.bin): B's FIN carries 50 bytes,
+ * A takes both (ACK 5052, TIME-WAIT); its application, which had shut its
+ * sending side down, closes without reading them and then reads. That read
+ * fails (the application holds no connection any more; RFC 9293 §3.10.3
+ * RECEIVE: "connection closing"), it is no end-of-stream. The near miss
+ * reads without the close: a read of nothing is end-of-stream, 50 bytes
+ * early (half-close-delivery). */
+static void unread_text_then_read(struct evtrace *t, bool close_first)
+{
+    a_closes_at_3ms(t);
+    evt_seg(t, EP_B, 4 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 50);
+    evt_state(t, EP_A, 4 * MS, TCP_FIN_WAIT_1, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN_ACK);
+    evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1002, 5052, 0);
+    if (close_first)
+        evt_app(t, EP_A, 5 * MS, APP_CLOSE, 0, 0);
+    evt_app(t, EP_A, 5 * MS, APP_RECV, 8192, 0);
+}
+
+static void test_read_after_close_is_no_eof_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    unread_text_then_read(&t, true);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_empty_read_before_close_is_early_eof_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    unread_text_then_read(&t, false);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "half-close-delivery", t.n - 1);
+}
+
+/* lwip_endpoint (oracle-rst-at-segment-end.bin): B's SYN-ACK carries 100
+ * bytes, A takes only the SYN (ACK 5001: queuing text on a SYN is optional,
+ * RFC 9293 §3.10.7.3); B sends 92 bytes at 5001, which A takes without
+ * acknowledging them yet (delayed ACK), then an RST at `rst_seq`, and A
+ * closes. RCV.NXT is 5093 then: an RST there is exact (RFC 5961 §3.2). The
+ * oracle knows RCV.NXT only between A's last ACK (5001) and the end of what
+ * B sent in order (5101, with the SYN's text): the end of a segment of B
+ * in between may be it. Near misses: an RST at no segment end (5047), and
+ * one at the end of text whose ACK (1050) acknowledges what A never sent
+ * (the fifth check drops that text). */
+static void rst_at_end_of_unacked_text(struct evtrace *t, uint32_t text_ack, uint32_t rst_seq)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    t->evs[1].u.segment.seg.payload_len = 100;
+    evt_seg(t, EP_B, 3 * MS, TCP_ACK, 5001, text_ack, 92);
+    evt_seg(t, EP_B, 3 * MS, TCP_RST, rst_seq, 0, 0);
+    evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST);
+}
+
+static void test_rst_at_end_of_unacked_text_closes_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    rst_at_end_of_unacked_text(&t, 1001, 5093);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_rst_inside_unacked_text_closes_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    rst_at_end_of_unacked_text(&t, 1001, 5047);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
+    rst_at_end_of_unacked_text(&t, 1050, 5093);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
 }
 
 /* fuzz_close_endpoint: B sends 255 bytes out of order (5017..5272, A keeps
@@ -1690,7 +1837,15 @@ int main(void)
         cmocka_unit_test(test_fin_silence_counted_from_ack_of_new_data_passes),
         cmocka_unit_test(test_fin_silence_beyond_rto_max_after_ack_fails),
         cmocka_unit_test(test_ack_at_junk_syn_plus_one_is_ordinary_passes),
-        cmocka_unit_test(test_tw_restarted_by_junk_fin_fails),
+        cmocka_unit_test(test_tw_restarted_by_junk_fin_at_rcv_nxt_passes),
+        cmocka_unit_test(test_tw_ended_after_neither_fin_fails),
+        cmocka_unit_test(test_tw_restart_on_fin_with_ack_at_rcv_nxt_passes),
+        cmocka_unit_test(test_tw_restart_on_fin_without_ack_fails),
+        cmocka_unit_test(test_tw_restart_on_lost_fin_at_rcv_nxt_fails),
+        cmocka_unit_test(test_read_after_close_is_no_eof_passes),
+        cmocka_unit_test(test_empty_read_before_close_is_early_eof_fails),
+        cmocka_unit_test(test_rst_at_end_of_unacked_text_closes_passes),
+        cmocka_unit_test(test_rst_inside_unacked_text_closes_fails),
         cmocka_unit_test(test_tw_restarts_on_fin_at_rcv_nxt_minus_one_passes),
         cmocka_unit_test(test_tw_not_restarted_on_fin_at_rcv_nxt_minus_one_fails),
         cmocka_unit_test(test_tw_either_ending_on_fin_acking_unsent_passes),
