@@ -15,12 +15,32 @@ static bool covers(const struct lwip_known_span *sp, uint32_t ack)
     return seq_lt(sp->seq, ack) && seq_le(ack, sp->end);
 }
 
-static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct seg *g)
+/* A FIN of B that TIME-WAIT drops unread (RFC 9293 §3.10.7.4): without
+ * ACK (fifth check), or unacceptable to the first check: no octet of it
+ * (the FIN counts) inside RCV.NXT .. RCV.NXT+RCV.WND-1 as A's last ACK
+ * advertised them (a retransmission of B's FIN ends exactly at RCV.NXT and
+ * is acceptable to TIME-WAIT's own rule). */
+static bool tw_must_drop(const struct lwip_known *k, const struct seg *g)
+{
+    if (!(g->flags & TCP_ACK))
+        return true;
+    if (!k->a_acked)
+        return false;
+    uint32_t first = g->seq, last = g->seq + seg_len(g) - 1u;
+    if (last + 1u == k->a_last_ack)
+        return false; /* the retransmission of B's FIN */
+    return first - k->a_last_ack >= k->a_wnd && last - k->a_last_ack >= k->a_wnd;
+}
+
+static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct seg *g,
+                            uint64_t now_usecs)
 {
     struct lwip_known_span sp = {
         .index = index, .seq = g->seq, .end = g->seq + seg_len(g), .live = true};
     k->b_seen = true;
     k->b_last_index = index;
+    k->b_last_new_syn =
+        (g->flags & (TCP_SYN | TCP_RST)) == TCP_SYN && k->b_syn_seen && g->seq != k->b_isn;
     if (g->flags & TCP_RST)
         return;
     if (k->second_syn_pending && seg_len(g) > 0) {
@@ -30,17 +50,31 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
     if ((g->flags & TCP_SYN) && !k->b_syn_seen) {
         k->b_syn_seen = true;
         k->b_isn = g->seq;
+        k->b_ws = g->opts.has_wscale;
     } else if ((g->flags & TCP_SYN) && g->seq == k->b_isn + 1u && !k->second_syn) {
         k->second_syn = true;
         k->second_syn_index = index;
         k->second_syn_end = sp.end;
         k->second_syn_pending = true;
     }
-    if (g->flags & (TCP_ACK | TCP_SYN)) {
+    bool has_text = g->payload_len > 0 || (g->flags & TCP_FIN);
+    if ((g->flags & (TCP_ACK | TCP_SYN)) == TCP_ACK && has_text && k->a_sent &&
+        seq_gt(g->ack, k->a_snd_max)) {
+        if (k->badack_count < LWIP_KNOWN_BADACK_MAX)
+            k->badack[k->badack_count++] = sp;
+    } else if ((g->flags & TCP_SYN) && k->a_synced) {
+        /* lwIP answers a SYN in a synchronized state with an ACK and drops
+         * it: it moves no RCV.NXT */
+    } else if (g->flags & (TCP_ACK | TCP_SYN)) {
         k->acked[k->acked_next++ % LWIP_KNOWN_ACKED_MAX] = sp;
     } else if ((g->payload_len > 0 || (g->flags & TCP_FIN)) &&
                k->noack_count < LWIP_KNOWN_NOACK_MAX) {
         k->noack[k->noack_count++] = sp;
+    }
+    if ((g->flags & TCP_FIN) && k->a_in_tw && !(g->flags & TCP_SYN) && tw_must_drop(k, g)) {
+        k->tw_junk_fin = true;
+        k->tw_junk_fin_index = index;
+        k->tw_junk_fin_usecs = now_usecs;
     }
     if (g->flags & TCP_FIN)
         k->fin_pos[k->fin_next++ % LWIP_KNOWN_FIN_MAX] =
@@ -74,16 +108,64 @@ static bool fin_moved_to(const struct lwip_known *k, uint32_t ack)
     for (unsigned i = 0; i < k->noack_count; i++)
         if (moved_past(k, &k->noack[i], ack))
             return true;
+    for (unsigned i = 0; i < k->badack_count; i++)
+        if (moved_past(k, &k->badack[i], ack))
+            return true;
     return false;
+}
+
+/* A sequence number of B's that a segment of B other than the one at index
+ * `except` (with ACK or SYN, without ACK, and with_badack: acknowledging
+ * unsent data; not lost) may have brought A's RCV.NXT to. */
+static bool covered_by_other(const struct lwip_known *k, uint32_t ack, uint64_t except,
+                             bool with_badack)
+{
+    unsigned n = k->acked_next < LWIP_KNOWN_ACKED_MAX ? k->acked_next : LWIP_KNOWN_ACKED_MAX;
+    for (unsigned i = 0; i < n; i++)
+        if (k->acked[i].index != except && covers(&k->acked[i], ack))
+            return true;
+    for (unsigned i = 0; i < k->noack_count; i++)
+        if (k->noack[i].index != except && k->noack[i].live && covers(&k->noack[i], ack))
+            return true;
+    for (unsigned i = 0; with_badack && i < k->badack_count; i++)
+        if (k->badack[i].index != except && k->badack[i].live && covers(&k->badack[i], ack))
+            return true;
+    return false;
+}
+
+/* A acknowledged a sequence number that only a segment of B acknowledging
+ * unsent data can have brought its RCV.NXT to. */
+static void check_bad_ack_taken(struct lwip_known *k, uint32_t ack)
+{
+    for (unsigned i = 0; i < k->badack_count && !k->text_bad_ack; i++) {
+        const struct lwip_known_span *sp = &k->badack[i];
+        if (sp->live && covers(sp, ack) && !covered_by_other(k, ack, sp->index, false)) {
+            k->text_bad_ack = true;
+            k->text_bad_ack_index = sp->index;
+        }
+    }
 }
 
 static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct seg *g)
 {
-    if ((g->flags & (TCP_RST | TCP_ACK)) == (TCP_RST | TCP_ACK) && k->syn_fin_pending &&
-        g->ack == k->syn_fin_ack_lwip && !k->rst_syn_fin) {
-        k->rst_syn_fin = true;
-        k->rst_syn_fin_index = index;
+    if (g->flags & TCP_SYN) {
+        k->a_ws = g->opts.has_wscale;
+        k->a_ws_shift = g->opts.wscale > 14 ? 14 : g->opts.wscale;
     }
+    if ((g->flags & TCP_ACK) && !(g->flags & TCP_RST)) {
+        k->a_acked = true;
+        k->a_last_ack = g->ack;
+        /* RFC 7323 §2.2: never scaled on a SYN */
+        bool scaled = !(g->flags & TCP_SYN) && k->a_ws && k->b_ws;
+        k->a_wnd = (uint32_t)g->window << (scaled ? k->a_ws_shift : 0);
+    }
+    if (!(g->flags & TCP_RST) && (!k->a_sent || seq_gt(g->seq + seg_len(g), k->a_snd_max))) {
+        k->a_sent = true;
+        k->a_snd_max = g->seq + seg_len(g);
+    }
+    if ((g->flags & (TCP_RST | TCP_ACK)) == (TCP_RST | TCP_ACK) && k->syn_fin_pending &&
+        g->ack == k->syn_fin_ack_lwip && k->rst_syn_fin < 4)
+        k->rst_syn_fin_index[k->rst_syn_fin++] = index;
     k->syn_fin_pending = false; /* A's next segment is its answer */
     if (!(g->flags & TCP_ACK) || (g->flags & TCP_RST))
         return;
@@ -93,6 +175,13 @@ static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct se
         if ((g->flags & TCP_ACK) && g->ack == k->second_syn_end)
             k->syn_counted = true;
     }
+    /* A later answer to the second SYN, once what came in between (junk
+     * outside the window) cannot explain the number. */
+    if (k->second_syn && !k->syn_counted && !k->second_syn_lost && g->ack == k->second_syn_end &&
+        !covered_by_other(k, g->ack, k->second_syn_index, true))
+        k->syn_counted = true;
+    if (!k->text_bad_ack && k->badack_count > 0)
+        check_bad_ack_taken(k, g->ack);
     if (!k->fin_moved && k->fin_next > 0 && fin_moved_to(k, g->ack)) {
         k->fin_moved = true;
         k->fin_moved_index = index;
@@ -119,6 +208,13 @@ static void on_drop(struct lwip_known *k, uint64_t dropped)
     for (unsigned i = 0; i < k->noack_count; i++)
         if (k->noack[i].index == dropped)
             k->noack[i].live = false;
+    for (unsigned i = 0; i < k->badack_count; i++)
+        if (k->badack[i].index == dropped)
+            k->badack[i].live = false;
+    if (k->second_syn && k->second_syn_index == dropped)
+        k->second_syn_lost = true;
+    if (k->tw_junk_fin && k->tw_junk_fin_index == dropped)
+        k->tw_junk_fin = false;
     if (k->syn_fin_pending && k->syn_fin_index == dropped)
         k->syn_fin_pending = false;
     if (k->second_syn && !k->syn_counted && !k->second_syn_pending &&
@@ -154,6 +250,24 @@ static void on_sut_state(struct lwip_known *k, uint64_t index, const struct ev *
         k->tw_enter_usecs = now;
     if (to == TCP_FIN_WAIT_2)
         k->fw2_enter_usecs = now;
+    k->a_in_tw = to == TCP_TIME_WAIT;
+    k->a_synced =
+        to != TCP_CLOSED && to != TCP_LISTEN && to != TCP_SYN_SENT && to != TCP_SYN_RECEIVED;
+    /* The state lwIP reached on B's second SYN: a SYN in SYN-RECEIVED
+     * returns a passive open to LISTEN or draws a challenge ACK, it never
+     * completes the handshake. */
+    if (from == TCP_SYN_RECEIVED && to == TCP_ESTABLISHED && k->b_last_new_syn &&
+        !k->syn_established) {
+        k->syn_established = true;
+        k->syn_established_index = k->b_last_index;
+    }
+    /* TIME-WAIT ended by the timer 2*MSL after a FIN it had to drop. */
+    if (from == TCP_TIME_WAIT && to == TCP_CLOSED && k->tw_junk_fin && !k->tw_junk_restart &&
+        now >= k->tw_junk_fin_usecs + LWIP_TW_USECS &&
+        now <= k->tw_junk_fin_usecs + LWIP_TW_USECS + LWIP_TICK_SLACK) {
+        k->tw_junk_restart = true;
+        k->tw_junk_restart_index = index;
+    }
     if (to != TCP_CLOSED || !k->a_closed)
         return;
     if (from == TCP_TIME_WAIT && !k->tw_from_close && now < k->tw_enter_usecs + LWIP_TW_USECS &&
@@ -187,7 +301,7 @@ static void push(void *ctx, uint64_t index, const struct ev *e)
         break;
     case EV_SEGMENT:
         if (e->endpoint == EP_B)
-            on_peer_segment(k, index, &e->u.segment.seg);
+            on_peer_segment(k, index, &e->u.segment.seg, e->time_usecs);
         else if (e->endpoint == EP_A)
             on_sut_segment(k, index, &e->u.segment.seg);
         break;
@@ -214,19 +328,25 @@ const char *lwip_known_explain(const struct lwip_known *k, const struct driver_v
 {
     if (!v || !v->id)
         return NULL;
-    if (k->rst_syn_fin && strcmp(v->id, "closed-silence") == 0 &&
-        v->event_index == k->rst_syn_fin_index)
-        return "lwip-rst-ack-syn-fin";
+    for (unsigned i = 0; i < k->rst_syn_fin; i++)
+        if (strcmp(v->id, "closed-silence") == 0 && v->event_index == k->rst_syn_fin_index[i])
+            return "lwip-rst-ack-syn-fin";
+    if (k->tw_junk_restart && v->event_index > k->tw_junk_fin_index &&
+        strcmp(v->id, "time-wait-duration") == 0)
+        return "lwip-time-wait-restart-any-fin";
     if (k->tw_from_close && v->event_index >= k->tw_from_close_index &&
         strcmp(v->id, "time-wait-duration") == 0)
         return "lwip-time-wait-counts-from-close";
     if (k->fw2_from_close && v->event_index >= k->fw2_from_close_index &&
         strcmp(v->id, "transition-legal") == 0)
         return "lwip-fin-wait-2-timeout-from-close";
-    if (k->syn_counted && v->event_index > k->second_syn_index)
+    if ((k->syn_counted && v->event_index > k->second_syn_index) ||
+        (k->syn_established && v->event_index > k->syn_established_index))
         return "lwip-syn-received-ignores-syn";
     if (k->fin_moved && v->event_index >= k->fin_moved_index)
         return "lwip-ooseq-fin-moved";
+    if (k->text_bad_ack && v->event_index > k->text_bad_ack_index)
+        return "lwip-text-with-unacceptable-ack";
     if (k->text_without_ack && v->event_index > k->text_without_ack_index)
         return "lwip-text-without-ack";
     return NULL;

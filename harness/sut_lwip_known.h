@@ -18,6 +18,13 @@
  *   or the adapter saw lwIP's RCV.NXT move on it (lwip_known_took_text,
  *   wired to sut_lwip's took_text_without_ack). Explains violations at
  *   events after that segment.
+ * - lwip-text-with-unacceptable-ack: B sent text or FIN in a segment whose
+ *   ACK acknowledges more than A ever sent (SEG.ACK > SND.NXT: RFC 9293
+ *   §3.10.7.4 "fifth, check the ACK field", ESTABLISHED: "send an ACK, drop
+ *   the segment, and return"), and A later acknowledged a sequence number
+ *   inside that segment and inside none of B's other segments (with ACK,
+ *   SYN, or none): lwIP answered the ACK and went on to take the text.
+ *   Explains violations at events after that segment.
  * - lwip-rst-ack-syn-fin: B sent SYN+FIN without ACK to a CLOSED A, and A's
  *   RST acknowledged SEG.SEQ+SEG.LEN-1 (lwIP counts SYN and FIN as one
  *   octet together). Explains the closed-silence violation at that RST.
@@ -29,10 +36,19 @@
  * - lwip-syn-received-ignores-syn: after its first SYN at ISN, B sent a
  *   segment with SYN at ISN+1 (RCV.NXT) and A acknowledged that SYN as an
  *   octet of data (ack = SEQ+SEG.LEN) in its next segment, before any
- *   other segment of B that carried sequence space arrived: lwIP took the SYN of a segment in
+ *   other segment of B that carried sequence space arrived, or in any
+ *   later one while no other segment of B covers that number; or A
+ *   reported SYN-RECEIVED -> ESTABLISHED on a SYN of B not at its ISN
+ *   (not the retransmitted SYN of a simultaneous open): lwIP took the SYN of a segment in
  *   SYN-RECEIVED as an ACK and counted it (RFC 9293 §3.10.7.4 "fourth,
  *   check the SYN bit"; RFC 5961 §4.2: a challenge ACK, ack ISN+1).
  *   Explains violations after that segment.
+ * - lwip-time-wait-restart-any-fin: while A was in TIME-WAIT, B sent a FIN
+ *   that TIME-WAIT must drop (no ACK bit: "fifth, check the ACK field"; or
+ *   outside A's receive window as A's last ACK advertised it: "first, check
+ *   sequence number"), and A left TIME-WAIT by its timer 2*MSL (to one slow
+ *   tick) after that FIN: lwIP restarted the 2 MSL timer on it. Explains
+ *   time-wait-duration violations after that FIN.
  * - lwip-time-wait-counts-from-close, lwip-fin-wait-2-timeout-from-close:
  *   A's application closed at t_close; A left TIME-WAIT (FIN-WAIT-2) for
  *   CLOSED by its timer less than 2*MSL = 120 s (20 s) after entering it,
@@ -52,9 +68,10 @@
 #include "driver.h"
 #include "event.h"
 
-#define LWIP_KNOWN_NOACK_MAX 8  /* B's first ACK-less segments remembered */
-#define LWIP_KNOWN_ACKED_MAX 16 /* B's latest segments with ACK or SYN remembered */
-#define LWIP_KNOWN_FIN_MAX   8  /* B's latest FINs remembered */
+#define LWIP_KNOWN_NOACK_MAX  8  /* B's first ACK-less segments remembered */
+#define LWIP_KNOWN_ACKED_MAX  16 /* B's latest segments with ACK or SYN remembered */
+#define LWIP_KNOWN_FIN_MAX    8  /* B's latest FINs remembered */
+#define LWIP_KNOWN_BADACK_MAX 8  /* B's first segments acknowledging unsent data */
 
 struct lwip_known_span {
     uint64_t index;
@@ -73,6 +90,13 @@ struct lwip_known {
     bool text_without_ack; /* proven: lwIP took a segment without ACK */
     uint64_t text_without_ack_index;
 
+    bool a_sent;                                          /* A sent a segment: a_snd_max is valid */
+    uint32_t a_snd_max;                                   /* the highest SEG.SEQ + SEG.LEN A sent */
+    struct lwip_known_span badack[LWIP_KNOWN_BADACK_MAX]; /* text/FIN, ack > a_snd_max */
+    unsigned badack_count;
+    bool text_bad_ack; /* proven: lwIP took such a segment */
+    uint64_t text_bad_ack_index;
+
     uint32_t fin_pos[LWIP_KNOWN_FIN_MAX]; /* sequence numbers of B's FINs (ring) */
     unsigned fin_next;
     bool fin_moved; /* proven at event fin_moved_index */
@@ -85,7 +109,11 @@ struct lwip_known {
     uint32_t second_syn_end;
     bool second_syn_pending;   /* A has not answered it, nothing else moved RCV.NXT */
     uint64_t second_syn_until; /* the segment of B that ended pending (if lost: resumes) */
+    bool second_syn_lost;      /* it never arrived */
     bool syn_counted;          /* proven: A acknowledged second_syn_end */
+    bool b_last_new_syn;       /* the latest segment of B: a SYN, not at b_isn */
+    bool syn_established;      /* proven: A completed the handshake on it */
+    uint64_t syn_established_index;
 
     bool a_closed; /* A's application called close() at a_close_usecs */
     uint64_t a_close_usecs;
@@ -93,11 +121,23 @@ struct lwip_known {
     bool tw_from_close, fw2_from_close;       /* proven at the index below */
     uint64_t tw_from_close_index, fw2_from_close_index;
 
+    bool a_acked; /* A sent an ACK: a_last_ack is its latest ACK field */
+    uint32_t a_last_ack;
+    uint32_t a_wnd;  /* ... and the window it advertised with it, scaled */
+    bool a_ws, b_ws; /* window scale offered on A's, B's SYN */
+    uint8_t a_ws_shift;
+    bool a_in_tw;     /* A reported TIME-WAIT and has not left it */
+    bool a_synced;    /* A reported a synchronized state (ESTABLISHED on) last */
+    bool tw_junk_fin; /* a FIN of B that TIME-WAIT must drop came at ... */
+    uint64_t tw_junk_fin_index, tw_junk_fin_usecs;
+    bool tw_junk_restart; /* proven: A's TIME-WAIT ended 2*MSL after that FIN */
+    uint64_t tw_junk_restart_index;
+
     bool syn_fin_pending; /* B's SYN+FIN without ACK, awaiting A's answer */
     uint64_t syn_fin_index;
     uint32_t syn_fin_ack_lwip; /* the ack lwIP answers it with */
-    bool rst_syn_fin;          /* proven at event rst_syn_fin_index */
-    uint64_t rst_syn_fin_index;
+    unsigned rst_syn_fin;      /* proven at these events (the first few) */
+    uint64_t rst_syn_fin_index[4];
 };
 
 void lwip_known_reset(struct lwip_known *k);

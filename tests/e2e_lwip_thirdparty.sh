@@ -36,9 +36,12 @@ expect lwip-text-without-ack-cascade.bin 'lwip lwip-text-without-ack (violation 
 expect lwip-ooseq-fin-moved.bin 'lwip lwip-ooseq-fin-moved (violation fin-ack-plus-one'
 expect lwip-fin-wait-2-timeout-from-close.bin 'lwip lwip-fin-wait-2-timeout-from-close (violation transition-legal'
 expect lwip-time-wait-counts-from-close.bin 'lwip lwip-time-wait-counts-from-close (violation time-wait-duration'
-# An oracle false alarm (the observer's record of B's sent space), pinned so
-# that its fix shows up here: then move it to the passing list.
-expect oracle-ack-within-sent-fin-ack.bin 'lwip violation ack-within-sent'
+expect lwip-text-with-unacceptable-ack.bin 'lwip lwip-text-with-unacceptable-ack (violation rst-validation'
+expect lwip-text-with-unacceptable-ack-half-close.bin 'lwip lwip-text-with-unacceptable-ack (violation half-close-delivery'
+expect lwip-text-with-unacceptable-ack-fin.bin 'lwip lwip-text-with-unacceptable-ack (violation ack-within-sent'
+expect lwip-time-wait-restart-any-fin.bin 'lwip lwip-time-wait-restart-any-fin (violation time-wait-duration'
+expect lwip-syn-received-ignores-syn-fin.bin 'lwip lwip-syn-received-ignores-syn (violation state-matches-wire'
+expect lwip-syn-received-established-on-syn.bin 'lwip lwip-syn-received-ignores-syn (violation rst-validation'
 # No oracle rule flags these (tests/test_sut_lwip.c pins lwIP's behaviour),
 # or the lwip profile names them as accepted differences (time-wait-slow-tick:
 # 500 ms timer granularity): they pass. If one starts failing, the oracle
