@@ -1208,9 +1208,18 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     }
     /* ... or any other recent SYN of the peer (delayed, duplicated) that is
      * not the current incarnation's. */
+    /* Not if the peer's latest SYN is the one the oracle follows and this
+     * endpoint already answered it there: the peer never takes an answer
+     * to an earlier SYN (in SYN-SENT it is outside ISS < SEG.ACK =<
+     * SND.NXT, RFC 9293 §3.10.7.3; synchronized, a SYN draws a challenge
+     * ACK, §3.10.7.4 and RFC 5961 §4.2) and goes on in the space it was
+     * answered in, whose window it is held to. */
+    bool latest_syn_answered = p->isn_known && p->syn_count > 0 &&
+                               p->syn_seqs[(p->syn_next + 3u) % 4u] == p->isn && s->syn_sent &&
+                               s->ack_sent && seq_gt(s->last_ack, p->isn);
     bool answers_other_syn = false;
     if (syn && (g->flags & TCP_ACK) && !rst && !(p->isn_known && g->ack == p->isn + 1) &&
-        !(s->reuse_syn && g->ack == s->reuse_syn_seq + 1)) {
+        !(s->reuse_syn && g->ack == s->reuse_syn_seq + 1) && !latest_syn_answered) {
         for (unsigned k = 0; k < p->syn_count && k < 4; k++)
             if (g->ack == p->syn_seqs[k] + 1)
                 answers_other_syn = true;

@@ -1669,6 +1669,60 @@ static void test_tw_alive_past_optional_restart_fails(void **state)
     assert_int_equal(oracle_verdict(&o), VERDICT_FAIL);
 }
 
+/* fuzz_close_pair (window-respected-stale-syn-ack-after-reconnect,
+ * corpus/regressions/close_pair/): A opens (ISN a0), aborts and opens again
+ * (ISN a1); a0's SYN is delayed. B, listening, answers a1 (ISN b0, window
+ * 3000), aborts, listens again and answers the late a0 (ISN b1). A took
+ * b0's SYN-ACK: b1's, acknowledging a0 + 1, is outside A's ISS < SEG.ACK
+ * =< SND.NXT (RFC 9293 §3.10.7.3) or a SYN in a synchronized state
+ * (§3.10.7.4, RFC 5961 §4.2), and A goes on in a1's space: its 2336 bytes
+ * fit the window b0 advertised there. The near miss sends 3001, beyond
+ * it. */
+static void stale_syn_ack_after_reconnect(struct evtrace *t, uint32_t len)
+{
+    const uint32_t a0 = 43188223u, a1 = 1013893156u, b0 = 193158712u, b1 = 3329815568u;
+    evt_init(t);
+    evt_seg(t, EP_A, 0, TCP_SYN, a0, 0, 0);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_state(t, EP_A, 0, TCP_SYN_SENT, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+    evt_seg(t, EP_A, 0, TCP_SYN, a1, 0, 0);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_state(t, EP_B, 0, TCP_CLOSED, TCP_LISTEN, TCP_CAUSE_APP_OPEN_PASSIVE);
+    evt_seg(t, EP_B, 1 * MS, TCP_SYN | TCP_ACK, b0, a1 + 1, 0);
+    evt_last(t)->u.segment.seg.window = 3000;
+    evt_state(t, EP_B, 1 * MS, TCP_LISTEN, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_B, 1 * MS, TCP_RST, b0 + 1, 0, 0);
+    evt_state(t, EP_B, 1 * MS, TCP_SYN_RECEIVED, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+    evt_state(t, EP_B, 1 * MS, TCP_CLOSED, TCP_LISTEN, TCP_CAUSE_APP_OPEN_PASSIVE);
+    evt_seg(t, EP_B, 186 * MS, TCP_SYN | TCP_ACK, b1, a0 + 1, 0);
+    evt_last(t)->u.segment.seg.window = 3000;
+    evt_state(t, EP_B, 186 * MS, TCP_LISTEN, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_state(t, EP_A, 187 * MS, TCP_SYN_SENT, TCP_ESTABLISHED, TCP_CAUSE_RCV_SYN_ACK);
+    evt_seg(t, EP_A, 187 * MS, TCP_PSH | TCP_ACK, a1 + 1, b0 + 1, len);
+    evt_seg(t, EP_A, 187 * MS, TCP_ACK, a1 + 1 + len, b0 + 1, 0);
+    evt_seg(t, EP_B, 188 * MS, TCP_ACK, b1 + 1, a0 + 1, 0);
+}
+
+static void test_window_of_answered_isn_after_stale_syn_ack_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    stale_syn_ack_after_reconnect(&t, 2336);
+    judge(&o, &t, pair_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_data_beyond_window_of_answered_isn_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    stale_syn_ack_after_reconnect(&t, 3001);
+    judge(&o, &t, pair_cfg());
+    ASSERT_BROKEN(&o, "window-respected", t.n - 3);
+}
+
 /* The Linux kernel as A, states inferred from the wire (repro --target
  * linux), B the fuzzer's peer. */
 static struct oracle_config kernel_cfg(void)
@@ -1870,6 +1924,8 @@ int main(void)
         cmocka_unit_test(test_syn_received_rst_at_acceptable_ack_closes_fails),
         cmocka_unit_test(test_rst_for_data_after_close_passes),
         cmocka_unit_test(test_rst_after_fin_without_new_text_or_after_ack_fails),
+        cmocka_unit_test(test_window_of_answered_isn_after_stale_syn_ack_passes),
+        cmocka_unit_test(test_data_beyond_window_of_answered_isn_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
