@@ -3,7 +3,9 @@
  *
  * Read RFC 9293 §3.6 and §3.10.7 first. oracle_init() must stay O(1): a fuzz
  * target calls it for every input, so it clears only the small per-endpoint
- * records and never the violation array. */
+ * records and never the violation array. A compact oracle (check.c holds
+ * thousands) has no array of its own and borrows one at its first
+ * violation. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +24,8 @@ void oracle_config_default(struct oracle_config *cfg)
     };
 }
 
-void oracle_init(struct oracle *o, const struct oracle_config *cfg)
+/* Everything but where the violation log is. */
+static void oracle_reset(struct oracle *o, const struct oracle_config *cfg)
 {
     o->cfg = *cfg;
     oracle_rules_for(cfg->profile, cfg->msl_usecs, &o->rules);
@@ -50,6 +53,31 @@ void oracle_init(struct oracle *o, const struct oracle_config *cfg)
     o->violation_total = 0;
 }
 
+void oracle_init(struct oracle *o, const struct oracle_config *cfg)
+{
+    oracle_reset(o, cfg);
+    o->violations = o->violations_own;
+    o->take_log = NULL;
+    o->take_log_ctx = NULL;
+}
+
+void oracle_init_compact(struct oracle *o, const struct oracle_config *cfg,
+                         struct oracle_violation *(*take_log)(void *ctx), void *ctx)
+{
+    oracle_reset(o, cfg);
+    o->violations = NULL;
+    o->take_log = take_log;
+    o->take_log_ctx = ctx;
+}
+
+struct oracle_violation *oracle_release_log(struct oracle *o)
+{
+    struct oracle_violation *log = o->take_log ? o->violations : NULL;
+    if (o->take_log)
+        o->violations = NULL;
+    return log;
+}
+
 void oracle_report(struct oracle *o, enum oracle_inv_id id, uint64_t index, uint64_t frame,
                    uint8_t endpoint, const char *expected, const char *seen, const char *fmt, ...)
 {
@@ -60,6 +88,8 @@ void oracle_report(struct oracle *o, enum oracle_inv_id id, uint64_t index, uint
     o->violation_total++;
     if (o->violation_count >= ORACLE_MAX_VIOLATIONS)
         return;
+    if (!o->violations && (!o->take_log || !(o->violations = o->take_log(o->take_log_ctx))))
+        return; /* a compact oracle that got no room: the counts go on */
     struct oracle_violation *v = &o->violations[o->violation_count++];
     v->inv = oracle_inv(id);
     v->event_index = index;
@@ -139,9 +169,11 @@ const char *oracle_incomplete_reason(const struct oracle *o)
 
 const struct oracle_violation *oracle_violations(const struct oracle *o, size_t *count)
 {
+    /* A compact oracle that got no log room (or needed none) lists none. */
+    static const struct oracle_violation none[1];
     if (count)
-        *count = o->violation_count;
-    return o->violations;
+        *count = o->violations ? o->violation_count : 0;
+    return o->violations ? o->violations : none;
 }
 
 size_t oracle_violation_total(const struct oracle *o)

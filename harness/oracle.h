@@ -34,12 +34,12 @@ bool oracle_profile_parse(const char *name, enum oracle_profile *out);
 
 struct oracle_config {
     enum oracle_profile profile;
-    uint64_t msl_usecs;        /* TIME-WAIT is 2*MSL (the linux profile uses 60 s) */
+    uint64_t msl_usecs;         /* TIME-WAIT is 2*MSL (the linux profile uses 60 s) */
     uint64_t timer_slack_usecs; /* timer granularity accepted around deadlines */
-    bool judge[2];             /* which endpoints are under test (A, B); an
-                                  untested endpoint (a fuzzer-driven peer) is
-                                  observed but never blamed */
-    bool states_reported[2];   /* the source reports this endpoint's states */
+    bool judge[2];              /* which endpoints are under test (A, B); an
+                                   untested endpoint (a fuzzer-driven peer) is
+                                   observed but never blamed */
+    bool states_reported[2];    /* the source reports this endpoint's states */
     /* A FIN-WAIT-2 timeout the system under test was configured with (RFC
      * 9293 leaves it to the implementation): a timeout after at least this
      * long is accepted. 0: only what the profile accepts. */
@@ -138,6 +138,20 @@ bool oracle_judge_reuse(struct oracle *old, uint64_t index, const struct ev *syn
 
 /* Which invariant ids a profile relaxes or adds, one line (for reports). */
 const char *oracle_profile_summary(enum oracle_profile p);
+
+/* A compact oracle: one that holds no violation log of its own, for a
+ * caller that keeps many at once (most never break an invariant, and the
+ * log is most of an oracle's size). Its memory need only be
+ * ORACLE_COMPACT_BYTES long (with struct oracle's alignment), and nothing
+ * may copy it as a whole struct oracle. At its first violation it calls
+ * take_log(ctx) for room for ORACLE_MAX_VIOLATIONS violations (a NULL
+ * answer keeps only the counts); oracle_release_log() hands that room back.
+ * Otherwise it behaves exactly as oracle_init() makes it. */
+void oracle_init_compact(struct oracle *o, const struct oracle_config *cfg,
+                         struct oracle_violation *(*take_log)(void *ctx), void *ctx);
+#define ORACLE_COMPACT_BYTES offsetof(struct oracle, violations_own)
+/* The log room a compact oracle took (NULL if none); it has none after. */
+struct oracle_violation *oracle_release_log(struct oracle *o);
 
 /* struct oracle: see oracle_state.h (private; here so callers can embed it). */
 #include "oracle_state.h"

@@ -227,8 +227,9 @@ struct oracle_side {
 
 /* The small fields first (read for every segment and for the verdict),
  * then the endpoints' records, the recent segments, and the violation log
- * last (written only when an invariant breaks; check.c keeps its tail on
- * pages of their own). */
+ * last (written only when an invariant breaks): a checker holding thousands
+ * of oracles (check.c) gives each only the memory before the log's own
+ * room and lends a log to the few that break an invariant. */
 struct oracle {
     struct oracle_config cfg;
     struct oracle_rules rules;
@@ -248,7 +249,15 @@ struct oracle {
     size_t violation_total; /* all, including those not kept */
     struct oracle_side side[2];
     struct oracle_seg_note recent[ORACLE_RECENT_SEGS];
-    struct oracle_violation violations[ORACLE_MAX_VIOLATIONS];
+    /* Where the violation log is: violations_own (oracle_init), or, for a
+     * compact oracle (oracle_init_compact), a block taken from take_log at
+     * the first violation (NULL until then, or if none could be had). */
+    struct oracle_violation *violations;
+    struct oracle_violation *(*take_log)(void *ctx);
+    void *take_log_ctx;
+    /* The log's own room; a compact oracle has none (its memory ends at
+     * ORACLE_COMPACT_BYTES). */
+    struct oracle_violation violations_own[ORACLE_MAX_VIOLATIONS];
 };
 
 #endif
