@@ -495,7 +495,11 @@ static uint8_t rst_arrives(struct oracle *o, unsigned ep, uint64_t index, const 
      * and everything the peer sent in order before the RST (still in flight
      * when the RST was sent): either counts as exact, so that the wire never
      * makes an acceptable RST look unacceptable. */
-    uint32_t rcv_nxt = s->ack_sent ? s->last_ack : p->contig_end;
+    /* (before its first ACK, text or a FIN on the peer's SYN may have been
+     * dropped: queuing text on a SYN is optional, RFC 9293 §3.10.7.3, and
+     * the FIN after it waits for it) */
+    bool syn_extra = p->isn_known && (p->syn_data || (p->fin_sent && p->fin_seq == p->isn + 1));
+    uint32_t rcv_nxt = s->ack_sent ? s->last_ack : syn_extra ? p->isn + 1 : p->contig_end;
     uint32_t rcv_nxt_max = seq_max(rcv_nxt, p->contig_end);
     uint32_t rcv_wnd = s->wnd_known ? s->wnd_right - rcv_nxt : DEFAULT_RCV_WND;
     if ((int32_t)rcv_wnd < 0)

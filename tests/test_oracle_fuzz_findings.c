@@ -1240,6 +1240,62 @@ static void rst_at_end_of_unacked_text(struct evtrace *t, uint32_t text_ack, uin
     evt_state(t, EP_A, 3 * MS, TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST);
 }
 
+/* lwip_endpoint (oracle-rst-before-first-ack.bin): B's SYN-ACK carries
+ * `syn_text` bytes, or a FIN; A (lwIP) enters ESTABLISHED and has sent no
+ * ACK yet when B's RST at `rst_seq` comes. A may have dropped the text or
+ * FIN on the SYN (RFC 9293 §3.10.7.3: queuing text on a SYN is optional;
+ * the FIN behind it waits for it), so RCV.NXT is 5001 or the end of what
+ * the SYN carried: an RST at either may close A or not (here: A stays, as
+ * lwIP, which dropped them and so sees an in-window RST). An RST anywhere
+ * else in the window must not close A. */
+static void rst_before_first_ack(struct evtrace *t, uint32_t syn_text, uint32_t rst_seq,
+                                 bool closes)
+{
+    evt_init(t);
+    evt_seg(t, EP_A, 0, TCP_SYN, 1000, 0, 0);
+    evt_seg(t, EP_B, 1 * MS, (uint8_t)(TCP_SYN | TCP_ACK | (syn_text ? 0 : TCP_FIN)), 5000, 1001,
+            syn_text);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_SENT, TCP_ESTABLISHED, TCP_CAUSE_RCV_SYN_ACK);
+    evt_seg(t, EP_B, 2 * MS, TCP_RST, rst_seq, 0, 0);
+    if (closes)
+        evt_state(t, EP_A, 2 * MS, TCP_ESTABLISHED, TCP_CLOSED, TCP_CAUSE_RCV_RST);
+    else
+        evt_seg(t, EP_A, 2 * MS, TCP_ACK, 1001, 5001, 0); /* challenge ACK */
+}
+
+static void test_rst_before_first_ack_at_syn_end_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    const uint32_t text[] = {32, 0};          /* 32 bytes of text, or a FIN */
+    const uint32_t end[] = {5001 + 32, 5002}; /* where what the SYN carried ends */
+    for (unsigned i = 0; i < 2; i++) {
+        rst_before_first_ack(&t, text[i], end[i], false);
+        judge(&o, &t, endpoint_cfg());
+        ASSERT_CLEAN(&o);
+        rst_before_first_ack(&t, text[i], end[i], true);
+        judge(&o, &t, endpoint_cfg());
+        ASSERT_CLEAN(&o);
+        rst_before_first_ack(&t, text[i], 5001, true);
+        judge(&o, &t, endpoint_cfg());
+        ASSERT_CLEAN(&o);
+    }
+}
+
+static void test_rst_before_first_ack_elsewhere_closes_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    rst_before_first_ack(&t, 32, 5017, true);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
+    rst_before_first_ack(&t, 0, 5003, true);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
+}
+
 static void test_rst_at_end_of_unacked_text_closes_passes(void **state)
 {
     (void)state;
@@ -1900,6 +1956,8 @@ int main(void)
         cmocka_unit_test(test_empty_read_before_close_is_early_eof_fails),
         cmocka_unit_test(test_rst_at_end_of_unacked_text_closes_passes),
         cmocka_unit_test(test_rst_inside_unacked_text_closes_fails),
+        cmocka_unit_test(test_rst_before_first_ack_at_syn_end_passes),
+        cmocka_unit_test(test_rst_before_first_ack_elsewhere_closes_fails),
         cmocka_unit_test(test_tw_restarts_on_fin_at_rcv_nxt_minus_one_passes),
         cmocka_unit_test(test_tw_not_restarted_on_fin_at_rcv_nxt_minus_one_fails),
         cmocka_unit_test(test_tw_either_ending_on_fin_acking_unsent_passes),
