@@ -16,7 +16,8 @@ static bool covers(const struct lwip_known_span *sp, uint32_t ack)
 }
 
 /* A FIN of B that TIME-WAIT drops unread (RFC 9293 §3.10.7.4): without
- * ACK (fifth check), or unacceptable to the first check: no octet of it
+ * ACK (fifth check), beyond RCV.NXT (held for later processing, which never
+ * comes), or unacceptable to the first check: no octet of it
  * (the FIN counts) inside RCV.NXT .. RCV.NXT+RCV.WND-1 as A's last ACK
  * advertised them (a retransmission of B's FIN ends exactly at RCV.NXT and
  * is acceptable to TIME-WAIT's own rule). */
@@ -29,6 +30,8 @@ static bool tw_must_drop(const struct lwip_known *k, const struct seg *g)
     uint32_t first = g->seq, last = g->seq + seg_len(g) - 1u;
     if (last + 1u == k->a_last_ack)
         return false; /* the retransmission of B's FIN */
+    if (seq_gt(first, k->a_last_ack))
+        return true; /* out of order: its FIN waits for a hole that never fills */
     return first - k->a_last_ack >= k->a_wnd && last - k->a_last_ack >= k->a_wnd;
 }
 
@@ -41,6 +44,7 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
     k->b_last_index = index;
     k->b_last_new_syn =
         (g->flags & (TCP_SYN | TCP_RST)) == TCP_SYN && k->b_syn_seen && g->seq != k->b_isn;
+    k->b_last_badack_fin = false;
     if (g->flags & TCP_RST)
         return;
     if (k->second_syn_pending && seg_len(g) > 0) {
@@ -51,6 +55,7 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
         k->b_syn_seen = true;
         k->b_isn = g->seq;
         k->b_ws = g->opts.has_wscale;
+        sp.end = g->seq + 1u; /* lwIP drops text on a SYN (it answers ack ISN+1) */
     } else if ((g->flags & TCP_SYN) && g->seq == k->b_isn + 1u && !k->second_syn) {
         k->second_syn = true;
         k->second_syn_index = index;
@@ -58,8 +63,10 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
         k->second_syn_pending = true;
     }
     bool has_text = g->payload_len > 0 || (g->flags & TCP_FIN);
-    if ((g->flags & (TCP_ACK | TCP_SYN)) == TCP_ACK && has_text && k->a_sent &&
-        seq_gt(g->ack, k->a_snd_max)) {
+    bool bad_ack =
+        (g->flags & (TCP_ACK | TCP_SYN)) == TCP_ACK && k->a_sent && seq_gt(g->ack, k->a_snd_max);
+    k->b_last_badack_fin = bad_ack && (g->flags & TCP_FIN);
+    if (bad_ack && has_text) {
         if (k->badack_count < LWIP_KNOWN_BADACK_MAX)
             k->badack[k->badack_count++] = sp;
     } else if ((g->flags & TCP_SYN) && k->a_synced) {
@@ -82,7 +89,7 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
     if ((g->flags & (TCP_SYN | TCP_FIN)) == (TCP_SYN | TCP_FIN) && !(g->flags & TCP_ACK)) {
         k->syn_fin_pending = true;
         k->syn_fin_index = index;
-        k->syn_fin_ack_lwip = sp.end - 1u;
+        k->syn_fin_ack_lwip = g->seq + seg_len(g) - 1u;
     }
 }
 
@@ -133,10 +140,55 @@ static bool covered_by_other(const struct lwip_known *k, uint32_t ack, uint64_t 
     return false;
 }
 
+/* How far B's sequence space from ISN+1 is covered without a hole by the
+ * spans remembered (with_badack: also those acknowledging unsent data). */
+static uint32_t reach(const struct lwip_known *k, bool with_badack)
+{
+    uint32_t r = k->b_isn + 1u;
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (unsigned i = 0; i < k->acked_next; i++)
+            if (seq_le(k->acked[i].seq, r) && seq_gt(k->acked[i].end, r))
+                r = k->acked[i].end, grew = true;
+        for (unsigned i = 0; i < k->noack_count; i++)
+            if (k->noack[i].live && seq_le(k->noack[i].seq, r) && seq_gt(k->noack[i].end, r))
+                r = k->noack[i].end, grew = true;
+        for (unsigned i = 0; with_badack && i < k->badack_count; i++)
+            if (k->badack[i].live && seq_le(k->badack[i].seq, r) && seq_gt(k->badack[i].end, r))
+                r = k->badack[i].end, grew = true;
+    }
+    return r;
+}
+
 /* A acknowledged a sequence number that only a segment of B acknowledging
- * unsent data can have brought its RCV.NXT to. */
+ * unsent data can have brought its RCV.NXT to: inside that segment and no
+ * other, or beyond what B's other segments cover from its ISN on but not
+ * beyond what they cover with it (it filled a hole; only while no segment
+ * of B has been forgotten). */
+static void prove_bad_ack_taken(struct lwip_known *k)
+{
+    k->text_bad_ack = true;
+    k->text_bad_ack_index = k->badack[0].index;
+    for (unsigned i = 0; i < k->badack_count; i++)
+        if (k->badack[i].live) {
+            k->text_bad_ack_index = k->badack[i].index;
+            break;
+        }
+}
+
+/* Whether B's segments remembered are all there are (none forgotten). */
+static bool spans_complete(const struct lwip_known *k)
+{
+    return k->b_syn_seen && k->acked_next <= LWIP_KNOWN_ACKED_MAX &&
+           k->noack_count < LWIP_KNOWN_NOACK_MAX && k->badack_count < LWIP_KNOWN_BADACK_MAX;
+}
+
 static void check_bad_ack_taken(struct lwip_known *k, uint32_t ack)
 {
+    if (spans_complete(k) && seq_gt(ack, reach(k, false)) && seq_le(ack, reach(k, true))) {
+        prove_bad_ack_taken(k);
+        return;
+    }
     for (unsigned i = 0; i < k->badack_count && !k->text_bad_ack; i++) {
         const struct lwip_known_span *sp = &k->badack[i];
         if (sp->live && covers(sp, ack) && !covered_by_other(k, ack, sp->index, false)) {
@@ -146,8 +198,22 @@ static void check_bad_ack_taken(struct lwip_known *k, uint32_t ack)
     }
 }
 
-static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct seg *g)
+/* lwIP 2.1.3 as Debian builds it: 2*TCP_MSL, TCP_FIN_WAIT_TIMEOUT, and the
+ * slow timer's period plus one fast tick of phase. */
+#define LWIP_TW_USECS   (120ull * 1000 * 1000)
+#define LWIP_FW2_USECS  (20ull * 1000 * 1000)
+#define LWIP_TICK_SLACK (750ull * 1000)
+
+static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct seg *g, uint64_t now)
 {
+    /* A still answers from TIME-WAIT more than 2*MSL after entering it, but
+     * within 2*MSL of a FIN it had to drop: lwIP restarted TIME-WAIT there. */
+    if (k->a_in_tw && k->tw_junk_fin && !k->tw_junk_restart &&
+        now > k->tw_enter_usecs + LWIP_TW_USECS + LWIP_TICK_SLACK &&
+        now <= k->tw_junk_fin_usecs + LWIP_TW_USECS + LWIP_TICK_SLACK) {
+        k->tw_junk_restart = true;
+        k->tw_junk_restart_index = index;
+    }
     if (g->flags & TCP_SYN) {
         k->a_ws = g->opts.has_wscale;
         k->a_ws_shift = g->opts.wscale > 14 ? 14 : g->opts.wscale;
@@ -224,12 +290,6 @@ static void on_drop(struct lwip_known *k, uint64_t dropped)
         k->second_syn_pending = false;
 }
 
-/* lwIP 2.1.3 as Debian builds it: 2*TCP_MSL, TCP_FIN_WAIT_TIMEOUT, and the
- * slow timer's period plus one fast tick of phase. */
-#define LWIP_TW_USECS   (120ull * 1000 * 1000)
-#define LWIP_FW2_USECS  (20ull * 1000 * 1000)
-#define LWIP_TICK_SLACK (750ull * 1000)
-
 /* A state entered at enter_usecs ended at now by a timeout of limit_usecs
  * that lwIP counted from the application's close: within a tick of
  * close + limit, or (entered after that) at the first tick in it. */
@@ -250,6 +310,12 @@ static void on_sut_state(struct lwip_known *k, uint64_t index, const struct ev *
         k->tw_enter_usecs = now;
     if (to == TCP_FIN_WAIT_2)
         k->fw2_enter_usecs = now;
+    /* lwIP took the FIN of a segment whose ACK acknowledged unsent data */
+    if ((to == TCP_CLOSE_WAIT || to == TCP_CLOSING || to == TCP_TIME_WAIT) &&
+        k->b_last_badack_fin && !k->text_bad_ack) {
+        k->text_bad_ack = true;
+        k->text_bad_ack_index = k->b_last_index;
+    }
     k->a_in_tw = to == TCP_TIME_WAIT;
     k->a_synced =
         to != TCP_CLOSED && to != TCP_LISTEN && to != TCP_SYN_SENT && to != TCP_SYN_RECEIVED;
@@ -285,11 +351,21 @@ static void on_sut_state(struct lwip_known *k, uint64_t index, const struct ev *
 static void push(void *ctx, uint64_t index, const struct ev *e)
 {
     struct lwip_known *k = ctx;
+    k->last_usecs = e->time_usecs;
     switch (e->kind) {
     case EV_APP:
         if (e->endpoint == EP_A && e->u.app.call == APP_CLOSE && !k->a_closed) {
             k->a_closed = true;
             k->a_close_usecs = e->time_usecs;
+        }
+        if (e->endpoint == EP_A && e->u.app.call == APP_RECV && e->u.app.done > 0) {
+            /* A's application read more than B's other segments hold
+             * without a hole: text of a segment acknowledging unsent data */
+            k->a_read += e->u.app.done;
+            if (!k->text_bad_ack && k->badack_count > 0 && spans_complete(k) &&
+                k->a_read > (uint32_t)(reach(k, false) - (k->b_isn + 1u)) &&
+                k->a_read <= (uint32_t)(reach(k, true) - (k->b_isn + 1u)))
+                prove_bad_ack_taken(k);
         }
         break;
     case EV_STATE:
@@ -303,7 +379,7 @@ static void push(void *ctx, uint64_t index, const struct ev *e)
         if (e->endpoint == EP_B)
             on_peer_segment(k, index, &e->u.segment.seg, e->time_usecs);
         else if (e->endpoint == EP_A)
-            on_sut_segment(k, index, &e->u.segment.seg);
+            on_sut_segment(k, index, &e->u.segment.seg, e->time_usecs);
         break;
     default: /* the clock: nothing to remember */
         break;
@@ -331,7 +407,12 @@ const char *lwip_known_explain(const struct lwip_known *k, const struct driver_v
     for (unsigned i = 0; i < k->rst_syn_fin; i++)
         if (strcmp(v->id, "closed-silence") == 0 && v->event_index == k->rst_syn_fin_index[i])
             return "lwip-rst-ack-syn-fin";
-    if (k->tw_junk_restart && v->event_index > k->tw_junk_fin_index &&
+    /* (still in TIME-WAIT when the run ended: 2*MSL had passed since it
+     * began, not since the FIN it had to drop) */
+    bool tw_alive_by_junk = k->a_in_tw && k->tw_junk_fin &&
+                            k->last_usecs > k->tw_enter_usecs + LWIP_TW_USECS + LWIP_TICK_SLACK &&
+                            k->last_usecs <= k->tw_junk_fin_usecs + LWIP_TW_USECS + LWIP_TICK_SLACK;
+    if ((k->tw_junk_restart || tw_alive_by_junk) && v->event_index > k->tw_junk_fin_index &&
         strcmp(v->id, "time-wait-duration") == 0)
         return "lwip-time-wait-restart-any-fin";
     if (k->tw_from_close && v->event_index >= k->tw_from_close_index &&

@@ -23,8 +23,13 @@
  *   §3.10.7.4 "fifth, check the ACK field", ESTABLISHED: "send an ACK, drop
  *   the segment, and return"), and A later acknowledged a sequence number
  *   inside that segment and inside none of B's other segments (with ACK,
- *   SYN, or none): lwIP answered the ACK and went on to take the text.
- *   Explains violations at events after that segment.
+ *   SYN, or none), or beyond what B's other segments cover without a hole
+ *   from its ISN on but within what they cover with such segments (while
+ *   none was forgotten; lwIP never takes text on a SYN); or A's application
+ *   read more than the former and no more than the latter; or A reported
+ *   CLOSE-WAIT, CLOSING or TIME-WAIT on such a segment's FIN: lwIP answered
+ *   the ACK and went on to take the text. Explains violations at events
+ *   after that segment.
  * - lwip-rst-ack-syn-fin: B sent SYN+FIN without ACK to a CLOSED A, and A's
  *   RST acknowledged SEG.SEQ+SEG.LEN-1 (lwIP counts SYN and FIN as one
  *   octet together). Explains the closed-silence violation at that RST.
@@ -45,9 +50,12 @@
  *   Explains violations after that segment.
  * - lwip-time-wait-restart-any-fin: while A was in TIME-WAIT, B sent a FIN
  *   that TIME-WAIT must drop (no ACK bit: "fifth, check the ACK field"; or
- *   outside A's receive window as A's last ACK advertised it: "first, check
- *   sequence number"), and A left TIME-WAIT by its timer 2*MSL (to one slow
- *   tick) after that FIN: lwIP restarted the 2 MSL timer on it. Explains
+ *   starting beyond RCV.NXT, or outside A's receive window as A's last ACK
+ *   advertised it: "first, check sequence number"), and A left TIME-WAIT
+ *   by its timer 2*MSL (to one slow tick) after that FIN, or was still in
+ *   TIME-WAIT (answering, or at the end of the run) more than 2*MSL after
+ *   entering it but not after that FIN: lwIP restarted the 2 MSL timer on
+ *   it. Explains
  *   time-wait-duration violations after that FIN.
  * - lwip-time-wait-counts-from-close, lwip-fin-wait-2-timeout-from-close:
  *   A's application closed at t_close; A left TIME-WAIT (FIN-WAIT-2) for
@@ -126,9 +134,12 @@ struct lwip_known {
     uint32_t a_wnd;  /* ... and the window it advertised with it, scaled */
     bool a_ws, b_ws; /* window scale offered on A's, B's SYN */
     uint8_t a_ws_shift;
-    bool a_in_tw;     /* A reported TIME-WAIT and has not left it */
-    bool a_synced;    /* A reported a synchronized state (ESTABLISHED on) last */
-    bool tw_junk_fin; /* a FIN of B that TIME-WAIT must drop came at ... */
+    uint64_t last_usecs;    /* time of the latest event */
+    bool b_last_badack_fin; /* the latest segment of B: a FIN, its ACK beyond a_snd_max */
+    uint64_t a_read;        /* bytes A's application has read */
+    bool a_in_tw;           /* A reported TIME-WAIT and has not left it */
+    bool a_synced;          /* A reported a synchronized state (ESTABLISHED on) last */
+    bool tw_junk_fin;       /* a FIN of B that TIME-WAIT must drop came at ... */
     uint64_t tw_junk_fin_index, tw_junk_fin_usecs;
     bool tw_junk_restart; /* proven: A's TIME-WAIT ended 2*MSL after that FIN */
     uint64_t tw_junk_restart_index;

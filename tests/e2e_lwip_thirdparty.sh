@@ -40,6 +40,10 @@ expect lwip-text-with-unacceptable-ack.bin 'lwip lwip-text-with-unacceptable-ack
 expect lwip-text-with-unacceptable-ack-half-close.bin 'lwip lwip-text-with-unacceptable-ack (violation half-close-delivery'
 expect lwip-text-with-unacceptable-ack-fin.bin 'lwip lwip-text-with-unacceptable-ack (violation ack-within-sent'
 expect lwip-time-wait-restart-any-fin.bin 'lwip lwip-time-wait-restart-any-fin (violation time-wait-duration'
+expect lwip-time-wait-restart-any-fin-ooo.bin 'lwip lwip-time-wait-restart-any-fin (violation time-wait-duration'
+expect lwip-text-with-unacceptable-ack-hole.bin 'lwip lwip-text-with-unacceptable-ack (violation half-close-delivery'
+expect lwip-text-with-unacceptable-ack-fin-taken.bin 'lwip lwip-text-with-unacceptable-ack (violation rst-validation'
+expect lwip-text-with-unacceptable-ack-read.bin 'lwip lwip-text-with-unacceptable-ack (violation rst-validation'
 expect lwip-syn-received-ignores-syn-fin.bin 'lwip lwip-syn-received-ignores-syn (violation state-matches-wire'
 expect lwip-syn-received-established-on-syn.bin 'lwip lwip-syn-received-ignores-syn (violation rst-validation'
 # No oracle rule flags these (tests/test_sut_lwip.c pins lwIP's behaviour),
@@ -49,7 +53,8 @@ expect lwip-syn-received-established-on-syn.bin 'lwip lwip-syn-received-ignores-
 # oracle false alarms on lwIP (README.md): they pass since their fix.
 for f in lwip-abort-syn-sent-rst.bin lwip-syn-received-ignores-syn.bin \
     lwip-syn-received-no-seq-check.bin lwip-text-without-ack.bin lwip-time-wait-slow-tick.bin \
-    oracle-recv-after-close.bin oracle-tw-fin-at-rcv-nxt.bin oracle-rst-at-segment-end.bin; do
+    oracle-recv-after-close.bin oracle-tw-fin-at-rcv-nxt.bin oracle-rst-at-segment-end.bin \
+    oracle-rst-before-first-ack.bin; do
     "$REPRO" "$D/$f" >"$out" 2>&1 || die "$f: now fails: $(grep -m1 'finfuzz: lwip' "$out")"
 done
 
