@@ -49,6 +49,7 @@ filed="lwip-assert-insane-offset,lwip-assert-oversize-vs-space,lwip-assert-mss-l
 filed="$filed,lwip-assert-persist-empty-buffer,lwip-rst-ack-syn-fin,lwip-text-without-ack"
 filed="$filed,lwip-ooseq-fin-moved,lwip-syn-received-ignores-syn"
 filed="$filed,lwip-time-wait-counts-from-close,lwip-fin-wait-2-timeout-from-close"
+filed="$filed,lwip-text-with-unacceptable-ack,lwip-time-wait-restart-any-fin"
 all="$ids,close-completes,half-close-delivery,$filed,lwip-assert"
 export ASAN_OPTIONS=detect_leaks=0
 TIMEFORMAT='%U %S' # `time`: user and system CPU seconds, children included
