@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "capture.h"
 
@@ -202,7 +201,8 @@ static inline void prefetch_range(const void *p, size_t n)
 
 /* Prefetch what judging a finished flow reads, and what reusing its judge
  * for the next new flow writes (its memory is cold: it lingered for the
- * TIME-WAIT time): the whole oracle but its violation log. oracle_finish
+ * TIME-WAIT time): the whole judge (its oracle compact, without a log of
+ * its own: a lent log, rare, is not warmed). oracle_finish
  * reads the small fields and the hot fronts of the records, and a few
  * segments later oracle_init clears both records and the notes for the
  * next flow (freed judges are reused most recent first); prefetching only
