@@ -38,15 +38,36 @@ static bool tw_must_drop(const struct lwip_known *k, const struct seg *g)
 static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct seg *g,
                             uint64_t now_usecs)
 {
-    struct lwip_known_span sp = {
-        .index = index, .seq = g->seq, .end = g->seq + seg_len(g), .live = true};
+    struct lwip_known_span sp = {.index = index,
+                                 .seq = g->seq,
+                                 .end = g->seq + seg_len(g),
+                                 .live = true,
+                                 .fin = (g->flags & TCP_FIN) != 0};
     k->b_seen = true;
     k->b_last_index = index;
     k->b_last_new_syn =
         (g->flags & (TCP_SYN | TCP_RST)) == TCP_SYN && k->b_syn_seen && g->seq != k->b_isn;
     k->b_last_badack_fin = false;
-    if (g->flags & TCP_RST)
+    k->rst_to_badack_end = false;
+    if ((g->flags & (TCP_ACK | TCP_RST)) == TCP_ACK) {
+        /* RFC 7323 §2.2: never scaled on a SYN */
+        bool scaled = !(g->flags & TCP_SYN) && k->a_ws && k->b_ws;
+        k->b_wnd_known = true;
+        k->b_wnd = (uint32_t)g->window << (scaled ? k->b_ws_shift : 0);
+    }
+    if (g->flags & TCP_RST) {
+        bool inside = false;
+        for (unsigned i = 0; i < k->badack_count; i++) {
+            const struct lwip_known_span *sp = &k->badack[i];
+            if (!sp->live)
+                continue;
+            inside |= seq_le(sp->seq, g->seq) && seq_lt(g->seq, sp->end);
+            k->rst_to_badack_end |= covers(sp, g->seq);
+        }
+        if (inside && k->rst_in_badack < 4)
+            k->rst_in_badack_index[k->rst_in_badack++] = index;
         return;
+    }
     if (k->second_syn_pending && seg_len(g) > 0) {
         k->second_syn_pending = false; /* this one may move RCV.NXT too */
         k->second_syn_until = index;
@@ -55,6 +76,7 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
         k->b_syn_seen = true;
         k->b_isn = g->seq;
         k->b_ws = g->opts.has_wscale;
+        k->b_ws_shift = g->opts.wscale > 14 ? 14 : g->opts.wscale;
         sp.end = g->seq + 1u; /* lwIP drops text on a SYN (it answers ack ISN+1) */
     } else if ((g->flags & TCP_SYN) && g->seq == k->b_isn + 1u && !k->second_syn) {
         k->second_syn = true;
@@ -79,6 +101,15 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
         k->noack[k->noack_count++] = sp;
     }
     if ((g->flags & TCP_FIN) && k->a_in_tw && !(g->flags & TCP_SYN) && tw_must_drop(k, g)) {
+        if (k->tw_junk_fin) { /* remember it in case this one is lost */
+            if (k->tw_junk_prev_count == 4) {
+                memmove(k->tw_junk_prev_index, k->tw_junk_prev_index + 1, 3 * sizeof(uint64_t));
+                memmove(k->tw_junk_prev_usecs, k->tw_junk_prev_usecs + 1, 3 * sizeof(uint64_t));
+                k->tw_junk_prev_count = 3;
+            }
+            k->tw_junk_prev_index[k->tw_junk_prev_count] = k->tw_junk_fin_index;
+            k->tw_junk_prev_usecs[k->tw_junk_prev_count++] = k->tw_junk_fin_usecs;
+        }
         k->tw_junk_fin = true;
         k->tw_junk_fin_index = index;
         k->tw_junk_fin_usecs = now_usecs;
@@ -183,6 +214,39 @@ static bool spans_complete(const struct lwip_known *k)
            k->noack_count < LWIP_KNOWN_NOACK_MAX && k->badack_count < LWIP_KNOWN_BADACK_MAX;
 }
 
+/* The text (or SYN) of sp, not its FIN, can bring RCV.NXT to ack. */
+static bool text_covers(const struct lwip_known_span *sp, uint32_t ack)
+{
+    return sp->live && seq_lt(sp->seq, ack) && seq_le(ack, sp->end - (sp->fin ? 1u : 0u));
+}
+
+/* A acknowledged ack from a state before any FIN of B (its report is read
+ * from the pcb: it took no FIN), so no FIN of B moved its RCV.NXT there:
+ * if only the text of a segment acknowledging unsent data reaches ack, and
+ * the text of no other segment of B, lwIP took that text. */
+static void check_bad_ack_text_before_fin(struct lwip_known *k, uint32_t ack)
+{
+    enum tcp_state st = k->a_state;
+    if (st != TCP_SYN_RECEIVED && st != TCP_ESTABLISHED && st != TCP_FIN_WAIT_1 &&
+        st != TCP_FIN_WAIT_2)
+        return;
+    unsigned n = k->acked_next < LWIP_KNOWN_ACKED_MAX ? k->acked_next : LWIP_KNOWN_ACKED_MAX;
+    if (k->acked_next > LWIP_KNOWN_ACKED_MAX)
+        return; /* one may have been forgotten */
+    for (unsigned i = 0; i < n; i++)
+        if (text_covers(&k->acked[i], ack))
+            return;
+    for (unsigned i = 0; i < k->noack_count; i++)
+        if (text_covers(&k->noack[i], ack))
+            return;
+    for (unsigned i = 0; i < k->badack_count; i++)
+        if (text_covers(&k->badack[i], ack)) {
+            k->text_bad_ack = true;
+            k->text_bad_ack_index = k->badack[i].index;
+            return;
+        }
+}
+
 static void check_bad_ack_taken(struct lwip_known *k, uint32_t ack)
 {
     if (spans_complete(k) && seq_gt(ack, reach(k, false)) && seq_le(ack, reach(k, true))) {
@@ -204,12 +268,44 @@ static void check_bad_ack_taken(struct lwip_known *k, uint32_t ack)
 #define LWIP_FW2_USECS  (20ull * 1000 * 1000)
 #define LWIP_TICK_SLACK (750ull * 1000)
 
+/* A's FIN: a FIN of A with exactly as much text as B's window, and A's
+ * stream then ending elsewhere (another FIN, or text beyond it): lwIP split
+ * a longer FIN segment to the window (its persist timer's
+ * tcp_split_unsent_seg(pcb, snd_wnd)) and left the FIN on the first part. */
+static void on_sut_fin(struct lwip_known *k, uint64_t index, const struct seg *g)
+{
+    if (g->flags & (TCP_RST | TCP_SYN))
+        return;
+    uint32_t text_end = g->seq + g->payload_len;
+    if (!k->fin_split && k->a_edge_fin && seq_gt(text_end, k->a_edge_fin_pos)) {
+        k->fin_split = true; /* text beyond the FIN at the edge */
+        k->fin_split_index = index;
+    }
+    if (!(g->flags & TCP_FIN))
+        return;
+    bool at_edge = g->payload_len > 0 && k->b_wnd_known && g->payload_len == k->b_wnd;
+    if (!k->fin_split && at_edge && k->a_fin_seen && text_end != k->a_fin_pos) {
+        k->fin_split = true; /* a FIN at the edge, another before it */
+        k->fin_split_index = index;
+    }
+    if (at_edge && !k->a_edge_fin) {
+        k->a_edge_fin = true;
+        k->a_edge_fin_pos = text_end;
+    }
+    if (!k->a_fin_seen) {
+        k->a_fin_seen = true;
+        k->a_fin_pos = text_end;
+    }
+}
+
 static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct seg *g, uint64_t now)
 {
+    k->rst_to_badack_end = false; /* A answered: it did not close on that RST */
+    on_sut_fin(k, index, g);
     /* A still answers from TIME-WAIT more than 2*MSL after entering it, but
      * within 2*MSL of a FIN it had to drop: lwIP restarted TIME-WAIT there. */
     if (k->a_in_tw && k->tw_junk_fin && !k->tw_junk_restart &&
-        now > k->tw_enter_usecs + LWIP_TW_USECS + LWIP_TICK_SLACK &&
+        now > k->tw_enter_usecs + LWIP_TW_USECS &&
         now <= k->tw_junk_fin_usecs + LWIP_TW_USECS + LWIP_TICK_SLACK) {
         k->tw_junk_restart = true;
         k->tw_junk_restart_index = index;
@@ -248,6 +344,8 @@ static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct se
         k->syn_counted = true;
     if (!k->text_bad_ack && k->badack_count > 0)
         check_bad_ack_taken(k, g->ack);
+    if (!k->text_bad_ack && k->badack_count > 0)
+        check_bad_ack_text_before_fin(k, g->ack);
     if (!k->fin_moved && k->fin_next > 0 && fin_moved_to(k, g->ack)) {
         k->fin_moved = true;
         k->fin_moved_index = index;
@@ -271,6 +369,12 @@ static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct se
 
 static void on_drop(struct lwip_known *k, uint64_t dropped)
 {
+    /* (only text_covers() looks at a lost segment with ACK: the other
+     * checks count it as it came) */
+    unsigned n = k->acked_next < LWIP_KNOWN_ACKED_MAX ? k->acked_next : LWIP_KNOWN_ACKED_MAX;
+    for (unsigned i = 0; i < n; i++)
+        if (k->acked[i].index == dropped)
+            k->acked[i].live = false;
     for (unsigned i = 0; i < k->noack_count; i++)
         if (k->noack[i].index == dropped)
             k->noack[i].live = false;
@@ -279,8 +383,15 @@ static void on_drop(struct lwip_known *k, uint64_t dropped)
             k->badack[i].live = false;
     if (k->second_syn && k->second_syn_index == dropped)
         k->second_syn_lost = true;
-    if (k->tw_junk_fin && k->tw_junk_fin_index == dropped)
-        k->tw_junk_fin = false;
+    if (k->tw_junk_fin && k->tw_junk_fin_index == dropped) {
+        k->tw_junk_fin = false; /* the one before it, if any, is the latest */
+        if (k->tw_junk_prev_count > 0) {
+            k->tw_junk_prev_count--;
+            k->tw_junk_fin = true;
+            k->tw_junk_fin_index = k->tw_junk_prev_index[k->tw_junk_prev_count];
+            k->tw_junk_fin_usecs = k->tw_junk_prev_usecs[k->tw_junk_prev_count];
+        }
+    }
     if (k->syn_fin_pending && k->syn_fin_index == dropped)
         k->syn_fin_pending = false;
     if (k->second_syn && !k->syn_counted && !k->second_syn_pending &&
@@ -316,6 +427,10 @@ static void on_sut_state(struct lwip_known *k, uint64_t index, const struct ev *
         k->text_bad_ack = true;
         k->text_bad_ack_index = k->b_last_index;
     }
+    k->a_state = to;
+    if (to == TCP_CLOSED && from != TCP_CLOSED && k->rst_to_badack_end &&
+        k->rst_closed_by_badack < 4)
+        k->rst_closed_by_badack_index[k->rst_closed_by_badack++] = index;
     k->a_in_tw = to == TCP_TIME_WAIT;
     k->a_synced =
         to != TCP_CLOSED && to != TCP_LISTEN && to != TCP_SYN_SENT && to != TCP_SYN_RECEIVED;
@@ -410,7 +525,7 @@ const char *lwip_known_explain(const struct lwip_known *k, const struct driver_v
     /* (still in TIME-WAIT when the run ended: 2*MSL had passed since it
      * began, not since the FIN it had to drop) */
     bool tw_alive_by_junk = k->a_in_tw && k->tw_junk_fin &&
-                            k->last_usecs > k->tw_enter_usecs + LWIP_TW_USECS + LWIP_TICK_SLACK &&
+                            k->last_usecs > k->tw_enter_usecs + LWIP_TW_USECS &&
                             k->last_usecs <= k->tw_junk_fin_usecs + LWIP_TW_USECS + LWIP_TICK_SLACK;
     if ((k->tw_junk_restart || tw_alive_by_junk) && v->event_index > k->tw_junk_fin_index &&
         strcmp(v->id, "time-wait-duration") == 0)
@@ -424,10 +539,26 @@ const char *lwip_known_explain(const struct lwip_known *k, const struct driver_v
     if ((k->syn_counted && v->event_index > k->second_syn_index) ||
         (k->syn_established && v->event_index > k->syn_established_index))
         return "lwip-syn-received-ignores-syn";
+    if (k->fin_split && v->event_index >= k->fin_split_index)
+        return "lwip-fin-on-window-split";
     if (k->fin_moved && v->event_index >= k->fin_moved_index)
         return "lwip-ooseq-fin-moved";
     if (k->text_bad_ack && v->event_index > k->text_bad_ack_index)
         return "lwip-text-with-unacceptable-ack";
+    /* A kept the connection on an RST at the oracle's RCV.NXT, inside the
+     * text of a segment acknowledging unsent data: lwIP closes on an RST
+     * exactly at its RCV.NXT (tcp_process), so its RCV.NXT moved past the
+     * RST on that text, even though no ACK of A showed it before the RST */
+    for (unsigned i = 0; i < k->rst_in_badack; i++)
+        if (strcmp(v->id, "rst-validation") == 0 && v->event_index == k->rst_in_badack_index[i] &&
+            strstr(v->message, "did not close"))
+            return "lwip-text-with-unacceptable-ack";
+    /* A closed on an RST inside or at the end of such text: lwIP's RCV.NXT
+     * had moved there on it */
+    for (unsigned i = 0; i < k->rst_closed_by_badack; i++)
+        if (strcmp(v->id, "rst-validation") == 0 &&
+            v->event_index == k->rst_closed_by_badack_index[i])
+            return "lwip-text-with-unacceptable-ack";
     if (k->text_without_ack && v->event_index > k->text_without_ack_index)
         return "lwip-text-without-ack";
     return NULL;

@@ -85,6 +85,7 @@ struct lwip_known_span {
     uint64_t index;
     uint32_t seq, end; /* SEG.SEQ and SEG.SEQ + SEG.LEN */
     bool live;         /* not lost in the network */
+    bool fin;          /* end - 1 is a FIN */
 };
 
 struct lwip_known {
@@ -141,6 +142,9 @@ struct lwip_known {
     bool a_synced;          /* A reported a synchronized state (ESTABLISHED on) last */
     bool tw_junk_fin;       /* a FIN of B that TIME-WAIT must drop came at ... */
     uint64_t tw_junk_fin_index, tw_junk_fin_usecs;
+    /* the ones before it (the latest last), for when it is lost */
+    unsigned tw_junk_prev_count;
+    uint64_t tw_junk_prev_index[4], tw_junk_prev_usecs[4];
     bool tw_junk_restart; /* proven: A's TIME-WAIT ended 2*MSL after that FIN */
     uint64_t tw_junk_restart_index;
 
@@ -149,6 +153,27 @@ struct lwip_known {
     uint32_t syn_fin_ack_lwip; /* the ack lwIP answers it with */
     unsigned rst_syn_fin;      /* proven at these events (the first few) */
     uint64_t rst_syn_fin_index[4];
+    /* B's RSTs at a sequence number that the text of an earlier segment of
+     * B acknowledging unsent data covers (SEQ <= rst < SEQ+LEN): if lwIP
+     * took that text, its RCV.NXT lies past the RST (the first few) */
+    unsigned rst_in_badack;
+    uint64_t rst_in_badack_index[4];
+    /* ... and A's close on an RST of B inside or at the end of such text
+     * (SEQ < rst <= SEQ+LEN: lwIP's RCV.NXT may be there): the state event */
+    bool rst_to_badack_end;
+    enum tcp_state a_state; /* A's state as it last reported it */
+    /* lwip-fin-on-window-split: B's window (SEG.WND of its latest segment
+     * with ACK), A's first FIN, and a FIN of A whose text was exactly that
+     * window long */
+    uint8_t b_ws_shift;
+    bool b_wnd_known;
+    uint32_t b_wnd;
+    bool a_fin_seen, a_edge_fin;
+    uint32_t a_fin_pos, a_edge_fin_pos;
+    bool fin_split;
+    uint64_t fin_split_index;      /* B's latest segment is such an RST */
+    unsigned rst_closed_by_badack; /* proven at these events (the first few) */
+    uint64_t rst_closed_by_badack_index[4];
 };
 
 void lwip_known_reset(struct lwip_known *k);
