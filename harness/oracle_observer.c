@@ -629,6 +629,8 @@ static void track_contig(struct oracle_side *s, uint32_t seq, uint32_t end)
     /* Out of order or missed: remember one range beyond the hole (merging
      * adjacent ones); the hole may show up later. */
     s->gap = true;
+    if (seq == end)
+        return; /* an empty segment ahead sent nothing to remember */
     if (!s->ooo) {
         s->ooo = true;
         s->ooo_lo = seq;

@@ -124,15 +124,17 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
     }
 }
 
-/* A FIN of B lies strictly inside the text of a later segment of B that
- * ends at ack - 1: lwIP's ACK counts a FIN after that segment's text. */
+/* A FIN of B lies inside the text of a later segment of B that ends at
+ * ack - 1 (or at its first octet: a FIN-only segment that the longer one
+ * replaced on lwIP's out-of-order queue): lwIP's ACK counts a FIN after
+ * that segment's text. */
 static bool moved_past(const struct lwip_known *k, const struct lwip_known_span *sp, uint32_t ack)
 {
     if (!sp->live || sp->end + 1u != ack)
         return false;
     unsigned nf = k->fin_next < LWIP_KNOWN_FIN_MAX ? k->fin_next : LWIP_KNOWN_FIN_MAX;
     for (unsigned i = 0; i < nf; i++)
-        if (seq_lt(sp->seq, k->fin_pos[i]) && seq_lt(k->fin_pos[i], sp->end))
+        if (seq_le(sp->seq, k->fin_pos[i]) && seq_lt(k->fin_pos[i], sp->end))
             return true;
     return false;
 }
@@ -173,7 +175,7 @@ static bool covered_by_other(const struct lwip_known *k, uint32_t ack, uint64_t 
 
 /* How far B's sequence space from ISN+1 is covered without a hole by the
  * spans remembered (with_badack: also those acknowledging unsent data). */
-static uint32_t reach(const struct lwip_known *k, bool with_badack)
+static uint32_t reach_of(const struct lwip_known *k, bool with_noack, bool with_badack)
 {
     uint32_t r = k->b_isn + 1u;
     for (bool grew = true; grew;) {
@@ -181,7 +183,7 @@ static uint32_t reach(const struct lwip_known *k, bool with_badack)
         for (unsigned i = 0; i < k->acked_next; i++)
             if (seq_le(k->acked[i].seq, r) && seq_gt(k->acked[i].end, r))
                 r = k->acked[i].end, grew = true;
-        for (unsigned i = 0; i < k->noack_count; i++)
+        for (unsigned i = 0; with_noack && i < k->noack_count; i++)
             if (k->noack[i].live && seq_le(k->noack[i].seq, r) && seq_gt(k->noack[i].end, r))
                 r = k->noack[i].end, grew = true;
         for (unsigned i = 0; with_badack && i < k->badack_count; i++)
@@ -189,6 +191,11 @@ static uint32_t reach(const struct lwip_known *k, bool with_badack)
                 r = k->badack[i].end, grew = true;
     }
     return r;
+}
+
+static uint32_t reach(const struct lwip_known *k, bool with_badack)
+{
+    return reach_of(k, true, with_badack);
 }
 
 /* A acknowledged a sequence number that only a segment of B acknowledging
@@ -355,6 +362,20 @@ static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct se
      * checks above and below run on every segment of A). */
     if (k->text_without_ack || k->noack_count == 0)
         return;
+    /* A acknowledged beyond what B's segments with ACK or SYN (those
+     * acknowledging unsent data too) cover without a hole from its ISN on,
+     * but not beyond what the ACK-less ones fill in: lwIP took text of an
+     * ACK-less segment into its out-of-order queue (only while no segment
+     * of B has been forgotten) */
+    if (spans_complete(k) && seq_gt(g->ack, reach_of(k, false, true)) &&
+        seq_le(g->ack, reach_of(k, true, true))) {
+        for (unsigned i = 0; i < k->noack_count; i++)
+            if (k->noack[i].live) {
+                k->text_without_ack = true;
+                k->text_without_ack_index = k->noack[i].index;
+                return;
+            }
+    }
     for (unsigned i = 0; i < n; i++)
         if (covers(&k->acked[i], g->ack))
             return; /* a segment with ACK may have brought RCV.NXT there */

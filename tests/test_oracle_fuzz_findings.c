@@ -1900,6 +1900,49 @@ static void test_rst_after_fin_without_new_text_or_after_ack_fails(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 2);
 }
 
+/* lwip_endpoint: B's empty segment ahead of RCV.NXT (seq 5013, no text)
+ * comes before B's FIN segment 5017..5272 (FIN at 5272), out of order too;
+ * then B fills 5001..5242 and A takes everything up to the FIN (CLOSE-WAIT,
+ * ack 5273). The empty segment sent nothing: it must not take the place of
+ * the range the observer remembers beyond the hole, or the FIN segment's
+ * text is forgotten and A's ACK of the FIN looks like half-close-delivery.
+ * The near miss leaves a hole (5011..5017) that nothing sent: that ACK
+ * still fails. */
+static void empty_segment_ahead(struct evtrace *t, uint32_t fill_len)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_seg(t, EP_B, 3 * MS, TCP_ACK, 5013, 1001, 0);
+    evt_seg(t, EP_A, 3 * MS, TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 4 * MS, TCP_FIN | TCP_ACK, 5017, 1001, 255);
+    evt_seg(t, EP_A, 4 * MS, TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 5 * MS, TCP_ACK, 5001, 1001, fill_len);
+    evt_state(t, EP_A, 5 * MS, TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_A, 5 * MS, TCP_ACK, 1001, 5273, 0);
+}
+
+static void test_empty_segment_ahead_keeps_ooo_text_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    empty_segment_ahead(&t, 241);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_fin_acked_over_hole_after_empty_segment_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    empty_segment_ahead(&t, 10);
+    judge(&o, &t, endpoint_cfg());
+    if (!evt_count(&o, "half-close-delivery"))
+        evt_dump(&o);
+    assert_true(evt_count(&o, "half-close-delivery") > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1984,6 +2027,8 @@ int main(void)
         cmocka_unit_test(test_rst_after_fin_without_new_text_or_after_ack_fails),
         cmocka_unit_test(test_window_of_answered_isn_after_stale_syn_ack_passes),
         cmocka_unit_test(test_data_beyond_window_of_answered_isn_fails),
+        cmocka_unit_test(test_empty_segment_ahead_keeps_ooo_text_passes),
+        cmocka_unit_test(test_fin_acked_over_hole_after_empty_segment_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
