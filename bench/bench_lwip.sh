@@ -50,6 +50,7 @@ filed="$filed,lwip-assert-persist-empty-buffer,lwip-rst-ack-syn-fin,lwip-text-wi
 filed="$filed,lwip-ooseq-fin-moved,lwip-syn-received-ignores-syn"
 filed="$filed,lwip-time-wait-counts-from-close,lwip-fin-wait-2-timeout-from-close"
 filed="$filed,lwip-text-with-unacceptable-ack,lwip-time-wait-restart-any-fin"
+filed="$filed,lwip-assert-ooseq-not-trimmed,lwip-fin-on-window-split"
 all="$ids,close-completes,half-close-delivery,$filed,lwip-assert"
 export ASAN_OPTIONS=detect_leaks=0
 TIMEFORMAT='%U %S' # `time`: user and system CPU seconds, children included

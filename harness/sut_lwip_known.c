@@ -276,9 +276,9 @@ static void check_bad_ack_taken(struct lwip_known *k, uint32_t ack)
 #define LWIP_TICK_SLACK (750ull * 1000)
 
 /* A's FIN: a FIN of A with exactly as much text as B's window, and A's
- * stream then ending elsewhere (another FIN, or text beyond it): lwIP split
- * a longer FIN segment to the window (its persist timer's
- * tcp_split_unsent_seg(pcb, snd_wnd)) and left the FIN on the first part. */
+ * stream then ending elsewhere (another FIN, or text beyond it): lwIP
+ * resent a longer FIN segment cut to the peer's window and left the FIN
+ * on the part it sent (lwip-fin-on-window-split). */
 static void on_sut_fin(struct lwip_known *k, uint64_t index, const struct seg *g)
 {
     if (g->flags & (TCP_RST | TCP_SYN))

@@ -16,8 +16,10 @@
  *   (SEQ < ack <= SEQ+LEN) and inside none of B's recent segments with ACK
  *   or SYN set: only the ACK-less one can have moved lwIP's RCV.NXT there;
  *   or the adapter saw lwIP's RCV.NXT move on it (lwip_known_took_text,
- *   wired to sut_lwip's took_text_without_ack). Explains violations at
- *   events after that segment.
+ *   wired to sut_lwip's took_text_without_ack); or A acknowledged beyond
+ *   what B's segments with ACK or SYN cover without a hole from its ISN on,
+ *   but not beyond what the ACK-less ones fill in (none forgotten).
+ *   Explains violations at events after that segment.
  * - lwip-text-with-unacceptable-ack: B sent text or FIN in a segment whose
  *   ACK acknowledges more than A ever sent (SEG.ACK > SND.NXT: RFC 9293
  *   §3.10.7.4 "fifth, check the ACK field", ESTABLISHED: "send an ACK, drop
@@ -30,14 +32,26 @@
  *   CLOSE-WAIT, CLOSING or TIME-WAIT on such a segment's FIN: lwIP answered
  *   the ACK and went on to take the text. Explains violations at events
  *   after that segment.
+ *   Also: B sent an RST at a sequence number inside that text (SEQ <= rst
+ *   < SEQ+LEN) and A stayed open, or inside or at its end (SEQ < rst <=
+ *   SEQ+LEN) and A closed on it (lwIP closes exactly at its RCV.NXT); or
+ *   A, in a state before any FIN of B, acknowledged a number that only the
+ *   text of such a segment reaches (no other segment's text, lost ones
+ *   aside: its state says it took no FIN).
  * - lwip-rst-ack-syn-fin: B sent SYN+FIN without ACK to a CLOSED A, and A's
  *   RST acknowledged SEG.SEQ+SEG.LEN-1 (lwIP counts SYN and FIN as one
  *   octet together). Explains the closed-silence violation at that RST.
  * - lwip-ooseq-fin-moved: B sent a FIN at sequence number F, then a segment
- *   whose text covers F (SEQ < F < SEQ+LEN), and A acknowledged exactly
+ *   whose text covers F (SEQ <= F < SEQ+LEN), and A acknowledged exactly
  *   SEQ+LEN+1: lwIP moved the queued FIN to the end of the longer segment
  *   (text beyond a FIN taken, a FIN acknowledged where none was sent).
  *   Explains violations from that ACK on.
+ * - lwip-fin-on-window-split: A sent a FIN with exactly as much text as
+ *   B's latest window, and its stream ended elsewhere before or after (a
+ *   FIN at another number, or text beyond that FIN): lwIP resent a longer
+ *   FIN segment cut to the window and kept the FIN on the part it sent
+ *   (RFC 9293 §3.10.4: the FIN follows all data). Explains violations
+ *   from that segment on.
  * - lwip-syn-received-ignores-syn: after its first SYN at ISN, B sent a
  *   segment with SYN at ISN+1 (RCV.NXT) and A acknowledged that SYN as an
  *   octet of data (ack = SEQ+SEG.LEN) in its next segment, before any

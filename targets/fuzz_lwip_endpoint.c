@@ -56,6 +56,8 @@ static const char *assertion_id(const char *text)
         {"\"mss_local is too small\"", "lwip-assert-mss-local-too-small"},
         {"\"tcp_slowtimr: persist ticking with empty send buffer\"",
          "lwip-assert-persist-empty-buffer"},
+        {"\"tcp_receive: segment not trimmed correctly to ooseq queue",
+         "lwip-assert-ooseq-not-trimmed"},
     };
     for (size_t i = 0; i < sizeof filed / sizeof filed[0]; i++)
         if (strstr(text, filed[i].needle))
