@@ -47,6 +47,8 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
     k->b_last_index = index;
     k->b_last_new_syn =
         (g->flags & (TCP_SYN | TCP_RST)) == TCP_SYN && k->b_syn_seen && g->seq != k->b_isn;
+    k->b_last_syn = (g->flags & (TCP_SYN | TCP_RST)) == TCP_SYN;
+    k->b_last_seq = g->seq;
     k->b_last_badack_fin = false;
     k->rst_to_badack_end = false;
     if ((g->flags & (TCP_ACK | TCP_RST)) == TCP_ACK) {
@@ -449,6 +451,13 @@ static void on_sut_state(struct lwip_known *k, uint64_t index, const struct ev *
         k->text_bad_ack_index = k->b_last_index;
     }
     k->a_state = to;
+    /* A passive open on B's latest SYN: B's ISN for this connection (an
+     * earlier SYN of B may have met A's RST, or a listener gone since) */
+    if (from == TCP_LISTEN && to == TCP_SYN_RECEIVED && k->b_last_syn &&
+        k->b_isn != k->b_last_seq) {
+        k->b_isn = k->b_last_seq;
+        k->second_syn = k->second_syn_pending = false;
+    }
     if (to == TCP_CLOSED && from != TCP_CLOSED && k->rst_to_badack_end &&
         k->rst_closed_by_badack < 4)
         k->rst_closed_by_badack_index[k->rst_closed_by_badack++] = index;

@@ -58,7 +58,8 @@
  *   other segment of B that carried sequence space arrived, or in any
  *   later one while no other segment of B covers that number; or A
  *   reported SYN-RECEIVED -> ESTABLISHED on a SYN of B not at its ISN
- *   (not the retransmitted SYN of a simultaneous open): lwIP took the SYN of a segment in
+ *   (not the retransmitted SYN of a simultaneous open; B's ISN is that of
+ *   the SYN A's latest passive open started on): lwIP took the SYN of a segment in
  *   SYN-RECEIVED as an ACK and counted it (RFC 9293 §3.10.7.4 "fourth,
  *   check the SYN bit"; RFC 5961 §4.2: a challenge ACK, ack ISN+1).
  *   Explains violations after that segment.
@@ -176,6 +177,8 @@ struct lwip_known {
      * (SEQ < rst <= SEQ+LEN: lwIP's RCV.NXT may be there): the state event */
     bool rst_to_badack_end;
     enum tcp_state a_state; /* A's state as it last reported it */
+    bool b_last_syn;        /* B's latest segment: a SYN without RST ... */
+    uint32_t b_last_seq;    /* ... at this sequence number */
     /* lwip-fin-on-window-split: B's window (SEG.WND of its latest segment
      * with ACK), A's first FIN, and a FIN of A whose text was exactly that
      * window long */

@@ -55,9 +55,9 @@ expect lwip-time-wait-restart-any-fin-lost.bin 'lwip lwip-time-wait-restart-any-
 expect lwip-time-wait-restart-any-fin-alive.bin 'lwip lwip-time-wait-restart-any-fin (violation time-wait-duration'
 expect lwip-text-without-ack-hole.bin 'lwip lwip-text-without-ack (violation half-close-delivery'
 expect lwip-ooseq-fin-moved-at-start.bin 'lwip lwip-ooseq-fin-moved (violation fin-ack-plus-one'
+expect lwip-syn-received-ignores-syn-relisten.bin 'lwip lwip-syn-received-ignores-syn (violation half-close-delivery'
 # Open (README.md, third campaign): unnamed violations, not analysed yet.
-for inv in ack-within-sent closed-silence fin-ack-plus-one fin-retransmit half-close-delivery \
-    rst-validation time-wait-duration; do
+for inv in ack-within-sent closed-silence fin-ack-plus-one fin-retransmit time-wait-duration; do
     expect lwip-open-$inv.bin "lwip violation $inv:"
 done
 # No oracle rule flags these (tests/test_sut_lwip.c pins lwIP's behaviour),
