@@ -1572,6 +1572,8 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
              * retransmission of the remote FIN" lets a stack ignore it:
              * TIME-WAIT may end 2*MSL after it or as before. A copy lost
              * on the way restarts nothing (undone by the drop). */
+            p->tw_alt_prev_valid = p->tw_alt_valid;
+            p->tw_alt_prev_usecs = p->tw_alt_usecs;
             p->tw_alt_valid = true;
             p->tw_alt_usecs = now;
             p->tw_alt_fin = true;
@@ -1604,8 +1606,10 @@ void oracle_observe_drop(struct oracle *o, uint64_t index, const struct ev *e)
     if ((n->effects & ORACLE_FX_FIN_ACKED) && r->fin_acked_index == n->index)
         r->fin_acked = false;
     if (r->tw_alt_fin && r->tw_alt_fin_index == n->index) {
+        /* (what an earlier FIN that arrived allowed still holds) */
         r->tw_alt_fin = false;
-        r->tw_alt_valid = false;
+        r->tw_alt_valid = r->tw_alt_prev_valid;
+        r->tw_alt_usecs = r->tw_alt_prev_usecs;
     }
     if ((n->effects & ORACLE_FX_TW_RST) && r->tw_rst_index == n->index)
         r->tw_rst_hit = false;

@@ -182,6 +182,8 @@ struct oracle_side {
     uint64_t tw_alt_usecs;     /* TIME-WAIT that may answer a delayed FIN copy */
     bool tw_alt_fin;           /* tw_alt came from the peer's FIN at RCV.NXT at event */
     uint64_t tw_alt_fin_index; /* ... tw_alt_fin_index (lost: no restart) */
+    bool tw_alt_prev_valid;    /* tw_alt before that FIN: what its loss restores */
+    uint64_t tw_alt_prev_usecs;
     bool tw_started;
     /* --- reported by the stack --- */
     enum tcp_state rep;

@@ -1943,6 +1943,44 @@ static void test_fin_acked_over_hole_after_empty_segment_fails(void **state)
     assert_true(evt_count(&o, "half-close-delivery") > 0);
 }
 
+/* lwip_endpoint (lwip-open-time-wait-duration): in TIME-WAIT B sends a FIN
+ * with ACK whose text starts at RCV.NXT (A may restart 2*MSL on it, or not:
+ * see test_tw_restart_on_fin_with_ack_at_rcv_nxt_passes), A ACKs it; a
+ * later such FIN is lost in the network. The lost one restarts nothing, and
+ * must not undo what the delivered one allows: A may end 2*MSL after the
+ * first one. The near miss ends 2*MSL after the lost one. */
+static void fin_at_rcv_nxt_then_lost_copy(struct evtrace *t, uint64_t closed_usecs)
+{
+    a_in_time_wait_at_5ms(t);
+    evt_seg(t, EP_B, 500 * MS, TCP_FIN | TCP_ACK, 5002, 1002, 10);
+    evt_seg(t, EP_A, 500 * MS, TCP_ACK, 1002, 5002, 0);
+    size_t lost = evt_seg(t, EP_B, 700 * MS, TCP_FIN | TCP_ACK, 5002, 1002, 10);
+    evt_drop(t, 700 * MS, lost);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_restart_kept_after_lost_later_fin_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_at_rcv_nxt_then_lost_copy(&t, 2500 * MS);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_restart_at_lost_later_fin_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_at_rcv_nxt_then_lost_copy(&t, 2700 * MS);
+    judge(&o, &t, endpoint_cfg());
+    if (!evt_count(&o, "time-wait-duration"))
+        evt_dump(&o);
+    assert_true(evt_count(&o, "time-wait-duration") > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2029,6 +2067,8 @@ int main(void)
         cmocka_unit_test(test_data_beyond_window_of_answered_isn_fails),
         cmocka_unit_test(test_empty_segment_ahead_keeps_ooo_text_passes),
         cmocka_unit_test(test_fin_acked_over_hole_after_empty_segment_fails),
+        cmocka_unit_test(test_tw_restart_kept_after_lost_later_fin_passes),
+        cmocka_unit_test(test_tw_restart_at_lost_later_fin_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
