@@ -374,6 +374,35 @@ static bool bloom_has(const uint64_t bloom[2], bool with_ack, uint32_t value)
     return ((bloom[b1 >> 6] >> (b1 & 63)) & 1u) && ((bloom[b2 >> 6] >> (b2 & 63)) & 1u);
 }
 
+/* TIME-WAIT may have restarted at `now` or not (either conforms). The
+ * restart point offered before stays possible too: the stack may have taken
+ * that one and ignored this one. */
+static void tw_alt_add(struct oracle_side *s, uint64_t now)
+{
+    s->tw_alt_prev_valid = s->tw_alt_valid;
+    s->tw_alt_prev_usecs = s->tw_alt_usecs;
+    s->tw_alt_valid = true;
+    s->tw_alt_usecs = now;
+}
+
+/* Whether a TIME-WAIT ending at `end` (a close when `closing`, else the end
+ * of the run with TIME-WAIT still running) fits 2*MSL after one of the
+ * optional restarts since its certain start or restart. */
+static bool tw_alt_fits(const struct oracle *o, const struct oracle_side *s, uint64_t end,
+                        bool closing, uint64_t slack)
+{
+    const uint64_t at[2] = {s->tw_alt_usecs, s->tw_alt_prev_usecs};
+    const bool valid[2] = {s->tw_alt_valid, s->tw_alt_prev_valid};
+    for (unsigned i = 0; i < 2; i++) {
+        if (!valid[i] || at[i] < s->tw_restart_usecs)
+            continue;
+        uint64_t due = at[i] + o->rules.time_wait_usecs;
+        if (end <= due + slack && (!closing || end + slack >= due))
+            return true;
+    }
+    return false;
+}
+
 /* closed-silence (RFC 9293 §3.10.7.1): what a CLOSED endpoint may send. */
 static void check_closed_sender(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
 {
@@ -1303,8 +1332,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     if (known && st == TCP_TIME_WAIT && !o->cfg.states_reported[ep]) {
         tw_answer(o, ep, index, e);
     } else if (reack_now && s->owed_restart_optional) {
-        s->tw_alt_valid = true;
-        s->tw_alt_usecs = now;
+        tw_alt_add(s, now);
     } else if (reack_now) {
         s->tw_restart_usecs = now;
     }
@@ -1323,8 +1351,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
          * the later one that took it to TIME-WAIT: the wire cannot tell that
          * from an ACK to an unacceptable segment, so either ending conforms
          * (only with a peer under test, whose segments cross a network). */
-        s->tw_alt_valid = true;
-        s->tw_alt_usecs = now;
+        tw_alt_add(s, now);
     }
     if (acks_peer_fin) {
         s->fin_ack_sent_known = true;
@@ -1572,10 +1599,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
              * retransmission of the remote FIN" lets a stack ignore it:
              * TIME-WAIT may end 2*MSL after it or as before. A copy lost
              * on the way restarts nothing (undone by the drop). */
-            p->tw_alt_prev_valid = p->tw_alt_valid;
-            p->tw_alt_prev_usecs = p->tw_alt_usecs;
-            p->tw_alt_valid = true;
-            p->tw_alt_usecs = now;
+            tw_alt_add(p, now);
             p->tw_alt_fin = true;
             p->tw_alt_fin_index = index;
         }
@@ -1804,9 +1828,7 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
                               "an RST ended %c's TIME-WAIT (assassination, RFC 1337)", c);
         } else if (cause_is(e, TCP_CAUSE_TIMEOUT_TIME_WAIT) && s->tw_started) {
             uint64_t want = tw_deadline(o, s);
-            uint64_t alt = s->tw_alt_usecs + o->rules.time_wait_usecs;
-            bool alt_ok = s->tw_alt_valid && s->tw_alt_usecs >= s->tw_restart_usecs &&
-                          now + slack >= alt && now <= alt + slack;
+            bool alt_ok = tw_alt_fits(o, s, now, true, slack);
             if (!alt_ok && (now + slack < want || now > want + slack)) {
                 snprintf(exp, sizeof exp, "%.3f s", (double)o->rules.time_wait_usecs / 1e6);
                 snprintf(seen, sizeof seen, "%.3f s", (double)(now - s->tw_restart_usecs) / 1e6);
@@ -1844,6 +1866,7 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
     }
     if (to == TCP_TIME_WAIT) {
         s->tw_alt_valid = false;
+        s->tw_alt_prev_valid = false;
         s->tw_started = true;
         s->tw_restart_usecs = now;
     }
@@ -1965,8 +1988,7 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
 
         /* Reported TIME-WAIT that outlived 2*MSL. */
         /* (or past a restart that may have happened: either way conforms) */
-        bool alt_alive = s->tw_alt_valid && s->tw_alt_usecs >= s->tw_restart_usecs &&
-                         end <= s->tw_alt_usecs + o->rules.time_wait_usecs + slack;
+        bool alt_alive = tw_alt_fits(o, s, end, false, slack);
         if (o->cfg.states_reported[ep] && s->rep_known && s->rep == TCP_TIME_WAIT &&
             s->tw_started && end > tw_deadline(o, s) + slack && !alt_alive) {
             snprintf(exp, sizeof exp, "CLOSED after %.3f s",

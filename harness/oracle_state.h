@@ -176,14 +176,14 @@ struct oracle_side {
     uint64_t fin_ack_sent_index; /* ... latest at this event */
     bool tw_rst_hit;             /* an acceptable RST arrived in TIME-WAIT */
     uint64_t tw_rst_index;
-    uint64_t fw2_usecs;        /* entered FIN-WAIT-2 (reported) */
-    uint64_t tw_restart_usecs; /* TIME-WAIT (re)started here */
-    bool tw_alt_valid;         /* it may also have restarted here: an ACK from */
-    uint64_t tw_alt_usecs;     /* TIME-WAIT that may answer a delayed FIN copy */
-    bool tw_alt_fin;           /* tw_alt came from the peer's FIN at RCV.NXT at event */
-    uint64_t tw_alt_fin_index; /* ... tw_alt_fin_index (lost: no restart) */
-    bool tw_alt_prev_valid;    /* tw_alt before that FIN: what its loss restores */
-    uint64_t tw_alt_prev_usecs;
+    uint64_t fw2_usecs;         /* entered FIN-WAIT-2 (reported) */
+    uint64_t tw_restart_usecs;  /* TIME-WAIT (re)started here */
+    bool tw_alt_valid;          /* it may also have restarted here: an ACK from */
+    uint64_t tw_alt_usecs;      /* TIME-WAIT that may answer a delayed FIN copy */
+    bool tw_alt_fin;            /* tw_alt came from the peer's FIN at RCV.NXT at event */
+    uint64_t tw_alt_fin_index;  /* ... tw_alt_fin_index (lost: no restart) */
+    bool tw_alt_prev_valid;     /* the optional restart offered before tw_alt: */
+    uint64_t tw_alt_prev_usecs; /* still possible, and what losing that FIN restores */
     bool tw_started;
     /* --- reported by the stack --- */
     enum tcp_state rep;

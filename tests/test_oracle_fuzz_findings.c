@@ -1167,6 +1167,46 @@ static void test_tw_restart_on_fin_without_ack_fails(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
 }
 
+/* close_endpoint (regressions/close_endpoint/time-wait-duration-two-optional-
+ * restarts.bin): A in TIME-WAIT since 5 ms; at 500 ms B's FIN comes again
+ * with an ACK of data A never sent (either ending conforms: MAY-12), at
+ * 800 ms a FIN with ACK at RCV.NXT (the eighth check may restart TIME-WAIT
+ * or not). Neither restart is certain, so TIME-WAIT may end 2*MSL after
+ * its start, after 500 ms or after 800 ms; A closes at `closed`. */
+static void two_optional_restarts(struct evtrace *t, uint64_t closed_usecs)
+{
+    a_in_time_wait_at_5ms(t);
+    evt_seg(t, EP_B, 500 * MS, TCP_FIN | TCP_ACK, 5001, 1003, 0);
+    evt_seg(t, EP_A, 500 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_seg(t, EP_B, 800 * MS, TCP_FIN | TCP_ACK, 5002, 1002, 0);
+    evt_seg(t, EP_A, 800 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_either_of_two_optional_restarts_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    static const uint64_t ends[] = {5 * MS, 500 * MS, 800 * MS};
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        two_optional_restarts(&t, ends[i] + 2 * SEC);
+        judge(&o, &t, endpoint_cfg());
+        ASSERT_CLEAN(&o);
+    }
+}
+
+static void test_tw_after_no_optional_restart_fails(void **state)
+{
+    (void)state;
+    /* Near miss: 2*MSL after none of the three. */
+    struct evtrace t;
+    struct oracle o;
+    two_optional_restarts(&t, 650 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
 /* lwip_endpoint (oracle-tw-fin-at-rcv-nxt.bin) with the FIN lost on the
  * way: A cannot have restarted on it. */
 static void test_tw_restart_on_lost_fin_at_rcv_nxt_fails(void **state)
@@ -2033,6 +2073,8 @@ int main(void)
         cmocka_unit_test(test_tw_restart_on_fin_with_ack_at_rcv_nxt_passes),
         cmocka_unit_test(test_tw_restart_on_fin_without_ack_fails),
         cmocka_unit_test(test_tw_restart_on_lost_fin_at_rcv_nxt_fails),
+        cmocka_unit_test(test_tw_either_of_two_optional_restarts_passes),
+        cmocka_unit_test(test_tw_after_no_optional_restart_fails),
         cmocka_unit_test(test_read_after_close_is_no_eof_passes),
         cmocka_unit_test(test_empty_read_before_close_is_early_eof_fails),
         cmocka_unit_test(test_rst_at_end_of_unacked_text_closes_passes),
