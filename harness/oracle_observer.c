@@ -375,14 +375,31 @@ static bool bloom_has(const uint64_t bloom[2], bool with_ack, uint32_t value)
 }
 
 /* TIME-WAIT may have restarted at `now` or not (either conforms). The
- * restart point offered before stays possible too: the stack may have taken
- * that one and ignored this one. */
-static void tw_alt_add(struct oracle_side *s, uint64_t now)
+ * restart points offered before stay possible too: the stack may have taken
+ * one of those and ignored this one. False when `now` was already one. */
+static bool tw_alt_add(struct oracle_side *s, uint64_t now)
 {
-    s->tw_alt_prev_valid = s->tw_alt_valid;
-    s->tw_alt_prev_usecs = s->tw_alt_usecs;
-    s->tw_alt_valid = true;
-    s->tw_alt_usecs = now;
+    for (unsigned i = 0; i < s->tw_alt_count; i++)
+        if (s->tw_alt_usecs[i] == now)
+            return false;
+    if (s->tw_alt_count == ORACLE_TW_ALTS) {
+        memmove(&s->tw_alt_usecs[0], &s->tw_alt_usecs[1],
+                (ORACLE_TW_ALTS - 1) * sizeof s->tw_alt_usecs[0]);
+        s->tw_alt_count--;
+    }
+    s->tw_alt_usecs[s->tw_alt_count++] = now;
+    return true;
+}
+
+static void tw_alt_remove(struct oracle_side *s, uint64_t at)
+{
+    for (unsigned i = 0; i < s->tw_alt_count; i++)
+        if (s->tw_alt_usecs[i] == at) {
+            memmove(&s->tw_alt_usecs[i], &s->tw_alt_usecs[i + 1],
+                    (s->tw_alt_count - 1u - i) * sizeof s->tw_alt_usecs[0]);
+            s->tw_alt_count--;
+            return;
+        }
 }
 
 /* Whether a TIME-WAIT ending at `end` (a close when `closing`, else the end
@@ -391,12 +408,10 @@ static void tw_alt_add(struct oracle_side *s, uint64_t now)
 static bool tw_alt_fits(const struct oracle *o, const struct oracle_side *s, uint64_t end,
                         bool closing, uint64_t slack)
 {
-    const uint64_t at[2] = {s->tw_alt_usecs, s->tw_alt_prev_usecs};
-    const bool valid[2] = {s->tw_alt_valid, s->tw_alt_prev_valid};
-    for (unsigned i = 0; i < 2; i++) {
-        if (!valid[i] || at[i] < s->tw_restart_usecs)
+    for (unsigned i = 0; i < s->tw_alt_count; i++) {
+        if (s->tw_alt_usecs[i] < s->tw_restart_usecs)
             continue;
-        uint64_t due = at[i] + o->rules.time_wait_usecs;
+        uint64_t due = s->tw_alt_usecs[i] + o->rules.time_wait_usecs;
         if (end <= due + slack && (!closing || end + slack >= due))
             return true;
     }
@@ -1599,9 +1614,10 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
              * retransmission of the remote FIN" lets a stack ignore it:
              * TIME-WAIT may end 2*MSL after it or as before. A copy lost
              * on the way restarts nothing (undone by the drop). */
-            tw_alt_add(p, now);
+            p->tw_alt_fin_added = tw_alt_add(p, now);
             p->tw_alt_fin = true;
             p->tw_alt_fin_index = index;
+            p->tw_alt_fin_usecs = now;
         }
     }
     note->effects = fx;
@@ -1632,8 +1648,8 @@ void oracle_observe_drop(struct oracle *o, uint64_t index, const struct ev *e)
     if (r->tw_alt_fin && r->tw_alt_fin_index == n->index) {
         /* (what an earlier FIN that arrived allowed still holds) */
         r->tw_alt_fin = false;
-        r->tw_alt_valid = r->tw_alt_prev_valid;
-        r->tw_alt_usecs = r->tw_alt_prev_usecs;
+        if (r->tw_alt_fin_added)
+            tw_alt_remove(r, r->tw_alt_fin_usecs);
     }
     if ((n->effects & ORACLE_FX_TW_RST) && r->tw_rst_index == n->index)
         r->tw_rst_hit = false;
@@ -1865,8 +1881,7 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
         s->owed = OWED_NONE; /* a CLOSED endpoint answers with RSTs only */
     }
     if (to == TCP_TIME_WAIT) {
-        s->tw_alt_valid = false;
-        s->tw_alt_prev_valid = false;
+        s->tw_alt_count = 0;
         s->tw_started = true;
         s->tw_restart_usecs = now;
     }

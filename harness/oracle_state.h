@@ -54,6 +54,8 @@ enum {
     ORACLE_FX_TW_RST = 1u << 3,    /* an RST hit the receiver in TIME-WAIT */
 };
 #define ORACLE_RECENT_SEGS 8
+/* Optional TIME-WAIT restart points an endpoint side remembers. */
+#define ORACLE_TW_ALTS 4
 
 /* A peer segment that a CLOSED endpoint may answer with an RST. */
 struct oracle_answerable {
@@ -176,14 +178,17 @@ struct oracle_side {
     uint64_t fin_ack_sent_index; /* ... latest at this event */
     bool tw_rst_hit;             /* an acceptable RST arrived in TIME-WAIT */
     uint64_t tw_rst_index;
-    uint64_t fw2_usecs;         /* entered FIN-WAIT-2 (reported) */
-    uint64_t tw_restart_usecs;  /* TIME-WAIT (re)started here */
-    bool tw_alt_valid;          /* it may also have restarted here: an ACK from */
-    uint64_t tw_alt_usecs;      /* TIME-WAIT that may answer a delayed FIN copy */
-    bool tw_alt_fin;            /* tw_alt came from the peer's FIN at RCV.NXT at event */
-    uint64_t tw_alt_fin_index;  /* ... tw_alt_fin_index (lost: no restart) */
-    bool tw_alt_prev_valid;     /* the optional restart offered before tw_alt: */
-    uint64_t tw_alt_prev_usecs; /* still possible, and what losing that FIN restores */
+    uint64_t fw2_usecs;        /* entered FIN-WAIT-2 (reported) */
+    uint64_t tw_restart_usecs; /* TIME-WAIT (re)started here */
+    /* TIME-WAIT may also have restarted at these times (an ACK answering a
+     * delayed FIN copy, or a FIN that may or may not restart it): either
+     * ending conforms. The oldest is forgotten past ORACLE_TW_ALTS. */
+    uint64_t tw_alt_usecs[ORACLE_TW_ALTS];
+    uint8_t tw_alt_count;
+    bool tw_alt_fin;           /* one came from the peer's FIN at RCV.NXT at event */
+    bool tw_alt_fin_added;     /* ... tw_alt_fin_index, new at tw_alt_fin_usecs */
+    uint64_t tw_alt_fin_index; /* (lost on the way: it restarted nothing) */
+    uint64_t tw_alt_fin_usecs;
     bool tw_started;
     /* --- reported by the stack --- */
     enum tcp_state rep;

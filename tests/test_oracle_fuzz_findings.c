@@ -1196,6 +1196,27 @@ static void test_tw_either_of_two_optional_restarts_passes(void **state)
     }
 }
 
+/* close_endpoint (regressions/close_endpoint/time-wait-duration-three-
+ * optional-restarts.bin): as above, then at 800 ms a second FIN with ACK at
+ * RCV.NXT whose ACK covers unsent data. The same time offered twice keeps
+ * the first point (500 ms) possible. */
+static void test_tw_first_of_three_optional_restarts_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    a_in_time_wait_at_5ms(&t);
+    evt_seg(&t, EP_B, 500 * MS, TCP_FIN | TCP_ACK, 5001, 1003, 0);
+    evt_seg(&t, EP_A, 500 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_seg(&t, EP_B, 800 * MS, TCP_FIN | TCP_ACK, 5002, 1002, 0);
+    evt_seg(&t, EP_A, 800 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_seg(&t, EP_B, 800 * MS, TCP_FIN | TCP_ACK, 5002, 90000, 184);
+    evt_seg(&t, EP_A, 800 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(&t, EP_A, 500 * MS + 2 * SEC, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
 static void test_tw_after_no_optional_restart_fails(void **state)
 {
     (void)state;
@@ -2075,6 +2096,7 @@ int main(void)
         cmocka_unit_test(test_tw_restart_on_lost_fin_at_rcv_nxt_fails),
         cmocka_unit_test(test_tw_either_of_two_optional_restarts_passes),
         cmocka_unit_test(test_tw_after_no_optional_restart_fails),
+        cmocka_unit_test(test_tw_first_of_three_optional_restarts_passes),
         cmocka_unit_test(test_read_after_close_is_no_eof_passes),
         cmocka_unit_test(test_empty_read_before_close_is_early_eof_fails),
         cmocka_unit_test(test_rst_at_end_of_unacked_text_closes_passes),
