@@ -383,9 +383,12 @@ static bool tw_alt_add(struct oracle_side *s, uint64_t now)
         if (s->tw_alt_usecs[i] == now)
             return false;
     if (s->tw_alt_count == ORACLE_TW_ALTS) {
-        memmove(&s->tw_alt_usecs[0], &s->tw_alt_usecs[1],
-                (ORACLE_TW_ALTS - 1) * sizeof s->tw_alt_usecs[0]);
-        s->tw_alt_count--;
+        /* More than a fuzzer's peer usually offers: from now on any ending
+         * between the first and the latest point conforms (still none
+         * before the first nor after the latest). */
+        s->tw_alt_spread = true;
+        s->tw_alt_usecs[ORACLE_TW_ALTS - 1] = now;
+        return true;
     }
     s->tw_alt_usecs[s->tw_alt_count++] = now;
     return true;
@@ -408,6 +411,14 @@ static void tw_alt_remove(struct oracle_side *s, uint64_t at)
 static bool tw_alt_fits(const struct oracle *o, const struct oracle_side *s, uint64_t end,
                         bool closing, uint64_t slack)
 {
+    if (s->tw_alt_spread) {
+        uint64_t first =
+            s->tw_alt_usecs[0] > s->tw_restart_usecs ? s->tw_alt_usecs[0] : s->tw_restart_usecs;
+        uint64_t last = s->tw_alt_usecs[ORACLE_TW_ALTS - 1];
+        if (last >= first && end <= last + o->rules.time_wait_usecs + slack &&
+            (!closing || end + slack >= first + o->rules.time_wait_usecs))
+            return true;
+    }
     for (unsigned i = 0; i < s->tw_alt_count; i++) {
         if (s->tw_alt_usecs[i] < s->tw_restart_usecs)
             continue;
@@ -1882,6 +1893,7 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
     }
     if (to == TCP_TIME_WAIT) {
         s->tw_alt_count = 0;
+        s->tw_alt_spread = false;
         s->tw_started = true;
         s->tw_restart_usecs = now;
     }

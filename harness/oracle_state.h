@@ -182,9 +182,11 @@ struct oracle_side {
     uint64_t tw_restart_usecs; /* TIME-WAIT (re)started here */
     /* TIME-WAIT may also have restarted at these times (an ACK answering a
      * delayed FIN copy, or a FIN that may or may not restart it): either
-     * ending conforms. The oldest is forgotten past ORACLE_TW_ALTS. */
+     * ending conforms. Past ORACLE_TW_ALTS the last slot holds the latest
+     * and tw_alt_spread accepts any point from the first to it. */
     uint64_t tw_alt_usecs[ORACLE_TW_ALTS];
     uint8_t tw_alt_count;
+    bool tw_alt_spread;        /* more were offered: any point between first and last */
     bool tw_alt_fin;           /* one came from the peer's FIN at RCV.NXT at event */
     bool tw_alt_fin_added;     /* ... tw_alt_fin_index, new at tw_alt_fin_usecs */
     uint64_t tw_alt_fin_index; /* (lost on the way: it restarted nothing) */

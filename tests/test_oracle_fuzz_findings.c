@@ -1217,6 +1217,43 @@ static void test_tw_first_of_three_optional_restarts_passes(void **state)
     ASSERT_CLEAN(&o);
 }
 
+/* close_endpoint (regressions/close_endpoint/time-wait-duration-five-
+ * optional-restarts.bin): more optional restart points than the oracle
+ * keeps one by one (500 ms, then FINs with ACK at RCV.NXT at 600 to 900 ms).
+ * Ending 2*MSL after the first still conforms; after the latest plus more
+ * still does not. */
+static void five_optional_restarts(struct evtrace *t, uint64_t closed_usecs)
+{
+    a_in_time_wait_at_5ms(t);
+    evt_seg(t, EP_B, 500 * MS, TCP_FIN | TCP_ACK, 5001, 1003, 0);
+    evt_seg(t, EP_A, 500 * MS, TCP_ACK, 1002, 5002, 0);
+    for (uint64_t at = 600; at <= 900; at += 100) {
+        evt_seg(t, EP_B, at * MS, TCP_FIN | TCP_ACK, 5002, 1002, 0);
+        evt_seg(t, EP_A, at * MS, TCP_ACK, 1002, 5002, 0);
+    }
+    evt_state(t, EP_A, closed_usecs, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_first_of_five_optional_restarts_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    five_optional_restarts(&t, 500 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_after_latest_of_five_optional_restarts_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    five_optional_restarts(&t, 950 * MS + 2 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
 static void test_tw_after_no_optional_restart_fails(void **state)
 {
     (void)state;
@@ -2097,6 +2134,8 @@ int main(void)
         cmocka_unit_test(test_tw_either_of_two_optional_restarts_passes),
         cmocka_unit_test(test_tw_after_no_optional_restart_fails),
         cmocka_unit_test(test_tw_first_of_three_optional_restarts_passes),
+        cmocka_unit_test(test_tw_first_of_five_optional_restarts_passes),
+        cmocka_unit_test(test_tw_after_latest_of_five_optional_restarts_fails),
         cmocka_unit_test(test_read_after_close_is_no_eof_passes),
         cmocka_unit_test(test_empty_read_before_close_is_early_eof_fails),
         cmocka_unit_test(test_rst_at_end_of_unacked_text_closes_passes),
