@@ -1247,6 +1247,13 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             p->owed_usecs = now;
             p->must_stay_open = true;
             p->stay_open_index = index;
+        } else if (pknown && pst == TCP_TIME_WAIT && p->owed == OWED_REACK_FIN &&
+                   o->cfg.states_reported[ep ^ 1u]) {
+            /* TIME-WAIT answers this SYN with an ACK too (RFC 5961 §4.2),
+             * the same ACK as the re-ACK of the FIN before it: the next
+             * ACK may answer the SYN while the FIN is still on its way (or
+             * was delayed past TIME-WAIT), so the restart is not certain. */
+            p->owed_restart_optional = true;
         }
         add_answerable(p, index, g);
         p->last_peer_had_ack = false;

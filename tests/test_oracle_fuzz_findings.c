@@ -1254,6 +1254,41 @@ static void test_tw_after_latest_of_five_optional_restarts_fails(void **state)
     ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
 }
 
+/* close_pair (regressions/close_pair/time-wait-duration-syn-after-fin-
+ * rexmit.bin): A in TIME-WAIT since 5 ms (2*MSL = 2 s); at 1 s B resends
+ * its FIN and, reconnecting, sends a new SYN; A's one ACK at 1.001 s may
+ * answer the SYN while the FIN was delayed. A's TIME-WAIT may end at 2.005 s
+ * as begun; without the SYN the ACK is the re-ACK and it must restart. */
+static void fin_rexmit_then_syn(struct evtrace *t, bool with_syn)
+{
+    a_in_time_wait_at_5ms(t);
+    evt_seg(t, EP_B, 1000 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    if (with_syn)
+        evt_seg(t, EP_B, 1000 * MS, TCP_SYN, 90000, 0, 0);
+    evt_seg(t, EP_A, 1001 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 5 * MS + 2 * SEC, TCP_TIME_WAIT, TCP_CLOSED, TCP_CAUSE_TIMEOUT_TIME_WAIT);
+}
+
+static void test_tw_ack_after_fin_and_syn_may_answer_syn_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_rexmit_then_syn(&t, true);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_tw_reack_of_fin_without_syn_must_restart_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_rexmit_then_syn(&t, false);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "time-wait-duration", t.n - 1);
+}
+
 static void test_tw_after_no_optional_restart_fails(void **state)
 {
     (void)state;
@@ -2134,6 +2169,8 @@ int main(void)
         cmocka_unit_test(test_tw_either_of_two_optional_restarts_passes),
         cmocka_unit_test(test_tw_after_no_optional_restart_fails),
         cmocka_unit_test(test_tw_first_of_three_optional_restarts_passes),
+        cmocka_unit_test(test_tw_ack_after_fin_and_syn_may_answer_syn_passes),
+        cmocka_unit_test(test_tw_reack_of_fin_without_syn_must_restart_fails),
         cmocka_unit_test(test_tw_first_of_five_optional_restarts_passes),
         cmocka_unit_test(test_tw_after_latest_of_five_optional_restarts_fails),
         cmocka_unit_test(test_read_after_close_is_no_eof_passes),
