@@ -305,33 +305,6 @@ static inline uint8_t fin_ack_arrives(struct oracle_side *r, uint64_t now, uint6
     }
 }
 
-/* sender_fin() for a first FIN of a judged sender after both SYNs: its ACK
- * field says whether it had the peer's FIN. */
-static void first_fin(struct oracle_side *s, const struct oracle_side *p, uint32_t fin_at,
-                      bool acks_peer_fin, uint64_t index, uint64_t now)
-{
-    s->fin_sent = true;
-    s->fin_seq = fin_at;
-    s->fin_index = index;
-    s->fin_first_usecs = s->fin_last_usecs = now;
-    s->fin_last_index = index;
-    s->fin_xmits = 1;
-    s->fin_gap_usecs = 0;
-    s->fin_alone_last = p->ack_sent && p->last_ack == fin_at;
-    s->peer_spoke_since_fin = false;
-    enum tcp_state to;
-    if (acks_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
-        to = TCP_LAST_ACK;
-    else if (p->fin_sent && s->peer_fin_rcvd && !s->peer_fin_confirmed)
-        to = TCP_CLOSING; /* the peer's FIN is in flight */
-    else if (s->peer_fin_rcvd)
-        to = TCP_LAST_ACK;
-    else
-        to = TCP_FIN_WAIT_1;
-    oracle_side_set_inf(s, to, index);
-    s->inf_change_valid = false;
-}
-
 /* Whether e is an in-order segment with ACK that ack_apply() judges as the
  * observer would. */
 static inline bool ack_applies(const struct oracle *restrict o, const struct ev *restrict e)
@@ -407,8 +380,10 @@ static uint8_t ack_apply_rare(struct oracle_side *s, struct oracle_side *p, uint
         s->fin_ack_sent_known = true;
         s->fin_ack_sent_index = index;
     }
-    if (fin)
-        first_fin(s, p, g->seq, acks_p_fin, index, now);
+    if (fin) { /* sender_fin(): a first FIN after both SYNs */
+        oracle_first_fin(s, p, g->seq, acks_p_fin, index, now);
+        s->inf_change_valid = false;
+    }
     /* sender_ack() */
     if (p->syn_data && seq_gt(ack, p->space_max) && seq_le(ack, p->syn_data_end))
         p->space_max = ack;
@@ -653,18 +628,10 @@ void oracle_segment(struct oracle *o, uint64_t index, const struct ev *e)
     if (oracle_fast_segment(o, index, e))
         return;
 #else
-    switch (fast_shape_of(o, e)) {
-    case SHAPE_ACK:
-        ack_apply(o, &o->side[e->endpoint & 1u], &o->side[(e->endpoint & 1u) ^ 1u], index, e);
+    enum fast_shape shape = fast_shape_of(o, e);
+    if (shape != SHAPE_NONE) {
+        fast_apply(shape, o, index, e);
         return;
-    case SHAPE_FIRST_SYN:
-        first_syn_apply(o, index, e);
-        return;
-    case SHAPE_SYN_ACK:
-        syn_ack_apply(o, index, e);
-        return;
-    case SHAPE_NONE:
-        break;
     }
 #endif
     observe(o, index, e);

@@ -64,6 +64,38 @@ static inline void oracle_side_set_inf(struct oracle_side *s, enum tcp_state st,
     s->inf_change_valid = true;
 }
 
+/* A synchronized sender's first FIN at fin_at (RFC 9293 §3.10.4): what is
+ * remembered of it, and the state it goes to. Its ACK field tells whether it
+ * had the peer's FIN: crossing FINs (ack does not cover the peer's FIN) mean
+ * FIN-WAIT-1, even if the peer's FIN was already seen on the wire. Shared by
+ * the observer and the fast path. */
+static inline void oracle_first_fin(struct oracle_side *s, const struct oracle_side *p,
+                                    uint32_t fin_at, bool acks_peer_fin, uint64_t index,
+                                    uint64_t now)
+{
+    s->fin_sent = true;
+    s->fin_seq = fin_at;
+    s->fin_index = index;
+    s->fin_first_usecs = s->fin_last_usecs = now;
+    s->fin_last_index = index;
+    s->fin_xmits = 1;
+    s->fin_gap_usecs = 0;
+    s->fin_alone_last = p->ack_sent && p->last_ack == fin_at;
+    s->peer_spoke_since_fin = false;
+    if (s->inf_known && s->inf == TCP_SYN_SENT)
+        return; /* a FIN on its SYN: it is not synchronized yet, the FIN waits */
+    enum tcp_state to;
+    if (acks_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
+        to = TCP_LAST_ACK;
+    else if (p->fin_sent && s->peer_fin_rcvd && !s->peer_fin_confirmed)
+        to = TCP_CLOSING; /* the peer's FIN is in flight */
+    else if (s->peer_fin_rcvd)
+        to = TCP_LAST_ACK;
+    else
+        to = TCP_FIN_WAIT_1;
+    oracle_side_set_inf(s, to, index);
+}
+
 /* The two bits of the answerable-segment Bloom filter that stand for
  * (with_ack, value). */
 static inline void oracle_bloom_bits(bool with_ack, uint32_t value, unsigned *b1, unsigned *b2)

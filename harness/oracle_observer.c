@@ -726,30 +726,9 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
                           "%c sent a FIN before the handshake (CLOSE in SYN-SENT sends no FIN)",
                           ep == EP_A ? 'A' : 'B');
         }
-        s->fin_sent = true;
-        s->fin_seq = fin_at;
-        s->fin_index = index;
-        s->fin_first_usecs = s->fin_last_usecs = now;
-        s->fin_last_index = index;
-        s->fin_xmits = 1;
-        s->fin_gap_usecs = 0;
-        s->fin_alone_last = p->ack_sent && p->last_ack == fin_at;
-        s->peer_spoke_since_fin = false;
-        /* Its ACK field tells whether it had the peer's FIN: crossing FINs
-         * (ack does not cover the peer's FIN) mean FIN-WAIT-1, even if the
-         * peer's FIN was already seen on the wire. */
         bool covers_peer_fin =
             p->fin_sent && (g->flags & TCP_ACK) && seq_ge(g->ack, p->fin_seq + 1);
-        if (s->inf_known && s->inf == TCP_SYN_SENT)
-            ; /* a FIN on its SYN: it is not synchronized yet, the FIN waits */
-        else if (covers_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
-            set_inf(o, ep, TCP_LAST_ACK, index);
-        else if (p->fin_sent && s->peer_fin_rcvd && !s->peer_fin_confirmed)
-            set_inf(o, ep, TCP_CLOSING, index); /* the peer's FIN is in flight */
-        else if (s->peer_fin_rcvd)
-            set_inf(o, ep, TCP_LAST_ACK, index);
-        else
-            set_inf(o, ep, TCP_FIN_WAIT_1, index);
+        oracle_first_fin(s, p, fin_at, covers_peer_fin, index, now);
         s->inf_change_valid = false; /* its own act: not undone by a drop */
         if (o->cfg.states_reported[ep]) {
             s->wire_check = WIRE_CHECK_FIN;
