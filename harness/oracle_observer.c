@@ -1853,10 +1853,15 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
         }
     }
     /* An RST of the peer sent earlier (judged on arrival at send time, when
-     * it could not be taken) may have arrived only now, exactly at RCV.NXT. */
+     * it could not be taken) may have arrived only now, exactly at RCV.NXT.
+     * Its latest ACK field shows RCV.NXT also when the oracle has moved to
+     * another incarnation since (last_ack_any survives the restart): the
+     * RST may have been sent before that, while it was still in SYN-SENT. */
     const struct oracle_side *peer = side(o, ep ^ 1u);
-    bool late_exact_rst = cause_is(e, TCP_CAUSE_RCV_RST) && s->ack_sent &&
-                          seq_bloom_has(peer->rst_seq_bloom, s->last_ack);
+    bool late_exact_rst =
+        cause_is(e, TCP_CAUSE_RCV_RST) &&
+        ((s->ack_sent && seq_bloom_has(peer->rst_seq_bloom, s->last_ack)) ||
+         (s->ack_any_sent && seq_bloom_has(peer->rst_seq_bloom, s->last_ack_any)));
     if (to == TCP_CLOSED && s->must_stay_open && !s->rst_may_close && !s->tw_rst_hit &&
         !late_exact_rst && (cause_is(e, TCP_CAUSE_RCV_RST) || cause_is(e, TCP_CAUSE_RCV_SYN))) {
         oracle_report(o, INV_RST_VALIDATION, index, e->frame, (uint8_t)ep,

@@ -2114,6 +2114,79 @@ static void test_tw_restart_at_lost_later_fin_fails(void **state)
     assert_true(evt_count(&o, "time-wait-duration") > 0);
 }
 
+/* fuzz_close_pair (rst-validation-exact-rst-sent-in-syn-sent): three rounds
+ * of crossing SYNs. A answers B's first SYN (5000) and aborts with RST
+ * `a_rst` (at SND.NXT, 2001) while B is in SYN-SENT with a new ISN 7000;
+ * B then takes A's SYN 2000 (RCV.NXT 2001) and closes (FIN-WAIT-1). A's
+ * SYN-ACK with ISN 3000 answers B's SYN 6000, so the oracle moves to that
+ * incarnation, which B never took: its challenge ACK still says 2001. A's
+ * RST, delayed, arrives only now and is exactly at B's RCV.NXT: B closes
+ * (RFC 5961 §3.2, RFC 9293 §3.10.7.4), not on A's later RST at seq 0. */
+static void exact_rst_sent_in_syn_sent(struct evtrace *t, uint32_t a_rst)
+{
+    evt_init(t);
+    evt_state(t, EP_B, 0, TCP_CLOSED, TCP_LISTEN, TCP_CAUSE_APP_OPEN_PASSIVE);
+    evt_seg(t, EP_A, 0, TCP_SYN, 1000, 0, 0);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_state(t, EP_A, 0, TCP_SYN_SENT, TCP_CLOSED, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_B, 0, TCP_SYN, 5000, 0, 0);
+    evt_state(t, EP_B, 0, TCP_LISTEN, TCP_SYN_SENT, TCP_CAUSE_APP_SEND_SYN);
+    evt_seg(t, EP_A, 0, TCP_SYN, 2000, 0, 0);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_state(t, EP_B, 0, TCP_SYN_SENT, TCP_CLOSED, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_B, 0, TCP_SYN, 6000, 0, 0);
+    evt_state(t, EP_B, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    /* 1 ms: B answers A's first SYN and aborts; A answers B's first SYN
+     * and aborts; B answers A's second SYN and closes. */
+    evt_seg(t, EP_B, 1 * MS, TCP_SYN | TCP_ACK, 6000, 1001, 0);
+    evt_state(t, EP_B, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_B, 1 * MS, TCP_RST, 6001, 0, 0);
+    evt_state(t, EP_B, 1 * MS, TCP_SYN_RECEIVED, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+    evt_seg(t, EP_B, 1 * MS, TCP_SYN, 7000, 0, 0);
+    evt_state(t, EP_B, 1 * MS, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, 2000, 5001, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_A, 1 * MS, TCP_RST, a_rst, 0, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_RECEIVED, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+    evt_seg(t, EP_B, 1 * MS, TCP_SYN | TCP_ACK, 7000, 2001, 0);
+    evt_state(t, EP_B, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN, 3000, 0, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_B, 1 * MS, TCP_FIN | TCP_ACK, 7001, 2001, 0);
+    evt_state(t, EP_B, 1 * MS, TCP_SYN_RECEIVED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_A, 1 * MS, TCP_SYN | TCP_ACK, 3000, 6001, 0);
+    evt_state(t, EP_A, 1 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    /* 2 ms: A drops B's old SYN-ACK with an ACK and closes on B's RST
+     * 6001; CLOSED, it answers B's SYN 7000 with <SEQ=0><ACK=7001>; B
+     * challenges A's SYN-ACK 2000 and closes on A's RST `a_rst`. */
+    evt_seg(t, EP_A, 2 * MS, TCP_ACK, 3001, 6001, 0);
+    evt_state(t, EP_A, 2 * MS, TCP_SYN_RECEIVED, TCP_CLOSED, TCP_CAUSE_RCV_RST);
+    evt_seg(t, EP_A, 2 * MS, TCP_RST | TCP_ACK, 0, 7001, 0);
+    evt_seg(t, EP_B, 2 * MS, TCP_ACK, 7002, 2001, 0);
+    evt_state(t, EP_B, 2 * MS, TCP_FIN_WAIT_1, TCP_CLOSED, TCP_CAUSE_RCV_RST);
+}
+
+static void test_exact_rst_sent_in_syn_sent_closes_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    exact_rst_sent_in_syn_sent(&t, 2001);
+    judge(&o, &t, pair_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_inexact_rst_sent_in_syn_sent_fails(void **state)
+{
+    (void)state;
+    /* Near miss: A's early RST sits inside B's window, not at RCV.NXT. */
+    struct evtrace t;
+    struct oracle o;
+    exact_rst_sent_in_syn_sent(&t, 2500);
+    judge(&o, &t, pair_cfg());
+    ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2209,6 +2282,8 @@ int main(void)
         cmocka_unit_test(test_fin_acked_over_hole_after_empty_segment_fails),
         cmocka_unit_test(test_tw_restart_kept_after_lost_later_fin_passes),
         cmocka_unit_test(test_tw_restart_at_lost_later_fin_fails),
+        cmocka_unit_test(test_exact_rst_sent_in_syn_sent_closes_passes),
+        cmocka_unit_test(test_inexact_rst_sent_in_syn_sent_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
