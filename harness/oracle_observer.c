@@ -828,6 +828,44 @@ static bool seq_bloom_has(uint64_t bloom, uint32_t seq)
     return (bloom & b) == b;
 }
 
+/* ack-within-sent: ep's ACK lies outside the peer's sequence space as the
+ * oracle follows it (lo up to hi). Say what was seen, not "never sent":
+ * how far beyond the highest number the peer sent, or, for an ACK behind
+ * that space, which spaces of the peer it misses (the numbers may be ones
+ * the peer used in an earlier incarnation). */
+static void report_ack_outside(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e,
+                               uint32_t lo, uint32_t hi)
+{
+    const struct oracle_side *p = side(o, ep ^ 1u);
+    uint32_t ack = e->u.segment.seg.ack;
+    char c = ep == EP_A ? 'A' : 'B', pc = ep == EP_A ? 'B' : 'A';
+    char exp[64], seen[64];
+    if (seq_gt(ack, hi)) {
+        snprintf(exp, sizeof exp, "ack <= %u", rel(p, hi));
+        snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
+        oracle_report(o, INV_ACK_WITHIN_SENT, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c acknowledged %u octets beyond the highest sequence number %c sent", c,
+                      ack - hi, pc);
+        return;
+    }
+    snprintf(exp, sizeof exp, "ack in %u..%u", p->isn_known ? p->isn + 1 : lo, hi);
+    snprintf(seen, sizeof seen, "ack %u", ack);
+    if (!p->isn_known)
+        oracle_report(o, INV_ACK_WITHIN_SENT, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c's ACK %u lies %u octets below %c's sequence space as seen (%u up to %u)",
+                      c, ack, lo - ack, pc, lo, hi);
+    else if (p->prev_isn_valid)
+        oracle_report(o, INV_ACK_WITHIN_SENT, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c's ACK %u lies in neither of %c's latest spaces (ISN %u up to %u; before "
+                      "it ISN %u up to %u)",
+                      c, ack, pc, p->isn, hi, p->prev_isn, p->prev_snd_max);
+    else
+        oracle_report(o, INV_ACK_WITHIN_SENT, index, e->frame, (uint8_t)ep, exp, seen,
+                      "%c's ACK %u lies %u octets below %c's ISN %u, outside the space %c sends "
+                      "in (up to %u)",
+                      c, ack, p->isn - ack, pc, p->isn, pc, hi);
+}
+
 /* The ACK field of endpoint ep's (non-RST) segment. */
 static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
 {
@@ -918,11 +956,7 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
             p->gap = true;
             p->snd_max = p->space_max = ack;
         } else {
-            snprintf(exp, sizeof exp, "ack <= %u", rel(p, p->snd_max));
-            snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
-            oracle_report(o, INV_ACK_WITHIN_SENT, index, e->frame, (uint8_t)ep, exp, seen,
-                          "%c acknowledged sequence space %c never sent", c,
-                          ep == EP_A ? 'B' : 'A');
+            report_ack_outside(o, ep, index, e, lo, hi);
             return;
         }
     }
@@ -1375,13 +1409,23 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     bool peer_syn_sent = eff_state(o, ep ^ 1u, &pst_now) && pst_now == TCP_SYN_SENT;
     if (syn && (g->flags & TCP_ACK) && !rst && s->isn_known && g->seq != s->isn &&
         (peer_syn_sent || o->cfg.judge[ep])) {
-        s->prev_isn_valid = true;
-        s->prev_isn = s->isn;
-        /* (the peer, if synchronized, never takes the new SYN: RFC 5961
-         * §4.2; it goes on acknowledging the old space and taking the old
-         * FIN) */
-        s->prev_snd_max = s->snd_max;
-        s->prev_fin_sent = s->fin_sent;
+        /* The space remembered is the one the peer lives in: its latest
+         * ACK lies there. A space in between that the peer never
+         * acknowledged (a new ISN the sender gave up again) does not
+         * replace it: a TIME-WAIT peer acknowledges the old space through
+         * any number of such restarts (RFC 9293 §3.10.7.4). */
+        bool peer_in_prev = s->prev_isn_valid && p->ack_any_sent &&
+                            seq_between(s->prev_isn + 1, p->last_ack_any, s->prev_snd_max) &&
+                            !seq_between(s->isn + 1, p->last_ack_any, s->snd_max);
+        if (!peer_in_prev) {
+            s->prev_isn_valid = true;
+            s->prev_isn = s->isn;
+            /* (the peer, if synchronized, never takes the new SYN: RFC
+             * 5961 §4.2; it goes on acknowledging the old space and taking
+             * the old FIN) */
+            s->prev_snd_max = s->snd_max;
+            s->prev_fin_sent = s->fin_sent;
+        }
         /* A SYN-ACK with a new ISN from an endpoint that is not (or no
          * longer) synchronized: it gave up its old attempt (abort, RST) and
          * answers afresh; its sequence space starts over. */

@@ -2187,6 +2187,98 @@ static void test_inexact_rst_sent_in_syn_sent_fails(void **state)
     ASSERT_BROKEN(&o, "rst-validation", t.n - 1);
 }
 
+/* fuzz_close_pair (ack-within-sent-time-wait-through-two-new-isns): A is
+ * in TIME-WAIT after a full close (B's FIN 5001, A's ACK 5002). B opens
+ * again twice with new ISNs (7000, then 9000), each time answering a stale
+ * copy of A's SYN and giving up the first one with an RST. A's TIME-WAIT
+ * never takes them (§3.10.7.4: unacceptable, answered with <SEQ=SND.NXT>
+ * <ACK=RCV.NXT>): it lives on in B's first space, two ISNs back, and keeps
+ * acknowledging 5002 (`a_ack`). */
+static void time_wait_through_two_new_isns(struct evtrace *t, uint32_t a_ack)
+{
+    evt_init(t);
+    evt_state(t, EP_B, 0, TCP_CLOSED, TCP_LISTEN, TCP_CAUSE_APP_OPEN_PASSIVE);
+    evt_seg(t, EP_A, 0, TCP_SYN, 1000, 0, 0);
+    evt_state(t, EP_A, 0, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+    evt_seg(t, EP_B, 1 * MS, TCP_SYN | TCP_ACK, 5000, 1001, 0);
+    evt_state(t, EP_B, 1 * MS, TCP_LISTEN, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+    evt_state(t, EP_A, 2 * MS, TCP_SYN_SENT, TCP_ESTABLISHED, TCP_CAUSE_RCV_SYN_ACK);
+    evt_seg(t, EP_A, 2 * MS, TCP_ACK, 1001, 5001, 0);
+    evt_state(t, EP_B, 3 * MS, TCP_SYN_RECEIVED, TCP_ESTABLISHED, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_A, 4 * MS, TCP_FIN | TCP_ACK, 1001, 5001, 0);
+    evt_state(t, EP_A, 4 * MS, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_CAUSE_APP_CLOSE);
+    evt_seg(t, EP_B, 5 * MS, TCP_ACK, 5001, 1002, 0);
+    evt_state(t, EP_B, 5 * MS, TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_B, 5 * MS, TCP_FIN | TCP_ACK, 5001, 1002, 0);
+    evt_state(t, EP_B, 5 * MS, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_CAUSE_APP_CLOSE);
+    evt_state(t, EP_A, 6 * MS, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CAUSE_RCV_ACK);
+    evt_seg(t, EP_A, 6 * MS, TCP_ACK, 1002, 5002, 0);
+    evt_state(t, EP_A, 6 * MS, TCP_FIN_WAIT_2, TCP_TIME_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_state(t, EP_B, 7 * MS, TCP_LAST_ACK, TCP_CLOSED, TCP_CAUSE_RCV_ACK);
+    for (uint32_t isn = 7000; isn <= 9000; isn += 2000) {
+        uint64_t at = (isn == 7000 ? 10 : 20) * MS;
+        evt_seg(t, EP_B, at, TCP_SYN, isn, 0, 0);
+        evt_state(t, EP_B, at, TCP_CLOSED, TCP_SYN_SENT, TCP_CAUSE_APP_OPEN_ACTIVE);
+        evt_seg(t, EP_A, at + 1 * MS, TCP_ACK, 1002, 5002, 0);
+        evt_seg(t, EP_B, at + 2 * MS, TCP_SYN | TCP_ACK, isn, 1001, 0);
+        evt_state(t, EP_B, at + 2 * MS, TCP_SYN_SENT, TCP_SYN_RECEIVED, TCP_CAUSE_RCV_SYN);
+        if (isn == 7000) {
+            evt_seg(t, EP_A, at + 3 * MS, TCP_ACK, 1002, 5002, 0);
+            evt_seg(t, EP_B, at + 3 * MS, TCP_RST, isn + 1, 0, 0);
+            evt_state(t, EP_B, at + 3 * MS, TCP_SYN_RECEIVED, TCP_CLOSED, TCP_CAUSE_APP_ABORT);
+        }
+    }
+    evt_seg(t, EP_A, 23 * MS, TCP_ACK, 1002, a_ack, 0);
+}
+
+static void test_time_wait_ack_through_two_new_isns_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    time_wait_through_two_new_isns(&t, 5002);
+    judge(&o, &t, pair_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_time_wait_ack_beyond_old_fin_through_two_new_isns_fails(void **state)
+{
+    (void)state;
+    /* Near miss: A acknowledges one octet beyond B's old FIN. */
+    struct evtrace t;
+    struct oracle o;
+    time_wait_through_two_new_isns(&t, 5003);
+    judge(&o, &t, pair_cfg());
+    ASSERT_BROKEN(&o, "ack-within-sent", t.n - 1);
+    /* The message says what was seen: B did send from 5000 (no "never
+     * sent"), and the ACK lies in neither that space nor B's latest. */
+    size_t n;
+    const struct oracle_violation *v = oracle_violations(&o, &n);
+    while (n > 0 && strcmp(v[n - 1].inv->id, "ack-within-sent") != 0)
+        n--;
+    assert_true(n > 0);
+    assert_string_equal(v[n - 1].message, "A's ACK 5003 lies in neither of B's latest spaces (ISN "
+                                          "9000 up to 9001; before it ISN 5000 up to 5002)");
+}
+
+/* The same message for an ACK ahead of the peer's space: how far beyond. */
+static void test_ack_within_sent_message_says_how_far_beyond(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    evt_init(&t);
+    evt_handshake(&t, 1000, 5000);
+    evt_seg(&t, EP_B, 3 * MS, TCP_ACK, 5001, 1001, 10);
+    evt_seg(&t, EP_A, 4 * MS, TCP_ACK, 1001, 5014, 0);
+    judge(&o, &t, pair_cfg());
+    ASSERT_BROKEN(&o, "ack-within-sent", t.n - 1);
+    size_t n;
+    const struct oracle_violation *v = oracle_violations(&o, &n);
+    assert_string_equal(v[n - 1].message,
+                        "A acknowledged 3 octets beyond the highest sequence number B sent");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2284,6 +2376,9 @@ int main(void)
         cmocka_unit_test(test_tw_restart_at_lost_later_fin_fails),
         cmocka_unit_test(test_exact_rst_sent_in_syn_sent_closes_passes),
         cmocka_unit_test(test_inexact_rst_sent_in_syn_sent_fails),
+        cmocka_unit_test(test_time_wait_ack_through_two_new_isns_passes),
+        cmocka_unit_test(test_time_wait_ack_beyond_old_fin_through_two_new_isns_fails),
+        cmocka_unit_test(test_ack_within_sent_message_says_how_far_beyond),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
