@@ -375,6 +375,7 @@ static uint8_t ack_apply_rare(struct oracle_side *s, struct oracle_side *p, uint
     if (fin) {
         s->wire_fin_seen = true;
         s->wire_fin_end = g->seq + 1; /* no text */
+        s->wire_fin_end_bloom |= oracle_seq_bloom_bits(s->wire_fin_end);
     }
     if (covers_p_fin && ack == p->fin_seq + 1) {
         s->fin_ack_sent_known = true;

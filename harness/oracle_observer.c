@@ -878,6 +878,16 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
     /* fin-ack-plus-one, third form: a stack that reported taking the
      * peer's FIN ignores any text after it (RFC 9293 §3.10.7.4, seventh
      * step), so its ACK stays at FIN.seq + 1 however the peer goes on. */
+    if (s->fin_taken_pending) {
+        /* Its first ACK since it reported taking a FIN it had not yet
+         * acknowledged: if it ends a FIN the peer put on the wire, that is
+         * the FIN it took (maybe not the latest: one held out of order and
+         * taken when the hole below it was filled). Otherwise the
+         * provisional limit stands. */
+        s->fin_taken_pending = false;
+        if (seq_bloom_has(p->wire_fin_end_bloom, ack))
+            s->fin_taken_ack = ack;
+    }
     if (s->fin_taken && o->cfg.states_reported[ep] && seq_gt(ack, s->fin_taken_ack)) {
         snprintf(exp, sizeof exp, "ack %u", rel(p, s->fin_taken_ack));
         snprintf(seen, sizeof seen, "ack %u", rel(p, ack));
@@ -1211,6 +1221,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
     if ((g->flags & TCP_FIN) && !rst) {
         s->wire_fin_seen = true;
         s->wire_fin_end = g->seq + seg_len(g);
+        seq_bloom_add(&s->wire_fin_end_bloom, s->wire_fin_end);
     }
     struct oracle_seg_note *note =
         &o->recent[(o->recent_next + ORACLE_RECENT_SEGS - 1) % ORACLE_RECENT_SEGS];
@@ -1858,22 +1869,33 @@ void oracle_observe_state(struct oracle *o, uint64_t index, const struct ev *e)
     }
     check_state_vs_wire(o, ep, index, e);
 
-    /* The FIN it took is the latest the peer put on the wire. A stack may
-     * report the state before or after it sends the ACK of that FIN (the
-     * model sends first, lwIP reports first): the limit is whichever of the
-     * two is further. */
+    /* Which FIN it took: a stack may report the state before or after it
+     * sends the ACK of that FIN (the model sends first, lwIP reports
+     * first). Provisionally the limit is the further of the latest FIN the
+     * peer put on the wire and the latest ACK it sent. But the FIN taken
+     * need not be the latest on the wire: a FIN held out of order is taken
+     * when a later segment fills the hole below it (RFC 9293 §3.10.7.4,
+     * first and eighth steps), and the peer may have sent other FINs since
+     * that the endpoint dropped (out of the window, or on an RST, whose
+     * FIN bit is never processed). So when the report comes before it
+     * answered the peer's latest segment, its next ACK names the FIN it
+     * took if it ends one the peer sent (sender_ack()). */
     const struct oracle_side *p = side(o, ep ^ 1u);
     bool took_fin =
         (to == TCP_CLOSE_WAIT && (from == TCP_ESTABLISHED || from == TCP_SYN_RECEIVED)) ||
         (to == TCP_CLOSING && from == TCP_FIN_WAIT_1) ||
         (to == TCP_TIME_WAIT && (from == TCP_FIN_WAIT_1 || from == TCP_FIN_WAIT_2));
     if (took_fin && p->wire_fin_seen) {
+        const struct oracle_seg_note *latest =
+            &o->recent[(o->recent_next + ORACLE_RECENT_SEGS - 1) % ORACLE_RECENT_SEGS];
         s->fin_taken = true;
         s->fin_taken_ack = p->wire_fin_end;
         if (s->ack_any_sent && seq_gt(s->last_ack_any, s->fin_taken_ack))
             s->fin_taken_ack = s->last_ack_any;
+        s->fin_taken_pending = latest->valid && latest->src == (ep ^ 1u);
     } else if (to != TCP_LAST_ACK && to != TCP_TIME_WAIT && to != TCP_CLOSING) {
         s->fin_taken = false;
+        s->fin_taken_pending = false;
     }
 
     if (from == TCP_TIME_WAIT && to == TCP_CLOSED) {

@@ -232,6 +232,16 @@ struct oracle_side {
     /* The end (seq + len + 1) of the latest FIN it put on the wire. */
     bool wire_fin_seen;
     uint32_t wire_fin_end;
+    /* The end of every FIN it put on the wire (two bits each, as
+     * syn_bloom): the FIN the peer takes may be an older one than
+     * wire_fin_end, held out of order until a later segment filled the hole
+     * below it (RFC 9293 §3.10.7.4, first step), with junk FINs sent since. */
+    uint64_t wire_fin_end_bloom;
+    /* fin_taken_ack is provisional: it reported taking the peer's FIN
+     * before answering the peer's latest segment (lwIP reports first), so
+     * its next ACK, if it is the end of a FIN the peer sent, tells which
+     * FIN it took. */
+    bool fin_taken_pending;
 };
 
 /* The small fields first (read for every segment and for the verdict),

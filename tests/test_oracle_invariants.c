@@ -206,6 +206,71 @@ static void test_fin_ack_plus_two_fails_against_fuzzer_peer_high_isn(void **stat
     ASSERT_BROKEN(&o, "fin-ack-plus-one", bad);
 }
 
+/* A (judged, states reported) takes B's FIN from its out-of-order queue.
+ * B (a fuzzer's peer) sends 20 bytes and its FIN ahead of a hole, then two
+ * junk FINs A drops: one far below the window, one on an out-of-window RST
+ * (RFC 9293 §3.10.7.4 processes no FIN bit of an RST). The text that fills
+ * the hole lets A take the queued FIN at 5031 (first and eighth steps). A
+ * reports CLOSE-WAIT before it sends ACK 5032 (as lwIP does), so the FIN it
+ * took is not the latest on the wire, and its ACK is the first word of
+ * which FIN it was.
+ *   B > A  F.   seq 5011 ack 1001 len 20     (FIN at 5031, held)
+ *   A > B  .    seq 1001 ack 5001            (duplicate ACK: the hole)
+ *   B > A  F.   seq 5000-100000 ack 1001     (junk: below the window)
+ *   B > A  FR   seq 205001                   (junk: an RST, ignored)
+ *   B > A  P.   seq 5001 ack 1001 len 10     (fills the hole)
+ *   A: ESTABLISHED -> CLOSE-WAIT
+ *   A > B  .    seq 1001 ack 5032            (FIN.seq + 1)
+ * `after` appends B's text and a second FIN beyond the first, and A's ACK
+ * of it: A took a FIN already, so it must not acknowledge more. */
+static void fin_taken_from_ooseq(struct evtrace *t, bool after)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_seg(t, EP_B, 10 * MS, TCP_FIN | TCP_ACK, 5011, 1001, 20);
+    evt_seg(t, EP_A, 10 * MS, TCP_ACK, 1001, 5001, 0);
+    evt_seg(t, EP_B, 20 * MS, TCP_FIN | TCP_ACK, 5000u - 100000u, 1001, 0);
+    evt_seg(t, EP_B, 30 * MS, TCP_FIN | TCP_RST, 205001, 0, 0);
+    evt_seg(t, EP_B, 40 * MS, TCP_PSH | TCP_ACK, 5001, 1001, 10);
+    evt_state(t, EP_A, 40 * MS, TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_CAUSE_RCV_FIN);
+    evt_seg(t, EP_A, 40 * MS, TCP_ACK, 1001, 5032, 0);
+    if (after) {
+        /* B > A  FP.  seq 5032 ack 1001 len 10  (FIN at 5042)
+         * A > B  .    seq 1001 ack 5043 */
+        evt_seg(t, EP_B, 50 * MS, TCP_FIN | TCP_PSH | TCP_ACK, 5032, 1001, 10);
+        evt_seg(t, EP_A, 50 * MS, TCP_ACK, 1001, 5043, 0);
+    }
+}
+
+static struct oracle_config fuzzer_peer_cfg(void)
+{
+    struct oracle_config c = wire_cfg();
+    c.judge[EP_B] = false;
+    c.states_reported[EP_A] = true;
+    return c;
+}
+
+static void test_fin_ack_plus_one_of_fin_taken_from_ooseq_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_taken_from_ooseq(&t, false);
+    judge(&o, &t, fuzzer_peer_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_fin_taken_from_ooseq_then_acked_beyond_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    fin_taken_from_ooseq(&t, true);
+    judge(&o, &t, fuzzer_peer_cfg());
+    ASSERT_BROKEN(&o, "fin-ack-plus-one", t.n - 1);
+    assert_int_equal(oracle_violation_total(&o), 1); /* its ACK of the FIN it took passed */
+}
+
 /* ======================= ack-within-sent ======================= */
 
 static void test_ack_within_sent_beyond_fails(void **state)
@@ -1280,6 +1345,8 @@ int main(void)
         cmocka_unit_test(test_fin_ack_plus_two_fails),
         cmocka_unit_test(test_fin_ack_equal_to_fin_seq_fails_when_fin_received),
         cmocka_unit_test(test_fin_ack_plus_two_fails_against_fuzzer_peer_high_isn),
+        cmocka_unit_test(test_fin_ack_plus_one_of_fin_taken_from_ooseq_passes),
+        cmocka_unit_test(test_fin_taken_from_ooseq_then_acked_beyond_fails),
         cmocka_unit_test(test_ack_within_sent_beyond_fails),
         cmocka_unit_test(test_ack_within_sent_exact_edge_passes),
         cmocka_unit_test(test_ack_within_sent_capture_gap_is_incomplete),
