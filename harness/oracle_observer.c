@@ -167,6 +167,25 @@ static uint64_t fin_rto_max(const struct oracle *o)
     return o->rules.fin_rto_max_usecs ? o->rules.fin_rto_max_usecs : FIN_RTO_MAX_USECS;
 }
 
+/* How long s has been retransmitting its FIN toward R2: from its first
+ * transmission, or from the latest ACK of new data after it (which may
+ * also come after the last transmission), to the last transmission. */
+static uint64_t fin_retransmitting_usecs(const struct oracle_side *s)
+{
+    uint64_t from = s->acked_new_seen && s->acked_new_usecs > s->fin_first_usecs
+                        ? s->acked_new_usecs
+                        : s->fin_first_usecs;
+    return s->fin_last_usecs > from ? s->fin_last_usecs - from : 0;
+}
+
+/* How long after its first transmission (or the latest ACK of new data,
+ * which restarts the count of retransmissions) an unacknowledged FIN must
+ * have been given up: the profile's bound, else the oracle's. */
+static uint64_t fin_give_up(const struct oracle *o)
+{
+    return o->rules.fin_give_up_usecs ? o->rules.fin_give_up_usecs : FIN_GIVE_UP_USECS;
+}
+
 /* The latest visible act of s's retransmission timer: the last transmission
  * of its FIN or of text below it (with text outstanding below the FIN,
  * (5.4) retransmits that text, not the FIN), or the latest ACK of its new
@@ -2036,10 +2055,10 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
                 snprintf(seen, sizeof seen, "silent for %.3f s", (double)(end - last) / 1e6);
                 oracle_report(o, INV_FIN_RETRANSMIT, s->fin_index, 0, (uint8_t)ep, exp, seen,
                               "%c's FIN was never acknowledged and not retransmitted", c);
-            } else if (s->fin_last_usecs - s->fin_first_usecs > FIN_GIVE_UP_USECS) {
-                snprintf(exp, sizeof exp, "given up within %.0f s", FIN_GIVE_UP_USECS / 1e6);
+            } else if (fin_retransmitting_usecs(s) > fin_give_up(o)) {
+                snprintf(exp, sizeof exp, "given up within %.0f s", fin_give_up(o) / 1e6);
                 snprintf(seen, sizeof seen, "retransmitting after %.0f s",
-                         (double)(s->fin_last_usecs - s->fin_first_usecs) / 1e6);
+                         (double)fin_retransmitting_usecs(s) / 1e6);
                 oracle_report(o, INV_FIN_RETRANSMIT, s->fin_index, 0, (uint8_t)ep, exp, seen,
                               "%c never gave up its unacknowledged FIN", c);
             } else {

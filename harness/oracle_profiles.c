@@ -101,6 +101,13 @@ void oracle_rules_for(enum oracle_profile p, uint64_t msl_usecs, struct oracle_r
          * base up to that clamp (16383.5 s). RFC 6298 (2.5) allows any
          * ceiling of at least 60 s. */
         r->fin_rto_max_usecs = 0x7FFFull * 500 * 1000;
+        /* It gives up once nrtx reaches TCP_MAXRTX (12): at most 12
+         * retransmissions, each at most that clamp (plus the tick it is
+         * counted on) after the one before; an ACK of new data resets
+         * nrtx. With the RTO a slow peer can drive up, that is far beyond
+         * the oracle's usual two hours (lwip-open-fin-retransmit.bin:
+         * gaps of 1,856 s, still retransmitting at 9,265 s, as lwIP may). */
+        r->fin_give_up_usecs = 12 * (0x7FFFull + 1) * 500 * 1000;
         break;
     }
 }

@@ -30,6 +30,10 @@ struct oracle_rules {
     uint64_t fin_rto_max_usecs;        /* longest gap between FIN retransmissions the
                                           stack's RTO ceiling allows (0: the oracle's
                                           120 s; RFC 6298 (2.5) sets only a floor) */
+    uint64_t fin_give_up_usecs;        /* an unacknowledged FIN is given up (R2, RFC 1122
+                                          4.2.3.5) within this much of its first
+                                          transmission or of the latest ACK of new
+                                          data (0: the oracle's 2 h) */
 };
 
 /* One segment recently seen, so that a later EV_DROP can be mapped back. */

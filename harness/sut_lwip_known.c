@@ -90,7 +90,17 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
     bool bad_ack =
         (g->flags & (TCP_ACK | TCP_SYN)) == TCP_ACK && k->a_sent && seq_gt(g->ack, k->a_snd_max);
     k->b_last_badack_fin = bad_ack && (g->flags & TCP_FIN);
-    if (bad_ack && has_text) {
+    /* Before A is synchronized lwIP takes nothing from a segment without
+     * an acceptable ACK but a listener's SYN: a listener drops the rest
+     * (or answers an ACK with RST), SYN-SENT takes only a SYN-ACK, and
+     * tcp_process() in SYN-RECEIVED answers a bad ACK with RST and ignores
+     * a segment without ACK, SYN or not. Such a segment moves no RCV.NXT
+     * and is not remembered (lwip-open-ack-within-sent.bin: ACK-less text
+     * and a SYN+FIN in SYN-RECEIVED hid the segment whose text lwIP took). */
+    bool untaken = !(g->flags & TCP_ACK) && (!(g->flags & TCP_SYN) || k->a_state != TCP_LISTEN);
+    if (!k->a_synced && (bad_ack || untaken)) {
+        /* nothing */
+    } else if (bad_ack && has_text) {
         if (k->badack_count < LWIP_KNOWN_BADACK_MAX)
             k->badack[k->badack_count++] = sp;
     } else if ((g->flags & TCP_SYN) && k->a_synced) {
@@ -335,7 +345,7 @@ static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct se
         k->a_snd_max = g->seq + seg_len(g);
     }
     if ((g->flags & (TCP_RST | TCP_ACK)) == (TCP_RST | TCP_ACK) && k->syn_fin_pending &&
-        g->ack == k->syn_fin_ack_lwip && k->rst_syn_fin < 4)
+        g->ack == k->syn_fin_ack_lwip && k->rst_syn_fin < LWIP_KNOWN_PROOFS_MAX)
         k->rst_syn_fin_index[k->rst_syn_fin++] = index;
     k->syn_fin_pending = false; /* A's next segment is its answer */
     if (!(g->flags & TCP_ACK) || (g->flags & TCP_RST))

@@ -1063,6 +1063,99 @@ static void test_fin_retransmit_give_up_profiles(void **state)
     }
 }
 
+/* --- fin-retransmit when the stream ends with the FIN still retransmitted:
+ * R2 (RFC 1122 4.2.3.5) has no upper bound in the RFCs, so the oracle's
+ * is generous (2 h), and a profile whose stack may retransmit longer says
+ * so (lwip: 12 retransmissions, each up to its 0x7FFF-tick ceiling). --- */
+
+/* A's FIN from 20 ms, resent every gap_usecs until past until_usecs; then
+ * time runs on one more gap. Returns the FIN's event. */
+static size_t fin_resent_until(struct evtrace *t, uint64_t gap_usecs, uint64_t until_usecs)
+{
+    size_t fin = evt_seg(t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    uint64_t at = 20 * MS;
+    while (at <= until_usecs) {
+        at += gap_usecs;
+        evt_seg(t, EP_A, at, TCP_FIN | TCP_ACK, 1101, 5001, 0);
+    }
+    evt_clock(t, at + gap_usecs / 2);
+    return fin;
+}
+
+static void test_fin_retransmit_never_given_up_fails(void **state)
+{
+    (void)state;
+    /* rfc9293 and linux: still resending every 120 s after 2 h. */
+    static const enum oracle_profile profiles[] = {PROFILE_RFC9293, PROFILE_LINUX};
+    for (size_t i = 0; i < 2; i++) {
+        struct evtrace t;
+        struct oracle o;
+        opening(&t);
+        size_t fin = fin_resent_until(&t, 120 * SEC, 7300 * SEC);
+        struct oracle_config c = wire_cfg();
+        c.profile = profiles[i];
+        judge(&o, &t, c);
+        ASSERT_BROKEN(&o, "fin-retransmit", fin);
+    }
+}
+
+static void test_fin_retransmit_lwip_long_backoff_passes(void **state)
+{
+    (void)state;
+    /* lwip-open-fin-retransmit.bin's shape: gaps of 1,856 s (its RTO
+     * backed off 128-fold), still resending at 9,300 s: lwIP may (it gives
+     * up after 12 retransmissions); the stream ends first (incomplete). */
+    struct evtrace t;
+    struct oracle o;
+    opening(&t);
+    fin_resent_until(&t, 1856 * SEC, 9300 * SEC);
+    struct oracle_config c = wire_cfg();
+    c.profile = PROFILE_LWIP;
+    judge(&o, &t, c);
+    ASSERT_CLEAN(&o);
+    assert_int_equal(oracle_verdict(&o), VERDICT_INCOMPLETE);
+}
+
+static void test_fin_retransmit_lwip_past_twelve_gaps_fails(void **state)
+{
+    (void)state;
+    /* Near miss: resending at the lwIP ceiling for longer than 12 gaps of
+     * it (more retransmissions than TCP_MAXRTX allows). */
+    struct evtrace t;
+    struct oracle o;
+    opening(&t);
+    size_t fin = fin_resent_until(&t, 16384 * SEC, 12 * 16384 * SEC + 30 * SEC);
+    struct oracle_config c = wire_cfg();
+    c.profile = PROFILE_LWIP;
+    judge(&o, &t, c);
+    ASSERT_BROKEN(&o, "fin-retransmit", fin);
+}
+
+static void test_fin_retransmit_give_up_count_restarts_on_new_ack_passes(void **state)
+{
+    (void)state;
+    /* A's text 1101..1201 and its FIN, resent every 120 s; at 1.5 h B
+     * acknowledges the text (not the FIN), which resets the count toward
+     * R2: resending until 3 h conforms. Without that ACK the same 3 h
+     * fails (test_fin_retransmit_never_given_up_fails). */
+    struct evtrace t;
+    struct oracle o;
+    opening(&t);
+    evt_seg(&t, EP_A, 15 * MS, TCP_PSH | TCP_ACK, 1101, 5001, 100);
+    evt_seg(&t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1201, 5001, 0);
+    uint64_t at = 20 * MS;
+    while (at < 10800 * SEC) {
+        at += 120 * SEC;
+        evt_seg(&t, EP_A, at, TCP_PSH | TCP_FIN | TCP_ACK, 1101, 5001, 100);
+        if (at > 5400 * SEC && at <= 5520 * SEC)
+            evt_seg(&t, EP_B, at + 10 * MS, TCP_ACK, 5001, 1201, 0);
+    }
+    evt_clock(&t, at + 60 * SEC);
+    judge(&o, &t, wire_cfg());
+    ASSERT_CLEAN(&o);
+    assert_int_equal(oracle_verdict(&o), VERDICT_INCOMPLETE);
+}
+
 /* ======================= half-close-delivery ======================= */
 
 static void half_close_app(struct evtrace *t, uint32_t read_before_eof)
@@ -1393,6 +1486,10 @@ int main(void)
         cmocka_unit_test(test_fin_retransmit_give_up_driven_by_data_passes),
         cmocka_unit_test(test_fin_retransmit_give_up_after_fin_acked_passes),
         cmocka_unit_test(test_fin_retransmit_give_up_profiles),
+        cmocka_unit_test(test_fin_retransmit_never_given_up_fails),
+        cmocka_unit_test(test_fin_retransmit_lwip_long_backoff_passes),
+        cmocka_unit_test(test_fin_retransmit_lwip_past_twelve_gaps_fails),
+        cmocka_unit_test(test_fin_retransmit_give_up_count_restarts_on_new_ack_passes),
         cmocka_unit_test(test_half_close_delivery_all_read_passes),
         cmocka_unit_test(test_half_close_delivery_eof_early_fails),
         cmocka_unit_test(test_half_close_delivery_fin_acked_over_hole_fails),

@@ -544,6 +544,14 @@ static void test_time_wait_counts_from_close(void **state)
 
 /* The filed-finding recogniser (harness/sut_lwip_known.h) names a root
  * cause only with evidence on the wire. */
+static void push_state(struct ev_sink *k, uint64_t index, enum tcp_state from, enum tcp_state to)
+{
+    struct ev ev = {.kind = EV_STATE, .endpoint = EP_A};
+    ev.u.state.from = from;
+    ev.u.state.to = to;
+    k->push(k->ctx, index, &ev);
+}
+
 static void push_seg(struct ev_sink *k, uint64_t index, uint8_t ep, uint8_t flags, uint32_t seq,
                      uint32_t ack, uint16_t len)
 {
@@ -570,27 +578,69 @@ static void test_known_findings_need_evidence(void **state)
     push_seg(&sink, 3, EP_A, TCP_ACK, 8, 111, 0);
     assert_null(lwip_known_explain(&k, &v));
 
-    /* The same text without ACK, acknowledged: lwIP took it. */
+    /* The same text without ACK once A is ESTABLISHED, acknowledged: lwIP
+     * took it. */
     lwip_known_reset(&k);
-    push_seg(&sink, 0, EP_B, TCP_SYN, 100, 0, 0);
-    push_seg(&sink, 1, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
-    push_seg(&sink, 2, EP_B, TCP_PSH, 101, 0, 10);
-    push_seg(&sink, 3, EP_A, TCP_ACK, 8, 111, 0);
+    push_state(&sink, 0, TCP_CLOSED, TCP_LISTEN);
+    push_seg(&sink, 1, EP_B, TCP_SYN, 100, 0, 0);
+    push_state(&sink, 2, TCP_LISTEN, TCP_SYN_RECEIVED);
+    push_seg(&sink, 3, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
+    push_seg(&sink, 4, EP_B, TCP_ACK, 101, 8, 0);
+    push_state(&sink, 5, TCP_SYN_RECEIVED, TCP_ESTABLISHED);
+    push_seg(&sink, 6, EP_B, TCP_PSH, 101, 0, 10);
+    push_seg(&sink, 7, EP_A, TCP_ACK, 8, 111, 0);
+    v.event_index = 8;
     assert_string_equal(lwip_known_explain(&k, &v), "lwip-text-without-ack");
-    v.event_index = 2; /* a violation before that segment is not explained */
+    v.event_index = 6; /* a violation before that segment is not explained */
     assert_null(lwip_known_explain(&k, &v));
 
     /* ... unless it was lost in the network. */
     lwip_known_reset(&k);
-    push_seg(&sink, 0, EP_B, TCP_SYN, 100, 0, 0);
-    push_seg(&sink, 1, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
-    push_seg(&sink, 2, EP_B, TCP_PSH, 101, 0, 10);
+    push_state(&sink, 0, TCP_CLOSED, TCP_LISTEN);
+    push_seg(&sink, 1, EP_B, TCP_SYN, 100, 0, 0);
+    push_state(&sink, 2, TCP_LISTEN, TCP_SYN_RECEIVED);
+    push_seg(&sink, 3, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
+    push_seg(&sink, 4, EP_B, TCP_ACK, 101, 8, 0);
+    push_state(&sink, 5, TCP_SYN_RECEIVED, TCP_ESTABLISHED);
+    push_seg(&sink, 6, EP_B, TCP_PSH, 101, 0, 10);
     struct ev drop = {.kind = EV_DROP};
-    drop.u.drop.index = 2;
-    sink.push(sink.ctx, 3, &drop);
-    push_seg(&sink, 4, EP_A, TCP_ACK, 8, 111, 0);
-    v.event_index = 5;
+    drop.u.drop.index = 6;
+    sink.push(sink.ctx, 7, &drop);
+    push_seg(&sink, 8, EP_A, TCP_ACK, 8, 111, 0);
+    v.event_index = 9;
     assert_null(lwip_known_explain(&k, &v));
+
+    /* ... and not in SYN-RECEIVED, where tcp_process() takes nothing from
+     * a segment without ACK: an ACK covering such text has no filed cause. */
+    lwip_known_reset(&k);
+    push_state(&sink, 0, TCP_CLOSED, TCP_LISTEN);
+    push_seg(&sink, 1, EP_B, TCP_SYN, 100, 0, 0);
+    push_state(&sink, 2, TCP_LISTEN, TCP_SYN_RECEIVED);
+    push_seg(&sink, 3, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
+    push_seg(&sink, 4, EP_B, TCP_PSH, 101, 0, 10);
+    push_seg(&sink, 5, EP_A, TCP_ACK, 8, 111, 0);
+    v.event_index = 6;
+    assert_null(lwip_known_explain(&k, &v));
+
+    /* Text acknowledging unsent data, taken once ESTABLISHED, while ACK-less
+     * text sent in SYN-RECEIVED covers the same numbers
+     * (lwip-text-with-unacceptable-ack-syn-received.bin): the unacceptable
+     * ACK's text is what lwIP took. */
+    lwip_known_reset(&k);
+    push_state(&sink, 0, TCP_CLOSED, TCP_LISTEN);
+    push_seg(&sink, 1, EP_B, TCP_SYN, 100, 0, 0);
+    push_state(&sink, 2, TCP_LISTEN, TCP_SYN_RECEIVED);
+    push_seg(&sink, 3, EP_A, TCP_SYN | TCP_ACK, 7, 101, 0);
+    push_seg(&sink, 4, EP_B, TCP_PSH, 101, 0, 200);
+    push_seg(&sink, 5, EP_B, TCP_ACK, 101, 8, 80);
+    push_state(&sink, 6, TCP_SYN_RECEIVED, TCP_ESTABLISHED);
+    push_seg(&sink, 7, EP_A, TCP_ACK, 8, 181, 0);
+    push_seg(&sink, 8, EP_B, TCP_ACK, 181, 9000, 80);
+    push_seg(&sink, 9, EP_A, TCP_ACK, 8, 181, 0);
+    push_seg(&sink, 10, EP_B, TCP_ACK, 400, 8, 2);
+    push_seg(&sink, 11, EP_A, TCP_ACK, 8, 261, 0);
+    v.event_index = 11;
+    assert_string_equal(lwip_known_explain(&k, &v), "lwip-text-with-unacceptable-ack");
 
     /* A FIN at 155, then text 101..354 covering it: an ACK of 355 counts a
      * FIN after the text (lwIP moved it); 354 would be the text alone. */
@@ -662,6 +712,16 @@ static void test_known_findings_need_evidence(void **state)
     push_seg(&sink, 0, EP_B, TCP_SYN | TCP_FIN, 50, 0, 17);
     push_seg(&sink, 1, EP_A, TCP_RST | TCP_ACK, 0, 50 + 17 + 2, 0); /* the right ack */
     assert_null(lwip_known_explain(&k, &cs));
+
+    /* Many of them: each is named, not only the first four
+     * (lwip-rst-ack-syn-fin-many.bin). */
+    lwip_known_reset(&k);
+    for (unsigned i = 0; i < 6; i++) {
+        push_seg(&sink, 2 * i, EP_B, TCP_SYN | TCP_FIN, 50 + i, 0, 17);
+        push_seg(&sink, 2 * i + 1, EP_A, TCP_RST | TCP_ACK, 0, 50 + i + 17 + 1, 0);
+    }
+    cs.event_index = 11;
+    assert_string_equal(lwip_known_explain(&k, &cs), "lwip-rst-ack-syn-fin");
 }
 
 /* A fresh process (exec, not fork: nothing inherited) gives the same trace
