@@ -60,7 +60,8 @@ static inline struct oracle_side *side(struct oracle *o, unsigned ep)
 
 /* The state that judging relies on: reported if the source reports it,
  * otherwise inferred. */
-static bool eff_state(const struct oracle *o, unsigned ep, enum tcp_state *st)
+static inline __attribute__((always_inline)) bool eff_state(const struct oracle *o, unsigned ep,
+                                                            enum tcp_state *st)
 {
     const struct oracle_side *s = &o->side[ep & 1];
     if (o->cfg.states_reported[ep & 1] && s->rep_known) {
