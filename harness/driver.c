@@ -90,7 +90,7 @@ static void release_held_drops(struct driver *d)
 }
 
 /* Every event passes here and almost never is a drop held: test first. */
-static inline void release_drops(struct driver *d)
+static inline __attribute__((always_inline)) void release_drops(struct driver *d)
 {
     if (d->held_drops)
         release_held_drops(d);
@@ -194,7 +194,7 @@ static void emit_noted_drops(struct driver *d)
 
 /* After each call into the SUT: the losses of what it sent during the call
  * (rarely any). */
-static inline void flush_drops(struct driver *d)
+static inline __attribute__((always_inline)) void flush_drops(struct driver *d)
 {
     if (d->n_drops)
         emit_noted_drops(d);
