@@ -243,12 +243,42 @@ static bool text_covers(const struct lwip_known_span *sp, uint32_t ack)
  * from the pcb: it took no FIN), so no FIN of B moved its RCV.NXT there:
  * if only the text of a segment acknowledging unsent data reaches ack, and
  * the text of no other segment of B, lwIP took that text. */
+/* How far the text of B's spans remembered (never a FIN: the end of a span
+ * with FIN stops one short) covers B's sequence space from ISN+1 without a
+ * hole; with_badack: also the text of those acknowledging unsent data. */
+static uint32_t text_reach(const struct lwip_known *k, bool with_badack)
+{
+    uint32_t r = k->b_isn + 1u;
+    unsigned n = k->acked_next < LWIP_KNOWN_ACKED_MAX ? k->acked_next : LWIP_KNOWN_ACKED_MAX;
+    for (bool grew = true; grew;) {
+        grew = false;
+        const struct lwip_known_span *sets[3] = {k->acked, k->noack, k->badack};
+        unsigned counts[3] = {n, k->noack_count, with_badack ? k->badack_count : 0};
+        for (unsigned j = 0; j < 3; j++)
+            for (unsigned i = 0; i < counts[j]; i++) {
+                const struct lwip_known_span *sp = &sets[j][i];
+                uint32_t end = sp->end - (sp->fin ? 1u : 0u);
+                if (sp->live && seq_le(sp->seq, r) && seq_gt(end, r))
+                    r = end, grew = true;
+            }
+    }
+    return r;
+}
+
 static void check_bad_ack_text_before_fin(struct lwip_known *k, uint32_t ack)
 {
     enum tcp_state st = k->a_state;
     if (st != TCP_SYN_RECEIVED && st != TCP_ESTABLISHED && st != TCP_FIN_WAIT_1 &&
         st != TCP_FIN_WAIT_2)
         return;
+    /* ... or, with every segment of B remembered, only with such text does
+     * the text of B's segments reach ack without a hole (a FIN of B cannot
+     * fill one: A took none): lwIP took that text. */
+    if (spans_complete(k) && seq_gt(ack, text_reach(k, false)) &&
+        seq_le(ack, text_reach(k, true))) {
+        prove_bad_ack_taken(k);
+        return;
+    }
     unsigned n = k->acked_next < LWIP_KNOWN_ACKED_MAX ? k->acked_next : LWIP_KNOWN_ACKED_MAX;
     if (k->acked_next > LWIP_KNOWN_ACKED_MAX)
         return; /* one may have been forgotten */

@@ -58,6 +58,8 @@ expect lwip-ooseq-fin-moved-at-start.bin 'lwip lwip-ooseq-fin-moved (violation f
 expect lwip-syn-received-ignores-syn-relisten.bin 'lwip lwip-syn-received-ignores-syn (violation half-close-delivery'
 expect lwip-rst-ack-syn-fin-many.bin 'lwip lwip-rst-ack-syn-fin (violation closed-silence at event 67'
 expect lwip-text-with-unacceptable-ack-syn-received.bin 'lwip lwip-text-with-unacceptable-ack (violation ack-within-sent'
+expect lwip-text-with-unacceptable-ack-after-syn-fin.bin 'lwip lwip-text-with-unacceptable-ack (violation ack-within-sent at event 11'
+expect lwip-text-with-unacceptable-ack-old-fin.bin 'lwip lwip-text-with-unacceptable-ack (violation state-matches-wire at event 11'
 # No oracle rule flags these (tests/test_sut_lwip.c pins lwIP's behaviour),
 # or the lwip profile names them as accepted differences (time-wait-slow-tick:
 # 500 ms timer granularity): they pass. If one starts failing, the oracle

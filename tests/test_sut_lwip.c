@@ -642,6 +642,33 @@ static void test_known_findings_need_evidence(void **state)
     v.event_index = 11;
     assert_string_equal(lwip_known_explain(&k, &v), "lwip-text-with-unacceptable-ack");
 
+    /* A connected; B's text 102..158 (an old ACK: acceptable), a hole at
+     * 101; B's text 101..142 whose ACK acknowledges unsent data; B's FIN at
+     * 101 (old by then). A, still ESTABLISHED (no FIN taken), acknowledges
+     * 158: only the bad-ACK text fills the hole
+     * (lwip-text-with-unacceptable-ack-old-fin.bin). Without that segment
+     * nothing explains it. */
+    struct driver_violation sw = {.id = "state-matches-wire", .event_index = 11};
+    for (int with_bad = 1; with_bad >= 0; with_bad--) {
+        lwip_known_reset(&k);
+        push_state(&sink, 0, TCP_CLOSED, TCP_SYN_SENT);
+        push_seg(&sink, 1, EP_A, TCP_SYN, 7, 0, 0);
+        push_seg(&sink, 2, EP_B, TCP_SYN | TCP_ACK, 100, 8, 0);
+        push_state(&sink, 3, TCP_SYN_SENT, TCP_ESTABLISHED);
+        push_seg(&sink, 4, EP_A, TCP_ACK, 8, 101, 0);
+        push_seg(&sink, 5, EP_B, TCP_PSH | TCP_ACK, 102, 8 - 60, 56);
+        push_seg(&sink, 6, EP_A, TCP_ACK, 8, 101, 0);
+        if (with_bad)
+            push_seg(&sink, 7, EP_B, TCP_ACK, 101, 14, 41);
+        push_seg(&sink, 8, EP_A, TCP_ACK, 8, 101, 0);
+        push_seg(&sink, 9, EP_B, TCP_FIN | TCP_ACK, 101, 8, 0);
+        push_seg(&sink, 10, EP_A, TCP_ACK, 8, 158, 0);
+        if (with_bad)
+            assert_string_equal(lwip_known_explain(&k, &sw), "lwip-text-with-unacceptable-ack");
+        else
+            assert_null(lwip_known_explain(&k, &sw));
+    }
+
     /* A FIN at 155, then text 101..354 covering it: an ACK of 355 counts a
      * FIN after the text (lwIP moved it); 354 would be the text alone. */
     struct driver_violation fa = {.id = "fin-ack-plus-one", .event_index = 4};
