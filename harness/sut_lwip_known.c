@@ -187,8 +187,11 @@ static bool covered_by_other(const struct lwip_known *k, uint32_t ack, uint64_t 
 
 /* How far B's sequence space from ISN+1 is covered without a hole by the
  * spans remembered (with_badack: also those acknowledging unsent data). */
-static uint32_t reach_of(const struct lwip_known *k, bool with_noack, bool with_badack)
+static uint32_t reach_of(struct lwip_known *k, bool with_noack, bool with_badack)
 {
+    unsigned slot = (with_noack ? 2u : 0u) | (with_badack ? 1u : 0u);
+    if (k->reach_gen[slot] == k->spans_gen + 1u)
+        return k->reach_val[slot];
     uint32_t r = k->b_isn + 1u;
     for (bool grew = true; grew;) {
         grew = false;
@@ -202,10 +205,12 @@ static uint32_t reach_of(const struct lwip_known *k, bool with_noack, bool with_
             if (k->badack[i].live && seq_le(k->badack[i].seq, r) && seq_gt(k->badack[i].end, r))
                 r = k->badack[i].end, grew = true;
     }
+    k->reach_gen[slot] = k->spans_gen + 1u;
+    k->reach_val[slot] = r;
     return r;
 }
 
-static uint32_t reach(const struct lwip_known *k, bool with_badack)
+static uint32_t reach(struct lwip_known *k, bool with_badack)
 {
     return reach_of(k, true, with_badack);
 }
@@ -537,6 +542,8 @@ static void push(void *ctx, uint64_t index, const struct ev *e)
 {
     struct lwip_known *k = ctx;
     k->last_usecs = e->time_usecs;
+    if (e->kind == EV_STATE || e->kind == EV_DROP || (e->kind == EV_SEGMENT && e->endpoint == EP_B))
+        k->spans_gen++; /* what reach_of() remembers may change */
     switch (e->kind) {
     case EV_APP:
         if (e->endpoint == EP_A && e->u.app.call == APP_CLOSE && !k->a_closed) {

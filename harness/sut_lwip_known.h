@@ -195,6 +195,13 @@ struct lwip_known {
     uint64_t fin_split_index;      /* B's latest segment is such an RST */
     unsigned rst_closed_by_badack; /* proven at these events (the first few) */
     uint64_t rst_closed_by_badack_index[4];
+
+    /* reach_of()'s answers for its four span choices, each valid while
+     * reach_gen[i] == spans_gen + 1: B's spans and ISN change only on a
+     * segment of B, a loss or a state report, each of which counts
+     * spans_gen up (A's segments ask up to four times each). */
+    uint32_t spans_gen;
+    uint32_t reach_gen[4], reach_val[4];
 };
 
 void lwip_known_reset(struct lwip_known *k);
