@@ -25,7 +25,10 @@
 # BENCH_LWIP_AFL=1 adds AFL++ figures (see afl() below).
 # BENCH_LWIP_NOCMP=1 adds figure 1 for a build without -fsanitize-coverage
 # trace-cmp (in build/bench-lwip-nocmp), to show what that instrumentation
-# costs. BENCH_LWIP_BIN=PATH measures another build of the target (say, of
+# costs. BENCH_LWIP_NOALIGN=1 adds figure 1 for a build without UBSan's
+# alignment check (build/bench-lwip-noalign; the rest of UBSan kept): with
+# trace-cmp every checked pointer dereference is also a comparison
+# callback, and each check adds a counter libFuzzer scans every run. BENCH_LWIP_BIN=PATH measures another build of the target (say, of
 # an older commit) instead of building $BIN. Figures only; machines are
 # noisy and shared, nothing is asserted.
 set -u
@@ -119,6 +122,17 @@ if [ "${BENCH_LWIP_NOCMP:-0}" = 1 ]; then
         FUZZ_LF_CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize-coverage=trace-cmp" \
         $NB/fuzz_lwip_endpoint >/dev/null 2>&1 || { echo "bench_lwip: cannot build $NB"; exit 1; }
     uninterrupted $NB/fuzz_lwip_endpoint "1'. uninterrupted, built without trace-cmp"
+fi
+if [ "${BENCH_LWIP_NOALIGN:-0}" = 1 ]; then
+    NA=build/bench-lwip-noalign
+    make --no-print-directory FUZZ_LF_DIR=$NA \
+        FUZZ_LF_CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize=alignment" \
+        $NA/fuzz_lwip_endpoint >/dev/null 2>&1 || { echo "bench_lwip: cannot build $NA"; exit 1; }
+    uninterrupted $NA/fuzz_lwip_endpoint "1a. uninterrupted, built without UBSan's alignment check"
+    if [ -n "$shm" ]; then
+        CORPUS_DIR=$shm/corpus uninterrupted $NA/fuzz_lwip_endpoint \
+            "1at. uninterrupted, built without UBSan's alignment check, corpus on tmpfs"
+    fi
 fi
 # BENCH_LWIP_AFL=1: AFL++ (build/fuzz-afl, persistent mode, ASan: the AFL
 # build has no UBSan, see mk/fuzz.mk) for the same time from the same seeds,
