@@ -142,8 +142,8 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
  * that segment's text. */
 static bool moved_past(const struct lwip_known *k, const struct lwip_known_span *sp, uint32_t ack)
 {
-    if (!sp->live || sp->end + 1u != ack)
-        return false;
+    if (sp->end + 1u != ack || !sp->live)
+        return false; /* (the cheaper test first: most spans end elsewhere) */
     unsigned nf = k->fin_next < LWIP_KNOWN_FIN_MAX ? k->fin_next : LWIP_KNOWN_FIN_MAX;
     for (unsigned i = 0; i < nf; i++)
         if (seq_le(sp->seq, k->fin_pos[i]) && seq_lt(k->fin_pos[i], sp->end))
@@ -542,8 +542,6 @@ static void push(void *ctx, uint64_t index, const struct ev *e)
 {
     struct lwip_known *k = ctx;
     k->last_usecs = e->time_usecs;
-    if (e->kind == EV_STATE || e->kind == EV_DROP || (e->kind == EV_SEGMENT && e->endpoint == EP_B))
-        k->spans_gen++; /* what reach_of() remembers may change */
     switch (e->kind) {
     case EV_APP:
         if (e->endpoint == EP_A && e->u.app.call == APP_CLOSE && !k->a_closed) {
@@ -561,17 +559,21 @@ static void push(void *ctx, uint64_t index, const struct ev *e)
         }
         break;
     case EV_STATE:
+        k->spans_gen++; /* B's ISN may change: what reach_of() remembers */
         if (e->endpoint == EP_A)
             on_sut_state(k, index, e);
         break;
     case EV_DROP:
+        k->spans_gen++; /* a span may be lost */
         on_drop(k, e->u.drop.index);
         break;
     case EV_SEGMENT:
-        if (e->endpoint == EP_B)
+        if (e->endpoint == EP_B) {
+            k->spans_gen++; /* a span may be added */
             on_peer_segment(k, index, &e->u.segment.seg, e->time_usecs);
-        else if (e->endpoint == EP_A)
+        } else if (e->endpoint == EP_A) {
             on_sut_segment(k, index, &e->u.segment.seg, e->time_usecs);
+        }
         break;
     default: /* the clock: nothing to remember */
         break;
