@@ -119,14 +119,14 @@ campaign "" "3. campaign, every finding aborts"
 if [ "${BENCH_LWIP_NOCMP:-0}" = 1 ]; then
     NB=build/bench-lwip-nocmp
     make --no-print-directory FUZZ_LF_DIR=$NB \
-        FUZZ_LF_CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize-coverage=trace-cmp" \
+        FUZZ_LF_CFLAGS="-g -O2 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize-coverage=trace-cmp" \
         $NB/fuzz_lwip_endpoint >/dev/null 2>&1 || { echo "bench_lwip: cannot build $NB"; exit 1; }
     uninterrupted $NB/fuzz_lwip_endpoint "1'. uninterrupted, built without trace-cmp"
 fi
 if [ "${BENCH_LWIP_NOALIGN:-0}" = 1 ]; then
     NA=build/bench-lwip-noalign
     make --no-print-directory FUZZ_LF_DIR=$NA \
-        FUZZ_LF_CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize=alignment" \
+        FUZZ_LF_CFLAGS="-g -O2 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize=alignment" \
         $NA/fuzz_lwip_endpoint >/dev/null 2>&1 || { echo "bench_lwip: cannot build $NA"; exit 1; }
     uninterrupted $NA/fuzz_lwip_endpoint "1a. uninterrupted, built without UBSan's alignment check"
     if [ -n "$shm" ]; then
