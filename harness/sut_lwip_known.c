@@ -35,6 +35,22 @@ static bool tw_must_drop(const struct lwip_known *k, const struct seg *g)
     return first - k->a_last_ack >= k->a_wnd && last - k->a_last_ack >= k->a_wnd;
 }
 
+/* sp repeats a span of list[0..n) that arrived (same sequence space, FIN
+ * or not): it adds no sequence space lwIP may have taken, and remembering
+ * it again would fill a list of the first few with copies (a campaign's
+ * input resends one segment many times; lwip-ooseq-fin-moved-many-bad-acks.bin).
+ * A repeat of a lost one takes its place: it arrived. */
+static bool repeats(struct lwip_known_span *list, unsigned n, const struct lwip_known_span *sp)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (list[i].seq == sp->seq && list[i].end == sp->end && list[i].fin == sp->fin) {
+            if (!list[i].live)
+                list[i] = *sp;
+            return true;
+        }
+    return false;
+}
+
 static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct seg *g,
                             uint64_t now_usecs)
 {
@@ -98,20 +114,24 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
      * and is not remembered (lwip-open-ack-within-sent.bin: ACK-less text
      * and a SYN+FIN in SYN-RECEIVED hid the segment whose text lwIP took). */
     bool untaken = !(g->flags & TCP_ACK) && (!(g->flags & TCP_SYN) || k->a_state != TCP_LISTEN);
+    bool remembered = true;
     if (!k->a_synced && (bad_ack || untaken)) {
-        /* nothing */
+        remembered = false;
     } else if (bad_ack && has_text) {
-        if (k->badack_count < LWIP_KNOWN_BADACK_MAX)
+        if (!repeats(k->badack, k->badack_count, &sp) && k->badack_count < LWIP_KNOWN_BADACK_MAX)
             k->badack[k->badack_count++] = sp;
     } else if ((g->flags & TCP_SYN) && k->a_synced) {
         /* lwIP answers a SYN in a synchronized state with an ACK and drops
          * it: it moves no RCV.NXT */
+        remembered = false;
     } else if (g->flags & (TCP_ACK | TCP_SYN)) {
         k->acked[k->acked_next++ % LWIP_KNOWN_ACKED_MAX] = sp;
     } else if ((g->payload_len > 0 || (g->flags & TCP_FIN)) &&
-               k->noack_count < LWIP_KNOWN_NOACK_MAX) {
+               !repeats(k->noack, k->noack_count, &sp) && k->noack_count < LWIP_KNOWN_NOACK_MAX) {
         k->noack[k->noack_count++] = sp;
     }
+    if (remembered && g->payload_len > 0)
+        k->recent[k->recent_next++ % LWIP_KNOWN_RECENT_MAX] = sp;
     if ((g->flags & TCP_FIN) && k->a_in_tw && !(g->flags & TCP_SYN) && tw_must_drop(k, g)) {
         if (k->tw_junk_fin) { /* remember it in case this one is lost */
             if (k->tw_junk_prev_count == 4) {
@@ -162,6 +182,10 @@ static bool fin_moved_to(const struct lwip_known *k, uint32_t ack)
             return true;
     for (unsigned i = 0; i < k->badack_count; i++)
         if (moved_past(k, &k->badack[i], ack))
+            return true;
+    unsigned nr = k->recent_next < LWIP_KNOWN_RECENT_MAX ? k->recent_next : LWIP_KNOWN_RECENT_MAX;
+    for (unsigned i = 0; i < nr; i++)
+        if (moved_past(k, &k->recent[i], ack))
             return true;
     return false;
 }
@@ -449,6 +473,9 @@ static void on_drop(struct lwip_known *k, uint64_t dropped)
     for (unsigned i = 0; i < k->badack_count; i++)
         if (k->badack[i].index == dropped)
             k->badack[i].live = false;
+    for (unsigned i = 0; i < LWIP_KNOWN_RECENT_MAX && i < k->recent_next; i++)
+        if (k->recent[i].index == dropped)
+            k->recent[i].live = false;
     if (k->second_syn && k->second_syn_index == dropped)
         k->second_syn_lost = true;
     if (k->tw_junk_fin && k->tw_junk_fin_index == dropped) {

@@ -95,6 +95,7 @@
 #define LWIP_KNOWN_ACKED_MAX  16 /* B's latest segments with ACK or SYN remembered */
 #define LWIP_KNOWN_FIN_MAX    8  /* B's latest FINs remembered */
 #define LWIP_KNOWN_BADACK_MAX 8  /* B's first segments acknowledging unsent data */
+#define LWIP_KNOWN_RECENT_MAX 8  /* B's latest segments with text, of any kind */
 /* RSTs proven to answer a SYN+FIN the lwIP way, the first ones: as many as
  * the violations the oracle keeps (four were too few: a run with six such
  * RSTs left two unexplained, lwip-open-closed-silence.bin) */
@@ -122,6 +123,12 @@ struct lwip_known {
     uint32_t a_snd_max;                                   /* the highest SEG.SEQ + SEG.LEN A sent */
     struct lwip_known_span badack[LWIP_KNOWN_BADACK_MAX]; /* text/FIN, ack > a_snd_max */
     unsigned badack_count;
+    /* B's latest segments with text that lwIP may take (with ACK or not,
+     * acknowledging unsent data or not; ring): the lists above keep only
+     * the first ones of a kind, and a FIN moved to the end of a later one
+     * (lwip-ooseq-fin-moved) must be found after many */
+    struct lwip_known_span recent[LWIP_KNOWN_RECENT_MAX];
+    unsigned recent_next;
     bool text_bad_ack; /* proven: lwIP took such a segment */
     uint64_t text_bad_ack_index;
 

@@ -683,6 +683,58 @@ static void test_known_findings_need_evidence(void **state)
     fa.event_index = 5;
     assert_string_equal(lwip_known_explain(&k, &fa), "lwip-ooseq-fin-moved");
 
+    /* The same found after more segments than the recogniser's lists of
+     * the first ones hold: eight segments of B acknowledging unsent data
+     * (each at its own sequence number, far ahead), then the FIN at 197 and
+     * the text 101..202 covering it, both acknowledging unsent data too
+     * (lwip-ooseq-fin-moved-many-segments.bin): ACK 203 is named, 202 (the
+     * text alone) is not. */
+    for (int moved = 0; moved < 2; moved++) {
+        lwip_known_reset(&k);
+        push_state(&sink, 0, TCP_CLOSED, TCP_SYN_SENT);
+        push_seg(&sink, 1, EP_A, TCP_SYN, 7, 0, 0);
+        push_seg(&sink, 2, EP_B, TCP_SYN | TCP_ACK, 100, 8, 0);
+        push_state(&sink, 3, TCP_SYN_SENT, TCP_ESTABLISHED);
+        push_seg(&sink, 4, EP_A, TCP_ACK, 8, 101, 0);
+        for (unsigned i = 0; i < 8; i++)
+            push_seg(&sink, 5 + i, EP_B, TCP_ACK, 1101 + 10 * i, 8 + 3072, 5);
+        push_seg(&sink, 13, EP_B, TCP_FIN | TCP_ACK, 149, 8 + 3072, 48);
+        push_seg(&sink, 14, EP_B, TCP_ACK, 101, 8 + 3072, 101);
+        push_state(&sink, 15, TCP_ESTABLISHED, TCP_CLOSE_WAIT);
+        push_seg(&sink, 16, EP_A, TCP_ACK, 8, 101 + 101 + (moved ? 1 : 0), 0);
+        fa.event_index = 16;
+        if (moved)
+            assert_string_equal(lwip_known_explain(&k, &fa), "lwip-ooseq-fin-moved");
+        else
+            assert_null(lwip_known_explain(&k, &fa));
+    }
+
+    /* Copies of one segment acknowledging unsent data fill no list: B's
+     * FIN at 352 with an old (acceptable) ACK waits behind a hole at
+     * 101..106 that only text acknowledging unsent data fills, after eight
+     * copies of another such segment (lwip-text-with-unacceptable-ack-
+     * many-copies.bin): A's ACK of the FIN shows lwIP took that text. The
+     * near miss: the same hole filled by text with an acceptable ACK. */
+    for (int bad = 0; bad < 2; bad++) {
+        lwip_known_reset(&k);
+        push_state(&sink, 0, TCP_CLOSED, TCP_SYN_SENT);
+        push_seg(&sink, 1, EP_A, TCP_SYN, 7, 0, 0);
+        push_seg(&sink, 2, EP_B, TCP_SYN | TCP_ACK, 100, 8, 0);
+        push_state(&sink, 3, TCP_SYN_SENT, TCP_ESTABLISHED);
+        push_seg(&sink, 4, EP_A, TCP_ACK, 8, 101, 0);
+        for (unsigned i = 0; i < 8; i++)
+            push_seg(&sink, 5 + i, EP_B, TCP_ACK, 149, 8 + 3072, 48);
+        push_seg(&sink, 13, EP_B, TCP_FIN | TCP_ACK, 107, 8 - 512, 245);
+        push_seg(&sink, 14, EP_B, TCP_ACK, 101, bad ? 8 + 784 : 8, 48);
+        push_state(&sink, 15, TCP_ESTABLISHED, TCP_CLOSE_WAIT);
+        push_seg(&sink, 16, EP_A, TCP_ACK, 8, 353, 0);
+        fa.event_index = 16;
+        if (bad)
+            assert_string_equal(lwip_known_explain(&k, &fa), "lwip-text-with-unacceptable-ack");
+        else
+            assert_null(lwip_known_explain(&k, &fa));
+    }
+
     /* SYN-RECEIVED: B's SYN+ACK at ISN+1 answered with ack ISN+2 (the SYN
      * counted) is lwIP's; a challenge ACK (ack ISN+1) is not. */
     struct driver_violation sr = {.id = "rst-validation", .event_index = 5};
