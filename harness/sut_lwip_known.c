@@ -51,6 +51,38 @@ static bool repeats(struct lwip_known_span *list, unsigned n, const struct lwip_
     return false;
 }
 
+/* lwIP's send window as its input path keeps it: set from B's SYN-ACK
+ * (SYN-SENT) or SYN (a listener) with SND.WL1 = SEG.SEQ - 1, then in the
+ * states where tcp_process() hands segments to tcp_receive() taken from
+ * any segment with ACK (no RST; a SYN there is answered and dropped before)
+ * by RFC 9293's SND.WL1/SND.WL2 test plus lwIP's "same ACK, larger
+ * window", before any test of its sequence number or ACK. */
+static void lwip_window_update(struct lwip_known *k, const struct seg *g)
+{
+    if (g->flags & TCP_RST)
+        return;
+    if ((g->flags & TCP_SYN) && (((g->flags & TCP_ACK) && k->a_state == TCP_SYN_SENT) ||
+                                 (!(g->flags & TCP_ACK) && k->a_state == TCP_LISTEN))) {
+        k->lwip_wnd_known = true;
+        k->lwip_wnd = g->window; /* RFC 7323 §2.2: never scaled on a SYN */
+        k->lwip_wl1 = g->seq - 1u;
+        k->lwip_wl2 = g->ack;
+        return;
+    }
+    enum tcp_state st = k->a_state;
+    bool receives = st == TCP_ESTABLISHED || st == TCP_FIN_WAIT_1 || st == TCP_FIN_WAIT_2 ||
+                    st == TCP_CLOSE_WAIT || st == TCP_CLOSING || st == TCP_LAST_ACK;
+    if (!k->lwip_wnd_known || !receives || (g->flags & (TCP_SYN | TCP_ACK)) != TCP_ACK)
+        return;
+    uint32_t wnd = (uint32_t)g->window << ((k->a_ws && k->b_ws) ? k->b_ws_shift : 0);
+    if (seq_lt(k->lwip_wl1, g->seq) || (k->lwip_wl1 == g->seq && seq_lt(k->lwip_wl2, g->ack)) ||
+        (k->lwip_wl2 == g->ack && wnd > k->lwip_wnd)) {
+        k->lwip_wnd = wnd;
+        k->lwip_wl1 = g->seq;
+        k->lwip_wl2 = g->ack;
+    }
+}
+
 static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct seg *g,
                             uint64_t now_usecs)
 {
@@ -73,6 +105,7 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
         k->b_wnd_known = true;
         k->b_wnd = (uint32_t)g->window << (scaled ? k->b_ws_shift : 0);
     }
+    lwip_window_update(k, g);
     if (g->flags & TCP_RST) {
         bool inside = false;
         for (unsigned i = 0; i < k->badack_count; i++) {
@@ -361,7 +394,8 @@ static void on_sut_fin(struct lwip_known *k, uint64_t index, const struct seg *g
     }
     if (!(g->flags & TCP_FIN))
         return;
-    bool at_edge = g->payload_len > 0 && k->b_wnd_known && g->payload_len == k->b_wnd;
+    bool at_edge = g->payload_len > 0 && ((k->b_wnd_known && g->payload_len == k->b_wnd) ||
+                                          (k->lwip_wnd_known && g->payload_len == k->lwip_wnd));
     if (!k->fin_split && at_edge && k->a_fin_seen && text_end != k->a_fin_pos) {
         k->fin_split = true; /* a FIN at the edge, another before it */
         k->fin_split_index = index;
@@ -525,8 +559,12 @@ static void on_sut_state(struct lwip_known *k, uint64_t index, const struct ev *
     k->a_state = to;
     /* A passive open on B's latest SYN: B's ISN for this connection (an
      * earlier SYN of B may have met A's RST, or a listener gone since) */
-    if (from == TCP_LISTEN && to == TCP_SYN_RECEIVED && k->b_last_syn &&
-        k->b_isn != k->b_last_seq) {
+    /* ... and likewise an active open completed on B's latest SYN (a SYN
+     * of B before it, which SYN-SENT ignored without ACK, is no ISN:
+     * lwip-text-with-unacceptable-ack-earlier-syn.bin) */
+    bool opened = (from == TCP_LISTEN && to == TCP_SYN_RECEIVED) ||
+                  (from == TCP_SYN_SENT && (to == TCP_ESTABLISHED || to == TCP_SYN_RECEIVED));
+    if (opened && k->b_last_syn && k->b_isn != k->b_last_seq) {
         k->b_isn = k->b_last_seq;
         k->second_syn = k->second_syn_pending = false;
     }

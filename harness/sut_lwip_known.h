@@ -196,6 +196,13 @@ struct lwip_known {
     uint8_t b_ws_shift;
     bool b_wnd_known;
     uint32_t b_wnd;
+    /* ... and the window lwIP itself holds: tcp_receive() takes SEG.WND
+     * by the SND.WL1/SND.WL2 rule from every segment with ACK that reaches
+     * it, acceptable or not (RFC 9293 §3.10.7.4 drops an unacceptable one
+     * first), so a window from junk far ahead can stick
+     * (lwip-fin-on-window-split-junk-window.bin) */
+    bool lwip_wnd_known;
+    uint32_t lwip_wnd, lwip_wl1, lwip_wl2;
     bool a_fin_seen, a_edge_fin;
     uint32_t a_fin_pos, a_edge_fin_pos;
     bool fin_split;

@@ -563,6 +563,18 @@ static void push_seg(struct ev_sink *k, uint64_t index, uint8_t ep, uint8_t flag
     k->push(k->ctx, index, &ev);
 }
 
+static void push_seg_win(struct ev_sink *k, uint64_t index, uint8_t ep, uint8_t flags, uint32_t seq,
+                         uint32_t ack, uint16_t len, uint16_t window)
+{
+    struct ev ev = {.kind = EV_SEGMENT, .endpoint = ep};
+    ev.u.segment.seg.flags = flags;
+    ev.u.segment.seg.seq = seq;
+    ev.u.segment.seg.ack = ack;
+    ev.u.segment.seg.payload_len = len;
+    ev.u.segment.seg.window = window;
+    k->push(k->ctx, index, &ev);
+}
+
 static void test_known_findings_need_evidence(void **state)
 {
     (void)state;
@@ -707,6 +719,58 @@ static void test_known_findings_need_evidence(void **state)
             assert_string_equal(lwip_known_explain(&k, &fa), "lwip-ooseq-fin-moved");
         else
             assert_null(lwip_known_explain(&k, &fa));
+    }
+
+    /* lwIP's FIN cut to a window it took from junk far ahead of RCV.NXT
+     * (lwip-fin-on-window-split-junk-window.bin): B's window 257 on a
+     * segment 2^30 ahead acknowledging unsent data, then B's text at
+     * RCV.NXT with window 65535, which lwIP's SND.WL1/WL2 test refuses
+     * (SEG.SEQ below the junk's, another ACK); A's FIN
+     * carries 257 octets and text follows beyond it. Named; without the
+     * junk segment lwIP's window is 65535 and the same wire is not. */
+    for (int junk = 0; junk < 2; junk++) {
+        struct driver_violation nd = {.id = "no-data-after-fin", .event_index = 9};
+        lwip_known_reset(&k);
+        push_state(&sink, 0, TCP_CLOSED, TCP_SYN_SENT);
+        push_seg_win(&sink, 1, EP_A, TCP_SYN, 7, 0, 0, 65535);
+        push_seg_win(&sink, 2, EP_B, TCP_SYN | TCP_ACK, 100, 8, 0, 65535);
+        push_state(&sink, 3, TCP_SYN_SENT, TCP_ESTABLISHED);
+        push_seg_win(&sink, 4, EP_A, TCP_ACK, 8, 101, 0, 65535);
+        if (junk)
+            push_seg_win(&sink, 5, EP_B, TCP_ACK, 101 + (1u << 30), 8 + 3072, 0, 257);
+        push_seg_win(&sink, 6, EP_B, TCP_ACK | TCP_PSH, 101, 8, 10, 65535);
+        push_state(&sink, 7, TCP_ESTABLISHED, TCP_FIN_WAIT_1);
+        push_seg_win(&sink, 8, EP_A, TCP_FIN | TCP_ACK, 8, 111, 257, 65535);
+        push_seg_win(&sink, 9, EP_A, TCP_FIN | TCP_ACK | TCP_PSH, 8 + 257, 111, 63, 65535);
+        if (junk)
+            assert_string_equal(lwip_known_explain(&k, &nd), "lwip-fin-on-window-split");
+        else
+            assert_null(lwip_known_explain(&k, &nd));
+    }
+
+    /* B's ISN is that of the SYN-ACK an active open completed on, not of
+     * an earlier SYN without ACK that SYN-SENT ignored
+     * (lwip-text-with-unacceptable-ack-earlier-syn.bin): B's FIN segment
+     * 302..502 waits behind a hole at 301 that only a segment
+     * acknowledging unsent data fills; A's ACK of the FIN is named. The
+     * near miss: the same hole filled with an acceptable ACK. */
+    for (int bad = 0; bad < 2; bad++) {
+        struct driver_violation hc = {.id = "half-close-delivery", .event_index = 10};
+        lwip_known_reset(&k);
+        push_state(&sink, 0, TCP_CLOSED, TCP_SYN_SENT);
+        push_seg(&sink, 1, EP_A, TCP_SYN, 7, 0, 0);
+        push_seg(&sink, 2, EP_B, TCP_SYN, 50, 0, 242);
+        push_seg(&sink, 3, EP_B, TCP_SYN | TCP_ACK, 300, 8, 0);
+        push_state(&sink, 4, TCP_SYN_SENT, TCP_ESTABLISHED);
+        push_seg(&sink, 5, EP_A, TCP_ACK, 8, 301, 0);
+        push_seg(&sink, 6, EP_B, TCP_FIN | TCP_ACK, 302, 8, 200);
+        push_seg(&sink, 7, EP_B, TCP_ACK | TCP_PSH, 301, bad ? 10 : 8, 1);
+        push_state(&sink, 8, TCP_ESTABLISHED, TCP_CLOSE_WAIT);
+        push_seg(&sink, 10, EP_A, TCP_ACK, 8, 503, 0);
+        if (bad)
+            assert_string_equal(lwip_known_explain(&k, &hc), "lwip-text-with-unacceptable-ack");
+        else
+            assert_null(lwip_known_explain(&k, &hc));
     }
 
     /* Copies of one segment acknowledging unsent data fill no list: B's
