@@ -8,6 +8,7 @@
 void lwip_known_reset(struct lwip_known *k)
 {
     memset(k, 0, sizeof *k);
+    k->b_wnd_max = 65535;
 }
 
 static bool covers(const struct lwip_known_span *sp, uint32_t ack)
@@ -98,12 +99,15 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
     k->b_last_syn = (g->flags & (TCP_SYN | TCP_RST)) == TCP_SYN;
     k->b_last_seq = g->seq;
     k->b_last_badack_fin = false;
+    k->b_last_badack_text = false;
     k->rst_to_badack_end = false;
     if ((g->flags & (TCP_ACK | TCP_RST)) == TCP_ACK) {
         /* RFC 7323 §2.2: never scaled on a SYN */
         bool scaled = !(g->flags & TCP_SYN) && k->a_ws && k->b_ws;
         k->b_wnd_known = true;
         k->b_wnd = (uint32_t)g->window << (scaled ? k->b_ws_shift : 0);
+        if (k->b_wnd > k->b_wnd_max)
+            k->b_wnd_max = k->b_wnd;
     }
     lwip_window_update(k, g);
     if (g->flags & TCP_RST) {
@@ -136,9 +140,11 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
         k->second_syn_pending = true;
     }
     bool has_text = g->payload_len > 0 || (g->flags & TCP_FIN);
-    bool bad_ack =
-        (g->flags & (TCP_ACK | TCP_SYN)) == TCP_ACK && k->a_sent && seq_gt(g->ack, k->a_snd_max);
+    bool bad_ack = (g->flags & (TCP_ACK | TCP_SYN)) == TCP_ACK && k->a_sent &&
+                   (seq_gt(g->ack, k->a_snd_max) ||
+                    (k->a_syn_seen && seq_lt(g->ack, k->a_isn - k->b_wnd_max)));
     k->b_last_badack_fin = bad_ack && (g->flags & TCP_FIN);
+    k->b_last_badack_text = bad_ack && !(g->flags & TCP_FIN) && g->payload_len > 0;
     /* Before A is synchronized lwIP takes nothing from a segment without
      * an acceptable ACK but a listener's SYN: a listener drops the rest
      * (or answers an ACK with RST), SYN-SENT takes only a SYN-ACK, and
@@ -423,6 +429,10 @@ static void on_sut_segment(struct lwip_known *k, uint64_t index, const struct se
         k->tw_junk_restart_index = index;
     }
     if (g->flags & TCP_SYN) {
+        if (!(g->flags & TCP_RST)) {
+            k->a_syn_seen = true;
+            k->a_isn = g->seq;
+        }
         k->a_ws = g->opts.has_wscale;
         k->a_ws_shift = g->opts.wscale > 14 ? 14 : g->opts.wscale;
     }
@@ -542,6 +552,23 @@ static bool counted_from_close(const struct lwip_known *k, uint64_t enter_usecs,
     return enter_usecs + LWIP_TICK_SLACK >= due && now <= enter_usecs + LWIP_TICK_SLACK;
 }
 
+/* Some FIN of B lies within what B's segments reach from its ISN on with
+ * those acknowledging unsent data, and none within what they reach
+ * without them. */
+static bool fin_reached_only_with_badack(struct lwip_known *k)
+{
+    uint32_t without = reach(k, false), with = reach(k, true);
+    unsigned nf = k->fin_next < LWIP_KNOWN_FIN_MAX ? k->fin_next : LWIP_KNOWN_FIN_MAX;
+    bool reached = false;
+    for (unsigned i = 0; i < nf; i++) {
+        uint32_t after = k->fin_pos[i] + 1u;
+        if (seq_le(after, without) && seq_gt(after, k->b_isn + 1u))
+            return false;
+        reached |= seq_gt(after, without) && seq_le(after, with);
+    }
+    return reached;
+}
+
 static void on_sut_state(struct lwip_known *k, uint64_t index, const struct ev *e)
 {
     uint64_t now = e->time_usecs;
@@ -553,6 +580,18 @@ static void on_sut_state(struct lwip_known *k, uint64_t index, const struct ev *
     /* lwIP took the FIN of a segment whose ACK acknowledged unsent data */
     if ((to == TCP_CLOSE_WAIT || to == TCP_CLOSING || to == TCP_TIME_WAIT) &&
         k->b_last_badack_fin && !k->text_bad_ack) {
+        k->text_bad_ack = true;
+        k->text_bad_ack_index = k->b_last_index;
+    }
+    /* ... or on a FIN of B queued behind a hole that only the text of B's
+     * latest segment, one such, filled: A was before any FIN of B, no FIN
+     * of B lies within what B's other segments reach from its ISN on, and
+     * one does within what they reach with that text (while none was
+     * forgotten; lwip-text-with-unacceptable-ack-fills-to-fin.bin) */
+    bool fin_state = to == TCP_CLOSE_WAIT || to == TCP_CLOSING || to == TCP_TIME_WAIT;
+    bool before_fin = from == TCP_ESTABLISHED || from == TCP_FIN_WAIT_1 || from == TCP_FIN_WAIT_2;
+    if (fin_state && before_fin && k->b_last_badack_text && !k->text_bad_ack && spans_complete(k) &&
+        fin_reached_only_with_badack(k)) {
         k->text_bad_ack = true;
         k->text_bad_ack_index = k->b_last_index;
     }

@@ -161,12 +161,13 @@ struct lwip_known {
     uint32_t a_wnd;  /* ... and the window it advertised with it, scaled */
     bool a_ws, b_ws; /* window scale offered on A's, B's SYN */
     uint8_t a_ws_shift;
-    uint64_t last_usecs;    /* time of the latest event */
-    bool b_last_badack_fin; /* the latest segment of B: a FIN, its ACK beyond a_snd_max */
-    uint64_t a_read;        /* bytes A's application has read */
-    bool a_in_tw;           /* A reported TIME-WAIT and has not left it */
-    bool a_synced;          /* A reported a synchronized state (ESTABLISHED on) last */
-    bool tw_junk_fin;       /* a FIN of B that TIME-WAIT must drop came at ... */
+    uint64_t last_usecs;     /* time of the latest event */
+    bool b_last_badack_fin;  /* the latest segment of B: a FIN, its ACK beyond a_snd_max */
+    bool b_last_badack_text; /* ... text (no FIN) with such an ACK */
+    uint64_t a_read;         /* bytes A's application has read */
+    bool a_in_tw;            /* A reported TIME-WAIT and has not left it */
+    bool a_synced;           /* A reported a synchronized state (ESTABLISHED on) last */
+    bool tw_junk_fin;        /* a FIN of B that TIME-WAIT must drop came at ... */
     uint64_t tw_junk_fin_index, tw_junk_fin_usecs;
     /* the ones before it (the latest last), for when it is lost */
     unsigned tw_junk_prev_count;
@@ -203,6 +204,14 @@ struct lwip_known {
      * (lwip-fin-on-window-split-junk-window.bin) */
     bool lwip_wnd_known;
     uint32_t lwip_wnd, lwip_wl1, lwip_wl2;
+    /* A's ISN and the largest window B advertised (MAX.SND.WND): an ACK
+     * below a_isn - b_wnd_max lies below SND.UNA - MAX.SND.WND, which RFC
+     * 9293 §3.10.7.4 ("fifth, check the ACK field", after RFC 5961 §5.2)
+     * drops after an ACK, and lwIP takes the text of like one acknowledging
+     * unsent data (b_wnd_max starts at 65535, the largest unscaled
+     * window: an ACK that old is never acceptable, whatever B advertised) */
+    bool a_syn_seen;
+    uint32_t a_isn, b_wnd_max;
     bool a_fin_seen, a_edge_fin;
     uint32_t a_fin_pos, a_edge_fin_pos;
     bool fin_split;

@@ -64,6 +64,8 @@ expect lwip-ooseq-fin-moved-many-segments.bin 'lwip lwip-ooseq-fin-moved (violat
 expect lwip-text-with-unacceptable-ack-many-copies.bin 'lwip lwip-text-with-unacceptable-ack (violation fin-ack-plus-one at event 33'
 expect lwip-fin-on-window-split-junk-window.bin 'lwip lwip-fin-on-window-split (violation no-data-after-fin at event 83'
 expect lwip-text-with-unacceptable-ack-earlier-syn.bin 'lwip lwip-text-with-unacceptable-ack (violation half-close-delivery at event 24'
+expect lwip-text-with-unacceptable-ack-too-old.bin 'lwip lwip-text-with-unacceptable-ack (violation half-close-delivery at event 51'
+expect lwip-text-with-unacceptable-ack-fills-to-fin.bin 'lwip lwip-text-with-unacceptable-ack (violation fin-ack-plus-one at event 259'
 # No oracle rule flags these (tests/test_sut_lwip.c pins lwIP's behaviour),
 # or the lwip profile names them as accepted differences (time-wait-slow-tick:
 # 500 ms timer granularity): they pass. If one starts failing, the oracle

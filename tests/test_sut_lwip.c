@@ -773,6 +773,55 @@ static void test_known_findings_need_evidence(void **state)
             assert_null(lwip_known_explain(&k, &hc));
     }
 
+    /* An ACK too old to be acceptable (below SND.UNA - MAX.SND.WND, RFC
+     * 9293 §3.10.7.4 fifth check after RFC 5961 §5.2) is treated like one
+     * of unsent data: its text fills the hole below B's FIN at 246
+     * (lwip-text-with-unacceptable-ack-too-old.bin). The near miss: an old
+     * ACK within MAX.SND.WND (acceptable: it is ignored and the text is
+     * processed). */
+    for (int bad = 0; bad < 2; bad++) {
+        struct driver_violation hc = {.id = "half-close-delivery", .event_index = 9};
+        lwip_known_reset(&k);
+        push_state(&sink, 0, TCP_CLOSED, TCP_SYN_SENT);
+        push_seg_win(&sink, 1, EP_A, TCP_SYN, 1000, 0, 0, 65535);
+        push_seg_win(&sink, 2, EP_B, TCP_SYN | TCP_ACK, 100, 1001, 0, 65535);
+        push_state(&sink, 3, TCP_SYN_SENT, TCP_ESTABLISHED);
+        push_seg_win(&sink, 4, EP_A, TCP_ACK, 1001, 101, 0, 65535);
+        push_seg_win(&sink, 5, EP_B, TCP_FIN | TCP_ACK, 150, 1001, 96, 65535);
+        push_seg_win(&sink, 6, EP_B, TCP_ACK, 21, bad ? 1001u - (1u << 28) : 1001u - 1000u, 176,
+                     65535);
+        push_state(&sink, 7, TCP_ESTABLISHED, TCP_CLOSE_WAIT);
+        push_seg_win(&sink, 9, EP_A, TCP_ACK, 1001, 247, 0, 65535);
+        if (bad)
+            assert_string_equal(lwip_known_explain(&k, &hc), "lwip-text-with-unacceptable-ack");
+        else
+            assert_null(lwip_known_explain(&k, &hc));
+    }
+
+    /* lwIP reports CLOSE-WAIT on text acknowledging unsent data that fills
+     * the hole below B's queued FIN at 440; the same text then comes again
+     * with an acceptable ACK, so A's ACK of the FIN proves nothing by
+     * itself (lwip-text-with-unacceptable-ack-fills-to-fin.bin). The near
+     * miss: the first filling segment's ACK is acceptable. */
+    for (int bad = 0; bad < 2; bad++) {
+        struct driver_violation fp = {.id = "fin-ack-plus-one", .event_index = 11};
+        lwip_known_reset(&k);
+        push_state(&sink, 0, TCP_CLOSED, TCP_SYN_SENT);
+        push_seg(&sink, 1, EP_A, TCP_SYN, 7, 0, 0);
+        push_seg(&sink, 2, EP_B, TCP_SYN | TCP_ACK, 100, 8, 0);
+        push_state(&sink, 3, TCP_SYN_SENT, TCP_ESTABLISHED);
+        push_seg(&sink, 4, EP_A, TCP_ACK | TCP_PSH, 8, 101, 1016);
+        push_seg(&sink, 5, EP_B, TCP_FIN | TCP_ACK, 200, 8, 240);
+        push_seg(&sink, 6, EP_B, TCP_ACK, 101, bad ? 8u + (1u << 30) : 900u, 240);
+        push_state(&sink, 7, TCP_ESTABLISHED, TCP_CLOSE_WAIT);
+        push_seg(&sink, 8, EP_B, TCP_ACK, 101, 900, 240);
+        push_seg(&sink, 11, EP_A, TCP_ACK, 1024, 441, 0);
+        if (bad)
+            assert_string_equal(lwip_known_explain(&k, &fp), "lwip-text-with-unacceptable-ack");
+        else
+            assert_null(lwip_known_explain(&k, &fp));
+    }
+
     /* Copies of one segment acknowledging unsent data fill no list: B's
      * FIN at 352 with an old (acceptable) ACK waits behind a hole at
      * 101..106 that only text acknowledging unsent data fills, after eight
