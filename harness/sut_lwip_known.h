@@ -37,7 +37,12 @@
  *   SEQ+LEN) and A closed on it (lwIP closes exactly at its RCV.NXT); or
  *   A, in a state before any FIN of B, acknowledged a number that only the
  *   text of such a segment reaches (no other segment's text, lost ones
- *   aside: its state says it took no FIN).
+ *   aside: its state says it took no FIN); or A reported CLOSE-WAIT,
+ *   CLOSING or TIME-WAIT right after such a segment with text when only
+ *   with such text do B's segments reach a FIN of B. An ACK below A's ISN
+ *   minus MAX.SND.WND (at least 65535) counts as unacceptable too (RFC
+ *   9293 §3.10.7.4 after RFC 5961 §5.2; lwIP takes that text alike).
+ *   Repeats of a segment already remembered are not remembered again.
  * - lwip-rst-ack-syn-fin: B sent SYN+FIN without ACK to a CLOSED A, and A's
  *   RST acknowledged SEG.SEQ+SEG.LEN-1 (lwIP counts SYN and FIN as one
  *   octet together). Explains the closed-silence violation at that RST.
@@ -45,9 +50,12 @@
  *   whose text covers F (SEQ <= F < SEQ+LEN), and A acknowledged exactly
  *   SEQ+LEN+1: lwIP moved the queued FIN to the end of the longer segment
  *   (text beyond a FIN taken, a FIN acknowledged where none was sent).
- *   Explains violations from that ACK on.
+ *   The covering segment may be any of B's first ones of a kind or of its
+ *   latest eight with text. Explains violations from that ACK on.
  * - lwip-fin-on-window-split: A sent a FIN with exactly as much text as
- *   B's latest window, and its stream ended elsewhere before or after (a
+ *   B's latest window or the window lwIP holds by its own update rule
+ *   (taken from any segment with ACK, acceptable or not), and its stream
+ *   ended elsewhere before or after (a
  *   FIN at another number, or text beyond that FIN): lwIP resent a longer
  *   FIN segment cut to the window and kept the FIN on the part it sent
  *   (RFC 9293 §3.10.4: the FIN follows all data). Explains violations
