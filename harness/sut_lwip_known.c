@@ -127,12 +127,15 @@ static void on_peer_segment(struct lwip_known *k, uint64_t index, const struct s
         k->second_syn_pending = false; /* this one may move RCV.NXT too */
         k->second_syn_until = index;
     }
+    /* lwIP drops text (and FIN) on a SYN: it answers ack SEG.SEQ+1 (a
+     * SYN-ACK too: tcp_process() in SYN-SENT never reads its text) */
+    if (g->flags & TCP_SYN)
+        sp.end = g->seq + 1u;
     if ((g->flags & TCP_SYN) && !k->b_syn_seen) {
         k->b_syn_seen = true;
         k->b_isn = g->seq;
         k->b_ws = g->opts.has_wscale;
         k->b_ws_shift = g->opts.wscale > 14 ? 14 : g->opts.wscale;
-        sp.end = g->seq + 1u; /* lwIP drops text on a SYN (it answers ack ISN+1) */
     } else if ((g->flags & TCP_SYN) && g->seq == k->b_isn + 1u && !k->second_syn) {
         k->second_syn = true;
         k->second_syn_index = index;

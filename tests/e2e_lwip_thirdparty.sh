@@ -66,6 +66,10 @@ expect lwip-fin-on-window-split-junk-window.bin 'lwip lwip-fin-on-window-split (
 expect lwip-text-with-unacceptable-ack-earlier-syn.bin 'lwip lwip-text-with-unacceptable-ack (violation half-close-delivery at event 24'
 expect lwip-text-with-unacceptable-ack-too-old.bin 'lwip lwip-text-with-unacceptable-ack (violation half-close-delivery at event 51'
 expect lwip-text-with-unacceptable-ack-fills-to-fin.bin 'lwip lwip-text-with-unacceptable-ack (violation fin-ack-plus-one at event 259'
+expect lwip-text-with-unacceptable-ack-many.bin 'lwip lwip-text-with-unacceptable-ack (violation ack-within-sent at event 48'
+expect lwip-text-without-ack-many-copies.bin 'lwip lwip-text-without-ack (violation ack-within-sent at event 53'
+expect lwip-text-with-unacceptable-ack-new-syn-ack.bin 'lwip lwip-text-with-unacceptable-ack (violation state-matches-wire at event 25'
+expect lwip-text-with-unacceptable-ack-syn-text.bin 'lwip lwip-text-with-unacceptable-ack (violation ack-within-sent at event 38'
 # No oracle rule flags these (tests/test_sut_lwip.c pins lwIP's behaviour),
 # or the lwip profile names them as accepted differences (time-wait-slow-tick:
 # 500 ms timer granularity): they pass. If one starts failing, the oracle

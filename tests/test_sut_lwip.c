@@ -681,6 +681,62 @@ static void test_known_findings_need_evidence(void **state)
             assert_null(lwip_known_explain(&k, &sw));
     }
 
+    /* More segments acknowledging unsent data (or without ACK) than the
+     * first eight, junk far off, before the one whose text A acknowledges
+     * (lwip-text-with-unacceptable-ack-many.bin): still proven. A segment
+     * with an acceptable ACK over the same numbers explains the ACK. */
+    for (int junk_noack = 0; junk_noack <= 1; junk_noack++)
+        for (int near_miss = 0; near_miss <= 1; near_miss++) {
+            lwip_known_reset(&k);
+            push_state(&sink, 0, TCP_CLOSED, TCP_SYN_SENT);
+            push_seg(&sink, 1, EP_A, TCP_SYN, 7, 0, 0);
+            push_seg(&sink, 2, EP_B, TCP_SYN | TCP_ACK, 100, 8, 0);
+            push_state(&sink, 3, TCP_SYN_SENT, TCP_ESTABLISHED);
+            push_seg(&sink, 4, EP_A, TCP_ACK, 8, 101, 0);
+            uint64_t i = 5;
+            for (unsigned j = 0; j < 12; j++, i++)
+                push_seg(&sink, i, EP_B, junk_noack ? TCP_PSH : TCP_ACK, 50000 + 100 * j,
+                         junk_noack ? 0 : 9000, 10);
+            /* text 101..111 (its ACK beyond what A sent), and ACK-less
+             * text 111..121 that only fills in after it */
+            push_seg(&sink, i++, EP_B, TCP_ACK, 101, 9000, 10);
+            push_seg(&sink, i++, EP_B, TCP_PSH, 111, 0, 10);
+            if (near_miss)
+                push_seg(&sink, i++, EP_B, TCP_ACK, 101, 8, 20);
+            push_seg(&sink, i, EP_A, TCP_ACK, 8, 121, 0);
+            struct driver_violation aw = {.id = "ack-within-sent", .event_index = i};
+            if (near_miss)
+                assert_null(lwip_known_explain(&k, &aw));
+            else
+                assert_string_equal(lwip_known_explain(&k, &aw), "lwip-text-with-unacceptable-ack");
+        }
+
+    /* A's active open: B's first SYN-ACK (ISN 100) acknowledges the wrong
+     * number and draws A's RST; A's SYN again; B's SYN-ACK at ISN 300 with
+     * text that lwIP drops (A acknowledges 301) completes the open. Then
+     * text 250..460 acknowledging unsent data, acknowledged by A: taken
+     * (lwip-text-with-unacceptable-ack-new-syn-ack.bin: B's ISN is 300,
+     * not 100; -syn-text.bin: a SYN's text, here the SYN-ACK's, covers
+     * nothing). The same text with an acceptable ACK explains nothing. */
+    for (int acceptable = 0; acceptable <= 1; acceptable++) {
+        lwip_known_reset(&k);
+        push_state(&sink, 0, TCP_CLOSED, TCP_SYN_SENT);
+        push_seg(&sink, 1, EP_A, TCP_SYN, 7, 0, 0);
+        push_seg(&sink, 2, EP_B, TCP_SYN | TCP_ACK, 100, 5000, 0);
+        push_seg(&sink, 3, EP_A, TCP_RST, 5000, 0, 0);
+        push_seg(&sink, 4, EP_A, TCP_SYN, 7, 0, 0);
+        push_seg(&sink, 5, EP_B, TCP_SYN | TCP_ACK, 300, 8, 196);
+        push_state(&sink, 6, TCP_SYN_SENT, TCP_ESTABLISHED);
+        push_seg(&sink, 7, EP_A, TCP_ACK, 8, 301, 0);
+        push_seg(&sink, 8, EP_B, TCP_ACK, 250, acceptable ? 8 : 70000, 210);
+        push_seg(&sink, 9, EP_A, TCP_ACK, 8, 460, 0);
+        struct driver_violation ws = {.id = "state-matches-wire", .event_index = 9};
+        if (acceptable)
+            assert_null(lwip_known_explain(&k, &ws));
+        else
+            assert_string_equal(lwip_known_explain(&k, &ws), "lwip-text-with-unacceptable-ack");
+    }
+
     /* A FIN at 155, then text 101..354 covering it: an ACK of 355 counts a
      * FIN after the text (lwIP moved it); 354 would be the text alone. */
     struct driver_violation fa = {.id = "fin-ack-plus-one", .event_index = 4};
