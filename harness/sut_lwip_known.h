@@ -27,11 +27,12 @@
  *   inside that segment and inside none of B's other segments (with ACK,
  *   SYN, or none), or beyond what B's other segments cover without a hole
  *   from its ISN on but within what they cover with such segments (while
- *   none was forgotten; lwIP never takes text on a SYN); or A's application
- *   read more than the former and no more than the latter; or A reported
- *   CLOSE-WAIT, CLOSING or TIME-WAIT on such a segment's FIN: lwIP answered
- *   the ACK and went on to take the text. Explains violations at events
- *   after that segment.
+ *   none was forgotten; lwIP never takes text on a SYN, B's first or a
+ *   later one, a listener's or a SYN-ACK: each covers its SYN only); or
+ *   A's application read more than the former and no more than the
+ *   latter; or A reported CLOSE-WAIT, CLOSING or TIME-WAIT on such a
+ *   segment's FIN: lwIP answered the ACK and went on to take the text.
+ *   Explains violations at events after that segment.
  *   Also: B sent an RST at a sequence number inside that text (SEQ <= rst
  *   < SEQ+LEN) and A stayed open, or inside or at its end (SEQ < rst <=
  *   SEQ+LEN) and A closed on it (lwIP closes exactly at its RCV.NXT); or
