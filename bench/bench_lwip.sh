@@ -116,21 +116,22 @@ fi
 campaign "$filed" "2. campaign, filed findings ignored"
 unset FINFUZZ_LWIP_IGNORE
 campaign "" "3. campaign, every finding aborts"
+# variant DIR CFLAGS: the target built into DIR as the campaign builds it,
+# plus CFLAGS (after the campaign's, so they win); prints its path.
+variant() {
+    make --no-print-directory FUZZ_LF_DIR="$1" FUZZ_EXTRA_CFLAGS="$2" "$1/fuzz_lwip_endpoint" \
+        >/dev/null 2>&1 || { echo "bench_lwip: cannot build $1" >&2; return 1; }
+    echo "$1/fuzz_lwip_endpoint"
+}
 if [ "${BENCH_LWIP_NOCMP:-0}" = 1 ]; then
-    NB=build/bench-lwip-nocmp
-    make --no-print-directory FUZZ_LF_DIR=$NB \
-        FUZZ_LF_CFLAGS="-g -O2 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize-coverage=trace-cmp" \
-        $NB/fuzz_lwip_endpoint >/dev/null 2>&1 || { echo "bench_lwip: cannot build $NB"; exit 1; }
-    uninterrupted $NB/fuzz_lwip_endpoint "1'. uninterrupted, built without trace-cmp"
+    NB=$(variant build/bench-lwip-nocmp -fno-sanitize-coverage=trace-cmp) || exit 1
+    uninterrupted "$NB" "1'. uninterrupted, built without trace-cmp"
 fi
 if [ "${BENCH_LWIP_NOALIGN:-0}" = 1 ]; then
-    NA=build/bench-lwip-noalign
-    make --no-print-directory FUZZ_LF_DIR=$NA \
-        FUZZ_LF_CFLAGS="-g -O2 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize=alignment" \
-        $NA/fuzz_lwip_endpoint >/dev/null 2>&1 || { echo "bench_lwip: cannot build $NA"; exit 1; }
-    uninterrupted $NA/fuzz_lwip_endpoint "1a. uninterrupted, built without UBSan's alignment check"
+    NA=$(variant build/bench-lwip-noalign -fno-sanitize=alignment) || exit 1
+    uninterrupted "$NA" "1a. uninterrupted, built without UBSan's alignment check"
     if [ -n "$shm" ]; then
-        CORPUS_DIR=$shm/corpus uninterrupted $NA/fuzz_lwip_endpoint \
+        CORPUS_DIR=$shm/corpus uninterrupted "$NA" \
             "1at. uninterrupted, built without UBSan's alignment check, corpus on tmpfs"
     fi
 fi

@@ -83,7 +83,7 @@ void oracle_report(struct oracle *o, enum oracle_inv_id id, uint64_t index, uint
 {
     /* An endpoint that is not under test (a fuzzer-driven peer) is observed
      * but never blamed. */
-    if (endpoint > EP_B || !o->cfg.judge[endpoint])
+    if (!oracle_blames(o, endpoint))
         return;
     o->violation_total++;
     if (o->violation_count >= ORACLE_MAX_VIOLATIONS)

@@ -64,6 +64,27 @@ static inline void oracle_side_set_inf(struct oracle_side *s, enum tcp_state st,
     s->inf_change_valid = true;
 }
 
+/* Whether a violation of endpoint ep is kept: one not under test (a
+ * fuzzer-driven peer) is observed but never blamed, so oracle_report()
+ * drops it, and callers need not format its text. */
+static inline bool oracle_blames(const struct oracle *o, unsigned ep)
+{
+    return ep <= EP_B && o->cfg.judge[ep];
+}
+
+/* s's FIN at fin_at as transmitted once, at now (its first FIN, or a new
+ * one that replaces it). */
+static inline void oracle_fin_record(struct oracle_side *s, uint32_t fin_at, uint64_t index,
+                                     uint64_t now)
+{
+    s->fin_seq = fin_at;
+    s->fin_index = index;
+    s->fin_first_usecs = s->fin_last_usecs = now;
+    s->fin_last_index = index;
+    s->fin_xmits = 1;
+    s->fin_gap_usecs = 0;
+}
+
 /* A synchronized sender's first FIN at fin_at (RFC 9293 §3.10.4): what is
  * remembered of it, and the state it goes to. Its ACK field tells whether it
  * had the peer's FIN: crossing FINs (ack does not cover the peer's FIN) mean
@@ -74,12 +95,7 @@ static inline void oracle_first_fin(struct oracle_side *s, const struct oracle_s
                                     uint64_t now)
 {
     s->fin_sent = true;
-    s->fin_seq = fin_at;
-    s->fin_index = index;
-    s->fin_first_usecs = s->fin_last_usecs = now;
-    s->fin_last_index = index;
-    s->fin_xmits = 1;
-    s->fin_gap_usecs = 0;
+    oracle_fin_record(s, fin_at, index, now);
     s->fin_alone_last = p->ack_sent && p->last_ack == fin_at;
     s->peer_spoke_since_fin = false;
     if (s->inf_known && s->inf == TCP_SYN_SENT)

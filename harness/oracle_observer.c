@@ -110,14 +110,6 @@ static bool peer_fin_trusted(const struct oracle *o, unsigned ep)
     return o->cfg.judge[(ep & 1u) ^ 1u] || !o->side[(ep & 1u) ^ 1u].fin_unreliable;
 }
 
-/* Whether a violation of ep is kept: oracle_report() drops the others
- * unread, so their expected/seen text is not worth formatting (a fuzzer's
- * peer that is not judged breaks rules on almost every input). */
-static bool blamed(const struct oracle *o, unsigned ep)
-{
-    return ep <= EP_B && o->cfg.judge[ep];
-}
-
 /* Its FIN lies after its ISN: it belongs to the incarnation the oracle
  * follows. A FIN below it comes from another incarnation of the sender (the
  * two endpoints answered different SYNs): no ACK of the peer's covers it. */
@@ -460,7 +452,7 @@ static bool tw_alt_fits(const struct oracle *o, const struct oracle_side *s, uin
 /* closed-silence (RFC 9293 §3.10.7.1): what a CLOSED endpoint may send. */
 static void check_closed_sender(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e)
 {
-    if (!blamed(o, ep))
+    if (!oracle_blames(o, ep))
         return; /* it only reports */
     struct oracle_side *s = side(o, ep);
     const struct seg *g = &e->u.segment.seg;
@@ -681,7 +673,7 @@ static void check_window(struct oracle *o, unsigned ep, uint64_t index, const st
      * (and the SND.WL1/WL2 rules that make a stack ignore some of them) are
      * not facts to hold a stack to. */
     if (!o->handshake_seen || !p->wnd_known || g->payload_len == 0 || (g->flags & TCP_SYN) ||
-        !o->cfg.judge[ep ^ 1u] || !blamed(o, ep))
+        !o->cfg.judge[ep ^ 1u] || !oracle_blames(o, ep))
         return;
     uint32_t end = g->seq + g->payload_len;
     if (!seq_gt(end, snd_max_before))
@@ -777,12 +769,7 @@ static void sender_fin(struct oracle *o, unsigned ep, uint64_t index, const stru
          * it already acknowledged the old one. */
         s->fin_unreliable = true;
         if (!p->peer_fin_confirmed) {
-            s->fin_seq = fin_at;
-            s->fin_index = index;
-            s->fin_first_usecs = s->fin_last_usecs = now;
-            s->fin_last_index = index;
-            s->fin_xmits = 1;
-            s->fin_gap_usecs = 0;
+            oracle_fin_record(s, fin_at, index, now);
             p->peer_fin_rcvd = false;
         }
         return;
@@ -866,7 +853,7 @@ static bool seq_bloom_has(uint64_t bloom, uint32_t seq)
 static void report_ack_outside(struct oracle *o, unsigned ep, uint64_t index, const struct ev *e,
                                uint32_t lo, uint32_t hi)
 {
-    if (!blamed(o, ep))
+    if (!oracle_blames(o, ep))
         return; /* it only reports */
     const struct oracle_side *p = side(o, ep ^ 1u);
     uint32_t ack = e->u.segment.seg.ack;
@@ -1557,7 +1544,7 @@ void oracle_observe_segment(struct oracle *o, uint64_t index, const struct ev *e
             acceptable = true;
         /* no-data-after-fin: data at or beyond its own FIN. */
         if (s->fin_sent && g->payload_len > 0 && seq_gt(data_end, s->fin_seq)) {
-            if (blamed(o, ep)) {
+            if (oracle_blames(o, ep)) {
                 char exp[64], seen[64];
                 snprintf(exp, sizeof exp, "data end <= %u (FIN)", rel(s, s->fin_seq));
                 snprintf(seen, sizeof seen, "data end %u", rel(s, data_end));

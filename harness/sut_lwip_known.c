@@ -310,10 +310,6 @@ static bool text_covers(const struct lwip_known_span *sp, uint32_t ack)
     return sp->live && seq_lt(sp->seq, ack) && seq_le(ack, sp->end - (sp->fin ? 1u : 0u));
 }
 
-/* A acknowledged ack from a state before any FIN of B (its report is read
- * from the pcb: it took no FIN), so no FIN of B moved its RCV.NXT there:
- * if only the text of a segment acknowledging unsent data reaches ack, and
- * the text of no other segment of B, lwIP took that text. */
 /* How far the text of B's spans remembered (never a FIN: the end of a span
  * with FIN stops one short) covers B's sequence space from ISN+1 without a
  * hole; with_badack: also the text of those acknowledging unsent data. */
@@ -336,6 +332,10 @@ static uint32_t text_reach(const struct lwip_known *k, bool with_badack)
     return r;
 }
 
+/* A acknowledged ack from a state before any FIN of B (its report is read
+ * from the pcb: it took no FIN), so no FIN of B moved its RCV.NXT there:
+ * if only the text of a segment acknowledging unsent data reaches ack, and
+ * the text of no other segment of B, lwIP took that text. */
 static void check_bad_ack_text_before_fin(struct lwip_known *k, uint32_t ack)
 {
     enum tcp_state st = k->a_state;
