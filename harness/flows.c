@@ -300,6 +300,18 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_lookup *
     return f;
 }
 
+struct flow *flows_create_quiet(struct flow_table *t, const struct flow_lookup *l, uint8_t a_end)
+{
+    if (t->max_flows && t->count >= t->max_flows)
+        return NULL; /* the least recently active goes first, with a warning */
+    uint64_t next_id = t->next_id;
+    enum flow_warn warn = FLOW_WARN_NONE;
+    struct flow *f = flow_create(t, l, a_end, 1, &warn);
+    if (!f)
+        t->next_id = next_id; /* out of memory: the retry takes the same id */
+    return f;
+}
+
 void flows_closed(struct flow_table *t, struct flow *f)
 {
     list_unlink(t, f);

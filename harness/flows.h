@@ -156,8 +156,10 @@ enum flow_warn flows_segment(struct flow_table *t, const struct cap_segment *cs)
  * flows_segment_prepared() routes cs with it exactly as flows_segment()
  * does. flows_segment_fast() computes the key of segment s (sent over ip)
  * and, if the segment is ordinary (one of an existing flow with no SYN
- * answer pending, and not a bare SYN), routes it exactly as flows_segment()
- * does except that it does not call hooks.segment: it returns the flow,
+ * answer pending, and not a bare SYN) or the first of a new flow that can
+ * be created without finishing another (flows_create_quiet()), routes it
+ * exactly as flows_segment() does except that it does not call
+ * hooks.segment (hooks.open is called for a new flow): it returns the flow,
  * with *ep the sender, and the caller judges the segment itself
  * (f->segments - 1 is its index in the flow and f->last_usecs its time,
  * never behind the flow's earlier ones). For any other segment it returns
@@ -224,6 +226,10 @@ void flows_expire_due(struct flow_table *t, uint64_t now_usecs);
 void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const struct seg *s);
 /* f has just closed: it moves to the closed list. */
 void flows_closed(struct flow_table *t, struct flow *f);
+/* The flow of lookup l, new, with end a_end as A, as flows_segment()
+ * creates it, if that needs no other flow finished first and no warning;
+ * else NULL, and then flows_segment_prepared() creates it (and warns). */
+struct flow *flows_create_quiet(struct flow_table *t, const struct flow_lookup *l, uint8_t a_end);
 
 static inline void flows_lookup_of(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
                                    struct flow_lookup *l)
@@ -306,16 +312,27 @@ static inline struct flow *flows_segment_fast(struct flow_table *t, const struct
         t->last_usecs = time_usecs;
     if (__builtin_expect(t->last_usecs > t->expire_check_usecs, 0))
         flows_expire_due(t, t->last_usecs);
-    if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN) { /* a bare SYN: decisions */
-        struct flow *f = flows_find(t, &k);
-        if (f && !f->syn_pending) {
+    uint8_t syn_ack = s->flags & (TCP_SYN | TCP_ACK | TCP_RST);
+    struct flow *f = flows_find(t, &k);
+    if (__builtin_expect(f != NULL, 1)) {
+        if (!f->syn_pending && syn_ack != TCP_SYN) { /* a bare SYN: decisions */
             *ep = flows_note(t, f, k.src_end, frame, time_usecs, s, false);
             return f;
         }
-        k.found_valid = true;
-        k.found = f;
-        k.found_generation = t->generation;
+    } else {
+        /* A new flow (flows_segment_prepared()'s choice of A). */
+        uint8_t a_end = syn_ack == (TCP_SYN | TCP_ACK) ? (uint8_t)(1 - k.src_end) : k.src_end;
+        f = flows_create_quiet(t, &k, a_end);
+        if (f) {
+            *ep = flows_note(t, f, k.src_end, frame, time_usecs, s, true);
+            return f;
+        }
+        *l = k; /* (found_valid false: searched again) */
+        return NULL;
     }
+    k.found_valid = true;
+    k.found = f;
+    k.found_generation = t->generation;
     *l = k;
     return NULL;
 }

@@ -346,9 +346,11 @@ static void test_memory_bounded_by_open_flows(void **state)
 /* ---- the checker's fast routing ---- */
 
 /* flows_segment_fast() takes the ordinary segments of a known flow (IPv4
- * and IPv6), and leaves bare SYNs, new flows and a pending SYN's answer to
- * flows_segment_prepared(): if it took nothing, the checker would still be
- * right but slow. Both directions of a connection have one key. */
+ * and IPv6) and the first segment of a new flow while the table has room,
+ * and leaves bare SYNs of a known flow, a pending SYN's answer and a new
+ * flow that must finish another first to flows_segment_prepared(): if it
+ * took nothing, the checker would still be right but slow. Both directions
+ * of a connection have one key. */
 static void test_fast_routing_takes_ordinary_segments(void **state)
 {
     (void)state;
@@ -364,36 +366,47 @@ static void test_fast_routing_takes_ordinary_segments(void **state)
         server[15 - (version == 4 ? 12 : 0)] = 100;
         struct flow_lookup l, back;
         uint8_t ep = 9;
-        /* A bare SYN of a new flow: not taken. */
+        /* A bare SYN of a new flow: taken, the flow created, sent by A. */
         memcpy(cs.ip.src, client, 16);
         memcpy(cs.ip.dst, server, 16);
         cs.seg.sport = 40000, cs.seg.dport = 80;
         cs.frame = 1, cs.time_usecs = T0, cs.seg.flags = TCP_SYN, cs.seg.seq = 100;
+        struct flow *syn_f =
+            flows_segment_fast(&fx.t, &cs.ip, cs.frame, cs.time_usecs, &cs.seg, &l, &ep);
+        assert_non_null(syn_f);
+        assert_int_equal(ep, EP_A);
+        assert_int_equal(fx.rec.opened, 1);
+        assert_int_equal(syn_f->segments, 1);
+        assert_int_equal(syn_f->first_frame, 1);
+        assert_true(syn_f->saw_syn);
+        /* The same SYN again (a retransmission): a bare SYN of a known
+         * flow, not taken. */
+        cs.frame = 2, cs.time_usecs = T0 + 1;
         assert_null(flows_segment_fast(&fx.t, &cs.ip, cs.frame, cs.time_usecs, &cs.seg, &l, &ep));
         assert_int_equal(flows_segment_prepared(&fx.t, &cs, &l), FLOW_WARN_NONE);
         /* Its SYN-ACK, from the other side: taken, sent by B. */
         memcpy(cs.ip.src, server, 16);
         memcpy(cs.ip.dst, client, 16);
         cs.seg.sport = 80, cs.seg.dport = 40000;
-        cs.frame = 2, cs.time_usecs = T0 + 1, cs.seg.flags = TCP_SYN | TCP_ACK;
+        cs.frame = 3, cs.time_usecs = T0 + 2, cs.seg.flags = TCP_SYN | TCP_ACK;
         cs.seg.seq = 500, cs.seg.ack = 101;
         struct flow *f =
             flows_segment_fast(&fx.t, &cs.ip, cs.frame, cs.time_usecs, &cs.seg, &back, &ep);
-        assert_non_null(f);
+        assert_ptr_equal(f, syn_f);
         assert_int_equal(ep, EP_B);
-        assert_int_equal(f->segments, 2);
-        assert_int_equal(f->last_frame, 2);
-        assert_int_equal(f->last_usecs, T0 + 1);
+        assert_int_equal(f->segments, 3);
+        assert_int_equal(f->last_frame, 3);
+        assert_int_equal(f->last_usecs, T0 + 2);
         /* The ACK from A: taken too, the same flow. */
         memcpy(cs.ip.src, client, 16);
         memcpy(cs.ip.dst, server, 16);
         cs.seg.sport = 40000, cs.seg.dport = 80;
-        cs.frame = 3, cs.time_usecs = T0 + 2, cs.seg.flags = TCP_ACK;
+        cs.frame = 4, cs.time_usecs = T0 + 3, cs.seg.flags = TCP_ACK;
         cs.seg.seq = 101, cs.seg.ack = 501;
         assert_ptr_equal(
             flows_segment_fast(&fx.t, &cs.ip, cs.frame, cs.time_usecs, &cs.seg, &l, &ep), f);
         assert_int_equal(ep, EP_A);
-        assert_int_equal(f->segments, 3);
+        assert_int_equal(f->segments, 4);
         /* One key for both directions. */
         flows_lookup_of(&cs.ip, 40000, 80, &l);
         uint8_t swapped_src[16];
@@ -406,8 +419,26 @@ static void test_fast_routing_takes_ordinary_segments(void **state)
         assert_int_equal(l.src_end, 1 - back.src_end);
         fx_end(&fx);
         assert_int_equal(fx.rec.nfinished, 1);
-        assert_int_equal(fx.rec.finished[0].segments, 3);
+        assert_int_equal(fx.rec.finished[0].segments, 4);
     }
+    /* A table at its cap: a new flow must finish another first, with a
+     * warning, which flows_segment_prepared() gives. */
+    struct fixture fx;
+    fx_init(&fx, 10 * SEC, 1);
+    struct flow_lookup l;
+    uint8_t ep;
+    assert_int_equal(put(&fx, T0, 4, 7, 40000, true, TCP_SYN, 100, 0, 0), FLOW_WARN_NONE);
+    struct cap_segment cs;
+    memset(&cs, 0, sizeof cs);
+    cs.ip.version = 4;
+    cs.ip.src[0] = cs.ip.dst[0] = 192, cs.ip.src[3] = 8, cs.ip.dst[3] = 100;
+    cs.seg.sport = 40001, cs.seg.dport = 80, cs.seg.flags = TCP_SYN, cs.seg.seq = 7;
+    cs.frame = 99, cs.time_usecs = T0 + 1;
+    assert_null(flows_segment_fast(&fx.t, &cs.ip, cs.frame, cs.time_usecs, &cs.seg, &l, &ep));
+    assert_int_equal(flows_segment_prepared(&fx.t, &cs, &l), FLOW_WARN_FULL);
+    assert_int_equal(fx.rec.opened, 2);
+    assert_int_equal(fx.t.count, 1);
+    fx_end(&fx);
 }
 
 int main(void)
