@@ -99,8 +99,8 @@ static void bucket_insert(struct flow **b, struct flow *f)
 
 static void list_unlink(struct flow_table *t, struct flow *f)
 {
-    if (f->on_closed_list)
-        t->expire_check_usecs = 0; /* perhaps a new head */
+    if (f->on_closed_list && !f->prev)
+        t->expire_check_usecs = 0; /* a new head */
     struct flow **head = f->on_closed_list ? &t->closed_head : &t->open_head;
     struct flow **tail = f->on_closed_list ? &t->closed_tail : &t->open_tail;
     if (f->prev)
@@ -116,8 +116,8 @@ static void list_unlink(struct flow_table *t, struct flow *f)
 
 static void list_append(struct flow_table *t, struct flow *f)
 {
-    if (f->on_closed_list)
-        t->expire_check_usecs = 0; /* perhaps a new head */
+    if (f->on_closed_list && !t->closed_tail)
+        t->expire_check_usecs = 0; /* a new head */
     struct flow **head = f->on_closed_list ? &t->closed_head : &t->open_head;
     struct flow **tail = f->on_closed_list ? &t->closed_tail : &t->open_tail;
     f->prev = *tail;
