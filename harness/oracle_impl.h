@@ -139,9 +139,9 @@ oracle_answerable_add(struct oracle_side *s, uint64_t index, bool with_ack, uint
 {
     struct oracle_answerable *a = &s->answerable[s->answerable_next];
     s->answerable_next = (uint8_t)((s->answerable_next + 1) % ORACLE_ANSWERABLE);
-    a->index = index;
-    a->with_ack = with_ack;
     a->value = value;
+    a->index_low = ORACLE_INDEX_LOW(index);
+    a->with_ack = with_ack;
     a->valid = true;
     unsigned b1, b2;
     oracle_bloom_bits(with_ack, value, &b1, &b2);

@@ -1743,7 +1743,7 @@ void oracle_observe_drop(struct oracle *o, uint64_t index, const struct ev *e)
     if (r->reuse_syn && r->reuse_syn_index == n->index)
         r->reuse_syn = false;
     for (unsigned k = 0; k < ORACLE_ANSWERABLE; k++)
-        if (r->answerable[k].valid && r->answerable[k].index == n->index)
+        if (r->answerable[k].valid && r->answerable[k].index_low == ORACLE_INDEX_LOW(n->index))
             r->answerable[k].valid = false;
     n->effects = 0;
 }

@@ -43,8 +43,8 @@ struct oracle_seg_note {
     uint8_t src, flags;
     bool valid;
     /* What its arrival changed at the receiver, to undo if it was dropped. */
-    uint8_t effects; /* ORACLE_FX_* bits */
-    enum tcp_state rcv_prev;
+    uint8_t effects;  /* ORACLE_FX_* bits */
+    uint8_t rcv_prev; /* an enum tcp_state */
     bool rcv_prev_known;
     /* It advanced its sender's space_max from space_prev (undone if lost:
      * text the receiver never got does not make a later FIN junk). */
@@ -61,14 +61,20 @@ enum {
 /* Optional TIME-WAIT restart points an endpoint side remembers. */
 #define ORACLE_TW_ALTS 4
 
-/* A peer segment that a CLOSED endpoint may answer with an RST. */
+/* A peer segment that a CLOSED endpoint may answer with an RST. Eight
+ * bytes: the ring is most of an endpoint's record. */
 struct oracle_answerable {
-    uint64_t index;
-    uint32_t value; /* SEG.ACK, or SEG.SEQ + SEG.LEN when with_ack */
-    bool with_ack;  /* the answering RST must carry ACK of value */
-    bool valid;
+    uint32_t value;          /* SEG.ACK, or SEG.SEQ + SEG.LEN when with_ack */
+    uint32_t index_low : 30; /* its event index, the low bits (ORACLE_INDEX_LOW) */
+    uint32_t with_ack : 1;   /* the answering RST must carry ACK of value */
+    uint32_t valid : 1;
 };
-#define ORACLE_ANSWERABLE 16
+/* The bits of an event index an answerable keeps. They are compared only
+ * with the index of a segment an EV_DROP names, one of the latest few
+ * (ORACLE_RECENT_SEGS); the driver's streams, the only ones with drops, are
+ * far shorter than 2^30 events. */
+#define ORACLE_INDEX_LOW(index) ((uint32_t)(index) & ((1u << 30) - 1))
+#define ORACLE_ANSWERABLE       16
 
 /* An obligation the wire creates for an endpoint: it must answer (or must
  * not do something) after a segment of its peer arrived. */
@@ -86,7 +92,9 @@ struct oracle_side {
      * path of oracle_fast.c, most of the observer) and when it judges the
      * flow at its end, kept together in the first cache lines (by size, so
      * that nothing pads them out): the checker prefetches only these for
-     * a segment (check.c). The rest of the fields follow, cold. --- */
+     * a segment (check.c). The rest of the fields follow, cold, also by
+     * size (a compact oracle is about 1.6 KB, and a checker holds one per
+     * flow for the whole TIME-WAIT time). --- */
     bool sent_any;
     bool syn_sent;
     bool isn_known;
@@ -115,9 +123,10 @@ struct oracle_side {
     uint8_t wscale;
     uint8_t wire_check; /* 0, or WIRE_CHECK_* */
     uint8_t answerable_next;
-    enum tcp_state inf;
-    enum tcp_state inf_prev; /* for undoing when the causing segment is dropped */
-    enum oracle_owed owed;
+    uint8_t inf;      /* its inferred state, an enum tcp_state */
+    uint8_t inf_prev; /* ... before the latest change, for undoing when the causing segment is
+                         dropped */
+    uint8_t owed;     /* an enum oracle_owed */
     uint32_t isn;
     uint32_t snd_max;      /* highest seq + seg_len sent */
     uint32_t space_max;    /* ... by segments occupying sequence space (a pure
@@ -143,104 +152,117 @@ struct oracle_side {
      * segment without ACK, ACK of SEG.SEQ + SEG.LEN. A ring: segments may
      * arrive late (delayed, duplicated), after this endpoint closed. */
     struct oracle_answerable answerable[ORACLE_ANSWERABLE];
-    /* --- cold --- */
-    /* --- its segments --- */
-    bool prev_isn_valid; /* an earlier SYN of its (before a new ISN) */
-    uint32_t prev_isn;
-    uint32_t prev_snd_max; /* ... the end of what it sent from that ISN */
-    bool prev_fin_sent;    /* ... and whether that included a FIN */
-    uint32_t syn_seqs[4];  /* its latest SYNs (an ACK of any is a handshake answer) */
-    uint8_t syn_count, syn_next;
-    uint64_t syn_bloom;            /* every SYN seq it sent, also those the ring forgot
-                                      (two bits each): their ACKs are handshake answers */
-    bool gap;                      /* this endpoint's stream skipped sequence space */
-    uint32_t beyond_lo, beyond_hi; /* the latest range beyond the peer's window (beyond_seen),
-                                      not counted as arrived until the peer acknowledges it */
-    uint32_t ooo_lo, ooo_hi;
-    uint32_t fin_seq;
+
+    /* --- cold, 64-bit fields --- */
+    /* Its segments. */
+    uint64_t syn_bloom;       /* every SYN seq it sent, also those the ring forgot
+                                 (two bits each): their ACKs are handshake answers */
     uint64_t fin_index;       /* event of the first FIN */
     uint64_t fin_first_usecs; /* first FIN transmission */
     uint64_t fin_last_usecs;  /* latest FIN transmission */
     uint64_t fin_last_index;  /* ... its event */
     uint64_t fin_gap_usecs;   /* interval between the last two FIN transmissions */
-    unsigned fin_xmits;
-    bool fin_unreliable;    /* its FINs contradicted each other or were junk (a fuzzer's peer) */
-    bool fin_alone_last;    /* at its latest transmission the FIN was all that was unacknowledged */
-    bool rst_sent_ever;     /* rst_sent, in any incarnation of this stream: an RST sent
-                               before a new incarnation began may arrive after */
-    uint64_t rst_seq_bloom; /* the seqs of all its RSTs (two bits each): one sent
-                               while the peer could not take it may arrive
-                               late, exactly at the peer's RCV.NXT */
+    uint64_t rst_seq_bloom;   /* the seqs of all its RSTs (two bits each): one sent
+                                 while the peer could not take it may arrive
+                                 late, exactly at the peer's RCV.NXT */
     uint64_t rst_usecs;
-    /* --- inference from the wire --- */
-    uint64_t fin_acked_index;
-    bool peer_fin_rcvd;          /* the peer's FIN arrived (assumed when seen on the wire) */
-    bool peer_fin_confirmed;     /* ... and this endpoint acknowledged it */
-    bool closed_via_last_ack;    /* inferred CLOSED only because an ACK was assumed delivered */
-    bool tw_ack_sent;            /* sent its ACK of the peer's FIN since entering TIME-WAIT */
-    bool fin_ack_sent_known;     /* it sent an ACK covering the peer's FIN ... */
-    uint64_t fin_ack_sent_index; /* ... latest at this event */
-    bool tw_rst_hit;             /* an acceptable RST arrived in TIME-WAIT */
-    uint64_t tw_rst_index;
-    uint64_t fw2_usecs;        /* entered FIN-WAIT-2 (reported) */
-    uint64_t tw_restart_usecs; /* TIME-WAIT (re)started here */
-    /* TIME-WAIT may also have restarted at these times (an ACK answering a
-     * delayed FIN copy, or a FIN that may or may not restart it): either
-     * ending conforms. Past ORACLE_TW_ALTS the last slot holds the latest
-     * and tw_alt_spread accepts any point from the first to it. */
-    uint64_t tw_alt_usecs[ORACLE_TW_ALTS];
-    uint8_t tw_alt_count;
-    bool tw_alt_spread;        /* more were offered: any point between first and last */
-    bool tw_alt_fin;           /* one came from the peer's FIN at RCV.NXT at event */
-    bool tw_alt_fin_added;     /* ... tw_alt_fin_index, new at tw_alt_fin_usecs */
-    uint64_t tw_alt_fin_index; /* (lost on the way: it restarted nothing) */
-    uint64_t tw_alt_fin_usecs;
-    bool tw_started;
-    /* --- reported by the stack --- */
-    enum tcp_state rep;
-    uint64_t rep_usecs;
-    /* --- obligations created by the peer's segments --- */
-    uint64_t owed_index; /* the peer's segment that created it */
-    uint64_t owed_usecs;
-    uint32_t owed_ack;          /* ACK that satisfies it */
-    bool owed_restart_optional; /* OWED_REACK_FIN: TIME-WAIT may or may not restart */
-    bool must_stay_open;        /* an unacceptable RST or a SYN arrived: do not close */
-    uint64_t stay_open_index;
-    bool rst_may_close; /* an RST that may have been exact arrived */
-    uint64_t exact_rst_index;
-    /* A check of the reported state against what it just sent (wire_check),
-     * made once the stack had the chance to report the transition that goes
-     * with it. */
-    uint64_t wire_check_index;
-    uint64_t wire_check_usecs;
-    /* A SYN from the peer while this endpoint is in TIME-WAIT (reuse). */
-    bool reuse_syn;
-    bool reuse_syn_in_tw; /* ... and this endpoint was in TIME-WAIT then */
-    uint64_t reuse_syn_index;
-    uint64_t reuse_syn_usecs;
-    uint32_t reuse_syn_seq;
-    bool reuse_syn2; /* the peer's SYN before that one, still answerable */
-    uint32_t reuse_syn_seq2;
-    bool reuse_syn_has_ts;
-    uint32_t reuse_syn_ts;
-    /* --- application --- */
-    uint64_t app_delivered; /* bytes its application has read */
-    bool app_eof;
-    bool app_closed; /* its application closed or aborted: it reads nothing more */
-    /* The ACK number it had sent when it reported taking the peer's FIN
-     * (CLOSE-WAIT, CLOSING or TIME-WAIT entered on a FIN): no sequence
-     * space follows a FIN, so while it stays in those states it never
-     * acknowledges more. */
-    bool fin_taken;
-    uint32_t fin_taken_ack;
-    /* The end (seq + len + 1) of the latest FIN it put on the wire. */
-    bool wire_fin_seen;
-    uint32_t wire_fin_end;
     /* The end of every FIN it put on the wire (two bits each, as
      * syn_bloom): the FIN the peer takes may be an older one than
      * wire_fin_end, held out of order until a later segment filled the hole
      * below it (RFC 9293 §3.10.7.4, first step), with junk FINs sent since. */
     uint64_t wire_fin_end_bloom;
+    /* Inference from the wire. */
+    uint64_t fin_acked_index;
+    uint64_t fin_ack_sent_index; /* it sent an ACK covering the peer's FIN, latest at this
+                                    event (fin_ack_sent_known) */
+    uint64_t tw_rst_index;       /* ... (tw_rst_hit) */
+    uint64_t fw2_usecs;          /* entered FIN-WAIT-2 (reported) */
+    uint64_t tw_restart_usecs;   /* TIME-WAIT (re)started here */
+    /* TIME-WAIT may also have restarted at these times (an ACK answering a
+     * delayed FIN copy, or a FIN that may or may not restart it): either
+     * ending conforms. Past ORACLE_TW_ALTS the last slot holds the latest
+     * and tw_alt_spread accepts any point from the first to it. */
+    uint64_t tw_alt_usecs[ORACLE_TW_ALTS];
+    uint64_t tw_alt_fin_index; /* (tw_alt_fin_added) */
+    uint64_t tw_alt_fin_usecs;
+    /* Reported by the stack. */
+    uint64_t rep_usecs;
+    /* Obligations created by the peer's segments. */
+    uint64_t owed_index; /* the peer's segment that created it */
+    uint64_t owed_usecs;
+    uint64_t stay_open_index; /* (must_stay_open) */
+    uint64_t exact_rst_index; /* (exact_rst_rcvd, rst_may_close) */
+    /* A check of the reported state against what it just sent (wire_check),
+     * made once the stack had the chance to report the transition that goes
+     * with it. */
+    uint64_t wire_check_index;
+    uint64_t wire_check_usecs;
+    /* A SYN from the peer while this endpoint is in TIME-WAIT (reuse_syn). */
+    uint64_t reuse_syn_index;
+    uint64_t reuse_syn_usecs;
+    /* The application. */
+    uint64_t app_delivered; /* bytes its application has read */
+
+    /* --- cold, 32-bit fields --- */
+    uint32_t prev_isn;             /* an earlier SYN of its (before a new ISN; prev_isn_valid) */
+    uint32_t prev_snd_max;         /* ... the end of what it sent from that ISN */
+    uint32_t syn_seqs[4];          /* its latest SYNs (an ACK of any is a handshake answer) */
+    uint32_t beyond_lo, beyond_hi; /* the latest range beyond the peer's window (beyond_seen),
+                                      not counted as arrived until the peer acknowledges it */
+    uint32_t ooo_lo, ooo_hi;
+    uint32_t fin_seq;
+    unsigned fin_xmits;
+    uint32_t owed_ack;       /* ACK that satisfies it */
+    uint32_t reuse_syn_seq;  /* (reuse_syn) */
+    uint32_t reuse_syn_seq2; /* (reuse_syn2) */
+    uint32_t reuse_syn_ts;   /* (reuse_syn_has_ts) */
+    /* The ACK number it had sent when it reported taking the peer's FIN
+     * (CLOSE-WAIT, CLOSING or TIME-WAIT entered on a FIN): no sequence
+     * space follows a FIN, so while it stays in those states it never
+     * acknowledges more (fin_taken). */
+    uint32_t fin_taken_ack;
+    /* The end (seq + len + 1) of the latest FIN it put on the wire
+     * (wire_fin_seen). */
+    uint32_t wire_fin_end;
+
+    /* --- cold, bytes --- */
+    /* Its segments. */
+    bool prev_isn_valid; /* an earlier SYN of its (before a new ISN) */
+    bool prev_fin_sent;  /* ... and whether what it sent from that ISN included a FIN */
+    uint8_t syn_count, syn_next;
+    bool gap;            /* this endpoint's stream skipped sequence space */
+    bool fin_unreliable; /* its FINs contradicted each other or were junk (a fuzzer's peer) */
+    bool fin_alone_last; /* at its latest transmission the FIN was all that was unacknowledged */
+    bool rst_sent_ever;  /* rst_sent, in any incarnation of this stream: an RST sent
+                            before a new incarnation began may arrive after */
+    bool wire_fin_seen;
+    /* Inference from the wire. */
+    bool peer_fin_rcvd;       /* the peer's FIN arrived (assumed when seen on the wire) */
+    bool peer_fin_confirmed;  /* ... and this endpoint acknowledged it */
+    bool closed_via_last_ack; /* inferred CLOSED only because an ACK was assumed delivered */
+    bool tw_ack_sent;         /* sent its ACK of the peer's FIN since entering TIME-WAIT */
+    bool fin_ack_sent_known;  /* it sent an ACK covering the peer's FIN */
+    bool tw_rst_hit;          /* an acceptable RST arrived in TIME-WAIT */
+    uint8_t tw_alt_count;
+    bool tw_alt_spread;    /* more were offered: any point between first and last */
+    bool tw_alt_fin;       /* one came from the peer's FIN at RCV.NXT at event */
+    bool tw_alt_fin_added; /* ... tw_alt_fin_index, new at tw_alt_fin_usecs
+                              (lost on the way: it restarted nothing) */
+    bool tw_started;
+    /* Reported by the stack. */
+    uint8_t rep; /* an enum tcp_state (rep_known) */
+    /* Obligations created by the peer's segments. */
+    bool owed_restart_optional; /* OWED_REACK_FIN: TIME-WAIT may or may not restart */
+    bool must_stay_open;        /* an unacceptable RST or a SYN arrived: do not close */
+    bool rst_may_close;         /* an RST that may have been exact arrived */
+    bool reuse_syn;             /* a SYN from the peer while this endpoint is in TIME-WAIT */
+    bool reuse_syn_in_tw;       /* ... and this endpoint was in TIME-WAIT then */
+    bool reuse_syn2;            /* the peer's SYN before that one, still answerable */
+    bool reuse_syn_has_ts;
+    /* The application. */
+    bool app_eof;
+    bool app_closed; /* its application closed or aborted: it reads nothing more */
+    bool fin_taken;
     /* fin_taken_ack is provisional: it reported taking the peer's FIN
      * before answering the peer's latest segment (lwIP reports first), so
      * its next ACK, if it is the end of a FIN the peer sent, tells which
