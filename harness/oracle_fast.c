@@ -35,9 +35,10 @@
  * above must change it here too.
  *
  * The layout is for speed (the checker spends a quarter of its time here):
- * oracle_segment() does the checks inline and reaches each *_apply, and
- * the observer, by a tail call, so that neither saves more registers than
- * its own work needs. */
+ * oracle_segment() only sorts segments by their flags and reaches, by a
+ * tail call and without saving a register, ack_segment() (the ACK path's
+ * checks and updates in one function, for nearly every segment) or
+ * other_segment() (the SYN paths, or the observer). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,7 +308,8 @@ static inline uint8_t fin_ack_arrives(struct oracle_side *r, uint64_t now, uint6
 
 /* Whether e is an in-order segment with ACK that ack_apply() judges as the
  * observer would. */
-static inline bool ack_applies(const struct oracle *restrict o, const struct ev *restrict e)
+static inline __attribute__((always_inline)) bool ack_applies(const struct oracle *restrict o,
+                                                              const struct ev *restrict e)
 {
     unsigned ep = e->endpoint & 1u;
     const struct oracle_side *s = &o->side[ep];
@@ -422,10 +424,9 @@ static uint8_t ack_apply_rare(struct oracle_side *s, struct oracle_side *p, uint
  * such segment here, the rest in ack_apply_rare(). s and p are the
  * sender's and the receiver's records (handed over, not found again). (The
  * oracle has started: both sides sent before.) */
-static __attribute__((noinline)) void ack_apply(struct oracle *restrict o,
-                                                struct oracle_side *restrict s,
-                                                struct oracle_side *restrict p, uint64_t index,
-                                                const struct ev *restrict e)
+static inline __attribute__((always_inline)) void
+ack_apply(struct oracle *restrict o, struct oracle_side *restrict s, struct oracle_side *restrict p,
+          uint64_t index, const struct ev *restrict e)
 {
     unsigned ep = (unsigned)(s - o->side);
     const struct seg *g = &e->u.segment.seg;
@@ -582,31 +583,51 @@ static void normalize_notes(struct oracle *o)
 }
 #endif
 
-bool oracle_fast_segment(struct oracle *o, uint64_t index, const struct ev *e)
+#if FINFUZZ_VERIFY_FAST
+/* What the observer makes of e, on a copy of o taken before a shortcut
+ * changes o: everything before the violation log (which neither path
+ * touches: no violation is possible here, and the counts precede it). */
+static struct oracle *verify_before(const struct oracle *o, uint64_t index, const struct ev *e)
+{
+    struct oracle *slow = malloc(sizeof *slow);
+    if (!slow)
+        abort();
+    memcpy(slow, o, offsetof(struct oracle, violations));
+    oracle_observe_segment(slow, index, e);
+    slow->started = true;
+    return slow;
+}
+
+/* After the shortcut: abort unless it left o as the observer left slow. */
+static void verify_after(struct oracle *slow, struct oracle *o)
+{
+    normalize_notes(slow);
+    normalize_notes(o);
+    if (memcmp(slow, o, offsetof(struct oracle, violations)) != 0)
+        abort(); /* the fast path no longer does what the observer does */
+    free(slow);
+}
+#endif
+
+static inline __attribute__((always_inline)) bool fast_segment(struct oracle *o, uint64_t index,
+                                                               const struct ev *e)
 {
     enum fast_shape shape = fast_shape_of(o, e);
     if (shape == SHAPE_NONE)
         return false;
 #if FINFUZZ_VERIFY_FAST
-    /* Everything before the violation log (which neither path touches:
-     * no violation is possible here, and the counts precede it). */
-    size_t n = offsetof(struct oracle, violations);
-    struct oracle *slow = malloc(sizeof *slow);
-    if (!slow)
-        abort();
-    memcpy(slow, o, n);
-    oracle_observe_segment(slow, index, e);
-    slow->started = true;
+    struct oracle *slow = verify_before(o, index, e);
     fast_apply(shape, o, index, e);
-    normalize_notes(slow);
-    normalize_notes(o);
-    if (memcmp(slow, o, n) != 0)
-        abort(); /* the fast path no longer does what the observer does */
-    free(slow);
+    verify_after(slow, o);
 #else
     fast_apply(shape, o, index, e);
 #endif
     return true;
+}
+
+bool oracle_fast_segment(struct oracle *o, uint64_t index, const struct ev *e)
+{
+    return fast_segment(o, index, e);
 }
 
 /* The general way (kept out of oracle_segment() so that its fast paths are
@@ -617,6 +638,34 @@ static __attribute__((noinline)) void observe(struct oracle *o, uint64_t index, 
     o->started = true;
 }
 
+/* A segment with ACK (and perhaps FIN), nearly every segment: the ACK
+ * path's checks and its updates in one function, which loads what both
+ * read once and saves its registers once; else the general way. */
+static __attribute__((noinline)) void ack_segment(struct oracle *o, uint64_t index,
+                                                  const struct ev *e)
+{
+    if (!ack_applies(o, e)) {
+        observe(o, index, e);
+        return;
+    }
+    unsigned ep = e->endpoint & 1u;
+#if FINFUZZ_VERIFY_FAST
+    struct oracle *slow = verify_before(o, index, e);
+    ack_apply(o, &o->side[ep], &o->side[ep ^ 1u], index, e);
+    verify_after(slow, o);
+#else
+    ack_apply(o, &o->side[ep], &o->side[ep ^ 1u], index, e);
+#endif
+}
+
+/* Any other segment: the other fast paths, else the general way. */
+static __attribute__((noinline)) void other_segment(struct oracle *o, uint64_t index,
+                                                    const struct ev *e)
+{
+    if (!fast_segment(o, index, e))
+        observe(o, index, e);
+}
+
 void oracle_segment(struct oracle *o, uint64_t index, const struct ev *e)
 {
     uint64_t now = e->time_usecs;
@@ -625,15 +674,9 @@ void oracle_segment(struct oracle *o, uint64_t index, const struct ev *e)
     if (now > o->last_usecs)
         o->last_usecs = now;
     o->last_index = index;
-#if FINFUZZ_VERIFY_FAST
-    if (oracle_fast_segment(o, index, e))
-        return;
-#else
-    enum fast_shape shape = fast_shape_of(o, e);
-    if (shape != SHAPE_NONE) {
-        fast_apply(shape, o, index, e);
-        return;
-    }
-#endif
-    observe(o, index, e);
+    uint8_t f = e->u.segment.seg.flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK);
+    if (o->fast_config && (f == TCP_ACK || f == (TCP_ACK | TCP_FIN)))
+        ack_segment(o, index, e);
+    else
+        other_segment(o, index, e);
 }
