@@ -60,6 +60,16 @@ void flows_lookup_ipv6(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
     l->kw[1] = 0;
 }
 
+struct flow *flows_segment_fast_ipv6(struct flow_table *t, const struct seg_ip *ip, uint64_t frame,
+                                     uint64_t time_usecs, const struct seg *s,
+                                     struct flow_lookup *l, uint8_t *ep)
+{
+    flows_lookup_of(ip, s->sport, s->dport, l);
+    flows_advance(t, time_usecs);
+    struct flow *f = flows_find(t, l);
+    return flows_fast_route(t, f, l->kw, l->hash, l->src_end, frame, time_usecs, s, l, ep);
+}
+
 /* The whole key of a lookup (for IPv4, from its compact key). */
 static void key_whole(const struct flow_lookup *l, struct flow_key *k)
 {

@@ -231,6 +231,26 @@ void flows_closed(struct flow_table *t, struct flow *f);
  * else NULL, and then flows_segment_prepared() creates it (and warns). */
 struct flow *flows_create_quiet(struct flow_table *t, const struct flow_lookup *l, uint8_t a_end);
 
+/* The compact key of an IPv4 segment from ip->src/sport to ip->dst/dport:
+ * its two words, its hash, and which end of it sent the segment. */
+FLOWS_HOT void flows_key4(const struct seg_ip *ip, uint16_t sport, uint16_t dport, uint64_t kw[2],
+                          uint32_t *hash, uint8_t *src_end)
+{
+    uint32_t s4, d4;
+    memcpy(&s4, ip->src, 4);
+    memcpy(&d4, ip->dst, 4);
+    uint64_t x = (uint64_t)__builtin_bswap32(s4) << 16 | sport;
+    uint64_t y = (uint64_t)__builtin_bswap32(d4) << 16 | dport;
+    *src_end = x > y;
+    uint64_t lo = x > y ? y : x, hi = x > y ? x : y;
+    kw[0] = lo | (uint64_t)4 << 56;
+    kw[1] = hi;
+    uint64_t h = lo * FLOWS_KEY_MUL ^ hi;
+    h ^= h >> 29; /* bring the high bits down before the last spread */
+    h *= FLOWS_KEY_MUL;
+    *hash = (uint32_t)(h >> 32);
+}
+
 static inline void flows_lookup_of(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
                                    struct flow_lookup *l)
 {
@@ -239,20 +259,7 @@ static inline void flows_lookup_of(const struct seg_ip *ip, uint16_t sport, uint
         flows_lookup_ipv6(ip, sport, dport, l);
         return;
     }
-    uint32_t s4, d4;
-    memcpy(&s4, ip->src, 4);
-    memcpy(&d4, ip->dst, 4);
-    uint64_t x = (uint64_t)__builtin_bswap32(s4) << 16 | sport;
-    uint64_t y = (uint64_t)__builtin_bswap32(d4) << 16 | dport;
-    uint8_t src_end = x > y;
-    uint64_t lo = src_end ? y : x, hi = src_end ? x : y;
-    l->kw[0] = lo | (uint64_t)4 << 56;
-    l->kw[1] = hi;
-    l->src_end = src_end;
-    uint64_t h = lo * FLOWS_KEY_MUL ^ hi;
-    h ^= h >> 29; /* bring the high bits down before the last spread */
-    h *= FLOWS_KEY_MUL;
-    l->hash = (uint32_t)(h >> 32);
+    flows_key4(ip, sport, dport, l->kw, &l->hash, &l->src_end);
 }
 
 /* The flow of a lookup, or NULL. */
@@ -301,40 +308,73 @@ FLOWS_HOT uint8_t flows_note(struct flow_table *t, struct flow *f, uint8_t src_e
     return ep;
 }
 
+/* Capture time reaches time_usecs: expire what lingered long enough
+ * (flows_segment() starts with this). */
+FLOWS_HOT void flows_advance(struct flow_table *t, uint64_t time_usecs)
+{
+    if (time_usecs > t->last_usecs)
+        t->last_usecs = time_usecs;
+    if (__builtin_expect(t->last_usecs > t->expire_check_usecs, 0))
+        flows_expire_due(t, t->last_usecs);
+}
+
+/* flows_segment_fast() once it has searched: f is the flow of the key
+ * kw/hash (sent by its end src_end), or NULL. The key goes to *l only when
+ * the segment is left to flows_segment_prepared() or creates a flow. */
+FLOWS_HOT struct flow *flows_fast_route(struct flow_table *t, struct flow *f, const uint64_t kw[2],
+                                        uint32_t hash, uint8_t src_end, uint64_t frame,
+                                        uint64_t time_usecs, const struct seg *s,
+                                        struct flow_lookup *l, uint8_t *ep)
+{
+    uint8_t syn_ack = s->flags & (TCP_SYN | TCP_ACK | TCP_RST);
+    if (__builtin_expect(f != NULL, 1) && !f->syn_pending &&
+        syn_ack != TCP_SYN) { /* a bare SYN: decisions */
+        *ep = flows_note(t, f, src_end, frame, time_usecs, s, false);
+        return f;
+    }
+    l->kw[0] = kw[0];
+    l->kw[1] = kw[1];
+    l->hash = hash;
+    l->src_end = src_end;
+    if (!f) {
+        /* A new flow (flows_segment_prepared()'s choice of A). */
+        l->found_valid = false; /* (searched again if not created here) */
+        uint8_t a_end = syn_ack == (TCP_SYN | TCP_ACK) ? (uint8_t)(1 - src_end) : src_end;
+        f = flows_create_quiet(t, l, a_end);
+        if (f)
+            *ep = flows_note(t, f, src_end, frame, time_usecs, s, true);
+        return f;
+    }
+    l->found_valid = true;
+    l->found = f;
+    l->found_generation = t->generation;
+    return NULL;
+}
+
+/* flows_segment_fast() for IPv6. */
+struct flow *flows_segment_fast_ipv6(struct flow_table *t, const struct seg_ip *ip, uint64_t frame,
+                                     uint64_t time_usecs, const struct seg *s,
+                                     struct flow_lookup *l, uint8_t *ep);
+
 static inline struct flow *flows_segment_fast(struct flow_table *t, const struct seg_ip *ip,
                                               uint64_t frame, uint64_t time_usecs,
                                               const struct seg *s, struct flow_lookup *l,
                                               uint8_t *ep)
 {
-    struct flow_lookup k; /* in registers; copied to *l only when returning NULL */
-    flows_lookup_of(ip, s->sport, s->dport, &k);
-    if (time_usecs > t->last_usecs)
-        t->last_usecs = time_usecs;
-    if (__builtin_expect(t->last_usecs > t->expire_check_usecs, 0))
-        flows_expire_due(t, t->last_usecs);
-    uint8_t syn_ack = s->flags & (TCP_SYN | TCP_ACK | TCP_RST);
-    struct flow *f = flows_find(t, &k);
-    if (__builtin_expect(f != NULL, 1)) {
-        if (!f->syn_pending && syn_ack != TCP_SYN) { /* a bare SYN: decisions */
-            *ep = flows_note(t, f, k.src_end, frame, time_usecs, s, false);
-            return f;
-        }
-    } else {
-        /* A new flow (flows_segment_prepared()'s choice of A). */
-        uint8_t a_end = syn_ack == (TCP_SYN | TCP_ACK) ? (uint8_t)(1 - k.src_end) : k.src_end;
-        f = flows_create_quiet(t, &k, a_end);
-        if (f) {
-            *ep = flows_note(t, f, k.src_end, frame, time_usecs, s, true);
-            return f;
-        }
-        *l = k; /* (found_valid false: searched again) */
-        return NULL;
-    }
-    k.found_valid = true;
-    k.found = f;
-    k.found_generation = t->generation;
-    *l = k;
-    return NULL;
+    if (__builtin_expect(ip->version != 4, 0))
+        return flows_segment_fast_ipv6(t, ip, frame, time_usecs, s, l, ep);
+    /* The key stays in registers: an IPv4 key is its two words. */
+    uint64_t kw[2];
+    uint32_t hash;
+    uint8_t src_end;
+    flows_key4(ip, s->sport, s->dport, kw, &hash, &src_end);
+    flows_advance(t, time_usecs);
+    struct flow *f = NULL;
+    if (t->nbuckets)
+        for (f = t->buckets[hash & (t->nbuckets - 1)]; f; f = f->hnext)
+            if (f->kw[0] == kw[0] && f->kw[1] == kw[1])
+                break;
+    return flows_fast_route(t, f, kw, hash, src_end, frame, time_usecs, s, l, ep);
 }
 
 #endif
