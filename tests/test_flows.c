@@ -324,6 +324,42 @@ static void test_cap_evicts_least_recently_active(void **state)
     fx_end(&fx);
 }
 
+/* Flow names: every octet value and port length, as printf writes them
+ * (flows.c formats IPv4 names itself). */
+static void test_ipv4_names_as_printf_writes_them(void **state)
+{
+    (void)state;
+    static const unsigned ports[] = {0, 7, 10, 99, 100, 443, 999, 1000, 8080, 9999, 10000, 65535};
+    for (unsigned v = 0; v < 256; v += 17) {
+        struct fixture fx;
+        fx_init(&fx, 10 * SEC, 0);
+        size_t n = sizeof ports / sizeof ports[0];
+        for (size_t i = 0; i < n; i++) {
+            struct cap_segment cs;
+            memset(&cs, 0, sizeof cs);
+            cs.frame = ++fx.frame;
+            cs.time_usecs = T0 + i;
+            cs.ip.version = 4;
+            uint8_t src[4] = {(uint8_t)v, (uint8_t)(255 - v), (uint8_t)(v / 10), (uint8_t)i};
+            uint8_t dst[4] = {(uint8_t)(v % 100), 100, (uint8_t)(v ^ 0x5a), 9};
+            memcpy(cs.ip.src, src, 4);
+            memcpy(cs.ip.dst, dst, 4);
+            cs.seg.sport = (uint16_t)ports[i];
+            cs.seg.dport = (uint16_t)ports[n - 1 - i];
+            cs.seg.flags = TCP_SYN;
+            assert_int_equal(flows_segment(&fx.t, &cs), FLOW_WARN_NONE);
+        }
+        fx_end(&fx);
+        assert_int_equal(fx.rec.nfinished, n);
+        for (size_t i = 0; i < n; i++) {
+            char want[FLOW_NAME_MAX];
+            snprintf(want, sizeof want, "%u.%u.%u.%u:%u-%u.%u.%u.%u:%u", v, 255 - v, v / 10,
+                     (unsigned)i, ports[i], v % 100, 100u, v ^ 0x5a, 9u, ports[n - 1 - i]);
+            assert_string_equal(fx.rec.finished[i].name, want);
+        }
+    }
+}
+
 static void test_memory_bounded_by_open_flows(void **state)
 {
     (void)state;
@@ -445,6 +481,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fast_routing_takes_ordinary_segments),
+        cmocka_unit_test(test_ipv4_names_as_printf_writes_them),
         {"test_a_is_the_syn_sender", test_a_is_the_syn_sender, use_flows_segment, NULL, NULL},
         {"test_a_is_the_syn_sender (fast)", test_a_is_the_syn_sender, use_flows_segment_fast, NULL,
          NULL},
