@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "capture.h"
+#include "check_park.h"
+#include "fast_verify.h"
 
 #define LINUX_TIME_WAIT_USECS   (60ull * 1000000u)
 #define LINGER_SLACK_USECS      1000000u
@@ -44,6 +46,7 @@ uint64_t check_linger_usecs(const struct oracle_config *cfg)
  * time may step back, and the oracle never sees it do so). */
 struct flow_judge {
     struct flow_judge *next_free;
+    struct park_log log;  /* its segments, while it has few: to park it (check_park.h) */
     struct oracle oracle; /* compact: its memory ends at ORACLE_COMPACT_BYTES */
 };
 /* The bytes of a judge (its oracle compact). */
@@ -95,7 +98,21 @@ struct check_ctx {
     size_t slot_bytes, slab_used; /* in the latest slab */
     /* Violation logs lent and given back, reused; all freed at the end. */
     union judge_log *free_logs;
+    /* Closed flows judged and parked for their TIME-WAIT (check_park.h). */
+    struct park park;
 };
+
+/* f->user: the flow's judge, or, while the flow is parked, its park entry
+ * with the lowest bit set (both are line-aligned). */
+#define USER_PARKED ((uintptr_t)1)
+static inline bool user_parked(const void *user)
+{
+    return ((uintptr_t)user & USER_PARKED) != 0;
+}
+static inline struct park_entry *user_entry(const void *user)
+{
+    return (struct park_entry *)((uintptr_t)user & ~USER_PARKED);
+}
 
 /* The bytes of slab i (at least one slot, however large an oracle grows). */
 static size_t slab_bytes(const struct check_ctx *c, size_t i)
@@ -142,6 +159,7 @@ static void judges_free(struct check_ctx *c)
         munmap(c->slabs[i], slab_bytes(c, i));
     }
     free(c->slabs);
+    park_free(&c->park);
     c->slabs = NULL;
     c->nslabs = c->slabs_cap = 0;
     c->free_judges = NULL;
@@ -164,16 +182,159 @@ static struct oracle_violation *judge_take_log(void *ctx)
     return l->v;
 }
 
-static void *judge_open(void *ctx, struct flow *f)
+/* A judge's memory: a finished flow's (the most recently freed, still
+ * warm, first), or a new slot. */
+static struct flow_judge *judge_get(struct check_ctx *c)
 {
-    struct check_ctx *c = ctx;
-    (void)f;
     struct flow_judge *j = c->free_judges;
     if (j)
         c->free_judges = j->next_free;
-    else if (!(j = judge_alloc(c)))
-        return NULL;
+    else
+        j = judge_alloc(c);
+    return j;
+}
+
+/* Take back the log lent to o, if any. */
+static void judge_release_log(struct check_ctx *c, struct oracle *o)
+{
+    struct oracle_violation *log = oracle_release_log(o);
+    if (log) {
+        union judge_log *l = (union judge_log *)(void *)log;
+        l->next_free = c->free_logs;
+        c->free_logs = l;
+    }
+}
+
+/* Give back j, and the log lent to it. */
+static void judge_release(struct check_ctx *c, struct flow_judge *j)
+{
+    judge_release_log(c, &j->oracle);
+    j->next_free = c->free_judges;
+    c->free_judges = j;
+}
+
+/* A new flow's judge: a fresh oracle and an empty log. */
+static struct flow_judge *judge_new(struct check_ctx *c)
+{
+    struct flow_judge *j = judge_get(c);
+    if (j) {
+        oracle_init_compact(&j->oracle, &c->opt->cfg, judge_take_log, c);
+        park_log_init(&j->log);
+    }
+    return j;
+}
+
+static void *judge_open(void *ctx, struct flow *f)
+{
+    (void)f;
+    return judge_new(ctx);
+}
+
+/* Give j's oracle segment event e at index (and keep it in the log). */
+static inline __attribute__((always_inline)) void judge_push(struct flow_judge *j, uint64_t index,
+                                                             const struct ev *e)
+{
+    park_log_add(&j->log, index, e);
+    oracle_push(&j->oracle, index, e);
+}
+
+/* j's oracle anew from log l (its segments, all of them): the same events
+ * in the same order give the same oracle. */
+static void judge_rebuild(struct check_ctx *c, struct flow_judge *j, const struct park_log *l)
+{
     oracle_init_compact(&j->oracle, &c->opt->cfg, judge_take_log, c);
+    for (unsigned k = 0; k < l->count; k++) {
+        struct ev e;
+        park_log_event(l, k, &e);
+        oracle_push(&j->oracle, k, &e);
+    }
+}
+
+static struct check_verdict verdict_of(const struct oracle *o)
+{
+    struct check_verdict v = {
+        .verdict = oracle_verdict(o),
+        .incomplete_reason = oracle_incomplete_reason(o),
+        .violations_total = oracle_violation_total(o),
+        .view = {oracle_view(o, EP_A), oracle_view(o, EP_B)},
+    };
+    v.violations = oracle_violations(o, &v.nviolations);
+    return v;
+}
+
+#if FINFUZZ_VERIFY_FAST
+/* The sanitizer builds check, for every flow about to be parked, that its
+ * log rebuilds its oracle exactly (oracle_init clears all of an oracle's
+ * compact memory, so equal oracles are equal bytes). */
+static void verify_log(struct check_ctx *c, const struct flow_judge *j)
+{
+    struct flow_judge *r = judge_get(c);
+    if (!r)
+        return;
+    judge_rebuild(c, r, &j->log);
+    if (memcmp(&r->oracle, &j->oracle, ORACLE_COMPACT_BYTES) != 0) {
+        fprintf(stderr, "check: a flow's segment log does not rebuild its oracle\n");
+        abort();
+    }
+    judge_release(c, r);
+}
+#endif
+
+/* f has closed, and its latest segment is judged: park it (check_park.h)
+ * if its log holds all its segments, and if nothing but a late segment can
+ * change its verdict any more, that is, if finishing it now judges nothing
+ * by the end time and finds no violation (a failing flow keeps its oracle,
+ * and its violations). */
+static void judge_park(struct check_ctx *c, struct flow *f)
+{
+    struct flow_judge *j = f->user;
+    struct oracle *o = &j->oracle;
+    if (!j->log.ok || j->log.count == 0 || oracle_violation_total(o))
+        return;
+#if FINFUZZ_VERIFY_FAST
+    verify_log(c, j);
+#endif
+    /* Judged at its latest segment's time: when end_judged is not set, any
+     * later end gives the same. */
+    oracle_finish(o, 0);
+    struct park_entry *e = NULL;
+    if (!oracle_violation_total(o) && !oracle_end_judged(o)) {
+        struct check_verdict v = verdict_of(o);
+        e = park_put(&c->park, &j->log, &v);
+    }
+    if (!e) {
+        /* Not parked (rare): the oracle as it was before the judging, and
+         * no further try. */
+        judge_release_log(c, o);
+        judge_rebuild(c, j, &j->log);
+        j->log.ok = false;
+        return;
+    }
+    judge_release(c, j);
+    f->user = (void *)((uintptr_t)e | USER_PARKED);
+}
+
+/* A parked flow's judge, rebuilt from its entry, which is released. */
+static struct flow_judge *judge_unpark(struct check_ctx *c, struct park_entry *e)
+{
+    struct flow_judge *j = judge_get(c);
+    if (!j)
+        return NULL;
+    park_log_of(e, &j->log);
+    park_drop(&c->park, e);
+    judge_rebuild(c, j, &j->log);
+    return j;
+}
+
+/* The judge of f, taken back out of the park if f is parked (NULL when no
+ * memory could be had for it). */
+static inline struct flow_judge *judge_of(struct check_ctx *c, struct flow *f)
+{
+    if (__builtin_expect(!user_parked(f->user), 1))
+        return f->user;
+    struct flow_judge *j = judge_unpark(c, user_entry(f->user));
+    if (j)
+        f->user = j;
     return j;
 }
 
@@ -199,25 +360,51 @@ static inline void prefetch_range(const void *p, size_t n)
     __builtin_prefetch(c + n - 1); /* the last line, when p is not line-aligned */
 }
 
-/* Prefetch what judging a finished flow reads, and what reusing its judge
- * for the next new flow writes (its memory is cold: it lingered for the
- * TIME-WAIT time): the whole judge (its oracle compact, without a log of
- * its own: a lent log, rare, is not warmed). oracle_finish
- * reads the small fields and the hot fronts of the records, and a few
- * segments later oracle_init clears both records and the notes for the
- * next flow (freed judges are reused most recent first); prefetching only
- * what oracle_finish reads left those clears to miss. */
+/* Prefetch what finishing a flow reads (its memory is cold: it lingered
+ * for the TIME-WAIT time). A parked flow: its park record. Any other (a
+ * flow that failed, or one still open when the table was full): its whole
+ * judge, which oracle_finish reads and, a few segments later, the next new
+ * flow's oracle_init clears (freed judges are reused most recent first). A
+ * lent log, rare, is not warmed. */
 static void judge_warm_finish(void *ctx, const struct flow *f)
 {
     (void)ctx;
-    prefetch_range(f->user, JUDGE_BYTES);
+    if (user_parked(f->user))
+        __builtin_prefetch(user_entry(f->user));
+    else
+        prefetch_range(f->user, JUDGE_BYTES);
+}
+
+static void message(const struct check_hooks *hooks, const char *msg)
+{
+    if (hooks->message)
+        hooks->message(hooks->ctx, msg);
+}
+
+/* The judge of a segment of f at frame: NULL, with a message, when f is
+ * parked and no memory could be had to take it out (the segment is not
+ * judged). */
+static inline struct flow_judge *judge_for_segment(struct check_ctx *c, struct flow *f,
+                                                   uint64_t frame)
+{
+    struct flow_judge *j = judge_of(c, f);
+    if (__builtin_expect(!j, 0)) {
+        char err[320];
+        snprintf(err, sizeof err,
+                 "frame %" PRIu64 ": out of memory for a late segment of a closed flow; not judged",
+                 frame);
+        message(c->hooks, err);
+    }
+    return j;
 }
 
 /* hooks.segment, for the segments flows_segment_fast() does not take. */
 static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct cap_segment *cs)
 {
-    (void)ctx;
-    struct flow_judge *j = f->user;
+    struct check_ctx *c = ctx;
+    struct flow_judge *j = judge_for_segment(c, f, cs->frame);
+    if (!j)
+        return;
     struct ev e;
     memset(&e, 0, sizeof e);
     e.kind = EV_SEGMENT;
@@ -226,35 +413,60 @@ static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct ca
     e.endpoint = ep;
     e.u.segment.seg = cs->seg;
     e.u.segment.ip = cs->ip;
-    oracle_push(&j->oracle, f->segments - 1, &e);
+    judge_push(j, f->segments - 1, &e);
+    if (f->closed)
+        judge_park(c, f);
 }
+
+#if FINFUZZ_VERIFY_FAST
+/* The sanitizer builds check every parked verdict: the flow's oracle is
+ * rebuilt and finished the ordinary way, at the time the flow really ends,
+ * and must give the same verdict. */
+static void verify_parked(struct check_ctx *c, struct park_entry *e, uint64_t end_usecs,
+                          const struct check_verdict *parked)
+{
+    struct flow_judge *j = judge_unpark(c, e);
+    if (!j)
+        return;
+    oracle_finish(&j->oracle, end_usecs);
+    struct check_verdict v = verdict_of(&j->oracle);
+    if (v.verdict != parked->verdict || v.violations_total != 0 ||
+        v.incomplete_reason != parked->incomplete_reason ||
+        v.view[0].state != parked->view[0].state ||
+        v.view[0].state_known != parked->view[0].state_known ||
+        v.view[1].state != parked->view[1].state ||
+        v.view[1].state_known != parked->view[1].state_known || oracle_end_judged(&j->oracle)) {
+        fprintf(stderr, "check: a parked flow's verdict differs from its oracle's at its end\n");
+        abort();
+    }
+    judge_release(c, j);
+}
+#endif
 
 static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flow_end why)
 {
     struct check_ctx *c = ctx;
-    struct flow_judge *j = f->user;
     if (why == FLOW_END_EVICTED)
         c->res->evicted++;
-    oracle_finish(&j->oracle, end_usecs);
-    if (c->hooks->flow_at)
-        c->hooks->flow_at(c->hooks->ctx, f, &j->oracle, end_usecs, why);
-    else if (c->hooks->flow)
-        c->hooks->flow(c->hooks->ctx, f, &j->oracle, why);
-    struct oracle_violation *log = oracle_release_log(&j->oracle);
-    if (log) {
-        union judge_log *l = (union judge_log *)(void *)log;
-        l->next_free = c->free_logs;
-        c->free_logs = l;
+    if (user_parked(f->user)) {
+        struct park_entry *e = user_entry(f->user);
+        struct check_verdict v = park_verdict(e);
+#if FINFUZZ_VERIFY_FAST
+        verify_parked(c, e, end_usecs, &v);
+#else
+        park_drop(&c->park, e);
+#endif
+        if (c->hooks->flow)
+            c->hooks->flow(c->hooks->ctx, f, &v, end_usecs, why);
+    } else {
+        struct flow_judge *j = f->user;
+        oracle_finish(&j->oracle, end_usecs);
+        struct check_verdict v = verdict_of(&j->oracle);
+        if (c->hooks->flow)
+            c->hooks->flow(c->hooks->ctx, f, &v, end_usecs, why);
+        judge_release(c, j);
     }
-    j->next_free = c->free_judges;
-    c->free_judges = j;
     f->user = NULL;
-}
-
-static void message(const struct check_hooks *hooks, const char *msg)
-{
-    if (hooks->message)
-        hooks->message(hooks->ctx, msg);
 }
 
 static double now_secs(void)
@@ -333,10 +545,14 @@ static void check_record(u_char *user, const struct pcap_pkthdr *hdr, const u_ch
         struct flow *f = flows_segment_fast(&L->table, &e->u.segment.ip, e->frame, e->time_usecs,
                                             &e->u.segment.seg, &L->lookup, &ep);
         if (f) {
-            struct flow_judge *j = f->user;
-            e->endpoint = ep;
-            e->time_usecs = f->last_usecs;
-            oracle_push(&j->oracle, f->segments - 1, e);
+            struct flow_judge *j = judge_for_segment(&L->c, f, e->frame);
+            if (j) {
+                e->endpoint = ep;
+                e->time_usecs = f->last_usecs;
+                judge_push(j, f->segments - 1, e);
+                if (__builtin_expect(f->closed, 0))
+                    judge_park(&L->c, f);
+            }
         } else {
             L->cs.frame = e->frame;
             L->cs.time_usecs = e->time_usecs;

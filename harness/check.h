@@ -27,16 +27,25 @@ struct check_options {
 #define CHECK_MAX_FLOWS_DEFAULT 200000
 void check_options_default(struct check_options *o);
 
+/* What a flow's judgement came to: its oracle's verdict as check hands it
+ * to the hooks (a flow held for TIME-WAIT keeps only this, check_park.h). */
+struct check_verdict {
+    enum oracle_verdict verdict;
+    const char *incomplete_reason;             /* oracle_incomplete_reason() */
+    const struct oracle_violation *violations; /* the ones kept ... */
+    size_t nviolations;                        /* ... (at most ORACLE_MAX_VIOLATIONS) */
+    size_t violations_total;                   /* all */
+    struct oracle_endpoint_view view[2];       /* the inferred end states of A and B */
+};
+
 struct check_hooks {
     void *ctx;
-    /* A flow was judged (o is finished). Called in the order flows end. */
-    void (*flow)(void *ctx, const struct flow *f, const struct oracle *o, enum flow_end why);
+    /* A flow was judged at capture time end_usecs (its oracle_finish time).
+     * Called in the order flows end; v lives until the call returns. */
+    void (*flow)(void *ctx, const struct flow *f, const struct check_verdict *v, uint64_t end_usecs,
+                 enum flow_end why);
     /* A one-line message about the file ("FILE: frame N: ..."). */
     void (*message)(void *ctx, const char *msg);
-    /* Optional, instead of flow: the same, with the capture time end_usecs
-     * at which the flow was judged (its oracle_finish time). */
-    void (*flow_at)(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end_usecs,
-                    enum flow_end why);
 };
 
 struct check_result {

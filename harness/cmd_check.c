@@ -175,8 +175,8 @@ static void print_flow_line(const struct report_flow *rf, size_t name_len, const
 }
 
 /* check.h hook: a flow was judged. */
-static void report_flow(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end_usecs,
-                        enum flow_end why)
+static void report_flow(void *ctx, const struct flow *f, const struct check_verdict *v,
+                        uint64_t end_usecs, enum flow_end why)
 {
     struct check_run *run = ctx;
 
@@ -185,13 +185,14 @@ static void report_flow(void *ctx, const struct flow *f, const struct oracle *o,
     struct report_flow rf = {
         .name = name,
         .incarnation = f->incarnation,
-        .verdict = oracle_verdict(o),
-        .violations_total = oracle_violation_total(o),
+        .verdict = v->verdict,
+        .violations_total = v->violations_total,
         .first_frame = f->first_frame,
         .last_frame = f->last_frame,
         .segments = f->segments,
+        .violations = v->violations,
+        .nviolations = v->nviolations,
     };
-    rf.violations = oracle_violations(o, &rf.nviolations);
     switch (rf.verdict) {
     case VERDICT_PASS:
         run->passed++;
@@ -207,8 +208,7 @@ static void report_flow(void *ctx, const struct flow *f, const struct oracle *o,
     if (run->json) {
         report_json_flow(&run->rj, &rf);
     } else {
-        const char *why_incomplete =
-            rf.verdict == VERDICT_INCOMPLETE ? oracle_incomplete_reason(o) : NULL;
+        const char *why_incomplete = rf.verdict == VERDICT_INCOMPLETE ? v->incomplete_reason : NULL;
         print_flow_line(&rf, name_len, why_incomplete && why_incomplete[0] ? why_incomplete : NULL,
                         why == FLOW_END_EVICTED);
         for (size_t i = 0; i < rf.nviolations; i++)
@@ -314,7 +314,7 @@ static void check_file(struct check_run *run, const char *path)
     if (run->junit_open)
         report_junit_file_begin(&run->ru, path);
 
-    struct check_hooks hooks = {run, NULL, file_message, report_flow};
+    struct check_hooks hooks = {.ctx = run, .flow = report_flow, .message = file_message};
     struct check_result res;
     if (!check_path(path, &run->opt, &hooks, &res))
         run->unreadable = true;

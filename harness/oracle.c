@@ -24,9 +24,12 @@ void oracle_config_default(struct oracle_config *cfg)
     };
 }
 
-/* Everything but where the violation log is. */
+/* Everything but where the violation log is. All of the compact memory is
+ * cleared, padding too, so that two oracles given the same events are the
+ * same bytes (check.c rebuilds parked flows' oracles and compares). */
 static void oracle_reset(struct oracle *o, const struct oracle_config *cfg)
 {
+    memset(o, 0, ORACLE_COMPACT_BYTES);
     o->cfg = *cfg;
     oracle_rules_for(cfg->profile, cfg->msl_usecs, &o->rules);
     if (cfg->fin_wait_2_timeout_usecs &&
@@ -35,22 +38,8 @@ static void oracle_reset(struct oracle *o, const struct oracle_config *cfg)
         o->rules.fin_wait_2_timeout_usecs = cfg->fin_wait_2_timeout_usecs;
     if (o->rules.timer_granularity_usecs > o->cfg.timer_slack_usecs)
         o->cfg.timer_slack_usecs = o->rules.timer_granularity_usecs;
-    memset(o->side, 0, sizeof o->side);
-    memset(o->recent, 0, sizeof o->recent);
-    o->recent_next = 0;
-    o->started = false;
-    o->handshake_seen = false;
-    o->incomplete = false;
-    o->incomplete_why = NULL;
-    o->finished = false;
-    o->first_usecs = o->last_usecs = 0;
-    o->last_index = 0;
-    o->from_capture = false;
-    o->reuse_seen = false;
     o->fast_config = cfg->judge[EP_A] && cfg->judge[EP_B] && !cfg->states_reported[EP_A] &&
                      !cfg->states_reported[EP_B];
-    o->violation_count = 0;
-    o->violation_total = 0;
 }
 
 void oracle_init(struct oracle *o, const struct oracle_config *cfg)
@@ -179,6 +168,11 @@ const struct oracle_violation *oracle_violations(const struct oracle *o, size_t 
 size_t oracle_violation_total(const struct oracle *o)
 {
     return o->violation_total;
+}
+
+bool oracle_end_judged(const struct oracle *o)
+{
+    return o->end_judged;
 }
 
 struct oracle_endpoint_view oracle_view(const struct oracle *o, enum ev_endpoint ep)

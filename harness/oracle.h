@@ -153,6 +153,13 @@ void oracle_init_compact(struct oracle *o, const struct oracle_config *cfg,
 /* The log room a compact oracle took (NULL if none); it has none after. */
 struct oracle_violation *oracle_release_log(struct oracle *o);
 
+/* After oracle_finish(): whether its judgement depended on the end time it
+ * was given (a FIN still waiting for its ACK, an answer owed, a reported
+ * TIME-WAIT). When it did not, finishing the same events at any later time
+ * gives the same verdict, violations and views: the checker judges a closed
+ * flow when it closes and holds only that verdict for TIME-WAIT. */
+bool oracle_end_judged(const struct oracle *o);
+
 /* struct oracle: see oracle_state.h (private; here so callers can embed it). */
 #include "oracle_state.h"
 

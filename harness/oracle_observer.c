@@ -2048,6 +2048,7 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
         /* fin-retransmit */
         if (s->fin_sent && !s->fin_acked && !closed && !s->rst_sent && !s->fin_resolved &&
             !s->killed_by_rst) {
+            o->end_judged = true;
             /* An ACK of new data (a SYN, text below the FIN) restarts the
              * timer with the backed-off RTO (RFC 6298 §5.3). */
             uint64_t last = fin_timer_last_usecs(s);
@@ -2070,6 +2071,8 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
 
         /* Answers owed to the peer's last segments. */
         if (s->owed != OWED_NONE) {
+            if (!o->from_capture)
+                o->end_judged = true;
             bool missing_ok = s->owed != OWED_REACK_FIN && o->rules.challenge_ack_may_be_missing;
             if (end - s->owed_usecs < ANSWER_GRACE_USECS || o->from_capture) {
                 if (!missing_ok)
@@ -2093,9 +2096,12 @@ void oracle_observe_finish(struct oracle *o, uint64_t end)
 
         /* Reported TIME-WAIT that outlived 2*MSL. */
         /* (or past a restart that may have happened: either way conforms) */
-        bool alt_alive = tw_alt_fits(o, s, end, false, slack);
-        if (o->cfg.states_reported[ep] && s->rep_known && s->rep == TCP_TIME_WAIT &&
-            s->tw_started && end > tw_deadline(o, s) + slack && !alt_alive) {
+        bool tw_reported =
+            o->cfg.states_reported[ep] && s->rep_known && s->rep == TCP_TIME_WAIT && s->tw_started;
+        if (tw_reported)
+            o->end_judged = true;
+        if (tw_reported && end > tw_deadline(o, s) + slack &&
+            !tw_alt_fits(o, s, end, false, slack)) {
             snprintf(exp, sizeof exp, "CLOSED after %.3f s",
                      (double)o->rules.time_wait_usecs / 1e6);
             snprintf(seen, sizeof seen, "TIME-WAIT for %.3f s",

@@ -54,15 +54,9 @@ void oracle_rules_for(enum oracle_profile p, uint64_t msl_usecs, struct oracle_r
     /* rfc9293: RFC 9293 §3.10.7.4 lets an acceptable RST close TIME-WAIT
      * ("If the RST bit is set, then enter the CLOSED state"); RFC 1337's fix
      * (ignore it) is also allowed, so neither outcome is a violation. */
-    *r = (struct oracle_rules){
-        .time_wait_usecs = 2 * msl_usecs,
-        .tw_rst_may_close = true,
-        .tw_rst_must_be_ignored = false,
-        .tw_restart_on_any_ack = false,
-        .fin_wait_2_timeout_usecs = 0,
-        .challenge_ack_may_be_missing = false,
-        .tw_syn_may_draw_rst = false,
-    };
+    memset(r, 0, sizeof *r); /* padding too: oracles are compared bytewise (check.c) */
+    r->time_wait_usecs = 2 * msl_usecs;
+    r->tw_rst_may_close = true;
     switch (p) {
     case PROFILE_RFC9293:
     case PROFILE_COUNT:

@@ -49,6 +49,7 @@ struct oracle_seg_note {
     /* It advanced its sender's space_max from space_prev (undone if lost:
      * text the receiver never got does not make a later FIN junk). */
     bool space_set;
+    uint8_t spare; /* (no padding: notes are written whole, and oracles compared bytewise) */
     uint32_t space_prev;
 };
 enum {
@@ -286,6 +287,7 @@ struct oracle {
     bool reuse_seen;   /* a new incarnation replaced the judged one */
     bool fast_config;  /* cfg is a capture's: both judged, no states reported, so the
                           fast paths of oracle_fast.c may apply */
+    bool end_judged;   /* oracle_finish's judgement depended on when the stream ended */
     unsigned recent_next;
     const char *incomplete_why;
     uint64_t first_usecs, last_usecs;

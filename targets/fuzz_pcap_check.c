@@ -8,12 +8,12 @@
 
 #include "harness/check.h"
 
-static void count_flow(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end_usecs,
-                       enum flow_end why)
+static void count_flow(void *ctx, const struct flow *f, const struct check_verdict *v,
+                       uint64_t end_usecs, enum flow_end why)
 {
     (void)end_usecs;
     (void)why;
-    if (oracle_verdict(o) > VERDICT_INCOMPLETE || f->segments == 0)
+    if (v->verdict > VERDICT_INCOMPLETE || f->segments == 0 || v->nviolations > v->violations_total)
         abort(); /* a verdict outside the enum, or a flow judged with no segment */
     ++*(uint64_t *)ctx;
 }
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_options_default(&opt);
     opt.cfg.profile = (enum oracle_profile)(data[size - 1] % PROFILE_COUNT);
     opt.max_flows = 64; /* exercises eviction too */
-    struct check_hooks hooks = {&flows, NULL, NULL, count_flow};
+    struct check_hooks hooks = {.ctx = &flows, .flow = count_flow};
     FILE *fp = fmemopen((void *)data, size, "rb");
     if (!fp)
         return 0;

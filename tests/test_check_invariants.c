@@ -40,7 +40,7 @@ struct got {
     unsigned messages;
 };
 
-static void got_flow(void *ctx, const struct flow *f, const struct oracle *o, uint64_t end,
+static void got_flow(void *ctx, const struct flow *f, const struct check_verdict *o, uint64_t end,
                      enum flow_end why)
 {
     struct got *g = ctx;
@@ -48,10 +48,10 @@ static void got_flow(void *ctx, const struct flow *f, const struct oracle *o, ui
     if (g->n >= GOT_MAX)
         return;
     struct got_flow *x = &g->f[g->n++];
-    x->verdict = oracle_verdict(o);
-    x->why_incomplete = oracle_incomplete_reason(o);
-    const struct oracle_violation *v = oracle_violations(o, &x->nv);
-    memcpy(x->v, v, x->nv * sizeof *v);
+    x->verdict = o->verdict;
+    x->why_incomplete = o->incomplete_reason;
+    x->nv = o->nviolations;
+    memcpy(x->v, o->violations, x->nv * sizeof *o->violations);
 }
 
 static void got_message(void *ctx, const char *msg)
@@ -106,7 +106,7 @@ static void run_case(const char *name, scenario_fn build, bool violate, const st
         opt.cfg.msl_usecs = (uint64_t)(x->msl_secs * 1e6);
     struct got g;
     memset(&g, 0, sizeof g);
-    struct check_hooks hooks = {&g, NULL, got_message, got_flow};
+    struct check_hooks hooks = {.ctx = &g, .flow = got_flow, .message = got_message};
     struct check_result res;
     assert_true(check_path(path, &opt, &hooks, &res));
     assert_int_equal(g.messages, 0);
@@ -435,7 +435,7 @@ static void test_rst_validation(void **state)
     check_options_default(&opt);
     struct got g;
     memset(&g, 0, sizeof g);
-    struct check_hooks hooks = {&g, NULL, got_message, got_flow};
+    struct check_hooks hooks = {.ctx = &g, .flow = got_flow, .message = got_message};
     struct check_result res;
     assert_true(check_path(path, &opt, &hooks, &res));
     assert_int_equal(g.n, 1);
@@ -508,7 +508,7 @@ static void test_ack_beyond_capture_is_incomplete(void **state)
     check_options_default(&opt);
     struct got g;
     memset(&g, 0, sizeof g);
-    struct check_hooks hooks = {&g, NULL, got_message, got_flow};
+    struct check_hooks hooks = {.ctx = &g, .flow = got_flow, .message = got_message};
     struct check_result res;
     assert_true(check_path(path, &opt, &hooks, &res));
     assert_int_equal(g.n, 1);

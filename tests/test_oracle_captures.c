@@ -25,17 +25,19 @@ struct seen {
     struct oracle_endpoint_view view[2]; /* of the first flow */
 };
 
-static void on_flow(void *ctx, const struct flow *f, const struct oracle *o, enum flow_end why)
+static void on_flow(void *ctx, const struct flow *f, const struct check_verdict *o,
+                    uint64_t end_usecs, enum flow_end why)
 {
     (void)f;
+    (void)end_usecs;
     (void)why;
     struct seen *s = ctx;
     if (s->flows == 0) {
-        s->view[0] = oracle_view(o, EP_A);
-        s->view[1] = oracle_view(o, EP_B);
+        s->view[0] = o->view[EP_A];
+        s->view[1] = o->view[EP_B];
     }
     s->flows++;
-    switch (oracle_verdict(o)) {
+    switch (o->verdict) {
     case VERDICT_PASS:
         s->pass++;
         break;
@@ -43,8 +45,8 @@ static void on_flow(void *ctx, const struct flow *f, const struct oracle *o, enu
         s->incomplete++;
         break;
     case VERDICT_FAIL: {
-        size_t n;
-        const struct oracle_violation *v = oracle_violations(o, &n);
+        size_t n = o->nviolations;
+        const struct oracle_violation *v = o->violations;
         if (s->fail++ == 0 && n) {
             snprintf(s->first_fail_id, sizeof s->first_fail_id, "%s", v[0].inv->id);
             s->first_fail_frame = v[0].frame;

@@ -1,0 +1,137 @@
+/* Closed flows held for TIME-WAIT, kept small: the park.
+ *
+ * The checker holds a closed flow for the profile's TIME-WAIT time and a
+ * quarter more (check_linger_usecs: 75 s under linux), because a late
+ * segment may still change its verdict. Almost none gets one. Held as it
+ * was, each such flow kept its oracle (1.6 KB) for those 75 s, by when it
+ * was long out of cache, and then read it back, cold, to judge the flow and
+ * to reuse the memory for a new flow: on the bench, a third of the
+ * checker's time.
+ *
+ * The oracle is deterministic: the segments it was given say everything it
+ * holds. So while a flow has few segments (PARK_LOG_MAX) the checker keeps
+ * them too, a few bytes each (struct park_log). When the flow closes, it is
+ * judged at once, with its oracle still in cache, and parked: its verdict
+ * and its segments go into the park (stores that bypass the cache: nothing
+ * reads them unless a late segment comes), and its oracle's memory goes
+ * back to the checker, warm, for the next new flow. When the flow is
+ * finished, only the verdict is read. A late segment rebuilds the oracle
+ * from the segments (the same events in the same order give the same
+ * oracle) and the flow goes on as if it had never been parked; it is
+ * parked again once that segment is judged.
+ *
+ * The park is a list of chunks filled in order. Flows close in roughly the
+ * order they are finished, so a chunk empties as a whole, goes on a free
+ * list and is filled again: memory is bounded by the flows parked within
+ * one linger time, as it was, at a third of the bytes per flow. */
+#ifndef FINFUZZ_CHECK_PARK_H
+#define FINFUZZ_CHECK_PARK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "event.h"
+
+/* One segment event as a flow's oracle was given it: all of it the oracle
+ * reads (the sanitizer builds check that a rebuilt oracle equals the
+ * original, check.c). */
+struct park_seg {
+    uint32_t seq, ack, payload_len, ts_val;
+    uint32_t time_delta;  /* usecs after the flow's first segment's time */
+    uint32_t frame_delta; /* frames after the flow's first segment's frame */
+    uint16_t window;
+    uint8_t flags, wscale;
+    uint8_t bits; /* PARK_SEG_* */
+};
+enum {
+    PARK_SEG_FROM_B = 1u << 0,
+    PARK_SEG_HAS_TS = 1u << 1,
+    PARK_SEG_HAS_WSCALE = 1u << 2,
+};
+
+/* The most segments a flow may have and be parked: a flow with more keeps
+ * its oracle for its TIME-WAIT, as before. Most flows are short. */
+#define PARK_LOG_MAX 16
+
+/* A flow's segments, in the order its oracle was given them (event index
+ * 0, 1, ...), while it has no more than PARK_LOG_MAX. */
+struct park_log {
+    uint64_t base_usecs, base_frame; /* of the first */
+    uint8_t count;
+    bool ok; /* every segment so far is here: the flow may be parked */
+    struct park_seg seg[PARK_LOG_MAX];
+};
+
+/* Start an empty log. */
+static inline void park_log_init(struct park_log *l)
+{
+    l->count = 0;
+    l->ok = true;
+}
+
+/* The oracle is about to be given segment event e at index: keep it (or
+ * note that the log no longer holds every segment). */
+static inline void park_log_add(struct park_log *l, uint64_t index, const struct ev *e)
+{
+    if (!l->ok)
+        return;
+    if (index != l->count || l->count == PARK_LOG_MAX) {
+        l->ok = false;
+        return;
+    }
+    if (index == 0) {
+        l->base_usecs = e->time_usecs;
+        l->base_frame = e->frame;
+    }
+    uint64_t dt = e->time_usecs - l->base_usecs, df = e->frame - l->base_frame;
+    if (e->time_usecs < l->base_usecs || dt > UINT32_MAX || e->frame < l->base_frame ||
+        df > UINT32_MAX) {
+        l->ok = false;
+        return;
+    }
+    const struct seg *g = &e->u.segment.seg;
+    l->seg[l->count++] = (struct park_seg){
+        .seq = g->seq,
+        .ack = g->ack,
+        .payload_len = g->payload_len,
+        .ts_val = g->opts.ts_val,
+        .time_delta = (uint32_t)dt,
+        .frame_delta = (uint32_t)df,
+        .window = g->window,
+        .flags = g->flags,
+        .wscale = g->opts.wscale,
+        .bits = (uint8_t)((e->endpoint == EP_B ? PARK_SEG_FROM_B : 0) |
+                          (g->opts.has_ts ? PARK_SEG_HAS_TS : 0) |
+                          (g->opts.has_wscale ? PARK_SEG_HAS_WSCALE : 0)),
+    };
+}
+
+/* Segment event k of log l, as the oracle was given it, into *e. */
+void park_log_event(const struct park_log *l, unsigned k, struct ev *e);
+
+struct park_chunk;
+/* One parked flow: its record; its segments follow. */
+struct park_entry;
+
+struct park {
+    struct park_chunk *filling; /* entries are added here */
+    struct park_chunk *free;    /* emptied chunks, to be filled again */
+    struct park_chunk *all;     /* every chunk, for park_free() */
+};
+
+/* Park log l (ok, with at least one segment) with verdict v (which has no
+ * violations). NULL if no memory could be had. */
+struct park_entry *park_put(struct park *p, const struct park_log *l,
+                            const struct check_verdict *v);
+/* The verdict park_put() recorded. */
+struct check_verdict park_verdict(const struct park_entry *e);
+/* The segments park_put() recorded, into *l. */
+void park_log_of(const struct park_entry *e, struct park_log *l);
+/* Release entry e. */
+void park_drop(struct park *p, struct park_entry *e);
+/* Release every chunk. */
+void park_free(struct park *p);
+
+#endif
