@@ -11,7 +11,7 @@
 # flows held (open ones plus closed ones inside TIME-WAIT, 60 s here), not by
 # the packets. If tshark is installed, its packets/s for its TCP analysis on a
 # 200,000-packet file of the same traffic. The bare loop opens the file as
-# finfuzz check does (same stdio buffer size), so the ratio measures what
+# finfuzz check does (same stdio buffer size, stdio locking off), so the ratio measures what
 # checking adds, not a difference in I/O buffering. Target (DESIGN.md): checker >= 50%
 # of the bare loop. Rates are packets per second of CPU time (user + system)
 # of each process, which a loaded machine disturbs less than wall time; the

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <inttypes.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -577,6 +578,10 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
                   const struct check_hooks *hooks, struct check_result *res)
 {
     memset(res, 0, sizeof *res);
+    /* Nothing else uses the stream: stdio need not lock it (libpcap reads
+     * each record with two freads, and each lock and unlock is an atomic
+     * instruction, which waits for every store before it to complete). */
+    __fsetlocking(fp, FSETLOCKING_BYCALLER);
     struct check_loop *L = calloc(1, sizeof *L);
     char err[320];
     if (!L) {
