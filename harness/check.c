@@ -41,7 +41,8 @@ uint64_t check_linger_usecs(const struct oracle_config *cfg)
     return tw + extra;
 }
 
-/* What the flow table carries per flow: its oracle. A segment's index in
+/* What the flow table carries per flow while it is open (or closed but not
+ * parked): its oracle, and its segments while it has few. A segment's index in
  * the flow's event stream is the flow's segment count before it, and its
  * time the flow's latest capture time (struct flow keeps both: capture
  * time may step back, and the oracle never sees it do so). */
@@ -80,6 +81,7 @@ union judge_log {
     ((size_t)JUDGE_SLAB_FIRST_BYTES << ((i) < JUDGE_SLAB_MAX_SHIFT ? (i) : JUDGE_SLAB_MAX_SHIFT))
 
 struct check_ctx {
+    const char *name; /* of the capture, for messages */
     const struct check_options *opt;
     const struct check_hooks *hooks;
     struct check_result *res;
@@ -392,8 +394,9 @@ static inline struct flow_judge *judge_for_segment(struct check_ctx *c, struct f
     if (__builtin_expect(!j, 0)) {
         char err[320];
         snprintf(err, sizeof err,
-                 "frame %" PRIu64 ": out of memory for a late segment of a closed flow; not judged",
-                 frame);
+                 "%s: frame %" PRIu64
+                 ": out of memory for a late segment of a closed flow; not judged",
+                 c->name, frame);
         message(c->hooks, err);
     }
     return j;
@@ -608,6 +611,7 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
     c->opt = opt;
     c->hooks = hooks;
     c->res = res;
+    c->name = name;
     struct flow_hooks fh = {c, judge_open, judge_segment, judge_finish};
     flows_init(&L->table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
     L->table.warm_finish = judge_warm_finish;
