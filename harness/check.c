@@ -292,7 +292,7 @@ static void judge_park(struct check_ctx *c, struct flow *f)
 {
     struct flow_judge *j = f->user;
     struct oracle *o = &j->oracle;
-    if (!j->log.ok || j->log.count == 0 || oracle_violation_total(o))
+    if (!park_log_whole(&j->log) || oracle_violation_total(o))
         return;
 #if FINFUZZ_VERIFY_FAST
     verify_log(c, j);
@@ -310,7 +310,7 @@ static void judge_park(struct check_ctx *c, struct flow *f)
          * no further try. */
         judge_release_log(c, o);
         judge_rebuild(c, j, &j->log);
-        j->log.ok = false;
+        park_log_lose(&j->log);
         return;
     }
     judge_release(c, j);

@@ -170,7 +170,6 @@ void park_log_of(const struct park_entry *e, struct park_log *l)
     l->base_usecs = e->base_usecs;
     l->base_frame = e->base_frame;
     l->count = e->count;
-    l->ok = true;
     memcpy(l->seg, entry_segs(e), (size_t)e->count * sizeof(struct park_seg));
 }
 

@@ -59,53 +59,68 @@ enum {
  * 0, 1, ...), while it has no more than PARK_LOG_MAX. */
 struct park_log {
     uint64_t base_usecs, base_frame; /* of the first */
-    uint8_t count;
-    bool ok; /* every segment so far is here: the flow may be parked */
+    uint8_t count;                   /* PARK_LOG_LOST: not every segment is here */
     struct park_seg seg[PARK_LOG_MAX];
 };
+#define PARK_LOG_LOST 0xffu
 
 /* Start an empty log. */
 static inline void park_log_init(struct park_log *l)
 {
     l->count = 0;
-    l->ok = true;
+}
+
+/* Whether l holds every segment its flow has had (and at least one): the
+ * flow may be parked. */
+static inline bool park_log_whole(const struct park_log *l)
+{
+    return l->count != 0 && l->count != PARK_LOG_LOST;
+}
+
+/* Note that l no longer holds every segment. */
+static inline void park_log_lose(struct park_log *l)
+{
+    l->count = PARK_LOG_LOST;
 }
 
 /* The oracle is about to be given segment event e at index: keep it (or
- * note that the log no longer holds every segment). */
-static inline void park_log_add(struct park_log *l, uint64_t index, const struct ev *e)
+ * note that the log no longer holds every segment). Every plain segment
+ * comes here: a flow past PARK_LOG_MAX costs one compare. */
+static inline __attribute__((always_inline)) void park_log_add(struct park_log *l, uint64_t index,
+                                                               const struct ev *e)
 {
-    if (!l->ok)
-        return;
-    if (index != l->count || l->count == PARK_LOG_MAX) {
-        l->ok = false;
+    unsigned k = l->count;
+    if (__builtin_expect(k >= PARK_LOG_MAX || index != k, 0)) {
+        if (k != PARK_LOG_LOST)
+            l->count = PARK_LOG_LOST;
         return;
     }
-    if (index == 0) {
+    if (k == 0) {
         l->base_usecs = e->time_usecs;
         l->base_frame = e->frame;
     }
+    /* Both only grow along a flow; one earlier than the first, or more
+     * than 2^32 after it, wraps past 32 bits. */
     uint64_t dt = e->time_usecs - l->base_usecs, df = e->frame - l->base_frame;
-    if (e->time_usecs < l->base_usecs || dt > UINT32_MAX || e->frame < l->base_frame ||
-        df > UINT32_MAX) {
-        l->ok = false;
+    if (__builtin_expect((dt | df) >> 32, 0)) {
+        l->count = PARK_LOG_LOST;
         return;
     }
     const struct seg *g = &e->u.segment.seg;
-    l->seg[l->count++] = (struct park_seg){
-        .seq = g->seq,
-        .ack = g->ack,
-        .payload_len = g->payload_len,
-        .ts_val = g->opts.ts_val,
-        .time_delta = (uint32_t)dt,
-        .frame_delta = (uint32_t)df,
-        .window = g->window,
-        .flags = g->flags,
-        .wscale = g->opts.wscale,
-        .bits = (uint8_t)((e->endpoint == EP_B ? PARK_SEG_FROM_B : 0) |
-                          (g->opts.has_ts ? PARK_SEG_HAS_TS : 0) |
-                          (g->opts.has_wscale ? PARK_SEG_HAS_WSCALE : 0)),
-    };
+    struct park_seg *r = &l->seg[k];
+    r->seq = g->seq;
+    r->ack = g->ack;
+    r->payload_len = g->payload_len;
+    r->ts_val = g->opts.ts_val;
+    r->time_delta = (uint32_t)dt;
+    r->frame_delta = (uint32_t)df;
+    r->window = g->window;
+    r->flags = g->flags;
+    r->wscale = g->opts.wscale;
+    r->bits = (uint8_t)((e->endpoint == EP_B ? PARK_SEG_FROM_B : 0) |
+                        (g->opts.has_ts ? PARK_SEG_HAS_TS : 0) |
+                        (g->opts.has_wscale ? PARK_SEG_HAS_WSCALE : 0));
+    l->count = (uint8_t)(k + 1);
 }
 
 /* Segment event k of log l, as the oracle was given it, into *e. */
@@ -121,7 +136,7 @@ struct park {
     struct park_chunk *all;     /* every chunk, for park_free() */
 };
 
-/* Park log l (ok, with at least one segment) with verdict v (which has no
+/* Park log l (whole) with verdict v (which has no
  * violations). NULL if no memory could be had. */
 struct park_entry *park_put(struct park *p, const struct park_log *l,
                             const struct check_verdict *v);
