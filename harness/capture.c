@@ -172,6 +172,11 @@ enum seg_err cap_decode_frame(int dlt, const uint8_t *data, size_t caplen, struc
     return err;
 }
 
+bool cap_fast_ipv6_call(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
+{
+    return cap_fast_ipv6(p, len, ip, s);
+}
+
 bool cap_decode_ipv4_fast(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
 {
     return cap_fast_ipv4(p, len, ip, s);

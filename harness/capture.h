@@ -181,18 +181,20 @@ CAP_HOT enum cap_status cap_record_ev(struct cap_reader *r, const struct pcap_pk
     size_t caplen = hdr->caplen;
     /* A filter, or a record that may have been cut to the snap length by
      * libpcap (which cap_record checks), goes the whole way. */
-    if (r->have_filter || (caplen == r->snaplen && r->expected_pos >= 0))
+    if (__builtin_expect(r->have_filter || (caplen == r->snaplen && r->expected_pos >= 0), 0))
         return cap_record(r, hdr, data, out, note, notelen);
     r->counts.frames++;
     if (r->expected_pos >= 0)
         r->expected_pos += CAP_RECORD_HDR_LEN + (long)caplen;
     size_t off = 14; /* plain Ethernet, the common case, without a call */
-    if (r->dlt != DLT_EN10MB || caplen < 14 ||
-        (cap_rd16be(data + 12) != 0x0800 && cap_rd16be(data + 12) != 0x86dd)) {
+    if (__builtin_expect(r->dlt != DLT_EN10MB || caplen < 14 ||
+                             (cap_rd16be(data + 12) != 0x0800 && cap_rd16be(data + 12) != 0x86dd),
+                         0)) {
         if (!cap_link_ip_start(r->dlt, data, caplen, &off))
             return cap_record_general(r, hdr, data, false, out, note, notelen);
     }
-    if (!cap_fast_ip(data + off, caplen - off, &e->u.segment.ip, &e->u.segment.seg))
+    if (__builtin_expect(
+            !cap_fast_ip(data + off, caplen - off, &e->u.segment.ip, &e->u.segment.seg), 0))
         return cap_record_general(r, hdr, data, false, out, note, notelen);
     if (FINFUZZ_VERIFY_FAST)
         cap_verify_fast(r, data, caplen, off, &e->u.segment.ip, &e->u.segment.seg);

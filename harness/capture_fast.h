@@ -121,13 +121,17 @@ CAP_HOT bool cap_fast_ipv6(const uint8_t *p, size_t len, struct seg_ip *ip, stru
     return true;
 }
 
+/* cap_fast_ipv6(), out of line (capture.c): inline, it would crowd the
+ * IPv4 path's registers in the reader's loop. */
+bool cap_fast_ipv6_call(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s);
+
 /* The IP packet at p (len bytes), IPv4 or IPv6; false if the codec must
  * decide. */
 CAP_HOT bool cap_fast_ip(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
 {
-    if (len && p[0] == 0x45)
+    if (__builtin_expect(len && p[0] == 0x45, 1))
         return cap_fast_ipv4(p, len, ip, s);
-    return cap_fast_ipv6(p, len, ip, s);
+    return cap_fast_ipv6_call(p, len, ip, s);
 }
 
 #endif
