@@ -130,15 +130,19 @@ bool cap_decode_ipv4_fast(const uint8_t *pkt, size_t len, struct seg_ip *ip, str
 /* Field-by-field equality of decoded headers (padding ignored). */
 bool cap_seg_ip_equal(const struct seg_ip *a, const struct seg_ip *b);
 bool cap_seg_equal(const struct seg *a, const struct seg *b);
+/* bip and b hold what CAP_FILL_CHECK (capture_fast.h) fills of aip and a. */
+bool cap_seg_check_fill_equal(const struct seg_ip *aip, const struct seg *a,
+                              const struct seg_ip *bip, const struct seg *b);
 
 /* ---- the checker's per-record path ----
  *
  * cap_next_ev() is cap_next() for a reader that judges segments one at a
  * time as they are read (check.c): a plain TCP segment that the fast
  * decoders take (no note) is decoded straight into e (frame, time_usecs and
- * u.segment; kind and endpoint are left alone) with *in_ev set, saving a
- * copy per segment; every other record is returned in *out exactly as
- * cap_next() would. It is inline (capture_fast.h says why); the functions
+ * of u.segment the fields the checker reads, CAP_FILL_CHECK in
+ * capture_fast.h; kind, endpoint and the other fields are left alone) with
+ * *in_ev set, saving a copy per segment; every other record is returned in
+ * *out exactly as cap_next() would. It is inline (capture_fast.h says why); the functions
  * below are its out-of-line parts, for it alone. */
 
 /* Classic pcap's per-record header. */
@@ -158,9 +162,15 @@ enum cap_status cap_record_general(struct cap_reader *r, const struct pcap_pkthd
  * carries none or its link header is cut (the general way says which). */
 bool cap_link_ip_start(int dlt, const uint8_t *d, size_t caplen, size_t *off);
 /* FINFUZZ_VERIFY_FAST: abort unless the codec decodes the record at data as
- * the fast decoders did (*ip, *s). */
+ * the fast decoders did (*ip, *s), in every field they fill (fill). */
 void cap_verify_fast(const struct cap_reader *r, const uint8_t *data, size_t caplen, size_t off,
-                     const struct seg_ip *ip, const struct seg *s);
+                     const struct seg_ip *ip, const struct seg *s, enum cap_fill fill);
+/* FINFUZZ_VERIFY_FAST: put values no decoder gives into the fields of *ip
+ * and *s that CAP_FILL_CHECK leaves alone (a bool that is neither true nor
+ * false, a payload pointer that faults), so that a reader of the checker's
+ * events that uses one fails the tests rather than reading an earlier
+ * record's value. */
+void cap_poison_unfilled(struct seg_ip *ip, struct seg *s);
 
 /* Capture time in microseconds (readers open captures with nanosecond
  * precision: tv_usec holds nanoseconds). */
@@ -193,11 +203,14 @@ CAP_HOT enum cap_status cap_record_ev(struct cap_reader *r, const struct pcap_pk
         if (!cap_link_ip_start(r->dlt, data, caplen, &off))
             return cap_record_general(r, hdr, data, false, out, note, notelen);
     }
-    if (__builtin_expect(
-            !cap_fast_ip(data + off, caplen - off, &e->u.segment.ip, &e->u.segment.seg), 0))
+    if (FINFUZZ_VERIFY_FAST)
+        cap_poison_unfilled(&e->u.segment.ip, &e->u.segment.seg);
+    if (__builtin_expect(!cap_fast_ip(data + off, caplen - off, &e->u.segment.ip, &e->u.segment.seg,
+                                      CAP_FILL_CHECK),
+                         0))
         return cap_record_general(r, hdr, data, false, out, note, notelen);
     if (FINFUZZ_VERIFY_FAST)
-        cap_verify_fast(r, data, caplen, off, &e->u.segment.ip, &e->u.segment.seg);
+        cap_verify_fast(r, data, caplen, off, &e->u.segment.ip, &e->u.segment.seg, CAP_FILL_CHECK);
     e->frame = r->counts.frames;
     e->time_usecs = cap_record_usecs(hdr);
     r->counts.segments++;

@@ -39,18 +39,33 @@ CAP_HOT uint32_t cap_rd32be(const uint8_t *p)
  * (link_ip_start, then the codec's seg_decode_ip, seg_decode_tcp and
  * seg_parse_options) costs several hundred instructions per record, as much
  * as libpcap's own reading; this checks that common shape directly in one
- * pass, filling *ip and *s exactly as seg_decode_ip would. The TCP options
+ * pass, filling *ip and *s exactly as seg_decode_ip would (or, for the
+ * checker's events, only what the checker reads: cap_fill). The TCP options
  * are read here only in the two layouts that make up nearly all segments:
  * none, and NOP NOP timestamps (Linux's on every segment after the
  * handshake); any other options go to the codec's seg_parse_options. Any
  * other shape, and any header that fails a check, returns false and goes
  * the general way, which then finds the same error. With
  * FINFUZZ_VERIFY_FAST (sanitizer builds) cap_next() and cap_next_ev()
- * compare the two on every record. */
+ * compare the two on every record (in what was filled), and cap_next_ev()
+ * first poisons what it will not fill (cap_poison_unfilled()). */
+
+/* What a fast decoder fills. CAP_FILL_ALL: everything seg_decode_ip()
+ * does. CAP_FILL_CHECK: only what finfuzz check reads of a segment (the
+ * flow table and the oracle), for cap_record_ev(), which decodes every
+ * record into one reused event: of *ip its version and the IPv4 addresses'
+ * first 4 bytes (IPv6: all of it); of *s the ports, seq, ack, flags,
+ * window, payload_len and, of the options, has_wscale, wscale, has_ts and
+ * ts_val (all of them when the codec parses the options). The other fields
+ * (ttl, ip_id, urg_ptr, reserved_bits, payload, the other options and the
+ * raw option bytes) keep what they held: a record costs about 25
+ * instructions less, a tenth of the checker's own work per record. A
+ * reader of the checker's events that needs more must widen this. */
+enum cap_fill { CAP_FILL_ALL, CAP_FILL_CHECK };
 
 /* The TCP header at t, len bytes of segment (header and payload) as the IP
  * header counts them; false if the codec must decide. */
-CAP_HOT bool cap_fast_tcp(const uint8_t *t, size_t len, struct seg *s)
+CAP_HOT bool cap_fast_tcp(const uint8_t *t, size_t len, struct seg *s, enum cap_fill fill)
 {
     if (len < SEG_TCP_HDR_MIN)
         return false;
@@ -58,32 +73,43 @@ CAP_HOT bool cap_fast_tcp(const uint8_t *t, size_t len, struct seg *s)
     if (hdr_len < SEG_TCP_HDR_MIN || hdr_len > len)
         return false;
     size_t opt_len = hdr_len - SEG_TCP_HDR_MIN;
-    if (opt_len == 0) {
+    bool ts_layout = opt_len == 12 && cap_rd32be(t + 20) == 0x0101080au;
+    if (opt_len != 0 && !ts_layout) {
+        if (seg_parse_options(t + SEG_TCP_HDR_MIN, opt_len, &s->opts) != SEG_OK)
+            return false;
+    } else if (fill == CAP_FILL_ALL) {
         memset(&s->opts, 0, sizeof s->opts);
-    } else if (opt_len == 12 && cap_rd32be(t + 20) == 0x0101080au) {
-        memset(&s->opts, 0, sizeof s->opts);
-        s->opts.has_ts = true;
-        s->opts.ts_val = cap_rd32be(t + 24);
-        s->opts.ts_ecr = cap_rd32be(t + 28);
-        s->opts.raw_len = 12;
-        memcpy(s->opts.raw, t + 20, 12);
-    } else if (seg_parse_options(t + SEG_TCP_HDR_MIN, opt_len, &s->opts) != SEG_OK) {
-        return false;
+        if (ts_layout) {
+            s->opts.has_ts = true;
+            s->opts.ts_val = cap_rd32be(t + 24);
+            s->opts.ts_ecr = cap_rd32be(t + 28);
+            s->opts.raw_len = 12;
+            memcpy(s->opts.raw, t + 20, 12);
+        }
+    } else {
+        s->opts.has_wscale = false;
+        s->opts.wscale = 0;
+        s->opts.has_ts = ts_layout;
+        if (ts_layout)
+            s->opts.ts_val = cap_rd32be(t + 24);
     }
     s->sport = cap_rd16be(t);
     s->dport = cap_rd16be(t + 2);
     s->seq = cap_rd32be(t + 4);
     s->ack = cap_rd32be(t + 8);
-    s->reserved_bits = t[12] & 0x0f;
     s->flags = t[13];
     s->window = cap_rd16be(t + 14);
-    s->urg_ptr = cap_rd16be(t + 18);
     s->payload_len = (uint32_t)(len - hdr_len);
-    s->payload = len > hdr_len ? t + hdr_len : NULL;
+    if (fill == CAP_FILL_ALL) {
+        s->reserved_bits = t[12] & 0x0f;
+        s->urg_ptr = cap_rd16be(t + 18);
+        s->payload = len > hdr_len ? t + hdr_len : NULL;
+    }
     return true;
 }
 
-CAP_HOT bool cap_fast_ipv4(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
+CAP_HOT bool cap_fast_ipv4(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s,
+                           enum cap_fill fill)
 {
     if (len < SEG_IPV4_HDR_MIN + SEG_TCP_HDR_MIN || p[0] != 0x45)
         return false; /* not IPv4, IPv4 options, or too short for TCP */
@@ -92,12 +118,14 @@ CAP_HOT bool cap_fast_ipv4(const uint8_t *p, size_t len, struct seg_ip *ip, stru
     if (total > len || total < SEG_IPV4_HDR_MIN + SEG_TCP_HDR_MIN || (cap_rd16be(p + 6) & 0x3fff) ||
         p[9] != 6)
         return false;
-    if (!cap_fast_tcp(p + SEG_IPV4_HDR_MIN, total - SEG_IPV4_HDR_MIN, s))
+    if (!cap_fast_tcp(p + SEG_IPV4_HDR_MIN, total - SEG_IPV4_HDR_MIN, s, fill))
         return false;
-    memset(ip, 0, sizeof *ip);
+    if (fill == CAP_FILL_ALL) {
+        memset(ip, 0, sizeof *ip);
+        ip->ttl = p[8];
+        ip->ip_id = cap_rd16be(p + 4);
+    }
     ip->version = 4;
-    ip->ttl = p[8];
-    ip->ip_id = cap_rd16be(p + 4);
     memcpy(ip->src, p + 12, 4);
     memcpy(ip->dst, p + 16, 4);
     return true;
@@ -111,7 +139,7 @@ CAP_HOT bool cap_fast_ipv6(const uint8_t *p, size_t len, struct seg_ip *ip, stru
     size_t payload = cap_rd16be(p + 4);
     if (SEG_IPV6_HDR_LEN + payload > len)
         return false;
-    if (!cap_fast_tcp(p + SEG_IPV6_HDR_LEN, payload, s))
+    if (!cap_fast_tcp(p + SEG_IPV6_HDR_LEN, payload, s, CAP_FILL_ALL))
         return false;
     memset(ip, 0, sizeof *ip);
     ip->version = 6;
@@ -126,11 +154,12 @@ CAP_HOT bool cap_fast_ipv6(const uint8_t *p, size_t len, struct seg_ip *ip, stru
 bool cap_fast_ipv6_call(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s);
 
 /* The IP packet at p (len bytes), IPv4 or IPv6; false if the codec must
- * decide. */
-CAP_HOT bool cap_fast_ip(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
+ * decide. (IPv6 fills all, whatever fill says.) */
+CAP_HOT bool cap_fast_ip(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s,
+                         enum cap_fill fill)
 {
     if (__builtin_expect(len && p[0] == 0x45, 1))
-        return cap_fast_ipv4(p, len, ip, s);
+        return cap_fast_ipv4(p, len, ip, s, fill);
     return cap_fast_ipv6_call(p, len, ip, s);
 }
 
