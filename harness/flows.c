@@ -181,15 +181,35 @@ static void table_remove(struct flow_table *t, struct flow *f)
     t->count--;
 }
 
+/* A block of flows (flow_table.slabs). */
+struct flow_slab {
+    struct flow_slab *next;
+    size_t cap, used;
+    struct flow f[];
+};
+#define FLOWS_SLAB_FIRST 16u /* flows; a small capture allocates little */
+#define FLOWS_SLAB_MAX   1024u
+
 /* A zeroed flow, from the free list if it has one. */
 static struct flow *flow_alloc(struct flow_table *t)
 {
     struct flow *f = t->free_flows;
-    if (!f)
-        return calloc(1, sizeof *f);
-    t->free_flows = f->next;
-    memset(f, 0, sizeof *f);
-    return f;
+    if (f) {
+        t->free_flows = f->next;
+        memset(f, 0, sizeof *f);
+        return f;
+    }
+    struct flow_slab *s = t->slabs;
+    if (!s || s->used == s->cap) {
+        size_t cap = !s ? FLOWS_SLAB_FIRST : s->cap < FLOWS_SLAB_MAX ? 2 * s->cap : s->cap;
+        struct flow_slab *n = calloc(1, sizeof *n + cap * sizeof n->f[0]);
+        if (!n)
+            return NULL;
+        n->cap = cap;
+        n->next = s;
+        t->slabs = s = n;
+    }
+    return &s->f[s->used++]; /* zeroed by calloc */
 }
 
 static void flow_release(struct flow_table *t, struct flow *f)
@@ -523,20 +543,15 @@ void flows_finish_all(struct flow_table *t, uint64_t end_usecs)
 
 void flows_free(struct flow_table *t)
 {
-    while (t->open_head) {
-        struct flow *f = t->open_head;
-        table_remove(t, f);
-        free(f);
-    }
-    while (t->closed_head) {
-        struct flow *f = t->closed_head;
-        table_remove(t, f);
-        free(f);
-    }
-    while (t->free_flows) {
-        struct flow *f = t->free_flows;
-        t->free_flows = f->next;
-        free(f);
+    while (t->open_head)
+        table_remove(t, t->open_head);
+    while (t->closed_head)
+        table_remove(t, t->closed_head);
+    t->free_flows = NULL;
+    while (t->slabs) {
+        struct flow_slab *s = t->slabs;
+        t->slabs = s->next;
+        free(s);
     }
     free(t->buckets);
     t->buckets = NULL;

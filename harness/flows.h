@@ -34,6 +34,8 @@
 #include "capture.h"
 #include "event.h"
 
+struct flow_slab;
+
 /* The 4-tuple with its two ends in a canonical order (end 0 sorts first), so
  * both directions of a connection find the same flow. */
 struct flow_key {
@@ -123,6 +125,11 @@ struct flow_table {
      * next): no malloc/free per flow, and the most recently freed (still in
      * cache) is reused first. Never more than the most flows held at once. */
     struct flow *free_flows;
+    /* Where new flows come from: blocks of flows, each twice as large as
+     * the one before (up to FLOWS_SLAB_MAX), never freed before
+     * flows_free(): one allocation per many flows, and none freed one at
+     * a time. */
+    struct flow_slab *slabs;
     /* Optional, set after flows_init: f is the next closed flow to expire
      * (or be re-queued); start loading what hooks.finish will touch.
      * (Kept out of struct flow_hooks, which callers initialise
