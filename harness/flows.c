@@ -184,6 +184,7 @@ static void table_remove(struct flow_table *t, struct flow *f)
 /* A block of flows (flow_table.slabs). */
 struct flow_slab {
     struct flow_slab *next;
+    void *raw; /* what calloc returned (the block is aligned in it) */
     size_t cap, used;
     struct flow f[];
 };
@@ -202,9 +203,14 @@ static struct flow *flow_alloc(struct flow_table *t)
     struct flow_slab *s = t->slabs;
     if (!s || s->used == s->cap) {
         size_t cap = !s ? FLOWS_SLAB_FIRST : s->cap < FLOWS_SLAB_MAX ? 2 * s->cap : s->cap;
-        struct flow_slab *n = calloc(1, sizeof *n + cap * sizeof n->f[0]);
-        if (!n)
+        /* calloc, which gets fresh pages zeroed without writing them, and
+         * the block aligned in it by hand. */
+        size_t align = _Alignof(struct flow_slab);
+        void *raw = calloc(1, sizeof(struct flow_slab) + cap * sizeof(struct flow) + align - 1);
+        if (!raw)
             return NULL;
+        struct flow_slab *n = (struct flow_slab *)(((uintptr_t)raw + align - 1) & ~(align - 1));
+        n->raw = raw;
         n->cap = cap;
         n->next = s;
         t->slabs = s = n;
@@ -551,7 +557,7 @@ void flows_free(struct flow_table *t)
     while (t->slabs) {
         struct flow_slab *s = t->slabs;
         t->slabs = s->next;
-        free(s);
+        free(s->raw);
     }
     free(t->buckets);
     t->buckets = NULL;

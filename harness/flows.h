@@ -57,8 +57,8 @@ struct flow {
      * segment and noting it touch: the hash chain, the compact key the
      * lookup compares (flows.c), and the per-segment counters. The full
      * key, the lists and the pending SYN, used when flows begin, close and
-     * end, follow. */
-    struct flow *hnext;
+     * end, follow. (Flows are aligned to cache lines for this.) */
+    _Alignas(64) struct flow *hnext;
     uint64_t kw[2]; /* the compact key (flows.c) */
     void *user;     /* the hooks' per-flow state (e.g. the oracle) */
     uint64_t segments;
