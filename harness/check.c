@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "capture.h"
+#include "oracle_fast.h"
 #include "check_park.h"
 #include "fast_verify.h"
 
@@ -238,7 +239,7 @@ static inline __attribute__((always_inline)) void judge_push(struct flow_judge *
                                                              const struct ev *e)
 {
     park_log_add(&j->log, index, e);
-    oracle_push(&j->oracle, index, e);
+    oracle_segment(&j->oracle, index, e);
 }
 
 /* j's oracle anew from log l (its segments, all of them): the same events
@@ -517,6 +518,7 @@ struct check_loop {
     char note[320];
     double last_progress;
     bool progress_shown;
+    bool progress; /* opt->progress */
 };
 
 static void show_progress(struct check_loop *L)
@@ -529,6 +531,29 @@ static void show_progress(struct check_loop *L)
     if (p >= 0)
         fprintf(stderr, " (%.0f%%)", p * 100);
     L->progress_shown = true;
+}
+
+/* check_record()'s rare parts: a segment the fast route did not take, a
+ * record that is no plain segment. */
+static __attribute__((noinline)) void check_record_slow(struct check_loop *L, enum cap_status st,
+                                                        bool in_ev)
+{
+    struct ev *e = &L->e;
+    if (in_ev) {
+        L->cs.frame = e->frame;
+        L->cs.time_usecs = e->time_usecs;
+        L->cs.ip = e->u.segment.ip;
+        L->cs.seg = e->u.segment.seg;
+        L->cs.payload_cut = false;
+        route_segment(&L->table, &L->cs, &L->lookup, L->name, L->opt, L->hooks);
+    } else {
+        if (L->note[0])
+            message(L->hooks, L->note);
+        if (st == CAP_SEGMENT) {
+            flows_lookup_of(&L->cs.ip, L->cs.seg.sport, L->cs.seg.dport, &L->lookup);
+            route_segment(&L->table, &L->cs, &L->lookup, L->name, L->opt, L->hooks);
+        }
+    }
 }
 
 /* One record, as pcap_dispatch() hands it over. A plain segment is decoded
@@ -544,10 +569,11 @@ static void check_record(u_char *user, const struct pcap_pkthdr *hdr, const u_ch
     bool in_ev;
     enum cap_status st =
         cap_record_ev(&L->r, hdr, data, e, &L->cs, &in_ev, L->note, sizeof L->note);
+    struct flow *f = NULL;
     if (in_ev) {
         uint8_t ep;
-        struct flow *f = flows_segment_fast(&L->table, &e->u.segment.ip, e->frame, e->time_usecs,
-                                            &e->u.segment.seg, &L->lookup, &ep);
+        f = flows_segment_fast(&L->table, &e->u.segment.ip, e->frame, e->time_usecs,
+                               &e->u.segment.seg, &L->lookup, &ep);
         if (f) {
             struct flow_judge *j = judge_for_segment(&L->c, f, e->frame);
             if (j) {
@@ -557,23 +583,11 @@ static void check_record(u_char *user, const struct pcap_pkthdr *hdr, const u_ch
                 if (__builtin_expect(f->closed, 0))
                     judge_park(&L->c, f);
             }
-        } else {
-            L->cs.frame = e->frame;
-            L->cs.time_usecs = e->time_usecs;
-            L->cs.ip = e->u.segment.ip;
-            L->cs.seg = e->u.segment.seg;
-            L->cs.payload_cut = false;
-            route_segment(&L->table, &L->cs, &L->lookup, L->name, L->opt, L->hooks);
-        }
-    } else {
-        if (L->note[0])
-            message(L->hooks, L->note);
-        if (st == CAP_SEGMENT) {
-            flows_lookup_of(&L->cs.ip, L->cs.seg.sport, L->cs.seg.dport, &L->lookup);
-            route_segment(&L->table, &L->cs, &L->lookup, L->name, L->opt, L->hooks);
         }
     }
-    if (L->opt->progress && (L->r.counts.frames & 0xffff) == 0)
+    if (!f)
+        check_record_slow(L, st, in_ev);
+    if (L->progress && (L->r.counts.frames & 0xffff) == 0)
         show_progress(L);
 }
 
@@ -620,6 +634,7 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
     L->hooks = hooks;
     L->res = res;
     L->e.kind = EV_SEGMENT;
+    L->progress = opt->progress;
     L->last_progress = opt->progress ? now_secs() : 0;
 
     /* libpcap's own loop over the records (pcap_dispatch, until the end of
