@@ -213,3 +213,11 @@ void park_free(struct park *p)
     }
     memset(p, 0, sizeof *p);
 }
+
+size_t park_chunks(const struct park *p)
+{
+    size_t n = 0;
+    for (const struct park_chunk *c = p->all; c; c = c->next_all)
+        n++;
+    return n;
+}

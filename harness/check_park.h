@@ -148,5 +148,7 @@ void park_log_of(const struct park_entry *e, struct park_log *l);
 void park_drop(struct park *p, struct park_entry *e);
 /* Release every chunk. */
 void park_free(struct park *p);
+/* How many chunks p holds (memory: 64 KB each). */
+size_t park_chunks(const struct park *p);
 
 #endif
