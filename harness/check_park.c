@@ -38,8 +38,6 @@ struct park_entry {
 };
 _Static_assert(sizeof(struct park_entry) <= LINE_BYTES, "a park record is one line");
 #define SEGS_BYTES(n) (((n) * sizeof(struct park_seg) + LINE_BYTES - 1) / LINE_BYTES * LINE_BYTES)
-_Static_assert(LINE_BYTES + SEGS_BYTES(PARK_LOG_MAX) <= (64u << 10) - LINE_BYTES,
-               "an entry fits a chunk");
 
 /* Chunks are filled from the front, entry after entry. */
 #define CHUNK_BYTES        (64u << 10)
@@ -51,6 +49,8 @@ struct park_chunk {
     unsigned live;                /* entries not yet released */
 };
 _Static_assert(sizeof(struct park_chunk) <= CHUNK_HEADER_BYTES, "a chunk header is one line");
+_Static_assert(LINE_BYTES + SEGS_BYTES(PARK_LOG_MAX) <= CHUNK_BYTES - CHUNK_HEADER_BYTES,
+               "an entry fits a chunk");
 
 static const struct park_seg *entry_segs(const struct park_entry *e)
 {
