@@ -140,17 +140,9 @@ struct park_entry *park_put(struct park *p, const struct park_log *l, const stru
     r.e.verdict = (uint8_t)v->verdict;
     r.e.count = l->count;
     copy_past_cache(e, &r, LINE_BYTES);
-    if (segs_bytes > (size_t)l->count * sizeof(struct park_seg)) {
-        /* The last line is partly the log's unused room: copy whole lines
-         * from a buffer whose tail is cleared. */
-        alignas(LINE_BYTES) char segs[SEGS_BYTES(PARK_LOG_MAX)];
-        memcpy(segs, l->seg, (size_t)l->count * sizeof(struct park_seg));
-        memset(segs + (size_t)l->count * sizeof(struct park_seg), 0,
-               segs_bytes - (size_t)l->count * sizeof(struct park_seg));
-        copy_past_cache((char *)e + LINE_BYTES, segs, segs_bytes);
-    } else {
-        copy_past_cache((char *)e + LINE_BYTES, l->seg, segs_bytes);
-    }
+    /* Whole lines: the last may carry some of the log's unused room, which
+     * nothing reads back (park_log_of() takes count records). */
+    copy_past_cache((char *)e + LINE_BYTES, l->seg, segs_bytes);
     return e;
 }
 

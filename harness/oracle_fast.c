@@ -559,31 +559,6 @@ static inline void fast_apply(enum fast_shape shape, struct oracle *o, uint64_t 
 }
 
 #if FINFUZZ_VERIFY_FAST
-/* The recent-segment notes are written whole (with their padding) by both
- * paths; rebuild them field by field so that padding cannot differ. */
-static void normalize_notes(struct oracle *o)
-{
-    for (unsigned i = 0; i < ORACLE_RECENT_SEGS; i++) {
-        struct oracle_seg_note n = o->recent[i], z;
-        memset(&z, 0, sizeof z);
-        z.index = n.index;
-        z.seq = n.seq;
-        z.ack = n.ack;
-        z.len = n.len;
-        z.src = n.src;
-        z.flags = n.flags;
-        z.valid = n.valid;
-        z.effects = n.effects;
-        z.rcv_prev = n.rcv_prev;
-        z.rcv_prev_known = n.rcv_prev_known;
-        z.space_set = n.space_set;
-        z.space_prev = n.space_prev;
-        memcpy(&o->recent[i], &z, sizeof z);
-    }
-}
-#endif
-
-#if FINFUZZ_VERIFY_FAST
 /* What the observer makes of e, on a copy of o taken before a shortcut
  * changes o: everything before the violation log (which neither path
  * touches: no violation is possible here, and the counts precede it). */
@@ -601,8 +576,6 @@ static struct oracle *verify_before(const struct oracle *o, uint64_t index, cons
 /* After the shortcut: abort unless it left o as the observer left slow. */
 static void verify_after(struct oracle *slow, struct oracle *o)
 {
-    normalize_notes(slow);
-    normalize_notes(o);
     if (memcmp(slow, o, offsetof(struct oracle, violations)) != 0)
         abort(); /* the fast path no longer does what the observer does */
     free(slow);

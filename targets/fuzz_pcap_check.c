@@ -14,7 +14,8 @@ static void count_flow(void *ctx, const struct flow *f, const struct check_verdi
     (void)end_usecs;
     (void)why;
     if (v->verdict > VERDICT_INCOMPLETE || f->segments == 0 || v->nviolations > v->violations_total)
-        abort(); /* a verdict outside the enum, or a flow judged with no segment */
+        abort(); /* a verdict outside the enum, a flow judged with no segment, or more
+                    violations kept than found */
     ++*(uint64_t *)ctx;
 }
 

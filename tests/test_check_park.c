@@ -179,6 +179,17 @@ static void assert_entry(const struct park_entry *e, unsigned i)
     }
 }
 
+/* Park entry i. */
+static struct park_entry *put_entry(struct park *p, unsigned i)
+{
+    struct park_log l;
+    struct check_verdict v;
+    log_and_verdict(i, &l, &v);
+    struct park_entry *e = park_put(p, &l, &v);
+    assert_non_null(e);
+    return e;
+}
+
 static void test_entries_keep_their_verdicts_and_logs(void **state)
 {
     (void)state;
@@ -190,13 +201,8 @@ static void test_entries_keep_their_verdicts_and_logs(void **state)
      * put those again (into emptied and new chunks), and check all. */
     for (unsigned round = 0; round < 2; round++) {
         for (unsigned i = 0; i < MANY; i++) {
-            if (round == 1 && i % 2)
-                continue;
-            struct park_log l;
-            struct check_verdict v;
-            log_and_verdict(i, &l, &v);
-            e[i] = park_put(&p, &l, &v);
-            assert_non_null(e[i]);
+            if (round == 0 || i % 2 == 0)
+                e[i] = put_entry(&p, i);
         }
         for (unsigned i = 0; i < MANY; i++)
             assert_entry(e[i], i);
@@ -209,13 +215,8 @@ static void test_entries_keep_their_verdicts_and_logs(void **state)
     /* All released: putting as many again reuses the chunks. */
     size_t chunks = park_chunks(&p);
     assert_true(chunks > 2);
-    for (unsigned i = 0; i < MANY; i++) {
-        struct park_log l;
-        struct check_verdict v;
-        log_and_verdict(i, &l, &v);
-        e[i] = park_put(&p, &l, &v);
-        assert_non_null(e[i]);
-    }
+    for (unsigned i = 0; i < MANY; i++)
+        e[i] = put_entry(&p, i);
     for (unsigned i = 0; i < MANY; i++)
         assert_entry(e[i], i);
     assert_true(park_chunks(&p) <= chunks);
