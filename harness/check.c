@@ -43,13 +43,27 @@ uint64_t check_linger_usecs(const struct oracle_config *cfg)
 }
 
 /* What the flow table carries per flow while it is open (or closed but not
- * parked): its oracle, and its segments while it has few. A segment's index in
- * the flow's event stream is the flow's segment count before it, and its
+ * parked): its segments while it has few, and its oracle. A segment's index
+ * in the flow's event stream is the flow's segment count before it, and its
  * time the flow's latest capture time (struct flow keeps both: capture
- * time may step back, and the oracle never sees it do so). */
+ * time may step back, and the oracle never sees it do so).
+ *
+ * While the log holds every segment, the oracle is not run: the judge is
+ * deferred (live false) and its oracle's memory is not touched. The oracle
+ * is deterministic, so the log says all it would hold; it is replayed into
+ * one oracle kept warm for the purpose (check_ctx.scratch) when the flow
+ * closes or ends, which is where a short flow is judged. Run live, each
+ * flow's oracle was 1.6 KB read and written a few lines at a time, one
+ * packet in every few hundred: the hundreds of open flows' oracles did not
+ * fit the cache, and most of the checker's loads missed it. A flow whose
+ * segments outgrow the log goes live: its oracle is replayed from the log
+ * once and then given each segment as it comes. In the sanitizer builds
+ * (FINFUZZ_VERIFY_FAST) a deferred judge's oracle is run live all the same,
+ * and every replay is compared with it byte for byte. */
 struct flow_judge {
     struct flow_judge *next_free;
-    struct park_log log;  /* its segments, while it has few: to park it (check_park.h) */
+    bool live;            /* the oracle has been given every segment */
+    struct park_log log;  /* its segments, while it has few (check_park.h) */
     struct oracle oracle; /* compact: its memory ends at ORACLE_COMPACT_BYTES */
 };
 /* The bytes of a judge (its oracle compact). */
@@ -104,6 +118,8 @@ struct check_ctx {
     union judge_log *free_logs;
     /* Closed flows judged and parked for their TIME-WAIT (check_park.h). */
     struct park park;
+    /* Where deferred judges' logs are replayed (struct flow_judge). */
+    struct flow_judge *scratch;
 };
 
 /* f->user: the flow's judge, or, while the flow is parked, its park entry
@@ -209,21 +225,32 @@ static void judge_release_log(struct check_ctx *c, struct oracle *o)
     }
 }
 
+/* Whether j's oracle holds anything (a deferred judge's is run only in the
+ * sanitizer builds). */
+static inline bool judge_oracle_run(const struct flow_judge *j)
+{
+    return FINFUZZ_VERIFY_FAST || j->live;
+}
+
 /* Give back j, and the log lent to it. */
 static void judge_release(struct check_ctx *c, struct flow_judge *j)
 {
-    judge_release_log(c, &j->oracle);
+    if (judge_oracle_run(j))
+        judge_release_log(c, &j->oracle);
     j->next_free = c->free_judges;
     c->free_judges = j;
 }
 
-/* A new flow's judge: a fresh oracle and an empty log. */
+/* A new flow's judge: deferred, with an empty log. */
 static struct flow_judge *judge_new(struct check_ctx *c)
 {
     struct flow_judge *j = judge_get(c);
     if (j) {
-        oracle_init_compact(&j->oracle, &c->opt->cfg, judge_take_log, c);
+        j->live = false;
         park_log_init(&j->log);
+#if FINFUZZ_VERIFY_FAST
+        oracle_init_compact(&j->oracle, &c->opt->cfg, judge_take_log, c);
+#endif
     }
     return j;
 }
@@ -234,24 +261,80 @@ static void *judge_open(void *ctx, struct flow *f)
     return judge_new(ctx);
 }
 
-/* Give j's oracle segment event e at index (and keep it in the log). */
-static inline __attribute__((always_inline)) void judge_push(struct flow_judge *j, uint64_t index,
-                                                             const struct ev *e)
-{
-    park_log_add(&j->log, index, e);
-    oracle_segment(&j->oracle, index, e);
-}
-
 /* j's oracle anew from log l (its segments, all of them): the same events
  * in the same order give the same oracle. */
 static void judge_rebuild(struct check_ctx *c, struct flow_judge *j, const struct park_log *l)
 {
     oracle_init_compact(&j->oracle, &c->opt->cfg, judge_take_log, c);
-    for (unsigned k = 0; k < l->count; k++) {
-        struct ev e;
-        park_log_event(l, k, &e);
-        oracle_push(&j->oracle, k, &e);
+    if (!l->count)
+        return;
+    struct ev e;
+    park_log_event(l, 0, &e);
+    oracle_segment(&j->oracle, 0, &e);
+    for (unsigned k = 1; k < l->count; k++) {
+        park_log_fill(l, k, &e);
+        oracle_segment(&j->oracle, k, &e);
     }
+}
+
+#if FINFUZZ_VERIFY_FAST
+/* Abort unless oracle o is the one j was given its segments live. */
+static void verify_same(const struct oracle *o, const struct flow_judge *j, const char *what)
+{
+    if (!oracle_same(o, &j->oracle)) {
+        fprintf(stderr, "check: %s does not rebuild a flow's oracle\n", what);
+        abort();
+    }
+}
+#endif
+
+/* Deferred judge j goes live: its oracle is replayed from its log. */
+static void judge_go_live(struct check_ctx *c, struct flow_judge *j)
+{
+#if FINFUZZ_VERIFY_FAST
+    /* Its oracle has been run live all along: the replay must equal it. */
+    struct flow_judge *s = c->scratch;
+    judge_rebuild(c, s, &j->log);
+    verify_same(&s->oracle, j, "going live, a segment log");
+    judge_release_log(c, &s->oracle);
+#else
+    judge_rebuild(c, j, &j->log);
+#endif
+    j->live = true;
+}
+
+/* Deferred judge j's oracle, replayed from its log into the scratch judge
+ * (whose lent log, if any, the caller gives back once done with it). */
+static struct oracle *judge_replay(struct check_ctx *c, const struct flow_judge *j)
+{
+    struct flow_judge *s = c->scratch;
+    judge_rebuild(c, s, &j->log);
+#if FINFUZZ_VERIFY_FAST
+    verify_same(&s->oracle, j, "a segment log");
+#endif
+    return &s->oracle;
+}
+
+/* Segment event e, the flow's event number index, for judge j: into its
+ * log while that holds every segment (the oracle deferred), else to its
+ * oracle. */
+static inline __attribute__((always_inline)) void
+judge_push(struct check_ctx *c, struct flow_judge *j, uint64_t index, const struct ev *e)
+{
+    if (__builtin_expect(!j->live, 1)) {
+        if (__builtin_expect(park_log_try_add(&j->log, index, e), 1)) {
+#if FINFUZZ_VERIFY_FAST
+            oracle_segment(&j->oracle, index, e);
+#endif
+            return;
+        }
+        judge_go_live(c, j);
+        park_log_lose(&j->log);
+        oracle_segment(&j->oracle, index, e);
+        return;
+    }
+    park_log_add(&j->log, index, e);
+    oracle_segment(&j->oracle, index, e);
 }
 
 static struct check_verdict verdict_of(const struct oracle *o)
@@ -272,17 +355,36 @@ static struct check_verdict verdict_of(const struct oracle *o)
  * compact memory, so equal oracles are equal bytes). */
 static void verify_log(struct check_ctx *c, const struct flow_judge *j)
 {
-    struct flow_judge *r = judge_get(c);
-    if (!r)
-        return;
-    judge_rebuild(c, r, &j->log);
-    if (memcmp(&r->oracle, &j->oracle, ORACLE_COMPACT_BYTES) != 0) {
-        fprintf(stderr, "check: a flow's segment log does not rebuild its oracle\n");
-        abort();
-    }
-    judge_release(c, r);
+    judge_release_log(c, judge_replay(c, j));
 }
 #endif
+
+/* judge_park() of deferred judge j: the same, on its oracle replayed. A
+ * flow that cannot be parked goes live. */
+static void judge_park_deferred(struct check_ctx *c, struct flow *f, struct flow_judge *j)
+{
+    struct oracle *o = judge_replay(c, j);
+    bool failed = oracle_violation_total(o) != 0;
+    struct park_entry *e = NULL;
+    if (!failed) {
+        oracle_finish(o, 0);
+        if (!oracle_violation_total(o) && !oracle_end_judged(o)) {
+            struct check_verdict v = verdict_of(o);
+            e = park_put(&c->park, &j->log, &v);
+        }
+    }
+    judge_release_log(c, o);
+    if (!e) {
+        /* A flow that broke an invariant keeps its oracle, and its
+         * violations; any other that cannot be parked is not tried again. */
+        judge_go_live(c, j);
+        if (!failed)
+            park_log_lose(&j->log);
+        return;
+    }
+    judge_release(c, j);
+    f->user = (void *)((uintptr_t)e | USER_PARKED);
+}
 
 /* f has closed, and its latest segment is judged: park it (check_park.h)
  * if its log holds all its segments, and if nothing but a late segment can
@@ -292,6 +394,10 @@ static void verify_log(struct check_ctx *c, const struct flow_judge *j)
 static void judge_park(struct check_ctx *c, struct flow *f)
 {
     struct flow_judge *j = f->user;
+    if (!j->live) {
+        judge_park_deferred(c, f, j);
+        return;
+    }
     struct oracle *o = &j->oracle;
     if (!park_log_whole(&j->log) || oracle_violation_total(o))
         return;
@@ -318,15 +424,19 @@ static void judge_park(struct check_ctx *c, struct flow *f)
     f->user = (void *)((uintptr_t)e | USER_PARKED);
 }
 
-/* A parked flow's judge, rebuilt from its entry, which is released. */
+/* A parked flow's judge, deferred, its log taken from its entry, which is
+ * released. */
 static struct flow_judge *judge_unpark(struct check_ctx *c, struct park_entry *e)
 {
     struct flow_judge *j = judge_get(c);
     if (!j)
         return NULL;
+    j->live = false;
     park_log_of(e, &j->log);
     park_drop(&c->park, e);
+#if FINFUZZ_VERIFY_FAST
     judge_rebuild(c, j, &j->log);
+#endif
     return j;
 }
 
@@ -365,18 +475,21 @@ static inline void prefetch_range(const void *p, size_t n)
 }
 
 /* Prefetch what finishing a flow reads (its memory is cold: it lingered
- * for the TIME-WAIT time). A parked flow: its park record. Any other (a
- * flow that failed, or one still open when the table was full): its whole
- * judge, which oracle_finish reads and, a few segments later, the next new
- * flow's oracle_init clears (freed judges are reused most recent first). A
- * lent log, rare, is not warmed. */
+ * for the TIME-WAIT time). A parked flow: its park record. A deferred one:
+ * its log, to be replayed. Any other (a flow that failed, or a long one
+ * still open when the table was full): its whole judge, which
+ * oracle_finish reads. A lent log, rare, is not warmed. */
 static void judge_warm_finish(void *ctx, const struct flow *f)
 {
     (void)ctx;
-    if (user_parked(f->user))
-        __builtin_prefetch(user_entry(f->user));
+    const struct flow_judge *j = f->user;
+    if (user_parked(j))
+        __builtin_prefetch(user_entry(j));
+    else if (!j->live)
+        prefetch_range(j, offsetof(struct flow_judge, log.seg) +
+                              (j->log.count ? j->log.count : 1) * sizeof(struct park_seg));
     else
-        prefetch_range(f->user, JUDGE_BYTES);
+        prefetch_range(j, JUDGE_BYTES);
 }
 
 static void message(const struct check_hooks *hooks, const char *msg)
@@ -418,7 +531,7 @@ static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct ca
     e.endpoint = ep;
     e.u.segment.seg = cs->seg;
     e.u.segment.ip = cs->ip;
-    judge_push(j, f->segments - 1, &e);
+    judge_push(c, j, f->segments - 1, &e);
     if (f->closed)
         judge_park(c, f);
 }
@@ -465,10 +578,13 @@ static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flo
             c->hooks->flow(c->hooks->ctx, f, &v, end_usecs, why);
     } else {
         struct flow_judge *j = f->user;
-        oracle_finish(&j->oracle, end_usecs);
-        struct check_verdict v = verdict_of(&j->oracle);
+        struct oracle *o = j->live ? &j->oracle : judge_replay(c, j);
+        oracle_finish(o, end_usecs);
+        struct check_verdict v = verdict_of(o);
         if (c->hooks->flow)
             c->hooks->flow(c->hooks->ctx, f, &v, end_usecs, why);
+        if (!j->live)
+            judge_release_log(c, o); /* the scratch judge's */
         judge_release(c, j);
     }
     f->user = NULL;
@@ -579,7 +695,7 @@ static void check_record(u_char *user, const struct pcap_pkthdr *hdr, const u_ch
             if (j) {
                 e->endpoint = ep;
                 e->time_usecs = f->last_usecs;
-                judge_push(j, f->segments - 1, e);
+                judge_push(&L->c, j, f->segments - 1, e);
                 if (__builtin_expect(f->closed, 0))
                     judge_park(&L->c, f);
             }
@@ -626,6 +742,15 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
     c->hooks = hooks;
     c->res = res;
     c->name = name;
+    if (!(c->scratch = judge_alloc(c))) {
+        snprintf(err, sizeof err, "%s: out of memory", name);
+        message(hooks, err);
+        res->unreadable = true;
+        judges_free(c);
+        cap_close(&L->r);
+        free(L);
+        return false;
+    }
     struct flow_hooks fh = {c, judge_open, judge_segment, judge_finish};
     flows_init(&L->table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
     L->table.warm_finish = judge_warm_finish;

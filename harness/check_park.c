@@ -177,22 +177,9 @@ void park_drop(struct park *p, struct park_entry *e)
 
 void park_log_event(const struct park_log *l, unsigned k, struct ev *e)
 {
-    const struct park_seg *s = &l->seg[k];
     memset(e, 0, sizeof *e);
     e->kind = EV_SEGMENT;
-    e->time_usecs = l->base_usecs + s->time_delta;
-    e->frame = l->base_frame + s->frame_delta;
-    e->endpoint = (s->bits & PARK_SEG_FROM_B) ? EP_B : EP_A;
-    struct seg *g = &e->u.segment.seg;
-    g->seq = s->seq;
-    g->ack = s->ack;
-    g->payload_len = s->payload_len;
-    g->window = s->window;
-    g->flags = s->flags;
-    g->opts.has_ts = (s->bits & PARK_SEG_HAS_TS) != 0;
-    g->opts.ts_val = s->ts_val;
-    g->opts.has_wscale = (s->bits & PARK_SEG_HAS_WSCALE) != 0;
-    g->opts.wscale = s->wscale;
+    park_log_fill(l, k, e);
 }
 
 void park_free(struct park *p)

@@ -83,29 +83,24 @@ static inline void park_log_lose(struct park_log *l)
     l->count = PARK_LOG_LOST;
 }
 
-/* The oracle is about to be given segment event e at index: keep it (or
- * note that the log no longer holds every segment). Every plain segment
- * comes here: a flow past PARK_LOG_MAX costs one compare. */
-static inline __attribute__((always_inline)) void park_log_add(struct park_log *l, uint64_t index,
-                                                               const struct ev *e)
+/* Keep segment event e, the flow's event number index, in l: false, with l
+ * unchanged, when l cannot (it is full or no longer whole, index is not
+ * the next, or e's time or frame is too far from the first's). */
+static inline __attribute__((always_inline)) bool
+park_log_try_add(struct park_log *l, uint64_t index, const struct ev *e)
 {
     unsigned k = l->count;
-    if (__builtin_expect(k >= PARK_LOG_MAX || index != k, 0)) {
-        if (k != PARK_LOG_LOST)
-            l->count = PARK_LOG_LOST;
-        return;
-    }
-    if (k == 0) {
-        l->base_usecs = e->time_usecs;
-        l->base_frame = e->frame;
-    }
+    if (__builtin_expect(k >= PARK_LOG_MAX || index != k, 0))
+        return false;
+    uint64_t base_usecs = k ? l->base_usecs : e->time_usecs;
+    uint64_t base_frame = k ? l->base_frame : e->frame;
     /* Both only grow along a flow; one earlier than the first, or more
      * than 2^32 after it, wraps past 32 bits. */
-    uint64_t dt = e->time_usecs - l->base_usecs, df = e->frame - l->base_frame;
-    if (__builtin_expect((dt | df) >> 32, 0)) {
-        l->count = PARK_LOG_LOST;
-        return;
-    }
+    uint64_t dt = e->time_usecs - base_usecs, df = e->frame - base_frame;
+    if (__builtin_expect((dt | df) >> 32, 0))
+        return false;
+    l->base_usecs = base_usecs;
+    l->base_frame = base_frame;
     const struct seg *g = &e->u.segment.seg;
     struct park_seg *r = &l->seg[k];
     r->seq = g->seq;
@@ -121,10 +116,42 @@ static inline __attribute__((always_inline)) void park_log_add(struct park_log *
                         (g->opts.has_ts ? PARK_SEG_HAS_TS : 0) |
                         (g->opts.has_wscale ? PARK_SEG_HAS_WSCALE : 0));
     l->count = (uint8_t)(k + 1);
+    return true;
+}
+
+/* The oracle is about to be given segment event e at index: keep it, or
+ * note that the log no longer holds every segment. Every plain segment
+ * comes here: a flow past PARK_LOG_MAX costs one compare. */
+static inline __attribute__((always_inline)) void park_log_add(struct park_log *l, uint64_t index,
+                                                               const struct ev *e)
+{
+    if (!park_log_try_add(l, index, e))
+        park_log_lose(l);
 }
 
 /* Segment event k of log l, as the oracle was given it, into *e. */
 void park_log_event(const struct park_log *l, unsigned k, struct ev *e);
+
+/* park_log_event() into an event it made before (of the same log): the
+ * fields a log holds, which are the only ones it sets. Replaying a log
+ * costs one clearing of the event, not one a segment. */
+static inline void park_log_fill(const struct park_log *l, unsigned k, struct ev *e)
+{
+    const struct park_seg *s = &l->seg[k];
+    e->time_usecs = l->base_usecs + s->time_delta;
+    e->frame = l->base_frame + s->frame_delta;
+    e->endpoint = (s->bits & PARK_SEG_FROM_B) ? EP_B : EP_A;
+    struct seg *g = &e->u.segment.seg;
+    g->seq = s->seq;
+    g->ack = s->ack;
+    g->payload_len = s->payload_len;
+    g->window = s->window;
+    g->flags = s->flags;
+    g->opts.has_ts = (s->bits & PARK_SEG_HAS_TS) != 0;
+    g->opts.ts_val = s->ts_val;
+    g->opts.has_wscale = (s->bits & PARK_SEG_HAS_WSCALE) != 0;
+    g->opts.wscale = s->wscale;
+}
 
 struct park_chunk;
 /* One parked flow: its record; its segments follow. */

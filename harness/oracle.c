@@ -170,6 +170,23 @@ size_t oracle_violation_total(const struct oracle *o)
     return o->violation_total;
 }
 
+bool oracle_same(const struct oracle *a, const struct oracle *b)
+{
+    if (memcmp(a, b, offsetof(struct oracle, violations)) != 0 ||
+        (a->violations == NULL) != (b->violations == NULL) || a->take_log != b->take_log)
+        return false;
+    /* The log: each kept violation's fields (the text after a message's
+     * end is whatever a reused log held). */
+    for (size_t k = 0; a->violations && k < a->violation_count; k++) {
+        const struct oracle_violation *x = &a->violations[k], *y = &b->violations[k];
+        if (x->inv != y->inv || x->event_index != y->event_index || x->frame != y->frame ||
+            x->endpoint != y->endpoint || strcmp(x->expected, y->expected) != 0 ||
+            strcmp(x->seen, y->seen) != 0 || strcmp(x->message, y->message) != 0)
+            return false;
+    }
+    return true;
+}
+
 bool oracle_end_judged(const struct oracle *o)
 {
     return o->end_judged;

@@ -160,6 +160,13 @@ struct oracle_violation *oracle_release_log(struct oracle *o);
  * flow when it closes and holds only that verdict for TIME-WAIT. */
 bool oracle_end_judged(const struct oracle *o);
 
+/* Whether a and b (compact or not) are the same oracle: equal state, bytes
+ * for bytes (oracle_init clears all of it, padding too), and the same
+ * violations kept, wherever each keeps its log. The checker's sanitizer
+ * builds compare an oracle rebuilt from a flow's segments with the one
+ * given them live. */
+bool oracle_same(const struct oracle *a, const struct oracle *b);
+
 /* struct oracle: see oracle_state.h (private; here so callers can embed it). */
 #include "oracle_state.h"
 
