@@ -1,0 +1,291 @@
+/* The quick judge (oracle_quick.h): oracle_fast.c's preconditions and
+ * updates, on the fields they read. Read oracle_fast.c first: each
+ * function here names the one it follows, and says only where it differs.
+ * Fields the fast paths never change from their initial value while every
+ * segment takes one (ooo, beyond_seen, wire_check, owed, syn_data, the
+ * reuse SYNs) are not kept: their tests always pass here. syn_count is 0
+ * exactly while syn_sent is false, and wire_known is sent_any. */
+#include "oracle_quick.h"
+
+#include <string.h>
+
+#include "../stack/seq.h"
+#include "oracle_impl.h"
+
+void oracle_quick_init(struct oracle_quick *q, const struct oracle *o)
+{
+    memset(q, 0, sizeof *q);
+    q->time_wait_usecs = o->rules.time_wait_usecs;
+    q->slack_usecs = o->cfg.timer_slack_usecs;
+    q->tw_restart_on_any_ack = o->rules.tw_restart_on_any_ack;
+    q->usable = o->fast_config;
+}
+
+static inline void set_inf(struct oracle_quick_side *s, enum tcp_state st)
+{
+    s->inf = (uint8_t)st;
+    s->inf_known = true;
+}
+
+/* syn_options_plain() */
+static inline bool options_plain(const struct seg *g)
+{
+    return !g->opts.has_wscale || g->opts.wscale <= 14;
+}
+
+/* syn_sent() */
+static void syn_sent(struct oracle_quick_side *s, const struct seg *g, enum tcp_state to)
+{
+    s->isn = g->seq;
+    s->syn_sent = true;
+    s->wscale_offered = g->opts.has_wscale;
+    s->wscale = g->opts.wscale > 14 ? 14 : g->opts.wscale;
+    set_inf(s, to);
+    s->contig_end = g->seq + 1;
+    s->snd_max = g->seq + 1;
+}
+
+/* first_syn_applies() and first_syn_apply() */
+static bool first_syn(struct oracle_quick *q, struct oracle_quick_side *s,
+                      struct oracle_quick_side *p, const struct seg *g)
+{
+    if (q->started || s->sent_any || p->sent_any || s->inf_known || p->inf_known || s->syn_sent ||
+        g->payload_len != 0 || !options_plain(g))
+        return false;
+    set_inf(p, TCP_LISTEN);
+    syn_sent(s, g, TCP_SYN_SENT);
+    s->sent_any = true;
+    p->last_peer_had_ack = false;
+    q->started = true;
+    return true;
+}
+
+/* syn_ack_applies() and syn_ack_apply() */
+static bool syn_ack(struct oracle_quick *q, struct oracle_quick_side *s,
+                    struct oracle_quick_side *p, const struct seg *g)
+{
+    uint32_t ack = g->ack;
+    if (!q->started || s->sent_any || !s->inf_known || s->inf != TCP_LISTEN || s->syn_sent)
+        return false;
+    if (!p->sent_any || !p->syn_sent || !p->inf_known || p->inf != TCP_SYN_SENT ||
+        ack != p->isn + 1 || p->snd_max != ack || p->fin_sent || g->payload_len != 0 ||
+        !options_plain(g))
+        return false;
+    syn_sent(s, g, TCP_SYN_RECEIVED);
+    s->last_ack = ack;
+    s->ack_sent = true;
+    uint32_t right = ack + g->window; /* not scaled on a SYN */
+    if (!s->wnd_known || seq_gt(right, s->wnd_right))
+        s->wnd_right = right;
+    s->wnd_known = true;
+    s->sent_any = true;
+    p->last_peer_had_ack = true;
+    return true;
+}
+
+/* ack_sender_ok[] and ack_receiver_ok[] */
+static bool sender_ok(enum tcp_state st)
+{
+    return st != TCP_CLOSED && st != TCP_LISTEN;
+}
+static bool receiver_ok(enum tcp_state st)
+{
+    return st != TCP_CLOSED && st != TCP_LISTEN && st != TCP_SYN_SENT;
+}
+
+/* fin_in_space() */
+static inline bool fin_in_space(const struct oracle_quick_side *s)
+{
+    return !s->syn_sent || seq_gt(s->fin_seq, s->isn);
+}
+
+/* ack_applies() */
+static bool ack_applies(const struct oracle_quick *q, const struct oracle_quick_side *s,
+                        const struct oracle_quick_side *p, const struct ev *e)
+{
+    const struct seg *g = &e->u.segment.seg;
+    uint32_t ack = g->ack;
+    if (!s->inf_known || !p->inf_known || !sender_ok(s->inf) || !receiver_ok(p->inf) ||
+        !s->sent_any || !p->sent_any)
+        return false;
+    if (!seq_le(g->seq, s->contig_end) || ack != p->snd_max ||
+        (s->ack_sent && seq_lt(ack, s->last_ack)))
+        return false;
+    if (g->payload_len > 0 &&
+        (s->fin_sent || !p->wnd_known || seq_gt(g->seq + g->payload_len, p->wnd_right)))
+        return false;
+    if (p->fin_sent && fin_in_space(p) && seq_ge(ack, p->fin_seq + 1) && !s->peer_fin_confirmed &&
+        (seq_lt(p->contig_end, p->fin_seq) || !s->peer_fin_rcvd))
+        return false;
+    bool fin = g->flags & TCP_FIN;
+    if (s->inf == TCP_TIME_WAIT &&
+        (fin || e->time_usecs > s->tw_restart_usecs + q->time_wait_usecs + q->slack_usecs))
+        return false;
+    if (!fin)
+        return !s->fin_sent || p->peer_fin_rcvd;
+    return !s->fin_sent && g->payload_len == 0 && g->seq == s->contig_end &&
+           (s->inf == TCP_ESTABLISHED || s->inf == TCP_CLOSE_WAIT) && s->syn_sent && p->syn_sent &&
+           seq_gt(g->seq, s->isn) && !p->peer_fin_rcvd;
+}
+
+/* enter_time_wait() */
+static void enter_time_wait(struct oracle_quick_side *s, uint64_t now)
+{
+    set_inf(s, TCP_TIME_WAIT);
+    s->tw_restart_usecs = now;
+    s->tw_ack_sent = false;
+}
+
+/* oracle_first_fin() */
+static void first_fin(struct oracle_quick_side *s, const struct oracle_quick_side *p,
+                      uint32_t fin_at, bool acks_peer_fin)
+{
+    s->fin_sent = true;
+    s->fin_seq = fin_at;
+    if (s->inf_known && s->inf == TCP_SYN_SENT)
+        return;
+    enum tcp_state to;
+    if (acks_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
+        to = TCP_LAST_ACK;
+    else if (p->fin_sent && s->peer_fin_rcvd && !s->peer_fin_confirmed)
+        to = TCP_CLOSING;
+    else if (s->peer_fin_rcvd)
+        to = TCP_LAST_ACK;
+    else
+        to = TCP_FIN_WAIT_1;
+    set_inf(s, to);
+}
+
+/* fin_ack_arrives() */
+static void fin_ack_arrives(struct oracle_quick_side *r, uint64_t now)
+{
+    r->fin_acked = true;
+    switch (r->inf) {
+    case TCP_FIN_WAIT_1:
+        set_inf(r, TCP_FIN_WAIT_2);
+        break;
+    case TCP_CLOSING:
+        enter_time_wait(r, now);
+        break;
+    case TCP_LAST_ACK:
+        set_inf(r, TCP_CLOSED);
+        break;
+    default:
+        break;
+    }
+}
+
+/* fin_arrives() */
+static void fin_arrives(struct oracle_quick_side *r, bool with_ack_of_ours, uint64_t now)
+{
+    r->peer_fin_rcvd = true;
+    switch (r->inf) {
+    case TCP_SYN_RECEIVED:
+    case TCP_ESTABLISHED:
+        set_inf(r, TCP_CLOSE_WAIT);
+        break;
+    case TCP_FIN_WAIT_1:
+        if (with_ack_of_ours)
+            enter_time_wait(r, now);
+        else
+            set_inf(r, TCP_CLOSING);
+        break;
+    case TCP_FIN_WAIT_2:
+        enter_time_wait(r, now);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ack_apply() with ack_apply_rare(), which it may always call: when
+ * ack_apply() skips it, nothing in it applies. */
+static void ack_apply(const struct oracle_quick *q, struct oracle_quick_side *s,
+                      struct oracle_quick_side *p, const struct ev *e)
+{
+    const struct seg *g = &e->u.segment.seg;
+    uint64_t now = e->time_usecs;
+    bool fin = g->flags & TCP_FIN;
+    uint32_t end = g->seq + g->payload_len + (fin ? 1u : 0u);
+    uint32_t ack = g->ack;
+    if (s->inf == TCP_TIME_WAIT && q->tw_restart_on_any_ack && s->last_peer_had_ack)
+        s->tw_restart_usecs = now;
+    if (seq_gt(end, s->contig_end))
+        s->contig_end = end;
+    if (seq_gt(end, s->snd_max))
+        s->snd_max = end;
+    s->last_ack = ack;
+    s->ack_sent = true;
+    uint32_t wnd = g->window;
+    if (s->wscale_offered && p->wscale_offered)
+        wnd <<= s->wscale;
+    uint32_t right = ack + wnd;
+    if (!s->wnd_known || seq_gt(right, s->wnd_right))
+        s->wnd_right = right;
+    s->wnd_known = true;
+    s->sent_any = true;
+    p->last_peer_had_ack = true;
+
+    /* ack_apply_rare() */
+    bool acks_p_fin = p->fin_sent && seq_ge(ack, p->fin_seq + 1);
+    bool covers_p_fin = acks_p_fin && fin_in_space(p);
+    if (fin)
+        first_fin(s, p, g->seq, acks_p_fin);
+    if (covers_p_fin && !s->peer_fin_confirmed) {
+        s->peer_fin_confirmed = true;
+        if (s->inf == TCP_TIME_WAIT && !s->tw_ack_sent) {
+            s->tw_ack_sent = true;
+            s->tw_restart_usecs = now;
+        }
+    }
+    if ((s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED) && p->syn_sent &&
+        seq_ge(ack, p->isn + 1))
+        set_inf(s, TCP_ESTABLISHED);
+    if (p->inf == TCP_SYN_RECEIVED && p->syn_sent && seq_ge(ack, p->isn + 1))
+        set_inf(p, TCP_ESTABLISHED);
+    if (acks_p_fin && !p->fin_acked)
+        fin_ack_arrives(p, now);
+    if (fin)
+        fin_arrives(p, acks_p_fin, now);
+}
+
+bool oracle_quick_segment(struct oracle_quick *q, const struct ev *e)
+{
+    if (!q->usable || e->kind != EV_SEGMENT)
+        return false;
+    unsigned ep = e->endpoint & 1u;
+    struct oracle_quick_side *s = &q->side[ep], *p = &q->side[ep ^ 1u];
+    const struct seg *g = &e->u.segment.seg;
+    /* oracle_segment()'s sorting by flags */
+    switch (g->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) {
+    case TCP_ACK:
+    case TCP_ACK | TCP_FIN:
+        if (!ack_applies(q, s, p, e))
+            return false;
+        ack_apply(q, s, p, e);
+        return true;
+    case TCP_SYN:
+        return first_syn(q, s, p, g);
+    case TCP_SYN | TCP_ACK:
+        return syn_ack(q, s, p, g);
+    default:
+        return false;
+    }
+}
+
+bool oracle_quick_end(const struct oracle_quick *q, struct oracle_endpoint_view view[2])
+{
+    if (!q->started)
+        return false;
+    for (unsigned ep = 0; ep < 2; ep++) {
+        const struct oracle_quick_side *s = &q->side[ep];
+        /* oracle_observe_finish()'s fin-retransmit: a FIN still waiting
+         * for its ACK is judged by the end time. (Nothing else there
+         * applies: nothing is owed, no RST was seen, no state reported.) */
+        if (s->fin_sent && !s->fin_acked && !(s->inf_known && s->inf == TCP_CLOSED))
+            return false;
+        view[ep] = (struct oracle_endpoint_view){.state = (enum tcp_state)s->inf,
+                                                 .state_known = s->inf_known};
+    }
+    return true;
+}
