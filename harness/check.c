@@ -391,18 +391,9 @@ static bool judge_quick(struct check_ctx *c, const struct flow_judge *j, struct 
 {
     static const struct oracle_violation none[1];
     const struct park_log *l = &j->log;
-    if (!l->count)
-        return false;
     struct oracle_quick q = c->quick;
-    struct ev e;
-    park_log_event(l, 0, &e);
-    if (!oracle_quick_segment(&q, &e))
+    if (!l->count || !oracle_quick_run(&q, l->seg, l->count))
         return false;
-    for (unsigned k = 1; k < l->count; k++) {
-        park_log_fill(l, k, &e);
-        if (!oracle_quick_segment(&q, &e))
-            return false;
-    }
     *v = (struct check_verdict){.verdict = VERDICT_PASS, .violations = none};
     if (!oracle_quick_end(&q, v->view))
         return false;
@@ -549,7 +540,7 @@ static void judge_warm_finish(void *ctx, const struct flow *f)
         __builtin_prefetch(user_entry(j));
     else if (!j->live)
         prefetch_range(j, offsetof(struct flow_judge, log.seg) +
-                              (j->log.count ? j->log.count : 1) * sizeof(struct park_seg));
+                              (j->log.count ? j->log.count : 1) * sizeof(struct seg_record));
     else
         prefetch_range(j, JUDGE_BYTES);
 }

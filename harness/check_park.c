@@ -37,7 +37,7 @@ struct park_entry {
     uint8_t count;   /* segments */
 };
 _Static_assert(sizeof(struct park_entry) <= LINE_BYTES, "a park record is one line");
-#define SEGS_BYTES(n) (((n) * sizeof(struct park_seg) + LINE_BYTES - 1) / LINE_BYTES * LINE_BYTES)
+#define SEGS_BYTES(n) (((n) * sizeof(struct seg_record) + LINE_BYTES - 1) / LINE_BYTES * LINE_BYTES)
 
 /* Chunks are filled from the front, entry after entry. */
 #define CHUNK_BYTES        (64u << 10)
@@ -52,9 +52,9 @@ _Static_assert(sizeof(struct park_chunk) <= CHUNK_HEADER_BYTES, "a chunk header 
 _Static_assert(LINE_BYTES + SEGS_BYTES(PARK_LOG_MAX) <= CHUNK_BYTES - CHUNK_HEADER_BYTES,
                "an entry fits a chunk");
 
-static const struct park_seg *entry_segs(const struct park_entry *e)
+static const struct seg_record *entry_segs(const struct park_entry *e)
 {
-    return (const struct park_seg *)(const void *)((const char *)e + LINE_BYTES);
+    return (const struct seg_record *)(const void *)((const char *)e + LINE_BYTES);
 }
 
 /* Copy n bytes (whole lines) to line-aligned dst. */
@@ -162,7 +162,7 @@ void park_log_of(const struct park_entry *e, struct park_log *l)
     l->base_usecs = e->base_usecs;
     l->base_frame = e->base_frame;
     l->count = e->count;
-    memcpy(l->seg, entry_segs(e), (size_t)e->count * sizeof(struct park_seg));
+    memcpy(l->seg, entry_segs(e), (size_t)e->count * sizeof(struct seg_record));
 }
 
 void park_drop(struct park *p, struct park_entry *e)

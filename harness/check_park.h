@@ -33,23 +33,7 @@
 
 #include "check.h"
 #include "event.h"
-
-/* One segment event as a flow's oracle was given it: all of it the oracle
- * reads (the sanitizer builds check that a rebuilt oracle equals the
- * original, check.c). */
-struct park_seg {
-    uint32_t seq, ack, payload_len, ts_val;
-    uint32_t time_delta;  /* usecs after the flow's first segment's time */
-    uint32_t frame_delta; /* frames after the flow's first segment's frame */
-    uint16_t window;
-    uint8_t flags, wscale;
-    uint8_t bits; /* PARK_SEG_* */
-};
-enum {
-    PARK_SEG_FROM_B = 1u << 0,
-    PARK_SEG_HAS_TS = 1u << 1,
-    PARK_SEG_HAS_WSCALE = 1u << 2,
-};
+#include "seg_record.h"
 
 /* The most segments a flow may have and be parked: a flow with more keeps
  * its oracle for its TIME-WAIT, as before. Most flows are short. */
@@ -60,7 +44,7 @@ enum {
 struct park_log {
     uint64_t base_usecs, base_frame; /* of the first */
     uint8_t count;                   /* PARK_LOG_LOST: not every segment is here */
-    struct park_seg seg[PARK_LOG_MAX];
+    struct seg_record seg[PARK_LOG_MAX];
 };
 #define PARK_LOG_LOST 0xffu
 
@@ -101,20 +85,7 @@ park_log_try_add(struct park_log *l, uint64_t index, const struct ev *e)
         return false;
     l->base_usecs = base_usecs;
     l->base_frame = base_frame;
-    const struct seg *g = &e->u.segment.seg;
-    struct park_seg *r = &l->seg[k];
-    r->seq = g->seq;
-    r->ack = g->ack;
-    r->payload_len = g->payload_len;
-    r->ts_val = g->opts.ts_val;
-    r->time_delta = (uint32_t)dt;
-    r->frame_delta = (uint32_t)df;
-    r->window = g->window;
-    r->flags = g->flags;
-    r->wscale = g->opts.wscale;
-    r->bits = (uint8_t)((e->endpoint == EP_B ? PARK_SEG_FROM_B : 0) |
-                        (g->opts.has_ts ? PARK_SEG_HAS_TS : 0) |
-                        (g->opts.has_wscale ? PARK_SEG_HAS_WSCALE : 0));
+    seg_record_set(&l->seg[k], e, base_usecs, base_frame);
     l->count = (uint8_t)(k + 1);
     return true;
 }
@@ -137,19 +108,19 @@ void park_log_event(const struct park_log *l, unsigned k, struct ev *e);
  * costs one clearing of the event, not one a segment. */
 static inline void park_log_fill(const struct park_log *l, unsigned k, struct ev *e)
 {
-    const struct park_seg *s = &l->seg[k];
+    const struct seg_record *s = &l->seg[k];
     e->time_usecs = l->base_usecs + s->time_delta;
     e->frame = l->base_frame + s->frame_delta;
-    e->endpoint = (s->bits & PARK_SEG_FROM_B) ? EP_B : EP_A;
+    e->endpoint = (s->bits & SEG_RECORD_FROM_B) ? EP_B : EP_A;
     struct seg *g = &e->u.segment.seg;
     g->seq = s->seq;
     g->ack = s->ack;
     g->payload_len = s->payload_len;
     g->window = s->window;
     g->flags = s->flags;
-    g->opts.has_ts = (s->bits & PARK_SEG_HAS_TS) != 0;
+    g->opts.has_ts = (s->bits & SEG_RECORD_HAS_TS) != 0;
     g->opts.ts_val = s->ts_val;
-    g->opts.has_wscale = (s->bits & PARK_SEG_HAS_WSCALE) != 0;
+    g->opts.has_wscale = (s->bits & SEG_RECORD_HAS_WSCALE) != 0;
     g->opts.wscale = s->wscale;
 }
 

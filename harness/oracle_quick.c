@@ -28,32 +28,32 @@ static inline void set_inf(struct oracle_quick_side *s, enum tcp_state st)
 }
 
 /* syn_options_plain() */
-static inline bool options_plain(const struct seg *g)
+static inline bool options_plain(const struct seg_record *r)
 {
-    return !g->opts.has_wscale || g->opts.wscale <= 14;
+    return !(r->bits & SEG_RECORD_HAS_WSCALE) || r->wscale <= 14;
 }
 
 /* syn_sent() */
-static void syn_sent(struct oracle_quick_side *s, const struct seg *g, enum tcp_state to)
+static void syn_sent(struct oracle_quick_side *s, const struct seg_record *r, enum tcp_state to)
 {
-    s->isn = g->seq;
+    s->isn = r->seq;
     s->syn_sent = true;
-    s->wscale_offered = g->opts.has_wscale;
-    s->wscale = g->opts.wscale > 14 ? 14 : g->opts.wscale;
+    s->wscale_offered = (r->bits & SEG_RECORD_HAS_WSCALE) != 0;
+    s->wscale = r->wscale > 14 ? 14 : r->wscale;
     set_inf(s, to);
-    s->contig_end = g->seq + 1;
-    s->snd_max = g->seq + 1;
+    s->contig_end = r->seq + 1;
+    s->snd_max = r->seq + 1;
 }
 
 /* first_syn_applies() and first_syn_apply() */
 static bool first_syn(struct oracle_quick *q, struct oracle_quick_side *s,
-                      struct oracle_quick_side *p, const struct seg *g)
+                      struct oracle_quick_side *p, const struct seg_record *r)
 {
     if (q->started || s->sent_any || p->sent_any || s->inf_known || p->inf_known || s->syn_sent ||
-        g->payload_len != 0 || !options_plain(g))
+        r->payload_len != 0 || !options_plain(r))
         return false;
     set_inf(p, TCP_LISTEN);
-    syn_sent(s, g, TCP_SYN_SENT);
+    syn_sent(s, r, TCP_SYN_SENT);
     s->sent_any = true;
     p->last_peer_had_ack = false;
     q->started = true;
@@ -62,19 +62,19 @@ static bool first_syn(struct oracle_quick *q, struct oracle_quick_side *s,
 
 /* syn_ack_applies() and syn_ack_apply() */
 static bool syn_ack(struct oracle_quick *q, struct oracle_quick_side *s,
-                    struct oracle_quick_side *p, const struct seg *g)
+                    struct oracle_quick_side *p, const struct seg_record *r)
 {
-    uint32_t ack = g->ack;
+    uint32_t ack = r->ack;
     if (!q->started || s->sent_any || !s->inf_known || s->inf != TCP_LISTEN || s->syn_sent)
         return false;
     if (!p->sent_any || !p->syn_sent || !p->inf_known || p->inf != TCP_SYN_SENT ||
-        ack != p->isn + 1 || p->snd_max != ack || p->fin_sent || g->payload_len != 0 ||
-        !options_plain(g))
+        ack != p->isn + 1 || p->snd_max != ack || p->fin_sent || r->payload_len != 0 ||
+        !options_plain(r))
         return false;
-    syn_sent(s, g, TCP_SYN_RECEIVED);
+    syn_sent(s, r, TCP_SYN_RECEIVED);
     s->last_ack = ack;
     s->ack_sent = true;
-    uint32_t right = ack + g->window; /* not scaled on a SYN */
+    uint32_t right = ack + r->window; /* not scaled on a SYN */
     if (!s->wnd_known || seq_gt(right, s->wnd_right))
         s->wnd_right = right;
     s->wnd_known = true;
@@ -101,31 +101,31 @@ static inline bool fin_in_space(const struct oracle_quick_side *s)
 
 /* ack_applies() */
 static bool ack_applies(const struct oracle_quick *q, const struct oracle_quick_side *s,
-                        const struct oracle_quick_side *p, const struct ev *e)
+                        const struct oracle_quick_side *p, const struct seg_record *r)
 {
-    const struct seg *g = &e->u.segment.seg;
-    uint32_t ack = g->ack;
+    uint32_t ack = r->ack;
     if (!s->inf_known || !p->inf_known || !sender_ok(s->inf) || !receiver_ok(p->inf) ||
         !s->sent_any || !p->sent_any)
         return false;
-    if (!seq_le(g->seq, s->contig_end) || ack != p->snd_max ||
+    if (!seq_le(r->seq, s->contig_end) || ack != p->snd_max ||
         (s->ack_sent && seq_lt(ack, s->last_ack)))
         return false;
-    if (g->payload_len > 0 &&
-        (s->fin_sent || !p->wnd_known || seq_gt(g->seq + g->payload_len, p->wnd_right)))
+    if (r->payload_len > 0 &&
+        (s->fin_sent || !p->wnd_known || seq_gt(r->seq + r->payload_len, p->wnd_right)))
         return false;
     if (p->fin_sent && fin_in_space(p) && seq_ge(ack, p->fin_seq + 1) && !s->peer_fin_confirmed &&
         (seq_lt(p->contig_end, p->fin_seq) || !s->peer_fin_rcvd))
         return false;
-    bool fin = g->flags & TCP_FIN;
+    bool fin = r->flags & TCP_FIN;
     if (s->inf == TCP_TIME_WAIT &&
-        (fin || e->time_usecs > s->tw_restart_usecs + q->time_wait_usecs + q->slack_usecs))
+        (fin ||
+         (uint64_t)r->time_delta > s->tw_restart_usecs + q->time_wait_usecs + q->slack_usecs))
         return false;
     if (!fin)
         return !s->fin_sent || p->peer_fin_rcvd;
-    return !s->fin_sent && g->payload_len == 0 && g->seq == s->contig_end &&
+    return !s->fin_sent && r->payload_len == 0 && r->seq == s->contig_end &&
            (s->inf == TCP_ESTABLISHED || s->inf == TCP_CLOSE_WAIT) && s->syn_sent && p->syn_sent &&
-           seq_gt(g->seq, s->isn) && !p->peer_fin_rcvd;
+           seq_gt(r->seq, s->isn) && !p->peer_fin_rcvd;
 }
 
 /* enter_time_wait() */
@@ -198,25 +198,23 @@ static void fin_arrives(struct oracle_quick_side *r, bool with_ack_of_ours, uint
     }
 }
 
-/* ack_apply() with ack_apply_rare(), which it may always call: when
- * ack_apply() skips it, nothing in it applies. */
-static void ack_apply(const struct oracle_quick *q, struct oracle_quick_side *s,
-                      struct oracle_quick_side *p, const struct ev *e)
+/* ack_apply() up to ack_apply_rare(). */
+static inline __attribute__((always_inline)) void ack_take(const struct oracle_quick *q,
+                                                           struct oracle_quick_side *s,
+                                                           struct oracle_quick_side *p,
+                                                           const struct seg_record *r, bool fin)
 {
-    const struct seg *g = &e->u.segment.seg;
-    uint64_t now = e->time_usecs;
-    bool fin = g->flags & TCP_FIN;
-    uint32_t end = g->seq + g->payload_len + (fin ? 1u : 0u);
-    uint32_t ack = g->ack;
+    uint32_t end = r->seq + r->payload_len + (fin ? 1u : 0u);
+    uint32_t ack = r->ack;
     if (s->inf == TCP_TIME_WAIT && q->tw_restart_on_any_ack && s->last_peer_had_ack)
-        s->tw_restart_usecs = now;
+        s->tw_restart_usecs = r->time_delta;
     if (seq_gt(end, s->contig_end))
         s->contig_end = end;
     if (seq_gt(end, s->snd_max))
         s->snd_max = end;
     s->last_ack = ack;
     s->ack_sent = true;
-    uint32_t wnd = g->window;
+    uint32_t wnd = r->window;
     if (s->wscale_offered && p->wscale_offered)
         wnd <<= s->wscale;
     uint32_t right = ack + wnd;
@@ -225,12 +223,23 @@ static void ack_apply(const struct oracle_quick *q, struct oracle_quick_side *s,
     s->wnd_known = true;
     s->sent_any = true;
     p->last_peer_had_ack = true;
+}
+
+/* ack_apply() with ack_apply_rare(), which it may always call: when
+ * ack_apply() skips it, nothing in it applies. */
+static void ack_apply(const struct oracle_quick *q, struct oracle_quick_side *s,
+                      struct oracle_quick_side *p, const struct seg_record *r)
+{
+    uint64_t now = (uint64_t)r->time_delta;
+    bool fin = r->flags & TCP_FIN;
+    uint32_t ack = r->ack;
+    ack_take(q, s, p, r, fin);
 
     /* ack_apply_rare() */
     bool acks_p_fin = p->fin_sent && seq_ge(ack, p->fin_seq + 1);
     bool covers_p_fin = acks_p_fin && fin_in_space(p);
     if (fin)
-        first_fin(s, p, g->seq, acks_p_fin);
+        first_fin(s, p, r->seq, acks_p_fin);
     if (covers_p_fin && !s->peer_fin_confirmed) {
         s->peer_fin_confirmed = true;
         if (s->inf == TCP_TIME_WAIT && !s->tw_ack_sent) {
@@ -249,28 +258,68 @@ static void ack_apply(const struct oracle_quick *q, struct oracle_quick_side *s,
         fin_arrives(p, acks_p_fin, now);
 }
 
-bool oracle_quick_segment(struct oracle_quick *q, const struct ev *e)
+/* Whether s and p are in a connection's steady state: both ESTABLISHED
+ * (which only set_inf() makes them, so their states are known), both have
+ * sent, neither has sent a FIN. */
+static inline bool steady(const struct oracle_quick_side *s, const struct oracle_quick_side *p)
 {
-    if (!q->usable || e->kind != EV_SEGMENT)
+    return s->inf == TCP_ESTABLISHED && p->inf == TCP_ESTABLISHED && s->sent_any && p->sent_any &&
+           !s->fin_sent && !p->fin_sent;
+}
+
+/* ack_applies() for a segment with ACK and no FIN between steady s and p:
+ * the tests that can fail there. (The states suit both; nothing waits on
+ * a FIN; s is not in TIME-WAIT.) ack_apply() then changes only what
+ * ack_take() changes: its rare part finds no FIN and no handshake to
+ * end. */
+static inline bool steady_ack_applies(const struct oracle_quick_side *s,
+                                      const struct oracle_quick_side *p, const struct seg_record *r)
+{
+    uint32_t ack = r->ack;
+    if (!seq_le(r->seq, s->contig_end) || ack != p->snd_max ||
+        (s->ack_sent && seq_lt(ack, s->last_ack)))
         return false;
-    unsigned ep = e->endpoint & 1u;
+    return r->payload_len == 0 || (p->wnd_known && !seq_gt(r->seq + r->payload_len, p->wnd_right));
+}
+
+/* One segment: false when the oracle would not take it by a fast path. */
+static inline __attribute__((always_inline)) bool quick_segment(struct oracle_quick *q,
+                                                                const struct seg_record *r)
+{
+    unsigned ep = r->bits & SEG_RECORD_FROM_B ? EP_B : EP_A;
     struct oracle_quick_side *s = &q->side[ep], *p = &q->side[ep ^ 1u];
-    const struct seg *g = &e->u.segment.seg;
+    uint8_t kind = r->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK);
+    if (kind == TCP_ACK && steady(s, p)) {
+        if (!steady_ack_applies(s, p, r))
+            return false;
+        ack_take(q, s, p, r, false);
+        return true;
+    }
     /* oracle_segment()'s sorting by flags */
-    switch (g->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) {
+    switch (kind) {
     case TCP_ACK:
     case TCP_ACK | TCP_FIN:
-        if (!ack_applies(q, s, p, e))
+        if (!ack_applies(q, s, p, r))
             return false;
-        ack_apply(q, s, p, e);
+        ack_apply(q, s, p, r);
         return true;
     case TCP_SYN:
-        return first_syn(q, s, p, g);
+        return first_syn(q, s, p, r);
     case TCP_SYN | TCP_ACK:
-        return syn_ack(q, s, p, g);
+        return syn_ack(q, s, p, r);
     default:
         return false;
     }
+}
+
+bool oracle_quick_run(struct oracle_quick *q, const struct seg_record *r, unsigned n)
+{
+    if (!q->usable)
+        return false;
+    for (unsigned k = 0; k < n; k++)
+        if (!quick_segment(q, &r[k]))
+            return false;
+    return true;
 }
 
 bool oracle_quick_end(const struct oracle_quick *q, struct oracle_endpoint_view view[2])

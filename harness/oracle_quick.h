@@ -26,6 +26,7 @@
 
 #include "event.h"
 #include "oracle.h"
+#include "seg_record.h"
 
 /* What the fast paths read of one endpoint, as struct oracle_side has it
  * (isn_known is syn_sent: only a SYN's fast path sets either). */
@@ -50,9 +51,10 @@ struct oracle_quick {
 /* A quick judge for the streams an oracle initialised like o judges. */
 void oracle_quick_init(struct oracle_quick *q, const struct oracle *o);
 
-/* The next segment event (EV_SEGMENT) e: false, having given up, when the
- * oracle would not take it by a fast path. */
-bool oracle_quick_segment(struct oracle_quick *q, const struct ev *e);
+/* The stream's next n segments, r[0] first (their times relative to any
+ * one base, the same for the whole stream): false, having given up, at the
+ * first the oracle would not take by a fast path. */
+bool oracle_quick_run(struct oracle_quick *q, const struct seg_record *r, unsigned n);
 
 /* The stream has ended: true, with each endpoint's view, when the oracle,
  * finished at any time from the latest segment's on, passes it without
