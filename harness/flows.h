@@ -363,6 +363,22 @@ struct flow *flows_segment_fast_ipv6(struct flow_table *t, const struct seg_ip *
                                      uint64_t time_usecs, const struct seg *s,
                                      struct flow_lookup *l, uint8_t *ep);
 
+/* flows_segment_fast() of an IPv4 segment whose key flows_key4() gave
+ * (kw, hash, src_end), for a caller that computed it ahead. */
+FLOWS_HOT struct flow *flows_segment_fast_key4(struct flow_table *t, const uint64_t kw[2],
+                                               uint32_t hash, uint8_t src_end, uint64_t frame,
+                                               uint64_t time_usecs, const struct seg *s,
+                                               struct flow_lookup *l, uint8_t *ep)
+{
+    flows_advance(t, time_usecs);
+    struct flow *f = NULL;
+    if (t->nbuckets)
+        for (f = t->buckets[hash & (t->nbuckets - 1)]; f; f = f->hnext)
+            if (f->kw[0] == kw[0] && f->kw[1] == kw[1])
+                break;
+    return flows_fast_route(t, f, kw, hash, src_end, frame, time_usecs, s, l, ep);
+}
+
 static inline struct flow *flows_segment_fast(struct flow_table *t, const struct seg_ip *ip,
                                               uint64_t frame, uint64_t time_usecs,
                                               const struct seg *s, struct flow_lookup *l,
@@ -375,13 +391,7 @@ static inline struct flow *flows_segment_fast(struct flow_table *t, const struct
     uint32_t hash;
     uint8_t src_end;
     flows_key4(ip, s->sport, s->dport, kw, &hash, &src_end);
-    flows_advance(t, time_usecs);
-    struct flow *f = NULL;
-    if (t->nbuckets)
-        for (f = t->buckets[hash & (t->nbuckets - 1)]; f; f = f->hnext)
-            if (f->kw[0] == kw[0] && f->kw[1] == kw[1])
-                break;
-    return flows_fast_route(t, f, kw, hash, src_end, frame, time_usecs, s, l, ep);
+    return flows_segment_fast_key4(t, kw, hash, src_end, frame, time_usecs, s, l, ep);
 }
 
 #endif
