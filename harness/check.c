@@ -125,9 +125,12 @@ struct check_ctx {
     struct oracle_quick quick;
 };
 
-/* f->user: the flow's judge, or, while the flow is parked, its park entry
- * with the lowest bit set (both are line-aligned). */
-#define USER_PARKED ((uintptr_t)1)
+/* f->user: the flow's judge, with USER_DEFERRED set while the judge is
+ * deferred (j->live false), or, while the flow is parked, its park entry
+ * with USER_PARKED set (both are line-aligned). The bit lets a segment of
+ * a deferred flow go to its log without reading the judge first. */
+#define USER_PARKED   ((uintptr_t)1)
+#define USER_DEFERRED ((uintptr_t)2)
 static inline bool user_parked(const void *user)
 {
     return ((uintptr_t)user & USER_PARKED) != 0;
@@ -135,6 +138,16 @@ static inline bool user_parked(const void *user)
 static inline struct park_entry *user_entry(const void *user)
 {
     return (struct park_entry *)((uintptr_t)user & ~USER_PARKED);
+}
+/* The judge of an unparked flow's f->user. */
+static inline struct flow_judge *user_judge(void *user)
+{
+    return (struct flow_judge *)((uintptr_t)user & ~USER_DEFERRED);
+}
+/* f->user for judge j, as deferred or live as j is. */
+static inline void *judge_user(struct flow_judge *j)
+{
+    return (void *)((uintptr_t)j | (j->live ? 0 : USER_DEFERRED));
 }
 
 /* The bytes of slab i (at least one slot, however large an oracle grows). */
@@ -261,7 +274,19 @@ static struct flow_judge *judge_new(struct check_ctx *c)
 static void *judge_open(void *ctx, struct flow *f)
 {
     (void)f;
-    return judge_new(ctx);
+    struct flow_judge *j = judge_new(ctx);
+    return j ? judge_user(j) : NULL;
+}
+
+/* A deferred judge's log holds its segments from the flow's first on, but
+ * while the flow is open only the segments are written (judge_push()):
+ * make it say so, with its first n segments. Its base is the flow's first
+ * segment's. */
+static inline void judge_log_sync(const struct flow *f, struct flow_judge *j, uint64_t n)
+{
+    j->log.base_usecs = f->first_usecs;
+    j->log.base_frame = f->first_frame;
+    j->log.count = (uint8_t)n;
 }
 
 /* j's oracle anew from log l (its segments, all of them): the same events
@@ -291,8 +316,9 @@ static void verify_same(const struct oracle *o, const struct flow_judge *j, cons
 }
 #endif
 
-/* Deferred judge j goes live: its oracle is replayed from its log. */
-static void judge_go_live(struct check_ctx *c, struct flow_judge *j)
+/* Deferred judge j of f goes live: its oracle is replayed from its log
+ * (synced). */
+static void judge_go_live(struct check_ctx *c, struct flow *f, struct flow_judge *j)
 {
 #if FINFUZZ_VERIFY_FAST
     /* Its oracle has been run live all along: the replay must equal it. */
@@ -304,6 +330,7 @@ static void judge_go_live(struct check_ctx *c, struct flow_judge *j)
     judge_rebuild(c, j, &j->log);
 #endif
     j->live = true;
+    f->user = judge_user(j);
 }
 
 /* Deferred judge j's oracle, replayed from its log into the scratch judge
@@ -318,20 +345,28 @@ static struct oracle *judge_replay(struct check_ctx *c, const struct flow_judge 
     return &s->oracle;
 }
 
-/* Segment event e, the flow's event number index, for judge j: into its
- * log while that holds every segment (the oracle deferred), else to its
- * oracle. */
-static inline __attribute__((always_inline)) void
-judge_push(struct check_ctx *c, struct flow_judge *j, uint64_t index, const struct ev *e)
+/* Segment event e of f, its event number index, for f's judge j: into its
+ * log while that can hold every segment (the oracle deferred), else to its
+ * oracle. A deferred judge's segment goes to its place in the log,
+ * relative to the flow's first: neither the judge nor its log's count is
+ * read (judge_log_sync() sets that once the flow closes or ends). */
+static inline __attribute__((always_inline)) void judge_push(struct check_ctx *c, struct flow *f,
+                                                             struct flow_judge *j, uint64_t index,
+                                                             const struct ev *e)
 {
-    if (__builtin_expect(!j->live, 1)) {
-        if (__builtin_expect(park_log_try_add(&j->log, index, e), 1)) {
+    if (__builtin_expect(((uintptr_t)f->user & USER_DEFERRED) != 0, 1)) {
+        /* Both only grow along a flow; more than 2^32 after the first
+         * does not fit a record. */
+        uint64_t dt = e->time_usecs - f->first_usecs, df = e->frame - f->first_frame;
+        if (__builtin_expect(index < PARK_LOG_MAX && !((dt | df) >> 32), 1)) {
+            seg_record_set(&j->log.seg[index], e, f->first_usecs, f->first_frame);
 #if FINFUZZ_VERIFY_FAST
             oracle_segment(&j->oracle, index, e);
 #endif
             return;
         }
-        judge_go_live(c, j);
+        judge_log_sync(f, j, index);
+        judge_go_live(c, f, j);
         park_log_lose(&j->log);
         oracle_segment(&j->oracle, index, e);
         return;
@@ -430,7 +465,7 @@ static void judge_park_deferred(struct check_ctx *c, struct flow *f, struct flow
     if (!e) {
         /* A flow that broke an invariant keeps its oracle, and its
          * violations; any other that cannot be parked is not tried again. */
-        judge_go_live(c, j);
+        judge_go_live(c, f, j);
         if (!failed)
             park_log_lose(&j->log);
         return;
@@ -446,8 +481,9 @@ static void judge_park_deferred(struct check_ctx *c, struct flow *f, struct flow
  * and its violations). */
 static void judge_park(struct check_ctx *c, struct flow *f)
 {
-    struct flow_judge *j = f->user;
+    struct flow_judge *j = user_judge(f->user);
     if (!j->live) {
+        judge_log_sync(f, j, f->segments);
         judge_park_deferred(c, f, j);
         return;
     }
@@ -477,19 +513,21 @@ static void judge_park(struct check_ctx *c, struct flow *f)
     f->user = (void *)((uintptr_t)e | USER_PARKED);
 }
 
-/* A parked flow's judge, deferred, its log taken from its entry, which is
- * released. */
-static struct flow_judge *judge_unpark(struct check_ctx *c, struct park_entry *e)
+/* A parked flow's judge, its log taken from its entry, which is released:
+ * deferred if the log holds the flow's first `segments` segments (as for
+ * a late segment that has come: all but that one), else live. */
+static struct flow_judge *judge_unpark(struct check_ctx *c, const struct flow *f,
+                                       struct park_entry *e, uint64_t segments)
 {
     struct flow_judge *j = judge_get(c);
     if (!j)
         return NULL;
-    j->live = false;
     park_log_of(e, &j->log);
     park_drop(&c->park, e);
-#if FINFUZZ_VERIFY_FAST
-    judge_rebuild(c, j, &j->log);
-#endif
+    j->live = j->log.count != segments || j->log.base_usecs != f->first_usecs ||
+              j->log.base_frame != f->first_frame;
+    if (FINFUZZ_VERIFY_FAST || j->live)
+        judge_rebuild(c, j, &j->log);
     return j;
 }
 
@@ -498,10 +536,10 @@ static struct flow_judge *judge_unpark(struct check_ctx *c, struct park_entry *e
 static inline struct flow_judge *judge_of(struct check_ctx *c, struct flow *f)
 {
     if (__builtin_expect(!user_parked(f->user), 1))
-        return f->user;
-    struct flow_judge *j = judge_unpark(c, user_entry(f->user));
+        return user_judge(f->user);
+    struct flow_judge *j = judge_unpark(c, f, user_entry(f->user), f->segments - 1);
     if (j)
-        f->user = j;
+        f->user = judge_user(j);
     return j;
 }
 
@@ -535,14 +573,18 @@ static inline void prefetch_range(const void *p, size_t n)
 static void judge_warm_finish(void *ctx, const struct flow *f)
 {
     (void)ctx;
-    const struct flow_judge *j = f->user;
-    if (user_parked(j))
-        __builtin_prefetch(user_entry(j));
-    else if (!j->live)
-        prefetch_range(j, offsetof(struct flow_judge, log.seg) +
-                              (j->log.count ? j->log.count : 1) * sizeof(struct seg_record));
-    else
+    if (user_parked(f->user)) {
+        __builtin_prefetch(user_entry(f->user));
+        return;
+    }
+    const struct flow_judge *j = user_judge(f->user);
+    if ((uintptr_t)f->user & USER_DEFERRED) {
+        uint64_t n = f->segments < PARK_LOG_MAX ? f->segments : PARK_LOG_MAX;
+        prefetch_range(j,
+                       offsetof(struct flow_judge, log.seg) + (n ? n : 1) * sizeof j->log.seg[0]);
+    } else {
         prefetch_range(j, JUDGE_BYTES);
+    }
 }
 
 static void message(const struct check_hooks *hooks, const char *msg)
@@ -584,7 +626,7 @@ static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct ca
     e.endpoint = ep;
     e.u.segment.seg = cs->seg;
     e.u.segment.ip = cs->ip;
-    judge_push(c, j, f->segments - 1, &e);
+    judge_push(c, f, j, f->segments - 1, &e);
     if (f->closed)
         judge_park(c, f);
 }
@@ -593,10 +635,10 @@ static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct ca
 /* The sanitizer builds check every parked verdict: the flow's oracle is
  * rebuilt and finished the ordinary way, at the time the flow really ends,
  * and must give the same verdict. */
-static void verify_parked(struct check_ctx *c, struct park_entry *e, uint64_t end_usecs,
-                          const struct check_verdict *parked)
+static void verify_parked(struct check_ctx *c, const struct flow *f, struct park_entry *e,
+                          uint64_t end_usecs, const struct check_verdict *parked)
 {
-    struct flow_judge *j = judge_unpark(c, e);
+    struct flow_judge *j = judge_unpark(c, f, e, f->segments);
     if (!j)
         return;
     oracle_finish(&j->oracle, end_usecs);
@@ -624,7 +666,7 @@ static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flo
         struct park_entry *e = user_entry(f->user);
         v = park_verdict(e);
 #if FINFUZZ_VERIFY_FAST
-        verify_parked(c, e, end_usecs, &v);
+        verify_parked(c, f, e, end_usecs, &v);
 #else
         park_drop(&c->park, e);
 #endif
@@ -633,7 +675,9 @@ static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flo
         f->user = NULL;
         return;
     }
-    struct flow_judge *j = f->user;
+    struct flow_judge *j = user_judge(f->user);
+    if (!j->live)
+        judge_log_sync(f, j, f->segments);
     struct oracle *o = NULL; /* the oracle that judged it, if the quick judge did not */
     if (j->live)
         o = &j->oracle;
@@ -815,7 +859,7 @@ static inline __attribute__((always_inline)) void check_judge_next(struct check_
     if (j) {
         e->endpoint = ep;
         e->time_usecs = f->last_usecs;
-        judge_push(&L->c, j, f->segments - 1, e);
+        judge_push(&L->c, f, j, f->segments - 1, e);
         if (__builtin_expect(f->closed, 0))
             judge_park(&L->c, f);
     }
