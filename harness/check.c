@@ -62,9 +62,11 @@ uint64_t check_linger_usecs(const struct oracle_config *cfg)
  * (FINFUZZ_VERIFY_FAST) a deferred judge's oracle is run live all the same,
  * and every replay is compared with it byte for byte. */
 struct flow_judge {
+    struct park_log log; /* its segments, while it has few (check_park.h); first, as
+                            judges are line-aligned and a segment's record written
+                            should touch one line */
     struct flow_judge *next_free;
     bool live;            /* the oracle has been given every segment */
-    struct park_log log;  /* its segments, while it has few (check_park.h) */
     struct oracle oracle; /* compact: its memory ends at ORACLE_COMPACT_BYTES */
 };
 /* The bytes of a judge (its oracle compact). */

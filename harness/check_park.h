@@ -42,9 +42,10 @@
 /* A flow's segments, in the order its oracle was given them (event index
  * 0, 1, ...), while it has no more than PARK_LOG_MAX. */
 struct park_log {
+    /* Line-aligned, first: no record straddles two cache lines. */
+    _Alignas(64) struct seg_record seg[PARK_LOG_MAX];
     uint64_t base_usecs, base_frame; /* of the first */
     uint8_t count;                   /* PARK_LOG_LOST: not every segment is here */
-    struct seg_record seg[PARK_LOG_MAX];
 };
 #define PARK_LOG_LOST 0xffu
 
