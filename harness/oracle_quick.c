@@ -4,7 +4,11 @@
  * Fields the fast paths never change from their initial value while every
  * segment takes one (ooo, beyond_seen, wire_check, owed, syn_data, the
  * reuse SYNs) are not kept: their tests always pass here. syn_count is 0
- * exactly while syn_sent is false, and wire_known is sent_any. */
+ * exactly while syn_sent is false, and wire_known is sent_any. Where every
+ * segment so far took a fast path, some tests of the ACK path always pass
+ * too; ack_applies() and ack_apply() leave them out and say why.
+ * test_oracle_quick checks, segment by segment, that this takes exactly
+ * the segments the fast paths take. */
 #include "oracle_quick.h"
 
 #include <string.h>
@@ -72,8 +76,6 @@ static bool syn_ack(struct oracle_quick *q, struct oracle_quick_side *s,
         !options_plain(r))
         return false;
     syn_sent(s, r, TCP_SYN_RECEIVED);
-    s->last_ack = ack;
-    s->ack_sent = true;
     uint32_t right = ack + r->window; /* not scaled on a SYN */
     if (!s->wnd_known || seq_gt(right, s->wnd_right))
         s->wnd_right = right;
@@ -93,39 +95,35 @@ static bool receiver_ok(enum tcp_state st)
     return st != TCP_CLOSED && st != TCP_LISTEN && st != TCP_SYN_SENT;
 }
 
-/* fin_in_space() */
-static inline bool fin_in_space(const struct oracle_quick_side *s)
-{
-    return !s->syn_sent || seq_gt(s->fin_seq, s->isn);
-}
-
-/* ack_applies() */
+/* ack_applies(), less the tests that always pass where every segment so
+ * far took a fast path:
+ *  - that both have sent (sent_any), and what the receiver advertised
+ *    (wnd_known): the states taken are reached only by sending a SYN, and,
+ *    for the receiver, a SYN-ACK or an ACK;
+ *  - ack-monotonic: every ACK taken was the peer's snd_max at the time,
+ *    which only grows;
+ *  - the peer's FIN: each FIN taken arrived (peer_fin_rcvd) at once, lies
+ *    in its sender's ISN space, below its sender's contig_end and snd_max
+ *    (nothing follows a FIN), and a FIN is taken only from ESTABLISHED or
+ *    CLOSE-WAIT, which a side that sent a SYN and no FIN is in. (A log
+ *    holds few segments, each of at most 64 KB: no number here wraps half
+ *    the sequence space.) */
 static bool ack_applies(const struct oracle_quick *q, const struct oracle_quick_side *s,
                         const struct oracle_quick_side *p, const struct seg_record *r)
 {
-    uint32_t ack = r->ack;
-    if (!s->inf_known || !p->inf_known || !sender_ok(s->inf) || !receiver_ok(p->inf) ||
-        !s->sent_any || !p->sent_any)
+    if (!s->inf_known || !p->inf_known || !sender_ok(s->inf) || !receiver_ok(p->inf))
         return false;
-    if (!seq_le(r->seq, s->contig_end) || ack != p->snd_max ||
-        (s->ack_sent && seq_lt(ack, s->last_ack)))
+    if (!seq_le(r->seq, s->contig_end) || r->ack != p->snd_max)
         return false;
-    if (r->payload_len > 0 &&
-        (s->fin_sent || !p->wnd_known || seq_gt(r->seq + r->payload_len, p->wnd_right)))
-        return false;
-    if (p->fin_sent && fin_in_space(p) && seq_ge(ack, p->fin_seq + 1) && !s->peer_fin_confirmed &&
-        (seq_lt(p->contig_end, p->fin_seq) || !s->peer_fin_rcvd))
+    if (r->payload_len > 0 && (s->fin_sent || seq_gt(r->seq + r->payload_len, p->wnd_right)))
         return false;
     bool fin = r->flags & TCP_FIN;
     if (s->inf == TCP_TIME_WAIT &&
         (fin ||
          (uint64_t)r->time_delta > s->tw_restart_usecs + q->time_wait_usecs + q->slack_usecs))
         return false;
-    if (!fin)
-        return !s->fin_sent || p->peer_fin_rcvd;
-    return !s->fin_sent && r->payload_len == 0 && r->seq == s->contig_end &&
-           (s->inf == TCP_ESTABLISHED || s->inf == TCP_CLOSE_WAIT) && s->syn_sent && p->syn_sent &&
-           seq_gt(r->seq, s->isn) && !p->peer_fin_rcvd;
+    return !fin || (!s->fin_sent && r->payload_len == 0 && r->seq == s->contig_end &&
+                    (s->inf == TCP_ESTABLISHED || s->inf == TCP_CLOSE_WAIT));
 }
 
 /* enter_time_wait() */
@@ -136,24 +134,14 @@ static void enter_time_wait(struct oracle_quick_side *s, uint64_t now)
     s->tw_ack_sent = false;
 }
 
-/* oracle_first_fin() */
-static void first_fin(struct oracle_quick_side *s, const struct oracle_quick_side *p,
-                      uint32_t fin_at, bool acks_peer_fin)
+/* oracle_first_fin(), for the FINs taken: from ESTABLISHED, where the peer
+ * has sent no FIN (it would have arrived), to FIN-WAIT-1; from CLOSE-WAIT,
+ * acknowledging the peer's FIN (the ACK is the peer's snd_max), to
+ * LAST-ACK. */
+static void first_fin(struct oracle_quick_side *s)
 {
     s->fin_sent = true;
-    s->fin_seq = fin_at;
-    if (s->inf_known && s->inf == TCP_SYN_SENT)
-        return;
-    enum tcp_state to;
-    if (acks_peer_fin || (!p->fin_sent && s->peer_fin_rcvd))
-        to = TCP_LAST_ACK;
-    else if (p->fin_sent && s->peer_fin_rcvd && !s->peer_fin_confirmed)
-        to = TCP_CLOSING;
-    else if (s->peer_fin_rcvd)
-        to = TCP_LAST_ACK;
-    else
-        to = TCP_FIN_WAIT_1;
-    set_inf(s, to);
+    set_inf(s, s->inf == TCP_CLOSE_WAIT ? TCP_LAST_ACK : TCP_FIN_WAIT_1);
 }
 
 /* fin_ack_arrives() */
@@ -205,19 +193,16 @@ static inline __attribute__((always_inline)) void ack_take(const struct oracle_q
                                                            const struct seg_record *r, bool fin)
 {
     uint32_t end = r->seq + r->payload_len + (fin ? 1u : 0u);
-    uint32_t ack = r->ack;
     if (s->inf == TCP_TIME_WAIT && q->tw_restart_on_any_ack && s->last_peer_had_ack)
         s->tw_restart_usecs = r->time_delta;
     if (seq_gt(end, s->contig_end))
         s->contig_end = end;
     if (seq_gt(end, s->snd_max))
         s->snd_max = end;
-    s->last_ack = ack;
-    s->ack_sent = true;
     uint32_t wnd = r->window;
     if (s->wscale_offered && p->wscale_offered)
         wnd <<= s->wscale;
-    uint32_t right = ack + wnd;
+    uint32_t right = r->ack + wnd;
     if (!s->wnd_known || seq_gt(right, s->wnd_right))
         s->wnd_right = right;
     s->wnd_known = true;
@@ -232,14 +217,15 @@ static void ack_apply(const struct oracle_quick *q, struct oracle_quick_side *s,
 {
     uint64_t now = (uint64_t)r->time_delta;
     bool fin = r->flags & TCP_FIN;
-    uint32_t ack = r->ack;
     ack_take(q, s, p, r, fin);
 
-    /* ack_apply_rare() */
-    bool acks_p_fin = p->fin_sent && seq_ge(ack, p->fin_seq + 1);
-    bool covers_p_fin = acks_p_fin && fin_in_space(p);
+    /* ack_apply_rare(). The ACK is the peer's snd_max, which a FIN of its
+     * ends: it acknowledges the peer's FIN exactly when the peer sent one
+     * (and that FIN lies in the peer's ISN space, see ack_applies()). */
+    bool acks_p_fin = p->fin_sent;
+    bool covers_p_fin = acks_p_fin;
     if (fin)
-        first_fin(s, p, r->seq, acks_p_fin);
+        first_fin(s);
     if (covers_p_fin && !s->peer_fin_confirmed) {
         s->peer_fin_confirmed = true;
         if (s->inf == TCP_TIME_WAIT && !s->tw_ack_sent) {
@@ -247,10 +233,12 @@ static void ack_apply(const struct oracle_quick *q, struct oracle_quick_side *s,
             s->tw_restart_usecs = now;
         }
     }
-    if ((s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED) && p->syn_sent &&
-        seq_ge(ack, p->isn + 1))
+    /* The handshake: the ACK is at least the peer's ISN + 1 once the peer
+     * sent its SYN, which a receiver in SYN-RECEIVED, and the receiver of
+     * a sender in SYN-SENT, did. */
+    if (s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED)
         set_inf(s, TCP_ESTABLISHED);
-    if (p->inf == TCP_SYN_RECEIVED && p->syn_sent && seq_ge(ack, p->isn + 1))
+    if (p->inf == TCP_SYN_RECEIVED)
         set_inf(p, TCP_ESTABLISHED);
     if (acks_p_fin && !p->fin_acked)
         fin_ack_arrives(p, now);
@@ -275,11 +263,8 @@ static inline bool steady(const struct oracle_quick_side *s, const struct oracle
 static inline bool steady_ack_applies(const struct oracle_quick_side *s,
                                       const struct oracle_quick_side *p, const struct seg_record *r)
 {
-    uint32_t ack = r->ack;
-    if (!seq_le(r->seq, s->contig_end) || ack != p->snd_max ||
-        (s->ack_sent && seq_lt(ack, s->last_ack)))
-        return false;
-    return r->payload_len == 0 || (p->wnd_known && !seq_gt(r->seq + r->payload_len, p->wnd_right));
+    return seq_le(r->seq, s->contig_end) && r->ack == p->snd_max &&
+           (r->payload_len == 0 || !seq_gt(r->seq + r->payload_len, p->wnd_right));
 }
 
 /* One segment: false when the oracle would not take it by a fast path. */

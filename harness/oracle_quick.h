@@ -29,13 +29,14 @@
 #include "seg_record.h"
 
 /* What the fast paths read of one endpoint, as struct oracle_side has it
- * (isn_known is syn_sent: only a SYN's fast path sets either). */
+ * (isn_known is syn_sent: only a SYN's fast path sets either), less what
+ * only tests that always pass here read (oracle_quick.c). */
 struct oracle_quick_side {
     uint64_t tw_restart_usecs;
-    uint32_t isn, contig_end, snd_max, last_ack, wnd_right, fin_seq;
+    uint32_t isn, contig_end, snd_max, wnd_right;
     uint8_t inf; /* an enum tcp_state */
     uint8_t wscale;
-    bool inf_known, sent_any, syn_sent, ack_sent, wnd_known, wscale_offered;
+    bool inf_known, sent_any, syn_sent, wnd_known, wscale_offered;
     bool fin_sent, fin_acked, peer_fin_rcvd, peer_fin_confirmed, last_peer_had_ack, tw_ack_sent;
 };
 

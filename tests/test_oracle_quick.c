@@ -32,6 +32,7 @@ struct stream {
     bool quick_alive; /* the quick judge took every segment so far */
     uint64_t index, now_usecs;
     uint32_t nxt[2];
+    uint16_t window[2]; /* what each side advertises */
 };
 
 static void stream_init(struct stream *s, enum oracle_profile profile)
@@ -46,6 +47,7 @@ static void stream_init(struct stream *s, enum oracle_profile profile)
     s->now_usecs = START_USECS;
     s->nxt[EP_A] = 0xfffff000u; /* sequence numbers wrap inside the stream */
     s->nxt[EP_B] = 77000;
+    s->window[EP_A] = s->window[EP_B] = 8192;
 }
 
 static struct stream *stream_new(enum oracle_profile profile)
@@ -93,7 +95,7 @@ static bool send(struct stream *s, uint8_t ep, uint8_t flags, uint32_t len)
     g->flags = flags;
     g->seq = s->nxt[ep];
     g->ack = (flags & TCP_ACK) ? s->nxt[ep ^ 1] : 0;
-    g->window = 8192;
+    g->window = s->window[ep];
     g->payload_len = len;
     s->nxt[ep] += seg_len(g);
     return stream_push(s, &e);
@@ -180,6 +182,28 @@ static void test_quick_gives_up_where_the_oracle_judges_more(void **state)
     assert_false(send(s, EP_A, TCP_ACK, 0));
     assert_false(stream_end(s));
     assert_int_equal(oracle_verdict(&s->o), VERDICT_FAIL);
+
+    /* Text beyond the window the receiver advertised (100 bytes): in
+     * ESTABLISHED, and from CLOSE-WAIT after the receiver's FIN. */
+    stream_init(s, PROFILE_LINUX);
+    s->window[EP_B] = 100;
+    open_conn(s);
+    assert_true(send(s, EP_A, TCP_ACK | TCP_PSH, 100));
+    assert_false(send(s, EP_A, TCP_ACK | TCP_PSH, 1));
+    stream_init(s, PROFILE_LINUX);
+    s->window[EP_A] = 100;
+    open_conn(s);
+    assert_true(send(s, EP_A, TCP_ACK | TCP_FIN, 0));
+    assert_true(send(s, EP_B, TCP_ACK | TCP_PSH, 100));
+    assert_false(send(s, EP_B, TCP_ACK | TCP_PSH, 1));
+
+    /* A window that shrinks does not move the right edge back: text up
+     * to the old edge is still ordinary. */
+    stream_init(s, PROFILE_LINUX);
+    open_conn(s);
+    s->window[EP_B] = 100;
+    assert_true(send(s, EP_B, TCP_ACK, 0));
+    assert_true(send(s, EP_A, TCP_ACK | TCP_PSH, 5000));
 
     /* An RST, and a retransmitted SYN. */
     stream_init(s, PROFILE_RFC9293);
@@ -270,6 +294,9 @@ static bool generated_stream(struct stream *s, uint64_t *r, enum oracle_profile 
     struct step steps[32];
     unsigned n = script(r, steps);
     stream_init(s, profile);
+    /* Windows the text often outgrows, in a third of the streams. */
+    for (unsigned ep = 0; ep < 2; ep++)
+        s->window[ep] = rng_below(r, 3) == 0 ? 1500 : 4096;
     unsigned twist_per_1000 = rng_below(r, 4) == 0 ? 0 : 1 + rng_below(r, 120);
     for (unsigned k = 0; k < n; k++) {
         struct step st = steps[k];
@@ -289,7 +316,7 @@ static bool generated_stream(struct stream *s, uint64_t *r, enum oracle_profile 
         g->ack = (g->flags & TCP_ACK)
                      ? s->nxt[st.ep ^ 1] + (how == 4 ? (uint32_t)rng_below(r, 5) - 2u : 0)
                      : 0;
-        g->window = how == 5 ? (uint16_t)rng_below(r, 600) : 4096;
+        g->window = how == 5 ? (uint16_t)rng_below(r, 600) : s->window[st.ep];
         g->payload_len = how == 6 ? rng_below(r, 3) * 700 : st.len;
         if ((g->flags & TCP_SYN) && rng_below(r, 2)) {
             g->opts.has_wscale = true;
