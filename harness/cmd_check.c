@@ -20,9 +20,15 @@
 #include "report.h"
 #include "trace.h"
 
-#define CHECK_ERRORS_KEPT    100 /* messages kept per file for the reports */
-#define CHECK_ERRORS_PRINTED 20  /* messages printed on stderr per file */
-#define CHECK_TRACED_MAX     20  /* failing flows whose trace -v prints */
+#define CHECK_ERRORS_KEPT    100   /* messages kept per file for the reports */
+#define CHECK_ERRORS_PRINTED 20    /* messages printed on stderr per file */
+#define CHECK_TRACED_MAX     20    /* failing flows whose trace -v prints */
+#define CHECK_LINES_BYTES    16384 /* text verdict lines collected for one fwrite */
+#define CHECK_LINE_MAX       256   /* room put_flow_line may use */
+/* The tag, the name, " #N", the frames and segments, their words, the
+ * newline (put_u64 may use 20 bytes for each number). */
+_Static_assert(13 + FLOW_NAME_MAX + 2 + 9 + 1 + 2 + 10 + 1 + 4 * 20 <= CHECK_LINE_MAX,
+               "a verdict line fits CHECK_LINE_MAX");
 
 /* A failing flow that -v re-reads to print its trace. */
 struct traced_flow {
@@ -31,6 +37,18 @@ struct traced_flow {
     unsigned incarnation;
     uint64_t first_frame, last_frame;
     uint64_t end_usecs; /* when the flow was judged */
+};
+
+#define CHECK_ADDR_TEXTS 256 /* IPv4 addresses kept as text (a power of 2) */
+
+/* An IPv4 address as text with the colon after it, kept in a slot picked by
+ * the address: a capture's flows mostly share their server's address and
+ * come from a few clients each, so most are formatted once, not once per
+ * flow. */
+struct addr_text {
+    uint32_t addr; /* the key's 4 bytes, as they are in memory */
+    uint8_t len;
+    char text[16]; /* "255.255.255.255:" at most */
 };
 
 struct check_run {
@@ -42,6 +60,10 @@ struct check_run {
     struct report_json rj;
     struct report_junit ru;
     bool junit_open;
+    /* Text verdict lines not yet handed to stdout (lines_flush), and the
+     * length past which they are: 0 when stdout is a terminal. */
+    size_t lines_len, lines_flush_len;
+    struct addr_text addr_texts[CHECK_ADDR_TEXTS];
     /* the current file */
     const char *file;
     char *errors[CHECK_ERRORS_KEPT];
@@ -52,7 +74,19 @@ struct check_run {
     uint64_t files, packets, passed, failed, incomplete;
     uint64_t fragments, malformed, evicted;
     bool unreadable;
+    char lines[CHECK_LINES_BYTES];
 };
+
+/* Hand the collected verdict lines to stdout. Whatever else is printed on
+ * stdout or stderr while a file is checked comes after this, so the output
+ * has the same bytes in the same order as with a write per line. */
+static void lines_flush(struct check_run *run)
+{
+    if (run->lines_len) {
+        fwrite_unlocked(run->lines, 1, run->lines_len, stdout);
+        run->lines_len = 0;
+    }
+}
 
 static void usage(FILE *out)
 {
@@ -84,6 +118,7 @@ static void usage(FILE *out)
 static void file_error(struct check_run *run, const char *msg)
 {
     if (run->errors_printed < CHECK_ERRORS_PRINTED) {
+        lines_flush(run);
         fprintf(stderr, "finfuzz check: %s\n", msg);
         run->errors_printed++;
         if (run->errors_printed == CHECK_ERRORS_PRINTED)
@@ -145,33 +180,82 @@ static void remember_for_trace(struct check_run *run, const struct flow *f, uint
 
 #define PUT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
-/* A flow's whole text line: "  PASS       A-B #2 (frames F-L, N segments)",
- * then ": why" for an incomplete one, the eviction note, and the newline,
- * as printf("  %-10s %s", ...) and the rest would print it, written at once
- * (a large capture prints one per flow). name_len: strlen(rf->name). */
-static void print_flow_line(const struct report_flow *rf, size_t name_len, const char *why,
-                            bool evicted)
+static void addr_text_set(struct addr_text *c, const uint8_t *addr)
+{
+    char *end = put_ipv4(c->text, addr);
+    *end++ = ':';
+    c->len = (uint8_t)(end - c->text);
+    memcpy(&c->addr, addr, 4);
+}
+
+/* "addr:port" of an IPv4 endpoint at p, as flow_name_end() writes it; it
+ * writes 16 bytes at p at least. */
+static inline __attribute__((always_inline)) char *put_endpoint4(struct check_run *run, char *p,
+                                                                 const uint8_t *addr, uint16_t port)
+{
+    uint32_t a;
+    memcpy(&a, addr, 4);
+    struct addr_text *c = &run->addr_texts[(a * 0x9e3779b1u) >> 24 & (CHECK_ADDR_TEXTS - 1)];
+    if (a != c->addr)
+        addr_text_set(c, addr);
+    memcpy(p, c->text, 16);
+    return put_port(p + c->len, port);
+}
+
+/* A flow's text line up to its verdict's details: "  PASS       A-B #2
+ * (frames F-L, N segments)", as printf("  %-10s %s", ...) and the rest
+ * would print it, formatted at p (CHECK_LINE_MAX bytes of room): a large
+ * capture prints one per flow. The name has flow_name_end()'s bytes. */
+static char *put_flow_line(struct check_run *run, char *p, const struct flow *f,
+                           enum oracle_verdict verdict)
 {
     /* Each tag padded to 10 columns, then the space before the name. */
-    static const char tags[][14] = {"  PASS       ", "  FAIL       ", "  INCOMPLETE "};
-    char line[FLOW_NAME_MAX + 128];
-    char *p = line;
-    memcpy(p, tags[rf->verdict], 13);
+    static const char tags[][16] = {"  PASS       ", "  FAIL       ", "  INCOMPLETE "};
+    memcpy(p, tags[verdict], 16);
     p += 13;
-    memcpy(p, rf->name, name_len);
-    p += name_len;
-    if (rf->incarnation > 1)
-        p = put_u64(PUT_LIT(p, " #"), rf->incarnation);
-    p = put_u64(PUT_LIT(p, " (frames "), rf->first_frame);
-    p = put_u64(PUT_LIT(p, "-"), rf->last_frame);
-    p = put_u64(PUT_LIT(p, ", "), rf->segments);
-    p = PUT_LIT(p, " segments)");
-    fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
-    if (why)
-        printf(": %s", why);
-    if (evicted)
+    if (f->key.version == 4) {
+        uint8_t a = f->a_end, b = (uint8_t)(1 - a);
+        p = put_endpoint4(run, p, f->key.addr[a], f->key.port[a]);
+        *p++ = '-';
+        p = put_endpoint4(run, p, f->key.addr[b], f->key.port[b]);
+    } else {
+        p = flow_name_end(f, p);
+    }
+    if (f->incarnation > 1)
+        p = put_u64(PUT_LIT(p, " #"), f->incarnation);
+    p = put_u64(PUT_LIT(p, " (frames "), f->first_frame);
+    p = put_u64(PUT_LIT(p, "-"), f->last_frame);
+    p = put_u64(PUT_LIT(p, ", "), f->segments);
+    return PUT_LIT(p, " segments)");
+}
+
+/* A flow's text: its line, then ": why" for an incomplete one, the eviction
+ * note and its violations. A line alone goes to run->lines; anything more
+ * is printed after the lines are flushed. */
+static void print_flow_text(struct check_run *run, const struct flow *f,
+                            const struct check_verdict *v, enum flow_end why)
+{
+    char *p = put_flow_line(run, run->lines + run->lines_len, f, v->verdict);
+    const char *why_incomplete = v->verdict == VERDICT_INCOMPLETE ? v->incomplete_reason : NULL;
+    bool has_why = why_incomplete && why_incomplete[0];
+    if (!has_why && why != FLOW_END_EVICTED && !v->nviolations && !v->violations_total) {
+        *p++ = '\n';
+        run->lines_len = (size_t)(p - run->lines);
+        if (run->lines_len > run->lines_flush_len)
+            lines_flush(run);
+        return;
+    }
+    run->lines_len = (size_t)(p - run->lines);
+    lines_flush(run);
+    if (has_why)
+        printf(": %s", why_incomplete);
+    if (why == FLOW_END_EVICTED)
         printf(" [judged early: flow table full]");
     putchar_unlocked('\n');
+    for (size_t i = 0; i < v->nviolations; i++)
+        print_violation(stdout, "      ", &v->violations[i]);
+    if (v->violations_total > v->nviolations)
+        printf("      ... and %zu more violations\n", v->violations_total - v->nviolations);
 }
 
 /* check.h hook: a flow was judged. */
@@ -180,20 +264,7 @@ static void report_flow(void *ctx, const struct flow *f, const struct check_verd
 {
     struct check_run *run = ctx;
 
-    char name[FLOW_NAME_MAX];
-    size_t name_len = (size_t)(flow_name_end(f, name) - name);
-    struct report_flow rf = {
-        .name = name,
-        .incarnation = f->incarnation,
-        .verdict = v->verdict,
-        .violations_total = v->violations_total,
-        .first_frame = f->first_frame,
-        .last_frame = f->last_frame,
-        .segments = f->segments,
-        .violations = v->violations,
-        .nviolations = v->nviolations,
-    };
-    switch (rf.verdict) {
+    switch (v->verdict) {
     case VERDICT_PASS:
         run->passed++;
         break;
@@ -204,21 +275,27 @@ static void report_flow(void *ctx, const struct flow *f, const struct check_verd
         run->incomplete++;
         break;
     }
-
-    if (run->json) {
-        report_json_flow(&run->rj, &rf);
-    } else {
-        const char *why_incomplete = rf.verdict == VERDICT_INCOMPLETE ? v->incomplete_reason : NULL;
-        print_flow_line(&rf, name_len, why_incomplete && why_incomplete[0] ? why_incomplete : NULL,
-                        why == FLOW_END_EVICTED);
-        for (size_t i = 0; i < rf.nviolations; i++)
-            print_violation(stdout, "      ", &rf.violations[i]);
-        if (rf.violations_total > rf.nviolations)
-            printf("      ... and %zu more violations\n", rf.violations_total - rf.nviolations);
+    if (!run->json)
+        print_flow_text(run, f, v, why);
+    if (run->json || run->junit_open) {
+        char name[FLOW_NAME_MAX];
+        struct report_flow rf = {
+            .name = flow_name(f, name),
+            .incarnation = f->incarnation,
+            .verdict = v->verdict,
+            .violations_total = v->violations_total,
+            .first_frame = f->first_frame,
+            .last_frame = f->last_frame,
+            .segments = f->segments,
+            .violations = v->violations,
+            .nviolations = v->nviolations,
+        };
+        if (run->json)
+            report_json_flow(&run->rj, &rf);
+        if (run->junit_open)
+            report_junit_flow(&run->ru, &rf);
     }
-    if (run->junit_open)
-        report_junit_flow(&run->ru, &rf);
-    if (rf.verdict == VERDICT_FAIL)
+    if (v->verdict == VERDICT_FAIL)
         remember_for_trace(run, f, end_usecs);
 }
 
@@ -318,6 +395,7 @@ static void check_file(struct check_run *run, const char *path)
     struct check_result res;
     if (!check_path(path, &run->opt, &hooks, &res))
         run->unreadable = true;
+    lines_flush(run);
     run->packets += res.packets;
     run->fragments += res.fragments;
     run->malformed += res.malformed;
@@ -452,6 +530,11 @@ int cmd_check(int argc, char **argv)
         run.junit_open = true;
     }
     run.opt.progress = isatty(STDERR_FILENO);
+    /* A terminal shows each line as its flow is judged. */
+    run.lines_flush_len = isatty(STDOUT_FILENO) ? 0 : CHECK_LINES_BYTES - CHECK_LINE_MAX;
+    static const uint8_t zero_addr[4];
+    for (size_t i = 0; i < CHECK_ADDR_TEXTS; i++)
+        addr_text_set(&run.addr_texts[i], zero_addr); /* any slot may hold 0.0.0.0 */
     if (run.json)
         report_json_begin(&run.rj, stdout);
 

@@ -574,57 +574,6 @@ uint16_t flow_port(const struct flow *f, uint8_t ep)
     return f->key.port[ep == EP_A ? f->a_end : 1 - f->a_end];
 }
 
-/* The decimal text of each octet value, its digits first (4 bytes, so
- * one load and one store put it, the bytes after the digits overwritten
- * next) and its length last. Built by the compiler. */
-#define OCTET_TEXT(v)                                                                              \
-    {                                                                                              \
-        (char)((v) >= 100  ? '0' + (v) / 100                                                       \
-               : (v) >= 10 ? '0' + (v) / 10                                                        \
-                           : '0' + (v)),                                                           \
-            (char)((v) >= 100  ? '0' + (v) / 10 % 10                                               \
-                   : (v) >= 10 ? '0' + (v) % 10                                                    \
-                               : 0),                                                               \
-            (char)((v) >= 100 ? '0' + (v) % 10 : 0), (char)(1 + ((v) >= 10) + ((v) >= 100))        \
-    }
-#define OCTET_TEXT4(v) OCTET_TEXT(v), OCTET_TEXT((v) + 1), OCTET_TEXT((v) + 2), OCTET_TEXT((v) + 3)
-#define OCTET_TEXT16(v)                                                                            \
-    OCTET_TEXT4(v), OCTET_TEXT4((v) + 4), OCTET_TEXT4((v) + 8), OCTET_TEXT4((v) + 12)
-#define OCTET_TEXT64(v)                                                                            \
-    OCTET_TEXT16(v), OCTET_TEXT16((v) + 16), OCTET_TEXT16((v) + 32), OCTET_TEXT16((v) + 48)
-static const char octet_text[256][4] = {OCTET_TEXT64(0), OCTET_TEXT64(64), OCTET_TEXT64(128),
-                                        OCTET_TEXT64(192)};
-
-/* An IPv4 address's dotted quad at p (4 bytes of room past its end). */
-static inline char *put_ipv4(char *p, const uint8_t *a)
-{
-    for (int i = 0; i < 4; i++) {
-        const char *t = octet_text[a[i]];
-        memcpy(p, t, 4);
-        p += t[3];
-        *p++ = '.';
-    }
-    return p - 1;
-}
-
-/* A port's decimal digits at p. */
-static inline char *put_port(char *p, unsigned v)
-{
-    if (v >= 10000) {
-        *p++ = (char)('0' + v / 10000);
-        v %= 10000;
-        memcpy(p, put_pairs + 2 * (v / 100), 2);
-        memcpy(p + 2, put_pairs + 2 * (v % 100), 2);
-        return p + 4;
-    }
-    if (v >= 1000) {
-        memcpy(p, put_pairs + 2 * (v / 100), 2);
-        memcpy(p + 2, put_pairs + 2 * (v % 100), 2);
-        return p + 4;
-    }
-    return put_octet(p, v); /* three digits at most */
-}
-
 /* "addr:port" or "[addr]:port" at p; returns the end. Every finished flow is
  * named once, so on a large capture this runs as often as flows end: IPv4
  * is formatted here (inet_ntop's dotted quad, without the cost of its
