@@ -105,10 +105,84 @@ static void bucket_insert(struct flow **b, struct flow *f)
     *b = f;
 }
 
-/* ---- lists ---- */
+/* A block of flows (flow_table.slabs). */
+struct flow_slab {
+    struct flow_slab *next;
+    void *raw; /* what calloc returned (the block is aligned in it) */
+    size_t cap, used;
+    struct flow f[];
+};
+#define FLOWS_SLAB_FIRST 16u /* flows; a small capture allocates little */
+#define FLOWS_SLAB_MAX   1024u
+
+/* The id of a flow that is not held (flows_finish_all() finds the held
+ * ones in the slabs by it). */
+#define FLOW_ID_FREE UINT64_MAX
+
+/* ---- lists ----
+ *
+ * Closed flows are listed in the order they were queued (for expiry).
+ * Open flows are listed (in creation order, which the eviction clock then
+ * changes) only from the first time the table is full: until then nothing
+ * needs their order (flows_finish_all() sorts by id), and listing them
+ * would cost, when a flow closes, writes to its open neighbours, which are
+ * as often as not long out of cache. Until the clock has moved one, the
+ * open list is the open flows in id order, so it is made then
+ * (list_open_flows()). */
+
+static inline bool flow_listed(const struct flow_table *t, const struct flow *f)
+{
+    return f->on_closed_list || t->open_listed;
+}
+
+/* Two lists of flows (linked through next) sorted by id, merged. */
+static struct flow *merge_by_id(struct flow *a, struct flow *b)
+{
+    struct flow *out = NULL, **tail = &out;
+    while (a && b) {
+        struct flow **min = a->id < b->id ? &a : &b;
+        *tail = *min;
+        tail = &(*min)->next;
+        *min = (*min)->next;
+    }
+    *tail = a ? a : b;
+    return out;
+}
+
+/* List the open flows, in id order (a merge sort of the list: no memory
+ * needed). */
+static void list_open_flows(struct flow_table *t)
+{
+    struct flow *sorted[64] = {0}; /* sorted[i]: 2^i flows, or none */
+    for (struct flow_slab *s = t->slabs; s; s = s->next)
+        for (size_t i = 0; i < s->used; i++) {
+            struct flow *f = &s->f[i];
+            if (f->id == FLOW_ID_FREE || f->on_closed_list)
+                continue;
+            f->next = NULL;
+            unsigned k = 0;
+            for (; k < 63 && sorted[k]; k++) {
+                f = merge_by_id(sorted[k], f);
+                sorted[k] = NULL;
+            }
+            sorted[k] = merge_by_id(sorted[k], f);
+        }
+    struct flow *head = NULL;
+    for (unsigned k = 0; k < 64; k++)
+        head = merge_by_id(sorted[k], head);
+    t->open_head = head;
+    t->open_tail = NULL;
+    for (struct flow *f = head; f; f = f->next) {
+        f->prev = t->open_tail;
+        t->open_tail = f;
+    }
+    t->open_listed = true;
+}
 
 static void list_unlink(struct flow_table *t, struct flow *f)
 {
+    if (!flow_listed(t, f))
+        return;
     if (f->on_closed_list && !f->prev)
         t->expire_check_usecs = 0; /* a new head */
     struct flow **head = f->on_closed_list ? &t->closed_head : &t->open_head;
@@ -126,6 +200,8 @@ static void list_unlink(struct flow_table *t, struct flow *f)
 
 static void list_append(struct flow_table *t, struct flow *f)
 {
+    if (!flow_listed(t, f))
+        return;
     if (f->on_closed_list && !t->closed_tail)
         t->expire_check_usecs = 0; /* a new head */
     struct flow **head = f->on_closed_list ? &t->closed_head : &t->open_head;
@@ -181,23 +257,14 @@ static void table_remove(struct flow_table *t, struct flow *f)
     t->count--;
 }
 
-/* A block of flows (flow_table.slabs). */
-struct flow_slab {
-    struct flow_slab *next;
-    void *raw; /* what calloc returned (the block is aligned in it) */
-    size_t cap, used;
-    struct flow f[];
-};
-#define FLOWS_SLAB_FIRST 16u /* flows; a small capture allocates little */
-#define FLOWS_SLAB_MAX   1024u
-
-/* A zeroed flow, from the free list if it has one. */
+/* A zeroed flow (all but its syn_pending_seg), from the free list if it has
+ * one. */
 static struct flow *flow_alloc(struct flow_table *t)
 {
     struct flow *f = t->free_flows;
     if (f) {
         t->free_flows = f->next;
-        memset(f, 0, sizeof *f);
+        memset(f, 0, FLOW_LIVE_BYTES);
         return f;
     }
     struct flow_slab *s = t->slabs;
@@ -220,6 +287,7 @@ static struct flow *flow_alloc(struct flow_table *t)
 
 static void flow_release(struct flow_table *t, struct flow *f)
 {
+    f->id = FLOW_ID_FREE;
     f->next = t->free_flows;
     t->free_flows = f;
 }
@@ -232,23 +300,30 @@ static void flow_finish(struct flow_table *t, struct flow *f, uint64_t end_usecs
     flow_release(t, f);
 }
 
+/* Bring in the lines of f that its end touches (and that a new flow reusing
+ * its memory is written to). */
+static inline void prefetch_live(const struct flow *f)
+{
+    for (unsigned off = 0; off < FLOW_LIVE_BYTES; off += 64)
+        __builtin_prefetch((const char *)f + off);
+}
+
 /* A closed flow is finished a linger time after its last segment, by which
  * time its memory is long out of cache. Prefetch the flows about to be
  * finished while the segments before that are handled: the closed head's
  * successor (and the head's neighbours in its hash chain, which unlinking
- * writes), and, once, what finishing the head will read. */
+ * writes: the pointer to it, and its successor's back link), and, once,
+ * what finishing the head will read. */
 static void warm_closed(struct flow_table *t)
 {
     const struct flow *f = t->closed_head;
     if (!f || f == t->warmed_closed)
         return;
     t->warmed_closed = f;
-    if (f->next) {
-        for (unsigned off = 0; off < sizeof *f; off += 64)
-            __builtin_prefetch((const char *)f->next + off);
-    }
+    if (f->next)
+        prefetch_live(f->next);
     if (f->hnext)
-        __builtin_prefetch(f->hnext);
+        __builtin_prefetch(&f->hnext->hprev);
     __builtin_prefetch(f->hprev);
     if (t->warm_finish && f->user)
         t->warm_finish(t->hooks.ctx, f);
@@ -281,6 +356,8 @@ void flows_expire_due(struct flow_table *t, uint64_t now_usecs)
  * creation order; closed flows only when no flow is open. */
 static struct flow *eviction_victim(struct flow_table *t)
 {
+    if (!t->open_listed)
+        list_open_flows(t);
     struct flow *f;
     while ((f = t->open_head) && f->touched) {
         f->touched = false;
@@ -362,7 +439,10 @@ void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const st
     uint8_t peer = 1 - ep;
     uint8_t flags = s->flags;
     if (flags & TCP_SYN) {
-        if (!f->isn_known[ep]) {
+        /* Not once closed: isn shares its room with queued_usecs then (and
+         * a closed flow's SYNs are judged without it,
+         * may_open_incarnation()). */
+        if (!f->isn_known[ep] && !f->closed) {
             f->isn_known[ep] = true;
             f->isn[ep] = s->seq;
         }
@@ -511,25 +591,57 @@ static struct flow_by_id *sort_by_id(struct flow_by_id *a, struct flow_by_id *tm
     return a;
 }
 
+/* How many flows ahead flows_finish_all() prefetches a flow, and then what
+ * finishing it reads (half as far). */
+#define FINISH_AHEAD 16u
+
+/* Every held flow in id order is finished from `sorted`: the table's
+ * links are not unlinked one flow at a time (each unlink writes two other
+ * flows), but reset once all are finished. */
+static void finish_sorted(struct flow_table *t, const struct flow_by_id *sorted, size_t n,
+                          uint64_t end_usecs)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i + FINISH_AHEAD < n)
+            prefetch_live(sorted[i + FINISH_AHEAD].f);
+        if (i + FINISH_AHEAD / 2 < n && t->warm_finish && sorted[i + FINISH_AHEAD / 2].f->user)
+            t->warm_finish(t->hooks.ctx, sorted[i + FINISH_AHEAD / 2].f);
+        struct flow *f = sorted[i].f;
+        if (t->hooks.finish)
+            t->hooks.finish(t->hooks.ctx, f, end_usecs, FLOW_END_EOF);
+    }
+    memset(t->buckets, 0, t->nbuckets * sizeof *t->buckets);
+    t->open_head = t->open_tail = t->closed_head = t->closed_tail = NULL;
+    t->count = 0;
+    t->generation++;
+    t->expire_check_usecs = UINT64_MAX;
+    for (size_t i = n; i-- > 0;)
+        flow_release(t, sorted[i].f);
+}
+
 void flows_finish_all(struct flow_table *t, uint64_t end_usecs)
 {
     if (!t->count)
         return;
     struct flow_by_id *by = malloc(2 * t->count * sizeof *by);
     if (by) {
+        /* The held flows, found by reading the slabs in address order (which
+         * the hardware prefetches) rather than by following the lists. */
         size_t n = 0;
-        for (struct flow *f = t->open_head; f; f = f->next)
-            by[n++] = (struct flow_by_id){f->id, f};
-        for (struct flow *f = t->closed_head; f; f = f->next)
-            by[n++] = (struct flow_by_id){f->id, f};
-        struct flow_by_id *sorted = sort_by_id(by, by + n, n);
-        for (size_t i = 0; i < n; i++)
-            flow_finish(t, sorted[i].f, end_usecs, FLOW_END_EOF);
+        for (struct flow_slab *s = t->slabs; s; s = s->next)
+            for (size_t i = 0; i < s->used; i++)
+                if (s->f[i].id != FLOW_ID_FREE)
+                    by[n++] = (struct flow_by_id){s->f[i].id, &s->f[i]};
+        finish_sorted(t, sort_by_id(by, by + n, n), n, end_usecs);
         free(by);
         return;
     }
     struct flow **all = malloc(t->count * sizeof *all);
     if (!all) {
+        /* No memory to sort them: the open flows in list order, then the
+         * closed ones. */
+        if (!t->open_listed)
+            list_open_flows(t);
         while (t->open_head)
             flow_finish(t, t->open_head, end_usecs, FLOW_END_EOF);
         while (t->closed_head)
@@ -537,10 +649,10 @@ void flows_finish_all(struct flow_table *t, uint64_t end_usecs)
         return;
     }
     size_t n = 0;
-    for (struct flow *f = t->open_head; f; f = f->next)
-        all[n++] = f;
-    for (struct flow *f = t->closed_head; f; f = f->next)
-        all[n++] = f;
+    for (struct flow_slab *s = t->slabs; s; s = s->next)
+        for (size_t i = 0; i < s->used; i++)
+            if (s->f[i].id != FLOW_ID_FREE)
+                all[n++] = &s->f[i];
     qsort(all, n, sizeof *all, by_id);
     for (size_t i = 0; i < n; i++)
         flow_finish(t, all[i], end_usecs, FLOW_END_EOF);
@@ -549,10 +661,9 @@ void flows_finish_all(struct flow_table *t, uint64_t end_usecs)
 
 void flows_free(struct flow_table *t)
 {
-    while (t->open_head)
-        table_remove(t, t->open_head);
-    while (t->closed_head)
-        table_remove(t, t->closed_head);
+    /* Every flow's memory goes with the slabs. */
+    t->open_head = t->open_tail = t->closed_head = t->closed_tail = NULL;
+    t->count = 0;
     t->free_flows = NULL;
     while (t->slabs) {
         struct flow_slab *s = t->slabs;

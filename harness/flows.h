@@ -55,9 +55,8 @@ enum flow_end {
 struct flow {
     /* The first cache line holds all that finding the flow of an ordinary
      * segment and noting it touch: the hash chain, the compact key the
-     * lookup compares (flows.c), and the per-segment counters. The full
-     * key, the lists and the pending SYN, used when flows begin, close and
-     * end, follow. (Flows are aligned to cache lines for this.) */
+     * lookup compares (flows.c), and the per-segment counters. (Flows are
+     * aligned to cache lines for this.) */
     _Alignas(64) struct flow *hnext;
     uint64_t kw[2]; /* the compact key (flows.c) */
     void *user;     /* the hooks' per-flow state (e.g. the oracle) */
@@ -72,6 +71,12 @@ struct flow {
     bool sent_non_syn[2]; /* sent something after its SYN */
     bool fin_seen[2];
 
+    /* The second line holds the rest of what a flow's segments, its close
+     * and its end touch: the close tracking, its first segment's frame and
+     * time (which the checker reads for every segment, so the line stays
+     * warm while the flow is active), its hash chain's back link and its
+     * list links. Closing a flow or finishing it then touches this line of
+     * it and of its neighbours, not a cold one. */
     bool fin_acked[2];
     bool isn_known[2];
     bool saw_syn; /* the flow began with its handshake */
@@ -79,20 +84,31 @@ struct flow {
     uint8_t syn_pending_from;
     bool on_closed_list;
     uint32_t fin_seq[2];
-    uint32_t isn[2];
-    uint32_t hash;
+    union {
+        /* Read only while the flow is open (a closed flow is past any
+         * question about its SYNs): the closed list uses the room. */
+        uint32_t isn[2];
+        uint64_t queued_usecs; /* closed list: when it was (re)queued */
+    };
     struct flow **hprev; /* the pointer that points at this flow */
     uint64_t first_frame, first_usecs;
+    struct flow *prev, *next; /* its list (flows.c), or the free list */
+
+    /* The third line, written when the flow begins and read when it ends. */
+    uint32_t hash;
+    unsigned incarnation; /* 1 for the first connection on this 4-tuple in the table */
+    uint64_t id;          /* creation order within the table, from 0 */
     struct flow_key key;
 
-    /* List links. */
-    struct flow *prev, *next; /* the open list (creation order) or the closed one */
-    uint64_t queued_usecs;    /* closed list: when it was (re)queued */
-    uint64_t id;              /* creation order within the table, from 0 */
-    unsigned incarnation;     /* 1 for the first connection on this 4-tuple in the table */
-
-    struct cap_segment syn_pending_seg; /* valid while syn_pending */
+    /* Not cleared for a new flow: read only while syn_pending, which sets it. */
+    struct cap_segment syn_pending_seg;
 };
+/* The lines that a flow's life touches (struct flow's comments). */
+#define FLOW_LIVE_BYTES offsetof(struct flow, syn_pending_seg)
+_Static_assert(offsetof(struct flow, fin_seen) + sizeof(bool[2]) <= 64 &&
+                   offsetof(struct flow, fin_acked) == 64 && offsetof(struct flow, next) < 128 &&
+                   offsetof(struct flow, hash) == 128 && FLOW_LIVE_BYTES <= 192,
+               "struct flow's lines hold what its comments say");
 
 /* What the table does with flows; the caller provides it. */
 struct flow_hooks {
@@ -118,8 +134,11 @@ struct flow_table {
     uint64_t flows_total;
     uint64_t evicted;
     bool warned_full;
-    uint64_t last_usecs;                    /* latest capture time seen */
-    struct flow *open_head, *open_tail;     /* in creation order (second chance) */
+    uint64_t last_usecs; /* latest capture time seen */
+    /* The open flows in creation order (second chance), once listed
+     * (flows.c); the closed ones. */
+    struct flow *open_head, *open_tail;
+    bool open_listed; /* open flows are listed (from the table's first eviction on) */
     struct flow *closed_head, *closed_tail; /* in the order they were queued */
     /* Finished flows' memory, reused by the next new flows (linked through
      * next): no malloc/free per flow, and the most recently freed (still in
