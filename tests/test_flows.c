@@ -324,6 +324,68 @@ static void test_cap_evicts_least_recently_active(void **state)
     fx_end(&fx);
 }
 
+/* A closed flow lingers from its close (or its last segment) even when a
+ * SYN comes on it from an end whose first sequence number was never seen:
+ * that number is not kept (flows.c keeps the closed list's time in its
+ * room). */
+static void test_syn_on_closed_flow_keeps_its_linger(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 10 * SEC, 0);
+    /* Seen from mid-connection: no SYN, so no first sequence number. */
+    put(&fx, T0, 4, 1, 40000, true, TCP_ACK, 100, 500, 0);
+    put(&fx, T0 + 1, 4, 1, 40000, true, TCP_ACK | TCP_FIN, 100, 500, 0);
+    put(&fx, T0 + 2, 4, 1, 40000, false, TCP_ACK | TCP_FIN, 500, 101, 0);
+    put(&fx, T0 + 3, 4, 1, 40000, true, TCP_ACK, 101, 501, 0);
+    put(&fx, T0 + SEC, 4, 1, 40000, true, TCP_SYN, 0xffffffffu, 0, 0);
+    put(&fx, T0 + 12 * SEC, 4, 2, 40001, true, TCP_SYN, 1, 0, 0);
+    assert_int_equal(fx.rec.nfinished, 1);
+    assert_int_equal(fx.rec.finished[0].why, FLOW_END_LINGERED);
+    assert_int_equal(fx.rec.finished[0].segments, 5);
+    fx_end(&fx);
+}
+
+/* The eviction clock goes over the open flows in creation order, and the
+ * flows left at the end are finished in creation order, also when the
+ * flows' memory is reused in another order (finished flows' memory goes
+ * to the next new flows, the last finished first). */
+static void test_creation_order_survives_reused_memory(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 10 * SEC, 3);
+    conn(&fx, T0, 1, 1, 1000, 5000);
+    conn(&fx, T0 + SEC, 2, 1, 1000, 5000);
+    /* Both linger out; the next two flows take their memory, the last
+     * finished's first. */
+    put(&fx, T0 + 20 * SEC, 4, 3, 1, true, TCP_SYN, 1, 0, 0);
+    assert_int_equal(fx.rec.nfinished, 2);
+    put(&fx, T0 + 21 * SEC, 4, 4, 1, true, TCP_SYN, 1, 0, 0);
+    put(&fx, T0 + 22 * SEC, 4, 5, 1, true, TCP_SYN, 1, 0, 0);
+    assert_int_equal(put(&fx, T0 + 23 * SEC, 4, 6, 1, true, TCP_SYN, 1, 0, 0), FLOW_WARN_FULL);
+    assert_int_equal(put(&fx, T0 + 24 * SEC, 4, 7, 1, true, TCP_SYN, 1, 0, 0), FLOW_WARN_NONE);
+    fx_end(&fx);
+    static const struct {
+        const char *name;
+        enum flow_end why;
+    } want[] = {
+        {"192.0.2.1:1-192.0.2.100:80", FLOW_END_LINGERED},
+        {"192.0.2.2:1-192.0.2.100:80", FLOW_END_LINGERED},
+        {"192.0.2.3:1-192.0.2.100:80", FLOW_END_EVICTED},
+        {"192.0.2.4:1-192.0.2.100:80", FLOW_END_EVICTED},
+        {"192.0.2.5:1-192.0.2.100:80", FLOW_END_EOF},
+        {"192.0.2.6:1-192.0.2.100:80", FLOW_END_EOF},
+        {"192.0.2.7:1-192.0.2.100:80", FLOW_END_EOF},
+    };
+    assert_int_equal(fx.rec.nfinished, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_string_equal(fx.rec.finished[i].name, want[i].name);
+        assert_int_equal(fx.rec.finished[i].why, want[i].why);
+        assert_int_equal(fx.rec.finished[i].id, i);
+    }
+}
+
 /* Flow names: every octet value and port length, as printf writes them
  * (flows.c formats IPv4 names itself). */
 static void test_ipv4_names_as_printf_writes_them(void **state)
@@ -520,6 +582,14 @@ int main(void)
          use_flows_segment, NULL, NULL},
         {"test_cap_evicts_least_recently_active (fast)", test_cap_evicts_least_recently_active,
          use_flows_segment_fast, NULL, NULL},
+        {"test_syn_on_closed_flow_keeps_its_linger", test_syn_on_closed_flow_keeps_its_linger,
+         use_flows_segment, NULL, NULL},
+        {"test_syn_on_closed_flow_keeps_its_linger (fast)",
+         test_syn_on_closed_flow_keeps_its_linger, use_flows_segment_fast, NULL, NULL},
+        {"test_creation_order_survives_reused_memory", test_creation_order_survives_reused_memory,
+         use_flows_segment, NULL, NULL},
+        {"test_creation_order_survives_reused_memory (fast)",
+         test_creation_order_survives_reused_memory, use_flows_segment_fast, NULL, NULL},
         {"test_memory_bounded_by_open_flows", test_memory_bounded_by_open_flows, use_flows_segment,
          NULL, NULL},
         {"test_memory_bounded_by_open_flows (fast)", test_memory_bounded_by_open_flows,
