@@ -5,9 +5,11 @@
 # synthetic captures of interleaved TCP flows (500 open at once, each a
 # handshake, 3 request/ACK rounds and a four-way close: 13 packets; one packet
 # every 500 us of capture time), of 2.5 and 5 million packets. For each, in
-# one run: the bare pcap_next_ex loop's packets/s, finfuzz check's packets/s
-# (--profile linux, text output to /dev/null), their ratio, and the peak RSS
-# of each. Memory must stay flat as the file doubles: it is bounded by the
+# one run of this script: the bare pcap_next_ex loop's packets/s, finfuzz
+# check's packets/s (--profile linux, text output to /dev/null), their ratio,
+# and the peak RSS of each; each side runs 5 times, alternating with the
+# other, and its median run counts (the ratio's range run by run is printed
+# too). Memory must stay flat as the file doubles: it is bounded by the
 # flows held (open ones plus closed ones inside TIME-WAIT, 60 s here), not by
 # the packets. If tshark is installed, its packets/s for its TCP analysis on a
 # 200,000-packet file of the same traffic. The bare loop opens the file as
@@ -39,19 +41,49 @@ measure() {
 
 pps() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
+# One run's CPU time varies by several percent on a shared machine, most of
+# it in the kernel's copying of the file, which both sides pay alike: each
+# side runs RUNS times, alternating, and the median run of each counts.
+RUNS=${BENCH_CHECK_RUNS:-5}
+
+# median_of FILE: the line of FILE ("WALL_S KB CPU_S" lines) whose CPU time
+# is the median.
+median_of() { sort -n -k3 "$1" | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }'; }
+
+# measure_both BARE_OUT CHECK_OUT FILE [check args...]: RUNS alternating runs
+# of the bare loop and of finfuzz check on FILE; leaves each side's median
+# run in its OUT file, and the ratio's range over the runs in $dir/spread.
+measure_both() {
+    local bo=$1 co=$2 f=$3
+    shift 3
+    : >"$bo.all"
+    : >"$co.all"
+    for _ in $(seq "$RUNS"); do
+        measure "$bo" "$T/check_bareloop" "$f" || status=1
+        cat "$bo" >>"$bo.all"
+        measure "$co" "$FINFUZZ" check --profile linux "$@" "$f" || status=1
+        cat "$co" >>"$co.all"
+    done
+    median_of "$bo.all" >"$bo"
+    median_of "$co.all" >"$co"
+    paste -d' ' "$bo.all" "$co.all" | awk '{ r = 100 * $3 / $6; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
+        END { printf "%.0f-%.0f%%", lo, hi }' >"$dir/spread"
+}
+
 status=0
-printf "%-9s %13s %13s %6s %13s %13s %6s %11s %11s\n" packets "bare pkt/cpu" "check pkt/cpu" ratio \
+echo "medians of $RUNS alternating runs of each (BENCH_CHECK_RUNS); 'runs' is the range of the ratio run by run"
+printf "%-9s %13s %13s %6s %8s %13s %13s %6s %11s %11s\n" packets "bare pkt/cpu" "check pkt/cpu" ratio runs \
     "bare pkt/s" "check pkt/s" ratio "bare RSS" "check RSS"
 for n in 2500000 5000000; do
     f=$dir/flows-$n.pcap
     "$T/check_gen" "$n" "$f" 500 500 2>/dev/null || { echo "check_gen failed"; exit 1; }
     "$T/check_bareloop" "$f" >/dev/null # warm the page cache for both
-    measure "$dir/bare" "$T/check_bareloop" "$f" || status=1
-    measure "$dir/check" "$FINFUZZ" check --profile linux "$f" || status=1
+    measure_both "$dir/bare" "$dir/check" "$f"
     read -r bs bk bc <"$dir/bare"
     read -r cs ck cc <"$dir/check"
-    printf "%-9s %13s %13s %5.0f%% %13s %13s %5.0f%% %8s KB %8s KB\n" "$n" \
+    printf "%-9s %13s %13s %5.0f%% %8s %13s %13s %5.0f%% %8s KB %8s KB\n" "$n" \
         "$(pps "$n" "$bc")" "$(pps "$n" "$cc")" "$(awk -v a="$bc" -v b="$cc" 'BEGIN { print 100 * a / b }')" \
+        "$(cat "$dir/spread")" \
         "$(pps "$n" "$bs")" "$(pps "$n" "$cs")" "$(awk -v a="$bs" -v b="$cs" 'BEGIN { print 100 * a / b }')" \
         "$bk" "$ck"
     if [ "$n" = 5000000 ]; then
