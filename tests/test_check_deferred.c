@@ -60,17 +60,21 @@ static void got_message(void *ctx, const char *msg)
 
 static const struct craft_opts ethernet = {.linktype = CRAFT_LT_ETHERNET};
 
-/* Start a capture at path with one IPv4 conversation. */
-static void start(struct craft *c, struct craft_conn *k, const char *name, char *path)
-{
-    craft_path(path, name);
-    assert_true(craft_open(c, path, &ethernet));
-    craft_conn_init(k, c, 4, 40000, 80, 1000000, 5000000, 0);
-}
-
-static void check_linux(const char *path, struct got *g)
+/* Write a capture named name of one IPv4 conversation, its handshake and
+ * then what build sends, and check it under the linux profile: one flow. */
+static void run(const char *name, void (*build)(struct craft_conn *k), struct got *g)
 {
     assert_int_equal(FINFUZZ_VERIFY_FAST, 1);
+    char path[CRAFT_PATH_MAX];
+    craft_path(path, name);
+    struct craft c;
+    assert_true(craft_open(&c, path, &ethernet));
+    struct craft_conn k;
+    craft_conn_init(&k, &c, 4, 40000, 80, 1000000, 5000000, 0);
+    craft_handshake(&k);
+    build(&k);
+    craft_close(&c);
+
     struct check_options opt;
     check_options_default(&opt);
     opt.cfg.profile = PROFILE_LINUX;
@@ -98,80 +102,72 @@ static void assert_closed_pass(const struct got *g)
 }
 
 /* Fewer segments than the log holds, all ordinary: the quick judge. */
+static void build_short_flow(struct craft_conn *k)
+{
+    craft_send(k, MS, EP_A, TCP_ACK | TCP_PSH, 100);
+    craft_send(k, MS, EP_B, TCP_ACK, 0);
+    close_a_first(k);
+}
+
 static void test_short_flow(void **state)
 {
     (void)state;
-    char path[CRAFT_PATH_MAX];
-    struct craft c;
-    struct craft_conn k;
-    start(&c, &k, "deferred-short.pcap", path);
-    craft_handshake(&k);
-    craft_send(&k, MS, EP_A, TCP_ACK | TCP_PSH, 100);
-    craft_send(&k, MS, EP_B, TCP_ACK, 0);
-    close_a_first(&k);
-    craft_close(&c);
     struct got g;
-    check_linux(path, &g);
+    run("deferred-short.pcap", build_short_flow, &g);
     assert_closed_pass(&g);
 }
 
 /* 40 segments: the flow goes live at its 17th. */
+static void build_flow_outgrows_its_log(struct craft_conn *k)
+{
+    for (int i = 0; i < 16; i++) {
+        craft_send(k, MS, EP_A, TCP_ACK | TCP_PSH, 100);
+        craft_send(k, MS, EP_B, TCP_ACK, 0);
+    }
+    close_a_first(k);
+}
+
 static void test_flow_outgrows_its_log(void **state)
 {
     (void)state;
-    char path[CRAFT_PATH_MAX];
-    struct craft c;
-    struct craft_conn k;
-    start(&c, &k, "deferred-long.pcap", path);
-    craft_handshake(&k);
-    for (int i = 0; i < 16; i++) {
-        craft_send(&k, MS, EP_A, TCP_ACK | TCP_PSH, 100);
-        craft_send(&k, MS, EP_B, TCP_ACK, 0);
-    }
-    close_a_first(&k);
-    craft_close(&c);
     struct got g;
-    check_linux(path, &g);
+    run("deferred-long.pcap", build_flow_outgrows_its_log, &g);
     assert_closed_pass(&g);
 }
 
 /* Two hours of silence in ESTABLISHED: more than a log record's 2^32
  * microseconds after the first segment, so the flow goes live there. */
+static void build_flow_longer_than_a_record_spans(struct craft_conn *k)
+{
+    craft_send(k, MS, EP_A, TCP_ACK | TCP_PSH, 100);
+    craft_send(k, MS, EP_B, TCP_ACK, 0);
+    craft_send(k, 7200 * SEC, EP_A, TCP_ACK | TCP_PSH, 100);
+    craft_send(k, MS, EP_B, TCP_ACK, 0);
+    close_a_first(k);
+}
+
 static void test_flow_longer_than_a_record_spans(void **state)
 {
     (void)state;
-    char path[CRAFT_PATH_MAX];
-    struct craft c;
-    struct craft_conn k;
-    start(&c, &k, "deferred-idle.pcap", path);
-    craft_handshake(&k);
-    craft_send(&k, MS, EP_A, TCP_ACK | TCP_PSH, 100);
-    craft_send(&k, MS, EP_B, TCP_ACK, 0);
-    craft_send(&k, 7200 * SEC, EP_A, TCP_ACK | TCP_PSH, 100);
-    craft_send(&k, MS, EP_B, TCP_ACK, 0);
-    close_a_first(&k);
-    craft_close(&c);
     struct got g;
-    check_linux(path, &g);
+    run("deferred-idle.pcap", build_flow_longer_than_a_record_spans, &g);
     assert_closed_pass(&g);
 }
 
 /* A short flow that breaks an invariant: its replayed oracle finds it, at
  * its frame. B acknowledges one past A's FIN (frame 5). */
+static void build_short_flow_that_fails(struct craft_conn *k)
+{
+    craft_send(k, 10 * MS, EP_A, TCP_ACK | TCP_FIN, 0);
+    k->nxt[EP_A]++;
+    craft_send(k, 100, EP_B, TCP_ACK, 0);
+}
+
 static void test_short_flow_that_fails(void **state)
 {
     (void)state;
-    char path[CRAFT_PATH_MAX];
-    struct craft c;
-    struct craft_conn k;
-    start(&c, &k, "deferred-fail.pcap", path);
-    craft_handshake(&k);
-    craft_send(&k, 10 * MS, EP_A, TCP_ACK | TCP_FIN, 0);
-    k.nxt[EP_A]++;
-    craft_send(&k, 100, EP_B, TCP_ACK, 0);
-    craft_close(&c);
     struct got g;
-    check_linux(path, &g);
+    run("deferred-fail.pcap", build_short_flow_that_fails, &g);
     assert_int_equal(g.f[0].verdict, VERDICT_FAIL);
     assert_string_equal(g.f[0].inv, "fin-ack-plus-one");
     assert_int_equal(g.f[0].frame, 5);
@@ -180,37 +176,33 @@ static void test_short_flow_that_fails(void **state)
 /* After the close, A in TIME-WAIT ACKs again (a late segment, within
  * TIME-WAIT): the parked flow is taken back out, judged again and parked
  * again, and still passes. */
+static void build_late_segment_within_time_wait(struct craft_conn *k)
+{
+    close_a_first(k);
+    craft_send(k, 2 * SEC, EP_A, TCP_ACK, 0);
+}
+
 static void test_late_segment_within_time_wait(void **state)
 {
     (void)state;
-    char path[CRAFT_PATH_MAX];
-    struct craft c;
-    struct craft_conn k;
-    start(&c, &k, "deferred-late.pcap", path);
-    craft_handshake(&k);
-    close_a_first(&k);
-    craft_send(&k, 2 * SEC, EP_A, TCP_ACK, 0);
-    craft_close(&c);
     struct got g;
-    check_linux(path, &g);
+    run("deferred-late.pcap", build_late_segment_within_time_wait, &g);
     assert_closed_pass(&g);
 }
 
 /* After the close, B, CLOSED, sends text: a late segment that breaks
  * closed-silence, at frame 8. */
+static void build_late_segment_that_fails(struct craft_conn *k)
+{
+    close_a_first(k);
+    craft_send(k, 2 * SEC, EP_B, TCP_ACK | TCP_PSH, 10);
+}
+
 static void test_late_segment_that_fails(void **state)
 {
     (void)state;
-    char path[CRAFT_PATH_MAX];
-    struct craft c;
-    struct craft_conn k;
-    start(&c, &k, "deferred-late-fail.pcap", path);
-    craft_handshake(&k);
-    close_a_first(&k);
-    craft_send(&k, 2 * SEC, EP_B, TCP_ACK | TCP_PSH, 10);
-    craft_close(&c);
     struct got g;
-    check_linux(path, &g);
+    run("deferred-late-fail.pcap", build_late_segment_that_fails, &g);
     assert_int_equal(g.f[0].verdict, VERDICT_FAIL);
     assert_string_equal(g.f[0].inv, "closed-silence");
     assert_int_equal(g.f[0].frame, 8);
@@ -218,20 +210,18 @@ static void test_late_segment_that_fails(void **state)
 
 /* A capture that ends before the close: the flow is judged at the end,
  * deferred until then. A's FIN unacknowledged makes it incomplete. */
+static void build_flow_open_at_the_end(struct craft_conn *k)
+{
+    craft_send(k, MS, EP_A, TCP_ACK | TCP_PSH, 100);
+    craft_send(k, MS, EP_B, TCP_ACK, 0);
+    craft_send(k, 10 * MS, EP_A, TCP_ACK | TCP_FIN, 0);
+}
+
 static void test_flow_open_at_the_end(void **state)
 {
     (void)state;
-    char path[CRAFT_PATH_MAX];
-    struct craft c;
-    struct craft_conn k;
-    start(&c, &k, "deferred-open.pcap", path);
-    craft_handshake(&k);
-    craft_send(&k, MS, EP_A, TCP_ACK | TCP_PSH, 100);
-    craft_send(&k, MS, EP_B, TCP_ACK, 0);
-    craft_send(&k, 10 * MS, EP_A, TCP_ACK | TCP_FIN, 0);
-    craft_close(&c);
     struct got g;
-    check_linux(path, &g);
+    run("deferred-open.pcap", build_flow_open_at_the_end, &g);
     assert_int_equal(g.f[0].verdict, VERDICT_INCOMPLETE);
     assert_int_equal(g.f[0].view[EP_A].state, TCP_FIN_WAIT_1);
     assert_int_equal(g.f[0].view[EP_B].state, TCP_CLOSE_WAIT);
