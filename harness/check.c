@@ -51,16 +51,17 @@ uint64_t check_linger_usecs(const struct oracle_config *cfg)
  *
  * While the log holds every segment, the oracle is not run: the judge is
  * deferred (live false) and its oracle's memory is not touched. The oracle
- * is deterministic, so the log says all it would hold; it is replayed into
- * one oracle kept warm for the purpose (check_ctx.scratch) when the flow
- * closes or ends, which is where a short flow is judged. Run live, each
- * flow's oracle was 1.6 KB read and written a few lines at a time, one
- * packet in every few hundred: the hundreds of open flows' oracles did not
- * fit the cache, and most of the checker's loads missed it. A flow whose
- * segments outgrow the log goes live: its oracle is replayed from the log
- * once and then given each segment as it comes. In the sanitizer builds
+ * is deterministic, so the log says all it would hold. When the flow
+ * closes or ends it is judged from the log: by the quick judge
+ * (oracle_quick.h) when every segment took an oracle fast path, which
+ * costs about a third of running the oracle, else by the oracle replayed
+ * into one kept warm for the purpose (check_ctx.scratch). Run live, each
+ * flow's 1.6 KB oracle was also read and written a few lines at a time, one
+ * packet in every few hundred, long out of cache. A flow whose segments
+ * outgrow the log goes live: its oracle is replayed from the log once and
+ * then given each segment as it comes. In the sanitizer builds
  * (FINFUZZ_VERIFY_FAST) a deferred judge's oracle is run live all the same,
- * and every replay is compared with it byte for byte. */
+ * and every replay and every quick verdict is compared with it. */
 struct flow_judge {
     struct park_log log; /* its segments, while it has few (check_park.h); first, as
                             judges are line-aligned and a segment's record written

@@ -10,15 +10,16 @@
  *
  * The oracle is deterministic: the segments it was given say everything it
  * holds. So while a flow has few segments (PARK_LOG_MAX) the checker keeps
- * them too, a few bytes each (struct park_log). When the flow closes, it is
- * judged at once, with its oracle still in cache, and parked: its verdict
- * and its segments go into the park (stores that bypass the cache: nothing
- * reads them unless a late segment comes), and its oracle's memory goes
- * back to the checker, warm, for the next new flow. When the flow is
- * finished, only the verdict is read. A late segment rebuilds the oracle
- * from the segments (the same events in the same order give the same
- * oracle) and the flow goes on as if it had never been parked; it is
- * parked again once that segment is judged.
+ * them, a few bytes each (struct park_log), and runs no oracle for it at
+ * all until it closes (check.c's deferred judges). When the flow closes, it
+ * is judged at once, by the quick judge (oracle_quick.h) or its oracle
+ * replayed from the log, and parked: its verdict and its segments go into
+ * the park (stores that bypass the cache: nothing reads them unless a late
+ * segment comes), and its judge's memory goes back to the checker, warm,
+ * for the next new flow. When the flow is finished, only the verdict is
+ * read. A late segment takes the segments back out (the same events in the
+ * same order give the same oracle) and the flow goes on as if it had never
+ * been parked; it is parked again once that segment is judged.
  *
  * The park is a list of chunks filled in order. Flows close in roughly the
  * order they are finished, so a chunk empties as a whole, goes on a free
@@ -68,37 +69,32 @@ static inline void park_log_lose(struct park_log *l)
     l->count = PARK_LOG_LOST;
 }
 
-/* Keep segment event e, the flow's event number index, in l: false, with l
- * unchanged, when l cannot (it is full or no longer whole, index is not
- * the next, or e's time or frame is too far from the first's). */
-static inline __attribute__((always_inline)) bool
-park_log_try_add(struct park_log *l, uint64_t index, const struct ev *e)
-{
-    unsigned k = l->count;
-    if (__builtin_expect(k >= PARK_LOG_MAX || index != k, 0))
-        return false;
-    uint64_t base_usecs = k ? l->base_usecs : e->time_usecs;
-    uint64_t base_frame = k ? l->base_frame : e->frame;
-    /* Both only grow along a flow; one earlier than the first, or more
-     * than 2^32 after it, wraps past 32 bits. */
-    uint64_t dt = e->time_usecs - base_usecs, df = e->frame - base_frame;
-    if (__builtin_expect((dt | df) >> 32, 0))
-        return false;
-    l->base_usecs = base_usecs;
-    l->base_frame = base_frame;
-    seg_record_set(&l->seg[k], e, base_usecs, base_frame);
-    l->count = (uint8_t)(k + 1);
-    return true;
-}
-
-/* The oracle is about to be given segment event e at index: keep it, or
- * note that the log no longer holds every segment. Every plain segment
- * comes here: a flow past PARK_LOG_MAX costs one compare. */
+/* A live judge's oracle is about to be given segment event e, the flow's
+ * event number index: keep it in l, or note that l no longer holds every
+ * segment (it is full, index is not the next, or e's time or frame is too
+ * far from the first's). (A deferred judge's segments go straight to their
+ * slots: check.c's judge_push().) */
 static inline __attribute__((always_inline)) void park_log_add(struct park_log *l, uint64_t index,
                                                                const struct ev *e)
 {
-    if (!park_log_try_add(l, index, e))
+    unsigned k = l->count;
+    if (__builtin_expect(k >= PARK_LOG_MAX || index != k, 0)) {
         park_log_lose(l);
+        return;
+    }
+    if (k == 0) {
+        l->base_usecs = e->time_usecs;
+        l->base_frame = e->frame;
+    }
+    /* Both only grow along a flow; one earlier than the first, or more
+     * than 2^32 after it, wraps past 32 bits. */
+    uint64_t dt = e->time_usecs - l->base_usecs, df = e->frame - l->base_frame;
+    if (__builtin_expect((dt | df) >> 32, 0)) {
+        park_log_lose(l);
+        return;
+    }
+    seg_record_set(&l->seg[k], e, l->base_usecs, l->base_frame);
+    l->count = (uint8_t)(k + 1);
 }
 
 /* Segment event k of log l, as the oracle was given it, into *e. */
