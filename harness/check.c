@@ -10,13 +10,13 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "capture.h"
 #include "oracle_fast.h"
 #include "oracle_quick.h"
 #include "check_park.h"
+#include "check_slab.h"
 #include "fast_verify.h"
 
 #define LINUX_TIME_WAIT_USECS   (60ull * 1000000u)
@@ -63,15 +63,15 @@ uint64_t check_linger_usecs(const struct oracle_config *cfg)
  * (FINFUZZ_VERIFY_FAST) a deferred judge's oracle is run live all the same,
  * and every replay and every quick verdict is compared with it. */
 struct flow_judge {
-    struct park_log log; /* its segments, while it has few (check_park.h); first, as
-                            judges are line-aligned and a segment's record written
-                            should touch one line */
-    struct flow_judge *next_free;
-    bool live;            /* the oracle has been given every segment */
-    struct oracle oracle; /* compact: its memory ends at ORACLE_COMPACT_BYTES */
+    struct park_log log;   /* its segments, while it has few (check_park.h); first, as
+                              judges are line-aligned and a segment's record written
+                              should touch one line */
+    struct oracle *oracle; /* compact (ORACLE_COMPACT_BYTES), from check_ctx.oracles:
+                              NULL while the judge is deferred (but in the sanitizer
+                              builds), so that a deferred flow holds only its log */
+    bool live;             /* the oracle has been given every segment */
+    bool starved;          /* deferred past its log: no memory for its oracle */
 };
-/* The bytes of a judge (its oracle compact). */
-#define JUDGE_BYTES (offsetof(struct flow_judge, oracle) + ORACLE_COMPACT_BYTES)
 
 /* The violation log lent to a judge whose flow broke an invariant. */
 union judge_log {
@@ -79,45 +79,17 @@ union judge_log {
     struct oracle_violation v[ORACLE_MAX_VIOLATIONS];
 };
 
-/* Under AddressSanitizer, the unused tail of each judge's slot is poisoned:
- * the sanitizer then guards the judges in a slab as it guards malloc's
- * blocks. */
-#if defined(__SANITIZE_ADDRESS__)
-#define JUDGE_POISON 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define JUDGE_POISON 1
-#endif
-#endif
-#ifdef JUDGE_POISON
-#include <sanitizer/asan_interface.h>
-#endif
-/* Slab i holds JUDGE_SLAB_BYTES(i): small at first (a fuzz input or a small
- * capture maps little), doubling up to 2 MB. */
-#define JUDGE_SLAB_FIRST_BYTES (64u << 10)
-#define JUDGE_SLAB_MAX_SHIFT   5
-#define JUDGE_SLAB_BYTES(i)                                                                        \
-    ((size_t)JUDGE_SLAB_FIRST_BYTES << ((i) < JUDGE_SLAB_MAX_SHIFT ? (i) : JUDGE_SLAB_MAX_SHIFT))
-
 struct check_ctx {
     const char *name; /* of the capture, for messages */
     const struct check_options *opt;
     const struct check_hooks *hooks;
     struct check_result *res;
-    /* Judges of finished flows, reused: at most as many as were held at
-     * once, and no malloc/free per flow. */
-    struct flow_judge *free_judges;
-    /* Where new judges come from: slabs (mmap) cut into slots of whole
-     * cache lines, one after the other. A judge's oracle is compact
-     * (oracle.h): the violation log, 5 KB of the 7 KB an oracle has, which
-     * a conforming flow never writes, is lent (logs) only to the flows
-     * that break an invariant. So a judge is 2 KB, and the thousands held
-     * for TIME-WAIT take a quarter of the pages (and TLB entries) and
-     * spread over all cache sets: on the bench, peak RSS fell from 59 to
-     * 38 MB, and CPU time with it. */
-    char **slabs;
-    size_t nslabs, slabs_cap;
-    size_t slot_bytes, slab_used; /* in the latest slab */
+    /* Judges, and the oracles of the live ones, reused: at most as many as
+     * were held at once, and no malloc/free per flow (check_slab.h). An
+     * oracle is compact (oracle.h): the violation log, 5 KB of the 7 KB an
+     * oracle has, which a conforming flow never writes, is lent (logs) only
+     * to the flows that break an invariant. */
+    struct slab_pool judges, oracles;
     /* Violation logs lent and given back, reused; all freed at the end. */
     union judge_log *free_logs;
     /* Closed flows judged and parked for their TIME-WAIT (check_park.h). */
@@ -153,55 +125,12 @@ static inline void *judge_user(struct flow_judge *j)
     return (void *)((uintptr_t)j | (j->live ? 0 : USER_DEFERRED));
 }
 
-/* The bytes of slab i (at least one slot, however large an oracle grows). */
-static size_t slab_bytes(const struct check_ctx *c, size_t i)
-{
-    size_t bytes = JUDGE_SLAB_BYTES(i);
-    return bytes < c->slot_bytes ? c->slot_bytes : bytes;
-}
-
-static struct flow_judge *judge_alloc(struct check_ctx *c)
-{
-    if (!c->slot_bytes)
-        c->slot_bytes = (JUDGE_BYTES + 63) / 64 * 64;
-    if (!c->nslabs || c->slab_used + c->slot_bytes > slab_bytes(c, c->nslabs - 1)) {
-        if (c->nslabs == c->slabs_cap) {
-            size_t cap = c->slabs_cap ? 2 * c->slabs_cap : 16;
-            char **b = realloc(c->slabs, cap * sizeof *b);
-            if (!b)
-                return NULL;
-            c->slabs = b;
-            c->slabs_cap = cap;
-        }
-        void *m = mmap(NULL, slab_bytes(c, c->nslabs), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED)
-            return NULL;
-        c->slabs[c->nslabs++] = m;
-        c->slab_used = 0;
-    }
-    struct flow_judge *j = (struct flow_judge *)(c->slabs[c->nslabs - 1] + c->slab_used);
-    c->slab_used += c->slot_bytes;
-#ifdef JUDGE_POISON
-    ASAN_POISON_MEMORY_REGION((char *)j + JUDGE_BYTES, c->slot_bytes - JUDGE_BYTES);
-#endif
-    return j;
-}
-
 /* Release every judge (the slabs hold them all). */
 static void judges_free(struct check_ctx *c)
 {
-    for (size_t i = 0; i < c->nslabs; i++) {
-#ifdef JUDGE_POISON
-        ASAN_UNPOISON_MEMORY_REGION(c->slabs[i], slab_bytes(c, i));
-#endif
-        munmap(c->slabs[i], slab_bytes(c, i));
-    }
-    free(c->slabs);
+    slab_free_all(&c->judges);
+    slab_free_all(&c->oracles);
     park_free(&c->park);
-    c->slabs = NULL;
-    c->nslabs = c->slabs_cap = 0;
-    c->free_judges = NULL;
     while (c->free_logs) {
         union judge_log *l = c->free_logs;
         c->free_logs = l->next_free;
@@ -221,16 +150,25 @@ static struct oracle_violation *judge_take_log(void *ctx)
     return l->v;
 }
 
-/* A judge's memory: a finished flow's (the most recently freed, still
- * warm, first), or a new slot. */
+/* A judge's memory, deferred and without an oracle: a finished flow's
+ * (the most recently freed, still warm, first), or a new slot. */
 static struct flow_judge *judge_get(struct check_ctx *c)
 {
-    struct flow_judge *j = c->free_judges;
-    if (j)
-        c->free_judges = j->next_free;
-    else
-        j = judge_alloc(c);
+    struct flow_judge *j = slab_get(&c->judges);
+    if (j) {
+        j->oracle = NULL;
+        j->live = false;
+        j->starved = false;
+    }
     return j;
+}
+
+/* j's oracle's memory, had if it has none yet (NULL if none could be). */
+static struct oracle *judge_oracle(struct check_ctx *c, struct flow_judge *j)
+{
+    if (!j->oracle)
+        j->oracle = slab_get(&c->oracles);
+    return j->oracle;
 }
 
 /* Take back the log lent to o, if any. */
@@ -244,32 +182,48 @@ static void judge_release_log(struct check_ctx *c, struct oracle *o)
     }
 }
 
-/* Whether j's oracle holds anything (a deferred judge's is run only in the
- * sanitizer builds). */
-static inline bool judge_oracle_run(const struct flow_judge *j)
-{
-    return FINFUZZ_VERIFY_FAST || j->live;
-}
-
-/* Give back j, and the log lent to it. */
+/* Give back j, its oracle, and the log lent to that. */
 static void judge_release(struct check_ctx *c, struct flow_judge *j)
 {
-    if (judge_oracle_run(j))
-        judge_release_log(c, &j->oracle);
-    j->next_free = c->free_judges;
-    c->free_judges = j;
+    if (j->oracle) {
+        judge_release_log(c, j->oracle);
+        slab_put(&c->oracles, j->oracle);
+    }
+    slab_put(&c->judges, j);
 }
 
-/* A new flow's judge: deferred, with an empty log. */
+/* j's oracle anew from log l (its segments, all of them): the same events
+ * in the same order give the same oracle. False if no memory could be had
+ * for the oracle. */
+static bool judge_rebuild(struct check_ctx *c, struct flow_judge *j, const struct park_log *l)
+{
+    struct oracle *o = judge_oracle(c, j);
+    if (!o)
+        return false;
+    oracle_init_compact(o, &c->opt->cfg, judge_take_log, c);
+    if (!l->count)
+        return true;
+    struct ev e;
+    park_log_event(l, 0, &e);
+    oracle_segment(o, 0, &e);
+    for (unsigned k = 1; k < l->count; k++) {
+        park_log_fill(l, k, &e);
+        oracle_segment(o, k, &e);
+    }
+    return true;
+}
+
+/* A new flow's judge: deferred, with an empty log (in the sanitizer builds,
+ * with its oracle too, run live all the same). */
 static struct flow_judge *judge_new(struct check_ctx *c)
 {
     struct flow_judge *j = judge_get(c);
     if (j) {
-        j->live = false;
         park_log_init(&j->log);
-#if FINFUZZ_VERIFY_FAST
-        oracle_init_compact(&j->oracle, &c->opt->cfg, judge_take_log, c);
-#endif
+        if (FINFUZZ_VERIFY_FAST && !judge_rebuild(c, j, &j->log)) {
+            judge_release(c, j);
+            return NULL;
+        }
     }
     return j;
 }
@@ -283,36 +237,21 @@ static void *judge_open(void *ctx, struct flow *f)
 
 /* A deferred judge's log holds its segments from the flow's first on, but
  * while the flow is open only the segments are written (judge_push()):
- * make it say so, with its first n segments. Its base is the flow's first
+ * make it say so, with its first n segments (no more than it can hold: a
+ * starved judge's log holds only those). Its base is the flow's first
  * segment's. */
 static inline void judge_log_sync(const struct flow *f, struct flow_judge *j, uint64_t n)
 {
     j->log.base_usecs = f->first_usecs;
     j->log.base_frame = f->first_frame;
-    j->log.count = (uint8_t)n;
-}
-
-/* j's oracle anew from log l (its segments, all of them): the same events
- * in the same order give the same oracle. */
-static void judge_rebuild(struct check_ctx *c, struct flow_judge *j, const struct park_log *l)
-{
-    oracle_init_compact(&j->oracle, &c->opt->cfg, judge_take_log, c);
-    if (!l->count)
-        return;
-    struct ev e;
-    park_log_event(l, 0, &e);
-    oracle_segment(&j->oracle, 0, &e);
-    for (unsigned k = 1; k < l->count; k++) {
-        park_log_fill(l, k, &e);
-        oracle_segment(&j->oracle, k, &e);
-    }
+    j->log.count = (uint8_t)(n < PARK_LOG_MAX ? n : PARK_LOG_MAX);
 }
 
 #if FINFUZZ_VERIFY_FAST
 /* Abort unless oracle o is the one j was given its segments live. */
 static void verify_same(const struct oracle *o, const struct flow_judge *j, const char *what)
 {
-    if (!oracle_same(o, &j->oracle)) {
+    if (!oracle_same(o, j->oracle)) {
         fprintf(stderr, "check: %s does not rebuild a flow's oracle\n", what);
         abort();
     }
@@ -320,20 +259,22 @@ static void verify_same(const struct oracle *o, const struct flow_judge *j, cons
 #endif
 
 /* Deferred judge j of f goes live: its oracle is replayed from its log
- * (synced). */
-static void judge_go_live(struct check_ctx *c, struct flow *f, struct flow_judge *j)
+ * (synced). False, j still deferred, if no memory could be had for it. */
+static bool judge_go_live(struct check_ctx *c, struct flow *f, struct flow_judge *j)
 {
 #if FINFUZZ_VERIFY_FAST
     /* Its oracle has been run live all along: the replay must equal it. */
     struct flow_judge *s = c->scratch;
     judge_rebuild(c, s, &j->log);
-    verify_same(&s->oracle, j, "going live, a segment log");
-    judge_release_log(c, &s->oracle);
+    verify_same(s->oracle, j, "going live, a segment log");
+    judge_release_log(c, s->oracle);
 #else
-    judge_rebuild(c, j, &j->log);
+    if (!judge_rebuild(c, j, &j->log))
+        return false;
 #endif
     j->live = true;
     f->user = judge_user(j);
+    return true;
 }
 
 /* Deferred judge j's oracle, replayed from its log into the scratch judge
@@ -341,11 +282,30 @@ static void judge_go_live(struct check_ctx *c, struct flow *f, struct flow_judge
 static struct oracle *judge_replay(struct check_ctx *c, const struct flow_judge *j)
 {
     struct flow_judge *s = c->scratch;
-    judge_rebuild(c, s, &j->log);
+    judge_rebuild(c, s, &j->log); /* (its oracle was had at the start) */
 #if FINFUZZ_VERIFY_FAST
-    verify_same(&s->oracle, j, "a segment log");
+    verify_same(s->oracle, j, "a segment log");
 #endif
-    return &s->oracle;
+    return s->oracle;
+}
+
+static void message(const struct check_hooks *hooks, const char *msg);
+
+/* Deferred judge j of f must go live at segment frame and cannot: say so
+ * once. Its log keeps the segments it holds, and the flow is judged on
+ * them when it ends. */
+static __attribute__((noinline)) void judge_starve(struct check_ctx *c, struct flow_judge *j,
+                                                   uint64_t frame)
+{
+    if (j->starved)
+        return;
+    j->starved = true;
+    char err[320];
+    snprintf(err, sizeof err,
+             "%s: frame %" PRIu64
+             ": out of memory for a flow's oracle; it is judged on its segments before this one",
+             c->name, frame);
+    message(c->hooks, err);
 }
 
 /* Segment event e of f, its event number index, for f's judge j: into its
@@ -364,18 +324,25 @@ static inline __attribute__((always_inline)) void judge_push(struct check_ctx *c
         if (__builtin_expect(index < PARK_LOG_MAX && !((dt | df) >> 32), 1)) {
             seg_record_set(&j->log.seg[index], e, f->first_usecs, f->first_frame);
 #if FINFUZZ_VERIFY_FAST
-            oracle_segment(&j->oracle, index, e);
+            oracle_segment(j->oracle, index, e);
 #endif
             return;
         }
+        /* (Once starved, no later segment fits the log either: both
+         * index and the times only grow.) */
+        if (j->starved)
+            return;
         judge_log_sync(f, j, index);
-        judge_go_live(c, f, j);
+        if (!judge_go_live(c, f, j)) {
+            judge_starve(c, j, e->frame);
+            return;
+        }
         park_log_lose(&j->log);
-        oracle_segment(&j->oracle, index, e);
+        oracle_segment(j->oracle, index, e);
         return;
     }
     park_log_add(&j->log, index, e);
-    oracle_segment(&j->oracle, index, e);
+    oracle_segment(j->oracle, index, e);
 }
 
 static struct check_verdict verdict_of(const struct oracle *o)
@@ -467,9 +434,9 @@ static void judge_park_deferred(struct check_ctx *c, struct flow *f, struct flow
     judge_release_log(c, o);
     if (!e) {
         /* A flow that broke an invariant keeps its oracle, and its
-         * violations; any other that cannot be parked is not tried again. */
-        judge_go_live(c, f, j);
-        if (!failed)
+         * violations; any other that cannot be parked is not tried again.
+         * (Without memory for its oracle it stays deferred.) */
+        if (judge_go_live(c, f, j) && !failed)
             park_log_lose(&j->log);
         return;
     }
@@ -486,11 +453,13 @@ static void judge_park(struct check_ctx *c, struct flow *f)
 {
     struct flow_judge *j = user_judge(f->user);
     if (!j->live) {
+        if (j->starved)
+            return; /* its log lacks its later segments: held as it is */
         judge_log_sync(f, j, f->segments);
         judge_park_deferred(c, f, j);
         return;
     }
-    struct oracle *o = &j->oracle;
+    struct oracle *o = j->oracle;
     if (!park_log_whole(&j->log) || oracle_violation_total(o))
         return;
 #if FINFUZZ_VERIFY_FAST
@@ -526,11 +495,16 @@ static struct flow_judge *judge_unpark(struct check_ctx *c, const struct flow *f
     if (!j)
         return NULL;
     park_log_of(e, &j->log);
-    park_drop(&c->park, e);
     j->live = j->log.count != segments || j->log.base_usecs != f->first_usecs ||
               j->log.base_frame != f->first_frame;
-    if (FINFUZZ_VERIFY_FAST || j->live)
-        judge_rebuild(c, j, &j->log);
+    bool run = FINFUZZ_VERIFY_FAST || j->live;
+    if (run && !judge_oracle(c, j)) {
+        judge_release(c, j); /* (the flow stays parked) */
+        return NULL;
+    }
+    park_drop(&c->park, e);
+    if (run)
+        judge_rebuild(c, j, &j->log); /* (its oracle is had) */
     return j;
 }
 
@@ -586,7 +560,7 @@ static void judge_warm_finish(void *ctx, const struct flow *f)
         prefetch_range(j,
                        offsetof(struct flow_judge, log.seg) + (n ? n : 1) * sizeof j->log.seg[0]);
     } else {
-        prefetch_range(j, JUDGE_BYTES);
+        __builtin_prefetch(&j->oracle); /* (its oracle is elsewhere: rare) */
     }
 }
 
@@ -644,14 +618,14 @@ static void verify_parked(struct check_ctx *c, const struct flow *f, struct park
     struct flow_judge *j = judge_unpark(c, f, e, f->segments);
     if (!j)
         return;
-    oracle_finish(&j->oracle, end_usecs);
-    struct check_verdict v = verdict_of(&j->oracle);
+    oracle_finish(j->oracle, end_usecs);
+    struct check_verdict v = verdict_of(j->oracle);
     if (v.verdict != parked->verdict || v.violations_total != 0 ||
         v.incomplete_reason != parked->incomplete_reason ||
         v.view[0].state != parked->view[0].state ||
         v.view[0].state_known != parked->view[0].state_known ||
         v.view[1].state != parked->view[1].state ||
-        v.view[1].state_known != parked->view[1].state_known || oracle_end_judged(&j->oracle)) {
+        v.view[1].state_known != parked->view[1].state_known || oracle_end_judged(j->oracle)) {
         fprintf(stderr, "check: a parked flow's verdict differs from its oracle's at its end\n");
         abort();
     }
@@ -679,11 +653,11 @@ static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flo
         return;
     }
     struct flow_judge *j = user_judge(f->user);
-    if (!j->live)
+    if (!j->live && !j->starved)
         judge_log_sync(f, j, f->segments);
     struct oracle *o = NULL; /* the oracle that judged it, if the quick judge did not */
     if (j->live)
-        o = &j->oracle;
+        o = j->oracle;
     else if (!judge_quick(c, j, &v))
         o = judge_replay(c, j);
     if (o) {
@@ -958,7 +932,9 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
     c->hooks = hooks;
     c->res = res;
     c->name = name;
-    if (!(c->scratch = judge_alloc(c))) {
+    slab_init(&c->judges, sizeof(struct flow_judge));
+    slab_init(&c->oracles, ORACLE_COMPACT_BYTES);
+    if (!(c->scratch = judge_get(c)) || !judge_oracle(c, c->scratch)) {
         snprintf(err, sizeof err, "%s: out of memory", name);
         message(hooks, err);
         res->unreadable = true;
@@ -967,8 +943,8 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
         free(L);
         return false;
     }
-    oracle_init_compact(&c->scratch->oracle, &opt->cfg, judge_take_log, c);
-    oracle_quick_init(&c->quick, &c->scratch->oracle);
+    oracle_init_compact(c->scratch->oracle, &opt->cfg, judge_take_log, c);
+    oracle_quick_init(&c->quick, c->scratch->oracle);
     struct flow_hooks fh = {c, judge_open, judge_segment, judge_finish};
     flows_init(&L->table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
     L->table.warm_finish = judge_warm_finish;

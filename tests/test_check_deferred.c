@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "harness/check.h"
+#include "harness/check_park.h"
 #include "harness/fast_verify.h"
 #include "support/pcap_craft.h"
 
@@ -117,10 +118,10 @@ static void test_short_flow(void **state)
     assert_closed_pass(&g);
 }
 
-/* 40 segments: the flow goes live at its 17th. */
+/* More segments than a log holds: the flow goes live when it outgrows it. */
 static void build_flow_outgrows_its_log(struct craft_conn *k)
 {
-    for (int i = 0; i < 16; i++) {
+    for (int i = 0; i < PARK_LOG_MAX / 2 + 4; i++) {
         craft_send(k, MS, EP_A, TCP_ACK | TCP_PSH, 100);
         craft_send(k, MS, EP_B, TCP_ACK, 0);
     }
