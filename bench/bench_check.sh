@@ -67,12 +67,12 @@ measure_both() {
     median_of "$bo.all" >"$bo"
     median_of "$co.all" >"$co"
     paste -d' ' "$bo.all" "$co.all" | awk '{ r = 100 * $3 / $6; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
-        END { printf "%.0f-%.0f%%", lo, hi }' >"$dir/spread"
+        END { printf "%.1f-%.1f%%", lo, hi }' >"$dir/spread"
 }
 
 status=0
 echo "medians of $RUNS alternating runs of each (BENCH_CHECK_RUNS); 'runs' is the range of the ratio run by run"
-printf "%-9s %13s %13s %6s %8s %13s %13s %6s %11s %11s\n" packets "bare pkt/cpu" "check pkt/cpu" ratio runs \
+printf "%-9s %13s %13s %6s %10s %13s %13s %6s %11s %11s\n" packets "bare pkt/cpu" "check pkt/cpu" ratio runs \
     "bare pkt/s" "check pkt/s" ratio "bare RSS" "check RSS"
 for n in 2500000 5000000; do
     f=$dir/flows-$n.pcap
@@ -81,7 +81,7 @@ for n in 2500000 5000000; do
     measure_both "$dir/bare" "$dir/check" "$f"
     read -r bs bk bc <"$dir/bare"
     read -r cs ck cc <"$dir/check"
-    printf "%-9s %13s %13s %5.0f%% %8s %13s %13s %5.0f%% %8s KB %8s KB\n" "$n" \
+    printf "%-9s %13s %13s %5.1f%% %10s %13s %13s %5.1f%% %8s KB %8s KB\n" "$n" \
         "$(pps "$n" "$bc")" "$(pps "$n" "$cc")" "$(awk -v a="$bc" -v b="$cc" 'BEGIN { print 100 * a / b }')" \
         "$(cat "$dir/spread")" \
         "$(pps "$n" "$bs")" "$(pps "$n" "$cs")" "$(awk -v a="$bs" -v b="$cs" 'BEGIN { print 100 * a / b }')" \
