@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,10 +75,7 @@ struct flow_judge {
 };
 
 /* The violation log lent to a judge whose flow broke an invariant. */
-union judge_log {
-    union judge_log *next_free;
-    struct oracle_violation v[ORACLE_MAX_VIOLATIONS];
-};
+#define JUDGE_LOG_BYTES (ORACLE_MAX_VIOLATIONS * sizeof(struct oracle_violation))
 
 struct check_ctx {
     const char *name; /* of the capture, for messages */
@@ -90,8 +88,8 @@ struct check_ctx {
      * oracle has, which a conforming flow never writes, is lent (logs) only
      * to the flows that break an invariant. */
     struct slab_pool judges, oracles;
-    /* Violation logs lent and given back, reused; all freed at the end. */
-    union judge_log *free_logs;
+    /* Violation logs, lent to the oracles that need one, likewise. */
+    struct slab_pool logs;
     /* Closed flows judged and parked for their TIME-WAIT (check_park.h). */
     struct park park;
     /* Where deferred judges' logs are replayed (struct flow_judge). */
@@ -130,24 +128,15 @@ static void judges_free(struct check_ctx *c)
 {
     slab_free_all(&c->judges);
     slab_free_all(&c->oracles);
+    slab_free_all(&c->logs);
     park_free(&c->park);
-    while (c->free_logs) {
-        union judge_log *l = c->free_logs;
-        c->free_logs = l->next_free;
-        free(l);
-    }
 }
 
 /* A compact oracle's first violation: lend it a log. */
 static struct oracle_violation *judge_take_log(void *ctx)
 {
     struct check_ctx *c = ctx;
-    union judge_log *l = c->free_logs;
-    if (l)
-        c->free_logs = l->next_free;
-    else if (!(l = malloc(sizeof *l)))
-        return NULL;
-    return l->v;
+    return slab_get(&c->logs);
 }
 
 /* A judge's memory, deferred and without an oracle: a finished flow's
@@ -175,11 +164,8 @@ static struct oracle *judge_oracle(struct check_ctx *c, struct flow_judge *j)
 static void judge_release_log(struct check_ctx *c, struct oracle *o)
 {
     struct oracle_violation *log = oracle_release_log(o);
-    if (log) {
-        union judge_log *l = (union judge_log *)(void *)log;
-        l->next_free = c->free_logs;
-        c->free_logs = l;
-    }
+    if (log)
+        slab_put(&c->logs, log);
 }
 
 /* Give back j, its oracle, and the log lent to that. */
@@ -289,7 +275,8 @@ static struct oracle *judge_replay(struct check_ctx *c, const struct flow_judge 
     return s->oracle;
 }
 
-static void message(const struct check_hooks *hooks, const char *msg);
+static void message_at(const struct check_ctx *c, uint64_t frame, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Deferred judge j of f must go live at segment frame and cannot: say so
  * once. Its log keeps the segments it holds, and the flow is judged on
@@ -300,12 +287,8 @@ static __attribute__((noinline)) void judge_starve(struct check_ctx *c, struct f
     if (j->starved)
         return;
     j->starved = true;
-    char err[320];
-    snprintf(err, sizeof err,
-             "%s: frame %" PRIu64
-             ": out of memory for a flow's oracle; it is judged on its segments before this one",
-             c->name, frame);
-    message(c->hooks, err);
+    message_at(c, frame,
+               "out of memory for a flow's oracle; it is judged on its segments before this one");
 }
 
 /* Segment event e of f, its event number index, for f's judge j: into its
@@ -358,6 +341,19 @@ static struct check_verdict verdict_of(const struct oracle *o)
 }
 
 #if FINFUZZ_VERIFY_FAST
+/* Whether oracle o, finished, gives verdict v (one without violations) and
+ * judged nothing by the end time: what parking a flow with v assumes. */
+static bool verdict_settled_as(const struct oracle *o, const struct check_verdict *v)
+{
+    struct check_verdict full = verdict_of(o);
+    return full.verdict == v->verdict && full.violations_total == 0 &&
+           full.incomplete_reason == v->incomplete_reason && !oracle_end_judged(o) &&
+           full.view[0].state == v->view[0].state &&
+           full.view[0].state_known == v->view[0].state_known &&
+           full.view[1].state == v->view[1].state &&
+           full.view[1].state_known == v->view[1].state_known;
+}
+
 /* The sanitizer builds check, for every flow about to be parked, that its
  * log rebuilds its oracle exactly (oracle_init clears all of an oracle's
  * compact memory, so equal oracles are equal bytes). */
@@ -375,12 +371,7 @@ static void verify_quick(struct check_ctx *c, const struct flow_judge *j,
 {
     struct oracle *o = judge_replay(c, j);
     oracle_finish(o, 0);
-    struct check_verdict full = verdict_of(o);
-    if (full.verdict != v->verdict || full.violations_total != 0 || full.incomplete_reason ||
-        oracle_end_judged(o) || full.view[0].state != v->view[0].state ||
-        full.view[0].state_known != v->view[0].state_known ||
-        full.view[1].state != v->view[1].state ||
-        full.view[1].state_known != v->view[1].state_known) {
+    if (!verdict_settled_as(o, v)) {
         fprintf(stderr, "check: the quick judge's verdict differs from the oracle's\n");
         abort();
     }
@@ -408,40 +399,50 @@ static bool judge_quick(struct check_ctx *c, const struct flow_judge *j, struct 
     return true;
 }
 
+/* Park f, its judge j's log and verdict v, and give j back: false if no
+ * memory could be had for the entry. */
+static bool judge_park_as(struct check_ctx *c, struct flow *f, struct flow_judge *j,
+                          const struct check_verdict *v)
+{
+    struct park_entry *e = park_put(&c->park, &j->log, v);
+    if (!e)
+        return false;
+    judge_release(c, j);
+    f->user = (void *)((uintptr_t)e | USER_PARKED);
+    return true;
+}
+
+/* Finish o, f's oracle as of its latest segment, and park f with its
+ * verdict if that settles it: no violation, and nothing judged by the end
+ * time (then any later end gives the same). */
+static bool judge_park_settled(struct check_ctx *c, struct flow *f, struct flow_judge *j,
+                               struct oracle *o)
+{
+    oracle_finish(o, 0);
+    if (oracle_violation_total(o) || oracle_end_judged(o))
+        return false;
+    struct check_verdict v = verdict_of(o);
+    return judge_park_as(c, f, j, &v);
+}
+
 /* judge_park() of deferred judge j: the same, by the quick judge or on its
  * oracle replayed. A flow that cannot be parked goes live. */
 static void judge_park_deferred(struct check_ctx *c, struct flow *f, struct flow_judge *j)
 {
     struct check_verdict quick;
-    if (judge_quick(c, j, &quick)) {
-        struct park_entry *e = park_put(&c->park, &j->log, &quick);
-        if (e) {
-            judge_release(c, j);
-            f->user = (void *)((uintptr_t)e | USER_PARKED);
-            return;
-        }
-    }
+    if (judge_quick(c, j, &quick) && judge_park_as(c, f, j, &quick))
+        return;
     struct oracle *o = judge_replay(c, j);
     bool failed = oracle_violation_total(o) != 0;
-    struct park_entry *e = NULL;
-    if (!failed) {
-        oracle_finish(o, 0);
-        if (!oracle_violation_total(o) && !oracle_end_judged(o)) {
-            struct check_verdict v = verdict_of(o);
-            e = park_put(&c->park, &j->log, &v);
-        }
-    }
-    judge_release_log(c, o);
-    if (!e) {
-        /* A flow that broke an invariant keeps its oracle, and its
-         * violations; any other that cannot be parked is not tried again.
-         * (Without memory for its oracle it stays deferred.) */
-        if (judge_go_live(c, f, j) && !failed)
-            park_log_lose(&j->log);
+    bool parked = !failed && judge_park_settled(c, f, j, o);
+    judge_release_log(c, o); /* the scratch judge's */
+    if (parked)
         return;
-    }
-    judge_release(c, j);
-    f->user = (void *)((uintptr_t)e | USER_PARKED);
+    /* A flow that broke an invariant keeps its oracle, and its violations;
+     * any other that cannot be parked is not tried again. (Without memory
+     * for its oracle it stays deferred.) */
+    if (judge_go_live(c, f, j) && !failed)
+        park_log_lose(&j->log);
 }
 
 /* f has closed, and its latest segment is judged: park it (check_park.h)
@@ -465,24 +466,13 @@ static void judge_park(struct check_ctx *c, struct flow *f)
 #if FINFUZZ_VERIFY_FAST
     verify_log(c, j);
 #endif
-    /* Judged at its latest segment's time: when end_judged is not set, any
-     * later end gives the same. */
-    oracle_finish(o, 0);
-    struct park_entry *e = NULL;
-    if (!oracle_violation_total(o) && !oracle_end_judged(o)) {
-        struct check_verdict v = verdict_of(o);
-        e = park_put(&c->park, &j->log, &v);
-    }
-    if (!e) {
-        /* Not parked (rare): the oracle as it was before the judging, and
-         * no further try. */
-        judge_release_log(c, o);
-        judge_rebuild(c, j, &j->log);
-        park_log_lose(&j->log);
+    if (judge_park_settled(c, f, j, o))
         return;
-    }
-    judge_release(c, j);
-    f->user = (void *)((uintptr_t)e | USER_PARKED);
+    /* Not parked (rare): the oracle as it was before the judging, and no
+     * further try. */
+    judge_release_log(c, o);
+    judge_rebuild(c, j, &j->log);
+    park_log_lose(&j->log);
 }
 
 /* A parked flow's judge, its log taken from its entry, which is released:
@@ -570,6 +560,20 @@ static void message(const struct check_hooks *hooks, const char *msg)
         hooks->message(hooks->ctx, msg);
 }
 
+/* A message about the record at frame of the capture c checks. */
+static void message_at(const struct check_ctx *c, uint64_t frame, const char *fmt, ...)
+{
+    if (!c->hooks->message)
+        return;
+    char what[256], msg[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(msg, sizeof msg, "%s: frame %" PRIu64 ": %s", c->name, frame, what);
+    message(c->hooks, msg);
+}
+
 /* The judge of a segment of f at frame: NULL, with a message, when f is
  * parked and no memory could be had to take it out (the segment is not
  * judged). */
@@ -577,14 +581,8 @@ static inline struct flow_judge *judge_for_segment(struct check_ctx *c, struct f
                                                    uint64_t frame)
 {
     struct flow_judge *j = judge_of(c, f);
-    if (__builtin_expect(!j, 0)) {
-        char err[320];
-        snprintf(err, sizeof err,
-                 "%s: frame %" PRIu64
-                 ": out of memory for a late segment of a closed flow; not judged",
-                 c->name, frame);
-        message(c->hooks, err);
-    }
+    if (__builtin_expect(!j, 0))
+        message_at(c, frame, "out of memory for a late segment of a closed flow; not judged");
     return j;
 }
 
@@ -595,14 +593,10 @@ static void judge_segment(void *ctx, struct flow *f, uint8_t ep, const struct ca
     struct flow_judge *j = judge_for_segment(c, f, cs->frame);
     if (!j)
         return;
+    /* (The flow's latest time already counts this segment's.) */
+    uint64_t last_usecs = f->last_usecs;
     struct ev e;
-    memset(&e, 0, sizeof e);
-    e.kind = EV_SEGMENT;
-    e.time_usecs = f->last_usecs;
-    e.frame = cs->frame;
-    e.endpoint = ep;
-    e.u.segment.seg = cs->seg;
-    e.u.segment.ip = cs->ip;
+    check_segment_event(cs, ep, &last_usecs, &e);
     judge_push(c, f, j, f->segments - 1, &e);
     if (f->closed)
         judge_park(c, f);
@@ -619,13 +613,7 @@ static void verify_parked(struct check_ctx *c, const struct flow *f, struct park
     if (!j)
         return;
     oracle_finish(j->oracle, end_usecs);
-    struct check_verdict v = verdict_of(j->oracle);
-    if (v.verdict != parked->verdict || v.violations_total != 0 ||
-        v.incomplete_reason != parked->incomplete_reason ||
-        v.view[0].state != parked->view[0].state ||
-        v.view[0].state_known != parked->view[0].state_known ||
-        v.view[1].state != parked->view[1].state ||
-        v.view[1].state_known != parked->view[1].state_known || oracle_end_judged(j->oracle)) {
+    if (!verdict_settled_as(j->oracle, parked)) {
         fprintf(stderr, "check: a parked flow's verdict differs from its oracle's at its end\n");
         abort();
     }
@@ -680,23 +668,17 @@ static double now_secs(void)
 }
 
 /* Hand one segment to its flow and pass on what the table warns about. */
-static void route_segment(struct flow_table *table, const struct cap_segment *cs,
-                          struct flow_lookup *l, const char *name, const struct check_options *opt,
-                          const struct check_hooks *hooks)
+static void route_segment(const struct check_ctx *c, struct flow_table *table,
+                          const struct cap_segment *cs, struct flow_lookup *l)
 {
-    char err[320];
     enum flow_warn w = flows_segment_prepared(table, cs, l);
-    if (w == FLOW_WARN_FULL) {
-        snprintf(err, sizeof err,
-                 "%s: frame %" PRIu64 ": more than %zu flows at once; the least "
-                 "recently active are judged early (see --max-flows)",
-                 name, cs->frame, opt->max_flows);
-        message(hooks, err);
-    } else if (w == FLOW_WARN_NOMEM) {
-        snprintf(err, sizeof err, "%s: frame %" PRIu64 ": out of memory for a new flow", name,
-                 cs->frame);
-        message(hooks, err);
-    }
+    if (w == FLOW_WARN_FULL)
+        message_at(c, cs->frame,
+                   "more than %zu flows at once; the least recently active are judged early "
+                   "(see --max-flows)",
+                   c->opt->max_flows);
+    else if (w == FLOW_WARN_NOMEM)
+        message_at(c, cs->frame, "out of memory for a new flow");
 }
 
 /* ---- the record pipeline ----
@@ -752,13 +734,9 @@ struct check_pending {
 
 /* What the per-record callback works with: one capture being checked. */
 struct check_loop {
-    struct check_ctx c; /* the flow hooks' context */
+    struct check_ctx c; /* the flow hooks' context: the capture's name, options, hooks */
     struct cap_reader r;
     struct flow_table table;
-    const char *name;
-    const struct check_options *opt;
-    const struct check_hooks *hooks;
-    struct check_result *res;
     /* The plain segments read (pipe_read) and judged (pipe_judged) so far:
      * the pending ones are pipe[pipe_judged % CHECK_PIPE_SLOTS] on, and the
      * next record is decoded into pipe[pipe_read % CHECK_PIPE_SLOTS]. */
@@ -779,7 +757,7 @@ static void show_progress(struct check_loop *L)
         return;
     L->last_progress = now_secs();
     double p = cap_progress(&L->r);
-    fprintf(stderr, "\r%s: %" PRIu64 " packets", L->name, L->r.counts.frames);
+    fprintf(stderr, "\r%s: %" PRIu64 " packets", L->c.name, L->r.counts.frames);
     if (p >= 0)
         fprintf(stderr, " (%.0f%%)", p * 100);
     L->progress_shown = true;
@@ -803,13 +781,13 @@ static __attribute__((noinline)) void check_record_slow(struct check_loop *L, en
         L->cs.ip = e->u.segment.ip;
         L->cs.seg = e->u.segment.seg;
         L->cs.payload_cut = false;
-        route_segment(&L->table, &L->cs, &L->lookup, L->name, L->opt, L->hooks);
+        route_segment(&L->c, &L->table, &L->cs, &L->lookup);
     } else {
         if (L->note[0])
-            message(L->hooks, L->note);
+            message(L->c.hooks, L->note);
         if (st == CAP_SEGMENT) {
             flows_lookup_of(&L->cs.ip, L->cs.seg.sport, L->cs.seg.dport, &L->lookup);
-            route_segment(&L->table, &L->cs, &L->lookup, L->name, L->opt, L->hooks);
+            route_segment(&L->c, &L->table, &L->cs, &L->lookup);
         }
     }
 }
@@ -934,6 +912,7 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
     c->name = name;
     slab_init(&c->judges, sizeof(struct flow_judge));
     slab_init(&c->oracles, ORACLE_COMPACT_BYTES);
+    slab_init(&c->logs, JUDGE_LOG_BYTES);
     if (!(c->scratch = judge_get(c)) || !judge_oracle(c, c->scratch)) {
         snprintf(err, sizeof err, "%s: out of memory", name);
         message(hooks, err);
@@ -948,10 +927,6 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
     struct flow_hooks fh = {c, judge_open, judge_segment, judge_finish};
     flows_init(&L->table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
     L->table.warm_finish = judge_warm_finish;
-    L->name = name;
-    L->opt = opt;
-    L->hooks = hooks;
-    L->res = res;
     for (unsigned i = 0; i < CHECK_PIPE_SLOTS; i++)
         L->pipe[i].e.kind = EV_SEGMENT;
     L->progress = opt->progress;

@@ -163,10 +163,9 @@ static void fin_ack_arrives(struct oracle_quick_side *r, uint64_t now)
     }
 }
 
-/* fin_arrives() */
+/* fin_arrives(), less peer_fin_rcvd, which only tests left out here read */
 static void fin_arrives(struct oracle_quick_side *r, bool with_ack_of_ours, uint64_t now)
 {
-    r->peer_fin_rcvd = true;
     switch (r->inf) {
     case TCP_SYN_RECEIVED:
     case TCP_ESTABLISHED:

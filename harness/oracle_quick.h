@@ -37,7 +37,7 @@ struct oracle_quick_side {
     uint8_t inf; /* an enum tcp_state */
     uint8_t wscale;
     bool inf_known, sent_any, syn_sent, wnd_known, wscale_offered;
-    bool fin_sent, fin_acked, peer_fin_rcvd, peer_fin_confirmed, last_peer_had_ack, tw_ack_sent;
+    bool fin_sent, fin_acked, peer_fin_confirmed, last_peer_had_ack, tw_ack_sent;
 };
 
 struct oracle_quick {
