@@ -177,9 +177,19 @@ bool cap_fast_ipv6_call(const uint8_t *p, size_t len, struct seg_ip *ip, struct 
     return cap_fast_ipv6(p, len, ip, s);
 }
 
+bool cap_fast_ipv6_record(const uint8_t *p, size_t len, struct cap_fast_segment *fs)
+{
+    struct seg_ip ip;
+    struct seg s;
+    if (!cap_fast_ipv6(p, len, &ip, &s))
+        return false;
+    cap_fast_segment_of(&ip, &s, fs);
+    return true;
+}
+
 bool cap_decode_ipv4_fast(const uint8_t *p, size_t len, struct seg_ip *ip, struct seg *s)
 {
-    return cap_fast_ipv4(p, len, ip, s, CAP_FILL_ALL);
+    return cap_fast_ipv4(p, len, ip, s);
 }
 
 bool cap_seg_ip_equal(const struct seg_ip *a, const struct seg_ip *b)
@@ -395,27 +405,72 @@ bool cap_link_ip_start(int dlt, const uint8_t *d, size_t caplen, size_t *off)
     return link_ip_start(dlt, d, caplen, off) == CAP_SKIP_NONE;
 }
 
-bool cap_seg_check_fill_equal(const struct seg_ip *aip, const struct seg *a,
-                              const struct seg_ip *bip, const struct seg *b)
+void cap_fast_segment_of(const struct seg_ip *ip, const struct seg *s, struct cap_fast_segment *fs)
 {
-    if (aip->version != bip->version)
-        return false;
-    if (aip->version != 4) { /* IPv6: filled whole (the payload's place aside) */
-        struct seg x = *a, y = *b;
-        x.payload = y.payload = NULL;
-        return cap_seg_ip_equal(aip, bip) && cap_seg_equal(&x, &y) &&
-               (a->payload == NULL) == (b->payload == NULL);
+    if (ip->version == 4) {
+        fs->ip.version = 4;
+        memcpy(fs->ip.src, ip->src, 4);
+        memcpy(fs->ip.dst, ip->dst, 4);
+    } else {
+        fs->ip = *ip;
     }
-    const struct seg_opts *x = &a->opts, *y = &b->opts;
-    return memcmp(aip->src, bip->src, 4) == 0 && memcmp(aip->dst, bip->dst, 4) == 0 &&
-           a->sport == b->sport && a->dport == b->dport && a->seq == b->seq && a->ack == b->ack &&
-           a->flags == b->flags && a->window == b->window && a->payload_len == b->payload_len &&
-           x->has_wscale == y->has_wscale && x->wscale == y->wscale && x->has_ts == y->has_ts &&
-           (!x->has_ts || x->ts_val == y->ts_val);
+    fs->sport = s->sport;
+    fs->dport = s->dport;
+    struct seg_record *r = &fs->rec;
+    r->seq = s->seq;
+    r->ack = s->ack;
+    r->payload_len = s->payload_len;
+    r->window = s->window;
+    r->flags = s->flags;
+    cap_fast_record_opts(&s->opts, r);
+}
+
+bool cap_fast_segment_equal(const struct cap_fast_segment *a, const struct cap_fast_segment *b)
+{
+    const struct seg_record *x = &a->rec, *y = &b->rec;
+    size_t alen = a->ip.version == 4 ? 4 : sizeof a->ip.src;
+    if (a->ip.version != b->ip.version || memcmp(a->ip.src, b->ip.src, alen) != 0 ||
+        memcmp(a->ip.dst, b->ip.dst, alen) != 0)
+        return false;
+    if (a->ip.version != 4 && (a->ip.ttl != b->ip.ttl || a->ip.ip_id != b->ip.ip_id))
+        return false;
+    return a->sport == b->sport && a->dport == b->dport && x->seq == y->seq && x->ack == y->ack &&
+           x->payload_len == y->payload_len && x->ts_val == y->ts_val && x->window == y->window &&
+           x->flags == y->flags && x->wscale == y->wscale &&
+           (x->bits & ~SEG_RECORD_FROM_B) == (y->bits & ~SEG_RECORD_FROM_B);
+}
+
+void cap_fast_segment_expand(const struct cap_fast_segment *fs, struct cap_segment *out)
+{
+    if (FINFUZZ_VERIFY_FAST)
+        cap_poison_unfilled(&out->ip, &out->seg);
+    out->frame = fs->frame;
+    out->time_usecs = fs->time_usecs;
+    out->payload_cut = false;
+    if (fs->ip.version == 4) {
+        out->ip.version = 4;
+        memcpy(out->ip.src, fs->ip.src, 4);
+        memcpy(out->ip.dst, fs->ip.dst, 4);
+    } else {
+        out->ip = fs->ip;
+    }
+    const struct seg_record *r = &fs->rec;
+    struct seg *s = &out->seg;
+    s->sport = fs->sport;
+    s->dport = fs->dport;
+    s->seq = r->seq;
+    s->ack = r->ack;
+    s->payload_len = r->payload_len;
+    s->window = r->window;
+    s->flags = r->flags;
+    s->opts.has_ts = (r->bits & SEG_RECORD_HAS_TS) != 0;
+    s->opts.ts_val = r->ts_val;
+    s->opts.has_wscale = (r->bits & SEG_RECORD_HAS_WSCALE) != 0;
+    s->opts.wscale = r->wscale;
 }
 
 void cap_verify_fast(const struct cap_reader *r, const uint8_t *data, size_t caplen, size_t off,
-                     const struct seg_ip *fip, const struct seg *fs, enum cap_fill fill)
+                     const struct seg_ip *fip, const struct seg *fs)
 {
     struct seg_ip ip;
     struct seg g;
@@ -423,17 +478,37 @@ void cap_verify_fast(const struct cap_reader *r, const uint8_t *data, size_t cap
     if (link_ip_start(r->dlt, data, caplen, &off2) != CAP_SKIP_NONE || off2 != off ||
         seg_decode_ip(data + off, caplen - off, SEG_DECODE_NO_CHECKSUM, &ip, &g) != SEG_OK)
         abort(); /* the fast path took what the codec rejects */
-    if (fill == CAP_FILL_ALL ? !cap_seg_ip_equal(&ip, fip) || !cap_seg_equal(&g, fs)
-                             : !cap_seg_check_fill_equal(&ip, &g, fip, fs))
+    if (!cap_seg_ip_equal(&ip, fip) || !cap_seg_equal(&g, fs))
         abort(); /* the fast path decoded differently from the codec */
 }
 
-void cap_poison_unfilled(struct seg_ip *ip, struct seg *s)
+void cap_verify_fast_record(const struct cap_reader *r, const uint8_t *data, size_t caplen,
+                            size_t off, const struct cap_fast_segment *fs)
+{
+    struct seg_ip ip;
+    struct seg g;
+    size_t off2 = 0;
+    if (link_ip_start(r->dlt, data, caplen, &off2) != CAP_SKIP_NONE || off2 != off ||
+        seg_decode_ip(data + off, caplen - off, SEG_DECODE_NO_CHECKSUM, &ip, &g) != SEG_OK)
+        abort(); /* the fast path took what the codec rejects */
+    struct cap_fast_segment want;
+    memset(&want, 0, sizeof want);
+    cap_fast_segment_of(&ip, &g, &want);
+    if (!cap_fast_segment_equal(&want, fs))
+        abort(); /* the fast path decoded differently from the codec */
+}
+
+void cap_poison_unfilled_ip(struct seg_ip *ip)
 {
     ip->ttl = 0xa5;
     ip->ip_id = 0xa5a5;
     memset(ip->src + 4, 0xa5, sizeof ip->src - 4);
     memset(ip->dst + 4, 0xa5, sizeof ip->dst - 4);
+}
+
+void cap_poison_unfilled(struct seg_ip *ip, struct seg *s)
+{
+    cap_poison_unfilled_ip(ip);
     s->urg_ptr = 0xa5a5;
     s->reserved_bits = 0xa5;
     s->payload = (const uint8_t *)(uintptr_t)0xa5; /* faults when read */
@@ -508,9 +583,9 @@ enum cap_status cap_record(struct cap_reader *r, const struct pcap_pkthdr *hdr, 
     }
     size_t off = 0;
     if (!over_snap && link_ip_start(r->dlt, data, hdr->caplen, &off) == CAP_SKIP_NONE &&
-        cap_fast_ip(data + off, hdr->caplen - off, &out->ip, &out->seg, CAP_FILL_ALL)) {
+        cap_fast_ip(data + off, hdr->caplen - off, &out->ip, &out->seg)) {
         if (FINFUZZ_VERIFY_FAST)
-            cap_verify_fast(r, data, hdr->caplen, off, &out->ip, &out->seg, CAP_FILL_ALL);
+            cap_verify_fast(r, data, hdr->caplen, off, &out->ip, &out->seg);
         out->frame = frame;
         out->time_usecs = record_usecs(hdr);
         out->payload_cut = false;

@@ -130,20 +130,29 @@ bool cap_decode_ipv4_fast(const uint8_t *pkt, size_t len, struct seg_ip *ip, str
 /* Field-by-field equality of decoded headers (padding ignored). */
 bool cap_seg_ip_equal(const struct seg_ip *a, const struct seg_ip *b);
 bool cap_seg_equal(const struct seg *a, const struct seg *b);
-/* bip and b hold what CAP_FILL_CHECK (capture_fast.h) fills of aip and a. */
-bool cap_seg_check_fill_equal(const struct seg_ip *aip, const struct seg *a,
-                              const struct seg_ip *bip, const struct seg *b);
+/* A segment decoded whole (ip, s) in the checker's form (capture_fast.h):
+ * of ip only the version and the addresses, as cap_fast_ip_record() writes
+ * them for IPv4 (IPv6: all of it). */
+void cap_fast_segment_of(const struct seg_ip *ip, const struct seg *s, struct cap_fast_segment *fs);
+/* Two segments in the checker's form are the same in all it holds (of the
+ * record, all but time_delta, frame_delta and the FROM_B bit; of an IPv4
+ * header, the version and the addresses' first 4 bytes). */
+bool cap_fast_segment_equal(const struct cap_fast_segment *a, const struct cap_fast_segment *b);
+/* fs whole again (frame, time, ip, and every field of the segment it
+ * holds) into *out, for the general way; the fields it does not hold
+ * (payload, urgent pointer, other options, TTL...) are left alone, or,
+ * with FINFUZZ_VERIFY_FAST, poisoned (cap_poison_unfilled()). */
+void cap_fast_segment_expand(const struct cap_fast_segment *fs, struct cap_segment *out);
 
 /* ---- the checker's per-record path ----
  *
- * cap_next_ev() is cap_next() for a reader that judges segments one at a
+ * cap_next_fast() is cap_next() for a reader that judges segments one at a
  * time as they are read (check.c): a plain TCP segment that the fast
- * decoders take (no note) is decoded straight into e (frame, time_usecs and
- * of u.segment the fields the checker reads, CAP_FILL_CHECK in
- * capture_fast.h; kind, endpoint and the other fields are left alone) with
- * *in_ev set, saving a copy per segment; every other record is returned in
- * *out exactly as cap_next() would. It is inline (capture_fast.h says why); the functions
- * below are its out-of-line parts, for it alone. */
+ * decoders take (no note) is decoded straight into *fs, the checker's form
+ * of a segment (capture_fast.h), with *in_fast set; every other record is
+ * returned in *out exactly as cap_next() would. It is inline
+ * (capture_fast.h says why); the functions below are its out-of-line
+ * parts, for it alone. */
 
 /* Classic pcap's per-record header. */
 #define CAP_RECORD_HDR_LEN 16
@@ -162,15 +171,19 @@ enum cap_status cap_record_general(struct cap_reader *r, const struct pcap_pkthd
  * carries none or its link header is cut (the general way says which). */
 bool cap_link_ip_start(int dlt, const uint8_t *d, size_t caplen, size_t *off);
 /* FINFUZZ_VERIFY_FAST: abort unless the codec decodes the record at data as
- * the fast decoders did (*ip, *s), in every field they fill (fill). */
+ * the fast decoders did, whole (*ip, *s) or in the checker's form (*fs). */
 void cap_verify_fast(const struct cap_reader *r, const uint8_t *data, size_t caplen, size_t off,
-                     const struct seg_ip *ip, const struct seg *s, enum cap_fill fill);
+                     const struct seg_ip *ip, const struct seg *s);
+void cap_verify_fast_record(const struct cap_reader *r, const uint8_t *data, size_t caplen,
+                            size_t off, const struct cap_fast_segment *fs);
 /* FINFUZZ_VERIFY_FAST: put values no decoder gives into the fields of *ip
- * and *s that CAP_FILL_CHECK leaves alone (a bool that is neither true nor
- * false, a payload pointer that faults), so that a reader of the checker's
- * events that uses one fails the tests rather than reading an earlier
- * record's value. */
+ * and *s that the checker's form of a segment does not hold (a bool that
+ * is neither true nor false, a payload pointer that faults), so that a
+ * reader of the checker's events that uses one fails the tests rather than
+ * reading an earlier record's value. (The ip part alone: for IPv4, all but
+ * the version and the addresses' first 4 bytes.) */
 void cap_poison_unfilled(struct seg_ip *ip, struct seg *s);
+void cap_poison_unfilled_ip(struct seg_ip *ip);
 
 /* Capture time in microseconds (readers open captures with nanosecond
  * precision: tv_usec holds nanoseconds). */
@@ -179,20 +192,19 @@ static inline uint64_t cap_record_usecs(const struct pcap_pkthdr *hdr)
     return (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec / 1000u;
 }
 
-/* The part of cap_next_ev() after the read, for a record hdr/data that
+/* The part of cap_next_fast() after the read, for a record hdr/data that
  * libpcap has just handed over (by pcap_next_ex() or to a pcap_dispatch()
  * callback). Never returns CAP_EOF or CAP_ERROR. */
-CAP_HOT enum cap_status cap_record_ev(struct cap_reader *r, const struct pcap_pkthdr *hdr,
-                                      const u_char *data, struct ev *e, struct cap_segment *out,
-                                      bool *in_ev, char *note, size_t notelen)
+CAP_HOT enum cap_status cap_record_fast(struct cap_reader *r, const struct pcap_pkthdr *hdr,
+                                        const u_char *data, struct cap_fast_segment *fs,
+                                        struct cap_segment *out, bool *in_fast, char *note,
+                                        size_t notelen)
 {
-    *in_ev = false;
-    note[0] = '\0';
     size_t caplen = hdr->caplen;
     /* A filter, or a record that may have been cut to the snap length by
      * libpcap (which cap_record checks), goes the whole way. */
     if (__builtin_expect(r->have_filter || (caplen == r->snaplen && r->expected_pos >= 0), 0))
-        return cap_record(r, hdr, data, out, note, notelen);
+        goto general;
     r->counts.frames++;
     if (r->expected_pos >= 0)
         r->expected_pos += CAP_RECORD_HDR_LEN + (long)caplen;
@@ -201,35 +213,43 @@ CAP_HOT enum cap_status cap_record_ev(struct cap_reader *r, const struct pcap_pk
                              (cap_rd16be(data + 12) != 0x0800 && cap_rd16be(data + 12) != 0x86dd),
                          0)) {
         if (!cap_link_ip_start(r->dlt, data, caplen, &off))
-            return cap_record_general(r, hdr, data, false, out, note, notelen);
+            goto general_counted;
     }
     if (FINFUZZ_VERIFY_FAST)
-        cap_poison_unfilled(&e->u.segment.ip, &e->u.segment.seg);
-    if (__builtin_expect(!cap_fast_ip(data + off, caplen - off, &e->u.segment.ip, &e->u.segment.seg,
-                                      CAP_FILL_CHECK),
-                         0))
-        return cap_record_general(r, hdr, data, false, out, note, notelen);
+        cap_poison_unfilled_ip(&fs->ip);
+    if (__builtin_expect(!cap_fast_ip_record(data + off, caplen - off, fs), 0))
+        goto general_counted;
     if (FINFUZZ_VERIFY_FAST)
-        cap_verify_fast(r, data, caplen, off, &e->u.segment.ip, &e->u.segment.seg, CAP_FILL_CHECK);
-    e->frame = r->counts.frames;
-    e->time_usecs = cap_record_usecs(hdr);
+        cap_verify_fast_record(r, data, caplen, off, fs);
+    fs->frame = r->counts.frames;
+    fs->time_usecs = cap_record_usecs(hdr);
     r->counts.segments++;
-    *in_ev = true;
+    *in_fast = true;
     return CAP_SEGMENT;
+
+general:
+    *in_fast = false;
+    note[0] = '\0';
+    return cap_record(r, hdr, data, out, note, notelen);
+general_counted:
+    *in_fast = false;
+    note[0] = '\0';
+    return cap_record_general(r, hdr, data, false, out, note, notelen);
 }
 
-CAP_HOT enum cap_status cap_next_ev(struct cap_reader *r, struct ev *e, struct cap_segment *out,
-                                    bool *in_ev, char *note, size_t notelen)
+CAP_HOT enum cap_status cap_next_fast(struct cap_reader *r, struct cap_fast_segment *fs,
+                                      struct cap_segment *out, bool *in_fast, char *note,
+                                      size_t notelen)
 {
     struct pcap_pkthdr *hdr;
     const u_char *data;
     int rc = pcap_next_ex(r->pcap, &hdr, &data);
     if (__builtin_expect(rc != 1, 0)) {
-        *in_ev = false;
+        *in_fast = false;
         note[0] = '\0';
         return cap_read_end(r, rc, note, notelen);
     }
-    return cap_record_ev(r, hdr, data, e, out, in_ev, note, notelen);
+    return cap_record_fast(r, hdr, data, fs, out, in_fast, note, notelen);
 }
 
 /* The end of reading by pcap_dispatch(), which returned rc (0 at the end of

@@ -689,7 +689,7 @@ static void route_segment(const struct check_ctx *c, struct flow_table *table,
  * TIME-WAIT) the first two miss the L1 cache, and the core cannot overlap
  * one record's misses with the next one's: libpcap's reading of the next
  * record (a few hundred instructions) lies between them. So a plain
- * segment (one decoded into an event, cap_record_ev) is judged not when it
+ * segment (one decoded the fast way, cap_record_fast) is judged not when it
  * is read but CHECK_PIPE_DEPTH records later, and meanwhile the records
  * read after it take it a step down its chain, prefetching the next line:
  *   age 0 (just read): its key and hash; its bucket prefetched;
@@ -722,7 +722,7 @@ _Static_assert(CHECK_PIPE_SLOTS > CHECK_PIPE_DEPTH &&
 /* A plain segment read but not judged yet (whole lines: indexing the pipe
  * is a shift). */
 struct check_pending {
-    _Alignas(64) struct ev e; /* decoded straight in here (kind set once) */
+    _Alignas(64) struct cap_fast_segment s; /* decoded straight in here */
     /* An IPv4 segment's key (flows_key4), for the prefetches and the
      * judging. An IPv6 one is not keyed ahead (hash 0: its steps prefetch
      * the first bucket's lines, to no use but no harm either). */
@@ -745,6 +745,10 @@ struct check_loop {
     /* The general way's segment, and a segment's flow lookup. */
     struct cap_segment cs;
     struct flow_lookup lookup;
+    /* A pending segment as an event, for an oracle that judges it live
+     * (kind set once; the fields a pending segment does not hold are never
+     * written, and are poisoned in the sanitizer builds). */
+    struct ev live_ev;
     char note[320];
     double last_progress;
     bool progress_shown;
@@ -769,18 +773,14 @@ static inline struct check_pending *pipe_slot(struct check_loop *L, unsigned n)
     return &L->pipe[n & (CHECK_PIPE_SLOTS - 1)];
 }
 
-/* The rare ways: plain segment e (a pending one) that the fast route did
- * not take, or (e NULL) the record just read in L->cs, which is no plain
+/* The rare ways: plain segment fs (a pending one) that the fast route did
+ * not take, or (fs NULL) the record just read in L->cs, which is no plain
  * segment (st says what it is). */
 static __attribute__((noinline)) void check_record_slow(struct check_loop *L, enum cap_status st,
-                                                        const struct ev *e)
+                                                        const struct cap_fast_segment *fs)
 {
-    if (e) {
-        L->cs.frame = e->frame;
-        L->cs.time_usecs = e->time_usecs;
-        L->cs.ip = e->u.segment.ip;
-        L->cs.seg = e->u.segment.seg;
-        L->cs.payload_cut = false;
+    if (fs) {
+        cap_fast_segment_expand(fs, &L->cs);
         route_segment(&L->c, &L->table, &L->cs, &L->lookup);
     } else {
         if (L->note[0])
@@ -792,29 +792,96 @@ static __attribute__((noinline)) void check_record_slow(struct check_loop *L, en
     }
 }
 
+/* Pending segment fs, sent by ep at time_usecs (the flow's latest), as an
+ * event: L->live_ev, filled. */
+static struct ev *check_event_of(struct check_loop *L, const struct cap_fast_segment *fs,
+                                 uint8_t ep, uint64_t time_usecs)
+{
+    struct ev *e = &L->live_ev;
+    e->time_usecs = time_usecs;
+    e->frame = fs->frame;
+    e->endpoint = ep;
+    struct seg_ip *ip = &e->u.segment.ip;
+    ip->version = fs->ip.version;
+    if (fs->ip.version == 4) {
+        memcpy(ip->src, fs->ip.src, 4);
+        memcpy(ip->dst, fs->ip.dst, 4);
+    } else {
+        *ip = fs->ip;
+    }
+    const struct seg_record *r = &fs->rec;
+    struct seg *g = &e->u.segment.seg;
+    g->sport = fs->sport;
+    g->dport = fs->dport;
+    g->seq = r->seq;
+    g->ack = r->ack;
+    g->payload_len = r->payload_len;
+    g->window = r->window;
+    g->flags = r->flags;
+    g->opts.has_ts = (r->bits & SEG_RECORD_HAS_TS) != 0;
+    g->opts.ts_val = r->ts_val;
+    g->opts.has_wscale = (r->bits & SEG_RECORD_HAS_WSCALE) != 0;
+    g->opts.wscale = r->wscale;
+    return e;
+}
+
+/* judge_push() of pending segment fs, its event number index, sent by ep
+ * at time_usecs (the flow's latest): a deferred judge's log takes it as it
+ * is, with its time and frame made relative to the flow's first and its
+ * sender's bit set; anything else goes by its event. */
+static inline __attribute__((always_inline)) void check_push(struct check_loop *L, struct flow *f,
+                                                             struct flow_judge *j, uint64_t index,
+                                                             const struct cap_fast_segment *fs,
+                                                             uint8_t ep, uint64_t time_usecs)
+{
+    uint64_t dt = time_usecs - f->first_usecs, df = fs->frame - f->first_frame;
+    if (__builtin_expect(((uintptr_t)f->user & USER_DEFERRED) != 0 && index < PARK_LOG_MAX &&
+                             !((dt | df) >> 32),
+                         1)) {
+        struct seg_record *r = &j->log.seg[index];
+        *r = fs->rec;
+        r->time_delta = (uint32_t)dt;
+        r->frame_delta = (uint32_t)df;
+        r->bits |= ep == EP_B ? SEG_RECORD_FROM_B : 0;
+#if FINFUZZ_VERIFY_FAST
+        /* The record is what logging the segment's event gives, and the
+         * shadow oracle has the event. */
+        const struct ev *e = check_event_of(L, fs, ep, time_usecs);
+        struct seg_record want;
+        seg_record_set(&want, e, f->first_usecs, f->first_frame);
+        if (!seg_record_same(&want, r)) {
+            fprintf(stderr, "check: a segment's fast log record differs from its event's\n");
+            abort();
+        }
+        oracle_segment(j->oracle, index, e);
+#endif
+        return;
+    }
+    judge_push(&L->c, f, j, index, check_event_of(L, fs, ep, time_usecs));
+}
+
 /* Judge the oldest pending record: its flow found and noted
- * (flows_segment_fast) and its event pushed to the flow's judge, with no
- * copy of the segment and no call but the judge's. A segment the fast
- * route does not take (a new flow, a SYN, ...) goes the general way. */
+ * (flows_segment_fast) and the segment pushed to the flow's judge, with no
+ * copy of the segment but into its log and no call but for the rare
+ * ways. A segment the fast route does not take (a new flow, a SYN, ...)
+ * goes the general way. */
 static inline __attribute__((always_inline)) void check_judge_next(struct check_loop *L)
 {
     struct check_pending *p = pipe_slot(L, L->pipe_judged++);
-    struct ev *e = &p->e;
+    const struct cap_fast_segment *fs = &p->s;
     uint8_t ep;
     struct flow *f =
-        p->v4 ? flows_segment_fast_key4(&L->table, p->kw, p->hash, p->src_end, e->frame,
-                                        e->time_usecs, &e->u.segment.seg, &L->lookup, &ep)
-              : flows_segment_fast_ipv6(&L->table, &e->u.segment.ip, e->frame, e->time_usecs,
-                                        &e->u.segment.seg, &L->lookup, &ep);
+        p->v4 ? flows_segment_fast_key4(&L->table, p->kw, p->hash, p->src_end, fs->frame,
+                                        fs->time_usecs, &fs->rec, &L->lookup, &ep)
+              : flows_segment_fast_ipv6(&L->table, &fs->ip, fs->sport, fs->dport, fs->frame,
+                                        fs->time_usecs, &fs->rec, &L->lookup, &ep);
     if (__builtin_expect(!f, 0)) {
-        check_record_slow(L, CAP_SEGMENT, e);
+        check_record_slow(L, CAP_SEGMENT, fs);
         return;
     }
-    struct flow_judge *j = judge_for_segment(&L->c, f, e->frame);
+    struct flow_judge *j = judge_for_segment(&L->c, f, fs->frame);
     if (j) {
-        e->endpoint = ep;
-        e->time_usecs = f->last_usecs;
-        judge_push(&L->c, f, j, f->segments - 1, e);
+        check_push(L, f, j, f->segments - 1, fs, ep, f->last_usecs);
         if (__builtin_expect(f->closed, 0))
             judge_park(&L->c, f);
     }
@@ -851,17 +918,14 @@ static void check_record(u_char *user, const struct pcap_pkthdr *hdr, const u_ch
 {
     struct check_loop *L = (struct check_loop *)(void *)user;
     struct check_pending *p = pipe_slot(L, L->pipe_read);
-    bool in_ev;
+    bool in_fast;
     enum cap_status st =
-        cap_record_ev(&L->r, hdr, data, &p->e, &L->cs, &in_ev, L->note, sizeof L->note);
-    if (__builtin_expect(in_ev, 1)) {
-        const struct seg_ip *ip = &p->e.u.segment.ip;
+        cap_record_fast(&L->r, hdr, data, &p->s, &L->cs, &in_fast, L->note, sizeof L->note);
+    if (__builtin_expect(in_fast, 1)) {
         uint32_t hash = 0;
-        p->v4 = ip->version == 4;
-        if (__builtin_expect(p->v4, 1)) {
-            const struct seg *s = &p->e.u.segment.seg;
-            flows_key4(ip, s->sport, s->dport, p->kw, &hash, &p->src_end);
-        }
+        p->v4 = p->s.ip.version == 4;
+        if (__builtin_expect(p->v4, 1))
+            flows_key4(&p->s.ip, p->s.sport, p->s.dport, p->kw, &hash, &p->src_end);
         p->hash = hash;
         L->pipe_read++;
         if (L->pipe_read - L->pipe_judged > CHECK_PIPE_DEPTH)
@@ -927,8 +991,9 @@ bool check_stream(FILE *fp, const char *name, const struct check_options *opt,
     struct flow_hooks fh = {c, judge_open, judge_segment, judge_finish};
     flows_init(&L->table, &fh, check_linger_usecs(&opt->cfg), opt->max_flows);
     L->table.warm_finish = judge_warm_finish;
-    for (unsigned i = 0; i < CHECK_PIPE_SLOTS; i++)
-        L->pipe[i].e.kind = EV_SEGMENT;
+    L->live_ev.kind = EV_SEGMENT;
+    if (FINFUZZ_VERIFY_FAST)
+        cap_poison_unfilled(&L->live_ev.u.segment.ip, &L->live_ev.u.segment.seg);
     L->progress = opt->progress;
     L->last_progress = opt->progress ? now_secs() : 0;
 

@@ -60,11 +60,11 @@ void flows_lookup_ipv6(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
     l->kw[1] = 0;
 }
 
-struct flow *flows_segment_fast_ipv6(struct flow_table *t, const struct seg_ip *ip, uint64_t frame,
-                                     uint64_t time_usecs, const struct seg *s,
-                                     struct flow_lookup *l, uint8_t *ep)
+struct flow *flows_segment_fast_ipv6(struct flow_table *t, const struct seg_ip *ip, uint16_t sport,
+                                     uint16_t dport, uint64_t frame, uint64_t time_usecs,
+                                     const struct seg_record *s, struct flow_lookup *l, uint8_t *ep)
 {
-    flows_lookup_of(ip, s->sport, s->dport, l);
+    flows_lookup_of(ip, sport, dport, l);
     flows_advance(t, time_usecs);
     struct flow *f = flows_find(t, l);
     return flows_fast_route(t, f, l->kw, l->hash, l->src_end, frame, time_usecs, s, l, ep);
@@ -434,7 +434,7 @@ void flows_closed(struct flow_table *t, struct flow *f)
     list_append(t, f);
 }
 
-void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const struct seg *s)
+void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const struct seg_record *s)
 {
     uint8_t peer = 1 - ep;
     uint8_t flags = s->flags;
@@ -466,7 +466,8 @@ void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const st
 static void deliver(struct flow_table *t, struct flow *f, uint8_t src_end,
                     const struct cap_segment *cs)
 {
-    uint8_t ep = flows_note(t, f, src_end, cs->frame, cs->time_usecs, &cs->seg, true);
+    struct seg_record r = flows_record_of(&cs->seg);
+    uint8_t ep = flows_note(t, f, src_end, cs->frame, cs->time_usecs, &r, true);
     if (t->hooks.segment)
         t->hooks.segment(t->hooks.ctx, f, ep, cs);
 }

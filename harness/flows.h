@@ -240,6 +240,20 @@ uint16_t flow_port(const struct flow *f, uint8_t ep);
 #define FLOWS_HOT     static inline __attribute__((always_inline))
 #define FLOWS_KEY_MUL 0x9e3779b97f4a7c15ull
 
+/* Noting a segment reads its flags, seq, ack and payload_len, from the
+ * form a flow's log keeps it in (seg_record.h): the checker's fast path
+ * holds it so already; flows_record_of() makes one of a struct seg. */
+static inline struct seg_record flows_record_of(const struct seg *s)
+{
+    struct seg_record r;
+    memset(&r, 0, sizeof r);
+    r.seq = s->seq;
+    r.ack = s->ack;
+    r.payload_len = s->payload_len;
+    r.flags = s->flags;
+    return r;
+}
+
 /* Two whole keys are equal. */
 bool flows_key_eq(const struct flow_key *a, const struct flow_key *b);
 /* The lookup of an IPv6 segment (its whole key is compared). */
@@ -249,7 +263,7 @@ void flows_lookup_ipv6(const struct seg_ip *ip, uint16_t sport, uint16_t dport,
  * now_usecs, and warm the next one to go. */
 void flows_expire_due(struct flow_table *t, uint64_t now_usecs);
 /* The part of noting a segment of ep that carries SYN, FIN or RST. */
-void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const struct seg *s);
+void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const struct seg_record *s);
 /* f has just closed: it moves to the closed list. */
 void flows_closed(struct flow_table *t, struct flow *f);
 /* The flow of lookup l, new, with end a_end as A, as flows_segment()
@@ -304,7 +318,7 @@ FLOWS_HOT struct flow *flows_find(const struct flow_table *t, const struct flow_
  * tracks about the flow and its close; returns the sender, EP_A or EP_B.
  * may_be_first: f may have no segment yet (a flow just created). */
 FLOWS_HOT uint8_t flows_note(struct flow_table *t, struct flow *f, uint8_t src_end, uint64_t frame,
-                             uint64_t time_usecs, const struct seg *s, bool may_be_first)
+                             uint64_t time_usecs, const struct seg_record *s, bool may_be_first)
 {
     uint8_t ep = src_end ^ f->a_end; /* EP_A (0) when the sender is A's end */
     uint8_t flags = s->flags;
@@ -349,7 +363,7 @@ FLOWS_HOT void flows_advance(struct flow_table *t, uint64_t time_usecs)
  * the segment is left to flows_segment_prepared() or creates a flow. */
 FLOWS_HOT struct flow *flows_fast_route(struct flow_table *t, struct flow *f, const uint64_t kw[2],
                                         uint32_t hash, uint8_t src_end, uint64_t frame,
-                                        uint64_t time_usecs, const struct seg *s,
+                                        uint64_t time_usecs, const struct seg_record *s,
                                         struct flow_lookup *l, uint8_t *ep)
 {
     uint8_t syn_ack = s->flags & (TCP_SYN | TCP_ACK | TCP_RST);
@@ -377,16 +391,18 @@ FLOWS_HOT struct flow *flows_fast_route(struct flow_table *t, struct flow *f, co
     return NULL;
 }
 
-/* flows_segment_fast() for IPv6. */
-struct flow *flows_segment_fast_ipv6(struct flow_table *t, const struct seg_ip *ip, uint64_t frame,
-                                     uint64_t time_usecs, const struct seg *s,
-                                     struct flow_lookup *l, uint8_t *ep);
+/* flows_segment_fast() for IPv6 (s sent from ip->src/sport to
+ * ip->dst/dport). */
+struct flow *flows_segment_fast_ipv6(struct flow_table *t, const struct seg_ip *ip, uint16_t sport,
+                                     uint16_t dport, uint64_t frame, uint64_t time_usecs,
+                                     const struct seg_record *s, struct flow_lookup *l,
+                                     uint8_t *ep);
 
 /* flows_segment_fast() of an IPv4 segment whose key flows_key4() gave
  * (kw, hash, src_end), for a caller that computed it ahead. */
 FLOWS_HOT struct flow *flows_segment_fast_key4(struct flow_table *t, const uint64_t kw[2],
                                                uint32_t hash, uint8_t src_end, uint64_t frame,
-                                               uint64_t time_usecs, const struct seg *s,
+                                               uint64_t time_usecs, const struct seg_record *s,
                                                struct flow_lookup *l, uint8_t *ep)
 {
     flows_advance(t, time_usecs);
@@ -403,14 +419,15 @@ static inline struct flow *flows_segment_fast(struct flow_table *t, const struct
                                               const struct seg *s, struct flow_lookup *l,
                                               uint8_t *ep)
 {
+    struct seg_record r = flows_record_of(s);
     if (__builtin_expect(ip->version != 4, 0))
-        return flows_segment_fast_ipv6(t, ip, frame, time_usecs, s, l, ep);
+        return flows_segment_fast_ipv6(t, ip, s->sport, s->dport, frame, time_usecs, &r, l, ep);
     /* The key stays in registers: an IPv4 key is its two words. */
     uint64_t kw[2];
     uint32_t hash;
     uint8_t src_end;
     flows_key4(ip, s->sport, s->dport, kw, &hash, &src_end);
-    return flows_segment_fast_key4(t, kw, hash, src_end, frame, time_usecs, s, l, ep);
+    return flows_segment_fast_key4(t, kw, hash, src_end, frame, time_usecs, &r, l, ep);
 }
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef FINFUZZ_SEG_RECORD_H
 #define FINFUZZ_SEG_RECORD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "event.h"
@@ -42,6 +43,15 @@ static inline void seg_record_set(struct seg_record *r, const struct ev *e, uint
     r->bits = (uint8_t)((e->endpoint == EP_B ? SEG_RECORD_FROM_B : 0) |
                         (g->opts.has_ts ? SEG_RECORD_HAS_TS : 0) |
                         (g->opts.has_wscale ? SEG_RECORD_HAS_WSCALE : 0));
+}
+
+/* Two records hold the same segment (field by field: padding aside). */
+static inline bool seg_record_same(const struct seg_record *a, const struct seg_record *b)
+{
+    return a->seq == b->seq && a->ack == b->ack && a->payload_len == b->payload_len &&
+           a->ts_val == b->ts_val && a->time_delta == b->time_delta &&
+           a->frame_delta == b->frame_delta && a->window == b->window && a->flags == b->flags &&
+           a->wscale == b->wscale && a->bits == b->bits;
 }
 
 #endif
