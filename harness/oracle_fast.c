@@ -197,10 +197,7 @@ static __attribute__((noinline)) void syn_ack_apply(struct oracle *o, uint64_t i
 
     /* sender_ack(): exactly the peer's snd_max; a SYN-ACK starts its ACK
      * history afresh (no ack-monotonic), the window is not scaled. */
-    if (!s->ack_any_sent || seq_gt(ack, s->last_ack_any)) {
-        p->acked_new_seen = true;
-        p->acked_new_usecs = now;
-    }
+    oracle_ack_of_new_data(s, p, g, now);
     s->last_ack_any = ack;
     s->ack_any_sent = true;
     s->last_ack = ack;
@@ -474,10 +471,7 @@ ack_apply(struct oracle *restrict o, struct oracle_side *restrict s, struct orac
      * ahead), not backwards (no ack-monotonic, not an old duplicate: of
      * last_ack and ack, ack is the larger). */
     uint32_t ack = g->ack;
-    if (!s->ack_any_sent || seq_gt(ack, s->last_ack_any)) {
-        p->acked_new_seen = true;
-        p->acked_new_usecs = e->time_usecs;
-    }
+    oracle_ack_of_new_data(s, p, g, e->time_usecs);
     s->last_ack_any = ack;
     s->ack_any_sent = true;
     s->last_ack = ack;

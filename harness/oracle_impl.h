@@ -3,6 +3,7 @@
 #ifndef FINFUZZ_ORACLE_IMPL_H
 #define FINFUZZ_ORACLE_IMPL_H
 
+#include "../stack/seq.h"
 #include "oracle.h"
 
 /* Positions in the catalog (oracle_catalog.c); the order is stable. */
@@ -110,6 +111,41 @@ static inline void oracle_first_fin(struct oracle_side *s, const struct oracle_s
     else
         to = TCP_FIN_WAIT_1;
     oracle_side_set_inf(s, to, index);
+}
+
+/* Whether r may have dropped g, a segment of its peer, as unacceptable
+ * (RFC 9293 §3.10.7.4, first step) and so not taken its ACK: g starts at or
+ * beyond the right edge of every window r offered, so it lies beyond r's
+ * window, or, with r's window closed, it occupies sequence space or is not
+ * exactly at RCV.NXT (as r's ACKs show it). "If the RCV.WND is zero, no
+ * segments will be acceptable, but special allowance should be made to
+ * accept valid ACKs": a should, and stacks differ (Linux and the BSDs drop
+ * a bare ACK one past a zero window, as after the peer's zero-window probe
+ * of one new octet). SYNs and RSTs restart no retransmission timer here. */
+static inline bool oracle_ack_maybe_untaken(const struct oracle_side *r, const struct seg *g)
+{
+    if ((g->flags & (TCP_SYN | TCP_RST)) || !r->wnd_known || !r->ack_sent ||
+        !seq_ge(g->seq, r->wnd_right))
+        return false;
+    return seg_len(g) > 0 || g->seq != r->last_ack;
+}
+
+/* s sends g, whose ACK field acknowledges p's data: if that is new data
+ * (more than s acknowledged before), p's retransmission timer restarts
+ * when p takes it (RFC 6298 §5.3). If p may have dropped g
+ * (oracle_ack_maybe_untaken()), the restart may come with a later segment
+ * carrying the same ACK, so each such segment moves it until one that p
+ * must have taken. Shared by the observer and the fast path. */
+static inline void oracle_ack_of_new_data(const struct oracle_side *s, struct oracle_side *p,
+                                          const struct seg *g, uint64_t now)
+{
+    uint32_t ack = g->ack;
+    if (s->ack_any_sent && !seq_gt(ack, s->last_ack_any) &&
+        !(p->acked_new_open && ack == s->last_ack_any))
+        return;
+    p->acked_new_seen = true;
+    p->acked_new_usecs = now;
+    p->acked_new_open = oracle_ack_maybe_untaken(p, g);
 }
 
 /* The two bits of the answerable-segment Bloom filter that stand for

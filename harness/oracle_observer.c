@@ -190,7 +190,8 @@ static uint64_t fin_give_up(const struct oracle *o)
 /* The latest visible act of s's retransmission timer: the last transmission
  * of its FIN or of text below it (with text outstanding below the FIN,
  * (5.4) retransmits that text, not the FIN), or the latest ACK of its new
- * data (5.3). */
+ * data (5.3), from the segment it may have taken that ACK from
+ * (oracle_ack_of_new_data()). */
 static uint64_t fin_timer_last_usecs(const struct oracle_side *s)
 {
     uint64_t last = s->fin_last_usecs > s->last_xmit_usecs ? s->fin_last_usecs : s->last_xmit_usecs;
@@ -915,10 +916,7 @@ static void sender_ack(struct oracle *o, unsigned ep, uint64_t index, const stru
                       "ignored",
                       c, ack - s->fin_taken_ack);
     }
-    if (!s->ack_any_sent || seq_gt(ack, s->last_ack_any)) {
-        p->acked_new_seen = true;
-        p->acked_new_usecs = e->time_usecs;
-    }
+    oracle_ack_of_new_data(s, p, g, e->time_usecs);
     s->last_ack_any = ack;
     s->ack_any_sent = true;
     /* The ACK of an earlier SYN of the peer (SYNs crossed, or the peer

@@ -120,6 +120,9 @@ struct oracle_side {
     bool exact_rst_rcvd;       /* an exact RST arrived: it must close */
     bool acked_new_seen;       /* the peer acknowledged new data of it, latest at acked_new_usecs:
                                   its retransmission timer restarted then (RFC 6298 §5.3) */
+    bool acked_new_open;       /* ... or later: it may have dropped that segment unread, and a
+                                  later one with the same ACK may be the one it took
+                                  (oracle_ack_maybe_untaken()) */
     bool peer_spoke_since_fin; /* the peer sent something since its latest FIN transmission */
     uint8_t wscale;
     uint8_t wire_check; /* 0, or WIRE_CHECK_* */

@@ -2279,6 +2279,76 @@ static void test_ack_within_sent_message_says_how_far_beyond(void **state)
                         "A acknowledged 3 octets beyond the highest sequence number B sent");
 }
 
+/* ---- FIN liveness when the ACK of new data lay beyond a zero window ----
+ * close_pair (fin-retransmit-fin-behind-unacked-data.bin): A never reads,
+ * so its window is closed at RCV.NXT 5101. B's one-octet zero-window probe
+ * (5101) moves B's SND.NXT to 5102, and B's later ACKs carry seq 5102: one
+ * past A's closed window, which RFC 9293 §3.10.7.4's table finds
+ * unacceptable (a bare ACK only at RCV.NXT); taking its ACK anyway is the
+ * "special allowance" the RFC says should be made, and Linux and the BSDs
+ * drop it. So A may take B's ACK of its data (1101) only from B's next
+ * probe at 5101, 100 s later, and its retransmission timer restarts then
+ * (RFC 6298 §5.3): A's RST at `rst` must come within the 120 s RTO ceiling
+ * of that probe, not of A's last retransmission at 3.02 s. With
+ * `ack_at_rcv_nxt` B's ACK at 1.5 s is at 5101, which A must take, and the
+ * probe's same ACK restarts nothing. */
+static void ack_beyond_zero_window(struct evtrace *t, bool ack_at_rcv_nxt, uint64_t rst_usecs)
+{
+    evt_init(t);
+    evt_handshake(t, 1000, 5000);
+    evt_last(t)->u.segment.seg.window = 100;
+    evt_seg(t, EP_B, 10 * MS, TCP_PSH | TCP_ACK, 5001, 1001, 100);
+    evt_seg(t, EP_A, 11 * MS, TCP_ACK, 1001, 5101, 0);
+    evt_last(t)->u.segment.seg.window = 0;
+    evt_seg(t, EP_A, 20 * MS, TCP_PSH | TCP_ACK, 1001, 5101, 100);
+    evt_last(t)->u.segment.seg.window = 0;
+    evt_seg(t, EP_A, 20 * MS, TCP_FIN | TCP_ACK, 1101, 5101, 0);
+    evt_last(t)->u.segment.seg.window = 0;
+    evt_seg(t, EP_A, 1020 * MS, TCP_PSH | TCP_ACK, 1001, 5101, 100);
+    evt_last(t)->u.segment.seg.window = 0;
+    evt_seg(t, EP_B, 1100 * MS, TCP_ACK, 5101, 1001, 1); /* probe */
+    evt_seg(t, EP_A, 1101 * MS, TCP_ACK, 1102, 5101, 0);
+    evt_last(t)->u.segment.seg.window = 0;
+    evt_seg(t, EP_B, 1500 * MS, TCP_ACK, ack_at_rcv_nxt ? 5101 : 5102, 1101, 0);
+    evt_seg(t, EP_A, 3020 * MS, TCP_PSH | TCP_ACK, 1001, 5101, 100);
+    evt_last(t)->u.segment.seg.window = 0;
+    evt_seg(t, EP_B, 3021 * MS, TCP_ACK, 5102, 1101, 0);
+    evt_seg(t, EP_B, 100 * SEC, TCP_ACK, 5101, 1101, 1); /* probe */
+    evt_seg(t, EP_A, 100 * SEC + 1 * MS, TCP_ACK, 1102, 5101, 0);
+    evt_last(t)->u.segment.seg.window = 0;
+    evt_seg(t, EP_A, rst_usecs, TCP_RST | TCP_ACK, 1102, 5101, 0);
+}
+
+static void test_ack_beyond_zero_window_restarts_at_later_probe_passes(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    ack_beyond_zero_window(&t, false, 200 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_CLEAN(&o);
+}
+
+static void test_ack_at_rcv_nxt_restarts_not_at_later_probe_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    ack_beyond_zero_window(&t, true, 200 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "fin-retransmit", t.n - 1);
+}
+
+static void test_silence_beyond_rto_max_after_later_probe_fails(void **state)
+{
+    (void)state;
+    struct evtrace t;
+    struct oracle o;
+    ack_beyond_zero_window(&t, false, 221 * SEC);
+    judge(&o, &t, endpoint_cfg());
+    ASSERT_BROKEN(&o, "fin-retransmit", t.n - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2379,6 +2449,9 @@ int main(void)
         cmocka_unit_test(test_time_wait_ack_through_two_new_isns_passes),
         cmocka_unit_test(test_time_wait_ack_beyond_old_fin_through_two_new_isns_fails),
         cmocka_unit_test(test_ack_within_sent_message_says_how_far_beyond),
+        cmocka_unit_test(test_ack_beyond_zero_window_restarts_at_later_probe_passes),
+        cmocka_unit_test(test_ack_at_rcv_nxt_restarts_not_at_later_probe_fails),
+        cmocka_unit_test(test_silence_beyond_rto_max_after_later_probe_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
