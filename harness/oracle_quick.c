@@ -1,35 +1,177 @@
 /* The quick judge (oracle_quick.h): oracle_fast.c's preconditions and
- * updates, on the fields they read. Read oracle_fast.c first: each
+ * updates, on the little they depend on. Read oracle_fast.c first: each
  * function here names the one it follows, and says only where it differs.
+ *
+ * Where every segment so far took a fast path, the two endpoints' inferred
+ * states go only this way (A either endpoint, B the other; by induction
+ * over the paths below, which take nothing else):
+ *
+ *   nothing taken (both ORACLE_QUICK_UNKNOWN)
+ *   -> A's SYN:                     A SYN-SENT,    B LISTEN
+ *   -> B's SYN-ACK:                 A SYN-SENT,    B SYN-RECEIVED
+ *   -> A's ACK:                     A ESTABLISHED, B ESTABLISHED
+ *   -> a FIN (say A's):             A FIN-WAIT-1,  B CLOSE-WAIT
+ *   -> B's ACK of it:               A FIN-WAIT-2,  B CLOSE-WAIT
+ *   -> B's FIN (with that ACK too): A TIME-WAIT,   B LAST-ACK
+ *   -> A's ACK of it:               A TIME-WAIT,   B CLOSED, and nothing
+ *      more is taken (neither CLOSED sends nor takes an ACK).
+ *
+ * A FIN reaches FIN-WAIT-1 only with the ACK of that FIN (an ACK taken is
+ * exactly its receiver's snd_max, which ends at the FIN), so the oracle
+ * moves it to FIN-WAIT-2 first: no CLOSING. So what the fast paths test of
+ * the oracle's fields follows from these states and the few numbers kept:
+ *
+ *  - sent_any, syn_sent, isn_known, syn_count == 1, wire_known: every
+ *    state but LISTEN (an endpoint leaves nothing-known or LISTEN only by
+ *    sending its SYN); wnd_known: those but SYN-SENT, whose sender has sent
+ *    only its SYN;
+ *  - contig_end is snd_max: every path sets both to the same;
+ *  - isn + 1 is snd_max in SYN-SENT, where only the SYN was sent;
+ *  - fin_sent: FIN-WAIT-1 and every state after it, LAST-ACK, CLOSED;
+ *    fin_acked: FIN-WAIT-2, TIME-WAIT, CLOSED (fin_ack_arrives() leaves
+ *    FIN-WAIT-1 and LAST-ACK, the only states with a FIN unacknowledged);
+ *  - tw_restart_usecs: when its endpoint entered TIME-WAIT, as far as the
+ *    fast paths read it: only the TIME-WAIT endpoint's own ACK moves it
+ *    (ack_take(), peer_fin_confirmed, tw_ack_sent, last_peer_had_ack), and
+ *    the first such ACK taken is the last segment taken;
+ *  - o->started: both states known.
+ *
  * Fields the fast paths never change from their initial value while every
  * segment takes one (ooo, beyond_seen, wire_check, owed, syn_data, the
- * reuse SYNs) are not kept: their tests always pass here. syn_count is 0
- * exactly while syn_sent is false, and wire_known is sent_any. Where every
- * segment so far took a fast path, some tests of the ACK path always pass
- * too; ack_applies() and ack_apply() leave them out and say why.
+ * reuse SYNs) are not kept: their tests always pass here.
+ *
  * test_oracle_quick checks, segment by segment, that this takes exactly
- * the segments the fast paths take. */
+ * the segments the fast paths take, and that it holds what the oracle
+ * holds of the states and numbers kept. */
 #include "oracle_quick.h"
 
 #include <string.h>
 
 #include "../stack/seq.h"
-#include "oracle_impl.h"
+
+/* What the fast paths take of an endpoint in each state, as bits: */
+enum {
+    SENDS_ACK = 1u << 0,   /* ack_sender_ok[] */
+    TAKES_ACK = 1u << 1,   /* ack_receiver_ok[] */
+    FIN_SENT = 1u << 2,    /* fin_sent (above) */
+    SENDS_FIN = 1u << 3,   /* a first FIN is taken from it: ESTABLISHED, CLOSE-WAIT */
+    FIN_UNACKED = 1u << 4, /* fin_sent and not fin_acked (above) */
+    NOT_STARTED = 1u << 5, /* not o->started: nothing taken (or none will be) */
+};
+static const uint8_t state_bits[ORACLE_QUICK_STATES] = {
+    [TCP_CLOSED] = FIN_SENT,
+    [TCP_LISTEN] = 0,
+    [TCP_SYN_SENT] = SENDS_ACK,
+    [TCP_SYN_RECEIVED] = SENDS_ACK | TAKES_ACK,
+    [TCP_ESTABLISHED] = SENDS_ACK | TAKES_ACK | SENDS_FIN,
+    [TCP_FIN_WAIT_1] = SENDS_ACK | TAKES_ACK | FIN_SENT | FIN_UNACKED,
+    [TCP_FIN_WAIT_2] = SENDS_ACK | TAKES_ACK | FIN_SENT,
+    [TCP_CLOSING] = SENDS_ACK | TAKES_ACK | FIN_SENT | FIN_UNACKED,
+    [TCP_TIME_WAIT] = SENDS_ACK | TAKES_ACK | FIN_SENT,
+    [TCP_CLOSE_WAIT] = SENDS_ACK | TAKES_ACK | SENDS_FIN,
+    [TCP_LAST_ACK] = SENDS_ACK | TAKES_ACK | FIN_SENT | FIN_UNACKED,
+    [ORACLE_QUICK_UNKNOWN] = NOT_STARTED,
+    [ORACLE_QUICK_OFF] = NOT_STARTED,
+};
+_Static_assert(sizeof state_bits / sizeof state_bits[0] == ORACLE_QUICK_STATES,
+               "one entry per state");
+
+/* ack_apply_rare()'s state changes, for a segment the ACK path took: of
+ * its sender (by whether it carries a FIN, then the sender's state) ... */
+static const uint8_t ack_sender_next[2][ORACLE_QUICK_STATES] = {
+    {
+        /* the handshake's last ACK (a SYN-RECEIVED endpoint sends none
+         * taken: its peer is in SYN-SENT) */
+        [TCP_SYN_SENT] = TCP_ESTABLISHED,
+        [TCP_SYN_RECEIVED] = TCP_ESTABLISHED,
+        [TCP_CLOSED] = TCP_CLOSED,
+        [TCP_LISTEN] = TCP_LISTEN,
+        [TCP_ESTABLISHED] = TCP_ESTABLISHED,
+        [TCP_FIN_WAIT_1] = TCP_FIN_WAIT_1,
+        [TCP_FIN_WAIT_2] = TCP_FIN_WAIT_2,
+        [TCP_CLOSING] = TCP_CLOSING,
+        [TCP_TIME_WAIT] = TCP_TIME_WAIT,
+        [TCP_CLOSE_WAIT] = TCP_CLOSE_WAIT,
+        [TCP_LAST_ACK] = TCP_LAST_ACK,
+        [ORACLE_QUICK_UNKNOWN] = ORACLE_QUICK_UNKNOWN,
+        [ORACLE_QUICK_OFF] = ORACLE_QUICK_OFF,
+    },
+    {
+        /* oracle_first_fin(): from ESTABLISHED, where the peer sent no FIN
+         * (it would have arrived); from CLOSE-WAIT, acknowledging the
+         * peer's FIN. A FIN from any other state is not taken. */
+        [TCP_ESTABLISHED] = TCP_FIN_WAIT_1,
+        [TCP_CLOSE_WAIT] = TCP_LAST_ACK,
+        [TCP_CLOSED] = TCP_CLOSED,
+        [TCP_LISTEN] = TCP_LISTEN,
+        [TCP_SYN_SENT] = TCP_SYN_SENT,
+        [TCP_SYN_RECEIVED] = TCP_SYN_RECEIVED,
+        [TCP_FIN_WAIT_1] = TCP_FIN_WAIT_1,
+        [TCP_FIN_WAIT_2] = TCP_FIN_WAIT_2,
+        [TCP_CLOSING] = TCP_CLOSING,
+        [TCP_TIME_WAIT] = TCP_TIME_WAIT,
+        [TCP_LAST_ACK] = TCP_LAST_ACK,
+        [ORACLE_QUICK_UNKNOWN] = ORACLE_QUICK_UNKNOWN,
+        [ORACLE_QUICK_OFF] = ORACLE_QUICK_OFF,
+    },
+};
+/* ... and of its receiver: the end of its handshake, then fin_ack_arrives()
+ * (the ACK acknowledges the receiver's FIN exactly when it sent one), then
+ * fin_arrives(). */
+static const uint8_t ack_receiver_next[2][ORACLE_QUICK_STATES] = {
+    {
+        [TCP_SYN_RECEIVED] = TCP_ESTABLISHED,
+        [TCP_FIN_WAIT_1] = TCP_FIN_WAIT_2,
+        [TCP_CLOSING] = TCP_TIME_WAIT,
+        [TCP_LAST_ACK] = TCP_CLOSED,
+        [TCP_CLOSED] = TCP_CLOSED,
+        [TCP_LISTEN] = TCP_LISTEN,
+        [TCP_SYN_SENT] = TCP_SYN_SENT,
+        [TCP_ESTABLISHED] = TCP_ESTABLISHED,
+        [TCP_FIN_WAIT_2] = TCP_FIN_WAIT_2,
+        [TCP_TIME_WAIT] = TCP_TIME_WAIT,
+        [TCP_CLOSE_WAIT] = TCP_CLOSE_WAIT,
+        [ORACLE_QUICK_UNKNOWN] = ORACLE_QUICK_UNKNOWN,
+        [ORACLE_QUICK_OFF] = ORACLE_QUICK_OFF,
+    },
+    {
+        [TCP_SYN_RECEIVED] = TCP_CLOSE_WAIT,
+        [TCP_ESTABLISHED] = TCP_CLOSE_WAIT,
+        [TCP_FIN_WAIT_1] = TCP_TIME_WAIT, /* by FIN-WAIT-2: the FIN acknowledges ours */
+        [TCP_FIN_WAIT_2] = TCP_TIME_WAIT,
+        [TCP_CLOSING] = TCP_TIME_WAIT,
+        [TCP_LAST_ACK] = TCP_CLOSED,
+        [TCP_CLOSED] = TCP_CLOSED,
+        [TCP_LISTEN] = TCP_LISTEN,
+        [TCP_SYN_SENT] = TCP_SYN_SENT,
+        [TCP_TIME_WAIT] = TCP_TIME_WAIT,
+        [TCP_CLOSE_WAIT] = TCP_CLOSE_WAIT,
+        [ORACLE_QUICK_UNKNOWN] = ORACLE_QUICK_UNKNOWN,
+        [ORACLE_QUICK_OFF] = ORACLE_QUICK_OFF,
+    },
+};
+_Static_assert(sizeof ack_sender_next[0] == ORACLE_QUICK_STATES, "one entry per state");
+_Static_assert(sizeof ack_receiver_next[0] == ORACLE_QUICK_STATES, "one entry per state");
 
 void oracle_quick_init(struct oracle_quick *q, const struct oracle *o)
 {
     memset(q, 0, sizeof *q);
-    q->time_wait_usecs = o->rules.time_wait_usecs;
-    q->slack_usecs = o->cfg.timer_slack_usecs;
-    q->tw_restart_on_any_ack = o->rules.tw_restart_on_any_ack;
-    q->usable = o->fast_config;
+    /* Not fast_config: the first segment is not taken, as no state is
+     * ORACLE_QUICK_UNKNOWN. */
+    uint8_t st = o->fast_config ? ORACLE_QUICK_UNKNOWN : ORACLE_QUICK_OFF;
+    q->inf[EP_A] = q->inf[EP_B] = st;
+    q->wscale[EP_A] = q->wscale[EP_B] = ORACLE_QUICK_NO_OFFER;
+    q->tw_wait_usecs = o->rules.time_wait_usecs + o->cfg.timer_slack_usecs;
 }
 
-static inline void set_inf(struct oracle_quick_side *s, enum tcp_state st)
+/* Both states, A's in the low byte, in one load. */
+static inline uint16_t both_states(const struct oracle_quick *q)
 {
-    s->inf = (uint8_t)st;
-    s->inf_known = true;
+    uint16_t both;
+    memcpy(&both, q->inf, sizeof both);
+    return both;
 }
+#define BOTH(st) ((uint16_t)((st) | (st) << 8))
 
 /* syn_options_plain() */
 static inline bool options_plain(const struct seg_record *r)
@@ -37,256 +179,120 @@ static inline bool options_plain(const struct seg_record *r)
     return !(r->bits & SEG_RECORD_HAS_WSCALE) || r->wscale <= 14;
 }
 
-/* syn_sent() */
-static void syn_sent(struct oracle_quick_side *s, const struct seg_record *r, enum tcp_state to)
+/* first_syn_applies() and first_syn_apply(): nothing was taken before (the
+ * SYN ring empty, nothing sent, no state known), and syn_sent(). */
+static bool first_syn(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_record *r)
 {
-    s->isn = r->seq;
-    s->syn_sent = true;
-    s->wscale_offered = (r->bits & SEG_RECORD_HAS_WSCALE) != 0;
-    s->wscale = r->wscale > 14 ? 14 : r->wscale;
-    set_inf(s, to);
-    s->contig_end = r->seq + 1;
-    s->snd_max = r->seq + 1;
+    if (both_states(q) != BOTH(ORACLE_QUICK_UNKNOWN) || r->payload_len != 0 || !options_plain(r))
+        return false;
+    q->inf[s] = TCP_SYN_SENT;
+    q->inf[p] = TCP_LISTEN;
+    q->snd_max[s] = r->seq + 1;
+    if (r->bits & SEG_RECORD_HAS_WSCALE)
+        q->wscale[s] = r->wscale; /* at most 14: plain */
+    return true;
 }
 
-/* first_syn_applies() and first_syn_apply() */
-static bool first_syn(struct oracle_quick *q, struct oracle_quick_side *s,
-                      struct oracle_quick_side *p, const struct seg_record *r)
+/* syn_ack_applies() and syn_ack_apply(): its sender in LISTEN has sent
+ * nothing; the peer in SYN-SENT sent only its SYN (no FIN), which ends at
+ * snd_max, so `ack == p->isn + 1 && p->snd_max == ack` is `ack == snd_max`.
+ * Its window is not scaled; it is the first its sender advertised. The
+ * windows that follow are scaled if both offered a scale. */
+static bool syn_ack(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_record *r)
 {
-    if (q->started || s->sent_any || p->sent_any || s->inf_known || p->inf_known || s->syn_sent ||
+    if (q->inf[s] != TCP_LISTEN || q->inf[p] != TCP_SYN_SENT || r->ack != q->snd_max[p] ||
         r->payload_len != 0 || !options_plain(r))
         return false;
-    set_inf(p, TCP_LISTEN);
-    syn_sent(s, r, TCP_SYN_SENT);
-    s->sent_any = true;
-    p->last_peer_had_ack = false;
-    q->started = true;
+    q->inf[s] = TCP_SYN_RECEIVED;
+    q->snd_max[s] = r->seq + 1;
+    q->wnd_right[s] = r->ack + r->window;
+    if ((r->bits & SEG_RECORD_HAS_WSCALE) && q->wscale[p] != ORACLE_QUICK_NO_OFFER)
+        q->wscale[s] = r->wscale;
+    else
+        q->wscale[s] = q->wscale[p] = 0;
     return true;
 }
 
-/* syn_ack_applies() and syn_ack_apply() */
-static bool syn_ack(struct oracle_quick *q, struct oracle_quick_side *s,
-                    struct oracle_quick_side *p, const struct seg_record *r)
+/* ack_applies() and ack_apply() (with ack_apply_rare(), which it may
+ * always run: when ack_apply() skips it, it changes nothing) for an
+ * in-order segment with ACK from s to p. Of ack_applies(), the tests that
+ * always pass here are left out: that both have sent and p's window is
+ * known (s and p take ACKs), ack-monotonic (every ACK taken was the peer's
+ * snd_max at the time, which only grows), and the peer's FIN (each FIN
+ * taken arrived at once, lies in its sender's ISN space, at its snd_max;
+ * a log holds few segments of at most 64 KB each: nothing here wraps half
+ * the sequence space). */
+static inline __attribute__((always_inline)) bool
+ack_segment(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_record *r, bool fin)
 {
-    uint32_t ack = r->ack;
-    if (!q->started || s->sent_any || !s->inf_known || s->inf != TCP_LISTEN || s->syn_sent)
+    unsigned s_inf = q->inf[s], p_inf = q->inf[p];
+    unsigned s_bits = state_bits[s_inf];
+    uint32_t seq = r->seq, len = r->payload_len, ack = r->ack;
+    if (!(s_bits & SENDS_ACK) || !(state_bits[p_inf] & TAKES_ACK))
         return false;
-    if (!p->sent_any || !p->syn_sent || !p->inf_known || p->inf != TCP_SYN_SENT ||
-        ack != p->isn + 1 || p->snd_max != ack || p->fin_sent || r->payload_len != 0 ||
-        !options_plain(r))
+    if (!seq_le(seq, q->snd_max[s]) || ack != q->snd_max[p])
         return false;
-    syn_sent(s, r, TCP_SYN_RECEIVED);
-    uint32_t right = ack + r->window; /* not scaled on a SYN */
-    if (!s->wnd_known || seq_gt(right, s->wnd_right))
-        s->wnd_right = right;
-    s->wnd_known = true;
-    s->sent_any = true;
-    p->last_peer_had_ack = true;
+    if (len > 0 && ((s_bits & FIN_SENT) || seq_gt(seq + len, q->wnd_right[p])))
+        return false;
+    /* A first FIN without text, at snd_max (fin_sent follows from the
+     * state); none from TIME-WAIT, where a bare ACK is taken within 2*MSL
+     * (tw_answer()). */
+    if (fin && (len > 0 || seq != q->snd_max[s] || !(s_bits & SENDS_FIN)))
+        return false;
+    if (s_inf == TCP_TIME_WAIT && (uint64_t)r->time_delta > q->tw_answer_until_usecs)
+        return false;
+
+    /* ack_take() */
+    uint32_t end = seq + len + (fin ? 1u : 0u);
+    if (seq_gt(end, q->snd_max[s]))
+        q->snd_max[s] = end;
+    uint32_t right = ack + ((uint32_t)r->window << q->wscale[s]);
+    /* (In SYN-SENT its first window: not known before.) */
+    if (s_inf == TCP_SYN_SENT || seq_gt(right, q->wnd_right[s]))
+        q->wnd_right[s] = right;
+    /* ack_apply_rare()'s state changes */
+    unsigned p_next = ack_receiver_next[fin][p_inf];
+    q->inf[s] = ack_sender_next[fin][s_inf];
+    q->inf[p] = (uint8_t)p_next;
+    if (p_next == TCP_TIME_WAIT && p_inf != TCP_TIME_WAIT) /* enter_time_wait() */
+        q->tw_answer_until_usecs = (uint64_t)r->time_delta + q->tw_wait_usecs;
     return true;
 }
 
-/* ack_sender_ok[] and ack_receiver_ok[] */
-static bool sender_ok(enum tcp_state st)
+/* ack_segment() for a segment with ACK and no FIN between two ESTABLISHED
+ * endpoints: the tests that can fail there (the states suit both, neither
+ * has sent a FIN, s is not in TIME-WAIT, s's window is known) and the
+ * updates that change something (the states stay). */
+static inline __attribute__((always_inline)) bool steady_ack(struct oracle_quick *q, unsigned s,
+                                                             unsigned p, const struct seg_record *r)
 {
-    return st != TCP_CLOSED && st != TCP_LISTEN;
-}
-static bool receiver_ok(enum tcp_state st)
-{
-    return st != TCP_CLOSED && st != TCP_LISTEN && st != TCP_SYN_SENT;
-}
-
-/* ack_applies(), less the tests that always pass where every segment so
- * far took a fast path:
- *  - that both have sent (sent_any), and what the receiver advertised
- *    (wnd_known): the states taken are reached only by sending a SYN, and,
- *    for the receiver, a SYN-ACK or an ACK;
- *  - ack-monotonic: every ACK taken was the peer's snd_max at the time,
- *    which only grows;
- *  - the peer's FIN: each FIN taken arrived (peer_fin_rcvd) at once, lies
- *    in its sender's ISN space, below its sender's contig_end and snd_max
- *    (nothing follows a FIN), and a FIN is taken only from ESTABLISHED or
- *    CLOSE-WAIT, which a side that sent a SYN and no FIN is in. (A log
- *    holds few segments, each of at most 64 KB: no number here wraps half
- *    the sequence space.) */
-static bool ack_applies(const struct oracle_quick *q, const struct oracle_quick_side *s,
-                        const struct oracle_quick_side *p, const struct seg_record *r)
-{
-    if (!s->inf_known || !p->inf_known || !sender_ok(s->inf) || !receiver_ok(p->inf))
+    uint32_t seq = r->seq, len = r->payload_len, ack = r->ack;
+    uint32_t end = seq + len;
+    if (!seq_le(seq, q->snd_max[s]) || ack != q->snd_max[p] ||
+        (len > 0 && seq_gt(end, q->wnd_right[p])))
         return false;
-    if (!seq_le(r->seq, s->contig_end) || r->ack != p->snd_max)
-        return false;
-    if (r->payload_len > 0 && (s->fin_sent || seq_gt(r->seq + r->payload_len, p->wnd_right)))
-        return false;
-    bool fin = r->flags & TCP_FIN;
-    if (s->inf == TCP_TIME_WAIT &&
-        (fin ||
-         (uint64_t)r->time_delta > s->tw_restart_usecs + q->time_wait_usecs + q->slack_usecs))
-        return false;
-    return !fin || (!s->fin_sent && r->payload_len == 0 && r->seq == s->contig_end &&
-                    (s->inf == TCP_ESTABLISHED || s->inf == TCP_CLOSE_WAIT));
+    if (seq_gt(end, q->snd_max[s]))
+        q->snd_max[s] = end;
+    uint32_t right = ack + ((uint32_t)r->window << q->wscale[s]);
+    if (seq_gt(right, q->wnd_right[s]))
+        q->wnd_right[s] = right;
+    return true;
 }
 
-/* enter_time_wait() */
-static void enter_time_wait(struct oracle_quick_side *s, uint64_t now)
-{
-    set_inf(s, TCP_TIME_WAIT);
-    s->tw_restart_usecs = now;
-    s->tw_ack_sent = false;
-}
-
-/* oracle_first_fin(), for the FINs taken: from ESTABLISHED, where the peer
- * has sent no FIN (it would have arrived), to FIN-WAIT-1; from CLOSE-WAIT,
- * acknowledging the peer's FIN (the ACK is the peer's snd_max), to
- * LAST-ACK. */
-static void first_fin(struct oracle_quick_side *s)
-{
-    s->fin_sent = true;
-    set_inf(s, s->inf == TCP_CLOSE_WAIT ? TCP_LAST_ACK : TCP_FIN_WAIT_1);
-}
-
-/* fin_ack_arrives() */
-static void fin_ack_arrives(struct oracle_quick_side *r, uint64_t now)
-{
-    r->fin_acked = true;
-    switch (r->inf) {
-    case TCP_FIN_WAIT_1:
-        set_inf(r, TCP_FIN_WAIT_2);
-        break;
-    case TCP_CLOSING:
-        enter_time_wait(r, now);
-        break;
-    case TCP_LAST_ACK:
-        set_inf(r, TCP_CLOSED);
-        break;
-    default:
-        break;
-    }
-}
-
-/* fin_arrives(), less peer_fin_rcvd, which only tests left out here read */
-static void fin_arrives(struct oracle_quick_side *r, bool with_ack_of_ours, uint64_t now)
-{
-    switch (r->inf) {
-    case TCP_SYN_RECEIVED:
-    case TCP_ESTABLISHED:
-        set_inf(r, TCP_CLOSE_WAIT);
-        break;
-    case TCP_FIN_WAIT_1:
-        if (with_ack_of_ours)
-            enter_time_wait(r, now);
-        else
-            set_inf(r, TCP_CLOSING);
-        break;
-    case TCP_FIN_WAIT_2:
-        enter_time_wait(r, now);
-        break;
-    default:
-        break;
-    }
-}
-
-/* ack_apply() up to ack_apply_rare(). */
-static inline __attribute__((always_inline)) void ack_take(const struct oracle_quick *q,
-                                                           struct oracle_quick_side *s,
-                                                           struct oracle_quick_side *p,
-                                                           const struct seg_record *r, bool fin)
-{
-    uint32_t end = r->seq + r->payload_len + (fin ? 1u : 0u);
-    if (s->inf == TCP_TIME_WAIT && q->tw_restart_on_any_ack && s->last_peer_had_ack)
-        s->tw_restart_usecs = r->time_delta;
-    if (seq_gt(end, s->contig_end))
-        s->contig_end = end;
-    if (seq_gt(end, s->snd_max))
-        s->snd_max = end;
-    uint32_t wnd = r->window;
-    if (s->wscale_offered && p->wscale_offered)
-        wnd <<= s->wscale;
-    uint32_t right = r->ack + wnd;
-    if (!s->wnd_known || seq_gt(right, s->wnd_right))
-        s->wnd_right = right;
-    s->wnd_known = true;
-    s->sent_any = true;
-    p->last_peer_had_ack = true;
-}
-
-/* ack_apply() with ack_apply_rare(), which it may always call: when
- * ack_apply() skips it, nothing in it applies. */
-static void ack_apply(const struct oracle_quick *q, struct oracle_quick_side *s,
-                      struct oracle_quick_side *p, const struct seg_record *r)
-{
-    uint64_t now = (uint64_t)r->time_delta;
-    bool fin = r->flags & TCP_FIN;
-    ack_take(q, s, p, r, fin);
-
-    /* ack_apply_rare(). The ACK is the peer's snd_max, which a FIN of its
-     * ends: it acknowledges the peer's FIN exactly when the peer sent one
-     * (and that FIN lies in the peer's ISN space, see ack_applies()). */
-    bool acks_p_fin = p->fin_sent;
-    bool covers_p_fin = acks_p_fin;
-    if (fin)
-        first_fin(s);
-    if (covers_p_fin && !s->peer_fin_confirmed) {
-        s->peer_fin_confirmed = true;
-        if (s->inf == TCP_TIME_WAIT && !s->tw_ack_sent) {
-            s->tw_ack_sent = true;
-            s->tw_restart_usecs = now;
-        }
-    }
-    /* The handshake: the ACK is at least the peer's ISN + 1 once the peer
-     * sent its SYN, which a receiver in SYN-RECEIVED, and the receiver of
-     * a sender in SYN-SENT, did. */
-    if (s->inf == TCP_SYN_SENT || s->inf == TCP_SYN_RECEIVED)
-        set_inf(s, TCP_ESTABLISHED);
-    if (p->inf == TCP_SYN_RECEIVED)
-        set_inf(p, TCP_ESTABLISHED);
-    if (acks_p_fin && !p->fin_acked)
-        fin_ack_arrives(p, now);
-    if (fin)
-        fin_arrives(p, acks_p_fin, now);
-}
-
-/* Whether s and p are in a connection's steady state: both ESTABLISHED
- * (which only set_inf() makes them, so their states are known), both have
- * sent, neither has sent a FIN. */
-static inline bool steady(const struct oracle_quick_side *s, const struct oracle_quick_side *p)
-{
-    return s->inf == TCP_ESTABLISHED && p->inf == TCP_ESTABLISHED && s->sent_any && p->sent_any &&
-           !s->fin_sent && !p->fin_sent;
-}
-
-/* ack_applies() for a segment with ACK and no FIN between steady s and p:
- * the tests that can fail there. (The states suit both; nothing waits on
- * a FIN; s is not in TIME-WAIT.) ack_apply() then changes only what
- * ack_take() changes: its rare part finds no FIN and no handshake to
- * end. */
-static inline bool steady_ack_applies(const struct oracle_quick_side *s,
-                                      const struct oracle_quick_side *p, const struct seg_record *r)
-{
-    return seq_le(r->seq, s->contig_end) && r->ack == p->snd_max &&
-           (r->payload_len == 0 || !seq_gt(r->seq + r->payload_len, p->wnd_right));
-}
-
-/* One segment: false when the oracle would not take it by a fast path. */
+/* One segment: false when the oracle would not take it by a fast path. As
+ * oracle_segment(), by its flags. */
 static inline __attribute__((always_inline)) bool quick_segment(struct oracle_quick *q,
                                                                 const struct seg_record *r)
 {
-    unsigned ep = r->bits & SEG_RECORD_FROM_B ? EP_B : EP_A;
-    struct oracle_quick_side *s = &q->side[ep], *p = &q->side[ep ^ 1u];
+    unsigned s = r->bits & SEG_RECORD_FROM_B ? EP_B : EP_A, p = s ^ 1u;
     uint8_t kind = r->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK);
-    if (kind == TCP_ACK && steady(s, p)) {
-        if (!steady_ack_applies(s, p, r))
-            return false;
-        ack_take(q, s, p, r, false);
-        return true;
-    }
-    /* oracle_segment()'s sorting by flags */
+    if (kind == TCP_ACK && both_states(q) == BOTH(TCP_ESTABLISHED))
+        return steady_ack(q, s, p, r);
     switch (kind) {
     case TCP_ACK:
+        return ack_segment(q, s, p, r, false);
     case TCP_ACK | TCP_FIN:
-        if (!ack_applies(q, s, p, r))
-            return false;
-        ack_apply(q, s, p, r);
-        return true;
+        return ack_segment(q, s, p, r, true);
     case TCP_SYN:
         return first_syn(q, s, p, r);
     case TCP_SYN | TCP_ACK:
@@ -298,8 +304,6 @@ static inline __attribute__((always_inline)) bool quick_segment(struct oracle_qu
 
 bool oracle_quick_run(struct oracle_quick *q, const struct seg_record *r, unsigned n)
 {
-    if (!q->usable)
-        return false;
     for (unsigned k = 0; k < n; k++)
         if (!quick_segment(q, &r[k]))
             return false;
@@ -308,17 +312,15 @@ bool oracle_quick_run(struct oracle_quick *q, const struct seg_record *r, unsign
 
 bool oracle_quick_end(const struct oracle_quick *q, struct oracle_endpoint_view view[2])
 {
-    if (!q->started)
-        return false;
     for (unsigned ep = 0; ep < 2; ep++) {
-        const struct oracle_quick_side *s = &q->side[ep];
-        /* oracle_observe_finish()'s fin-retransmit: a FIN still waiting
-         * for its ACK is judged by the end time. (Nothing else there
+        unsigned st = q->inf[ep];
+        /* No verdict unless a segment was taken. Then only
+         * oracle_observe_finish()'s fin-retransmit could judge by the end
+         * time: a FIN still waiting for its ACK. (Nothing else there
          * applies: nothing is owed, no RST was seen, no state reported.) */
-        if (s->fin_sent && !s->fin_acked && !(s->inf_known && s->inf == TCP_CLOSED))
+        if (state_bits[st] & (NOT_STARTED | FIN_UNACKED))
             return false;
-        view[ep] = (struct oracle_endpoint_view){.state = (enum tcp_state)s->inf,
-                                                 .state_known = s->inf_known};
+        view[ep] = (struct oracle_endpoint_view){.state = (enum tcp_state)st, .state_known = true};
     }
     return true;
 }

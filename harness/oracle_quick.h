@@ -4,11 +4,12 @@
  *
  * A fast-path segment can break no invariant and changes only what its
  * *_apply() function assigns; whether the next segment takes a fast path
- * too depends on a few dozen of the oracle's fields. This keeps exactly
- * those (about 90 bytes, against the oracle's 1.6 KB), makes the same
- * tests, and gives up at the first segment that would not take a fast
- * path. A stream it judges to the end has no violation; at its end nothing
- * is judged that depends on the end time unless a FIN is still
+ * too depends on a few dozen of the oracle's fields, and while every
+ * segment took one, most of those follow from the two endpoints' states.
+ * This keeps the states and the few numbers that do not follow (40 bytes,
+ * against the oracle's 1.6 KB), makes the same tests on them, and gives up
+ * at the first segment that would not take a fast path. A stream it judges to the end has no
+ * violation; at its end nothing is judged that depends on the end time unless a FIN is still
  * unacknowledged (the only end-time judgement a fast-path stream can
  * reach), where it gives up too. So its verdict is "pass", with each
  * endpoint's inferred state as the oracle infers it.
@@ -28,25 +29,30 @@
 #include "oracle.h"
 #include "seg_record.h"
 
-/* What the fast paths read of one endpoint, as struct oracle_side has it
- * (isn_known is syn_sent: only a SYN's fast path sets either), less what
- * only tests that always pass here read (oracle_quick.c). */
-struct oracle_quick_side {
-    uint64_t tw_restart_usecs;
-    uint32_t isn, contig_end, snd_max, wnd_right;
-    uint8_t inf; /* an enum tcp_state */
-    uint8_t wscale;
-    bool inf_known, sent_any, syn_sent, wnd_known, wscale_offered;
-    bool fin_sent, fin_acked, peer_fin_confirmed, last_peer_had_ack, tw_ack_sent;
-};
-
+/* The quick judge's whole state: what of the oracle decides, while every
+ * segment so far took a fast path, whether the next one takes one too
+ * (oracle_quick.c says why nothing else does). Each array is indexed by
+ * endpoint (EP_A, EP_B). */
 struct oracle_quick {
-    struct oracle_quick_side side[2];
-    uint64_t time_wait_usecs; /* the profile's rules, as the oracle has them */
-    uint64_t slack_usecs;
-    bool tw_restart_on_any_ack;
-    bool usable; /* the oracle's configuration lets its fast paths apply */
-    bool started;
+    /* Each endpoint's inferred state: an enum tcp_state, or
+     * ORACLE_QUICK_UNKNOWN or ORACLE_QUICK_OFF (below). */
+    uint8_t inf[2];
+    /* Its windows' scale (the shift of RFC 7323 §2.3) once the SYN-ACK
+     * was taken; before, the first SYN's offer (ORACLE_QUICK_NO_OFFER
+     * when it offered none). */
+    uint8_t wscale[2];
+    uint32_t snd_max[2];   /* what it sent, which also arrived contiguously */
+    uint32_t wnd_right[2]; /* the right edge of the window it advertised */
+    /* Until when the endpoint in TIME-WAIT may answer (the oracle's
+     * tw_restart_usecs + time_wait_usecs + timer_slack_usecs). */
+    uint64_t tw_answer_until_usecs;
+    uint64_t tw_wait_usecs; /* the profile's time_wait_usecs + timer_slack_usecs */
+};
+enum {
+    ORACLE_QUICK_UNKNOWN = TCP_STATE_COUNT, /* inf: no segment taken yet */
+    ORACLE_QUICK_OFF,                       /* inf: no fast path applies in this configuration */
+    ORACLE_QUICK_STATES,                    /* how many values inf takes */
+    ORACLE_QUICK_NO_OFFER = 0xff,           /* wscale: the first SYN offered no scale */
 };
 
 /* A quick judge for the streams an oracle initialised like o judges. */

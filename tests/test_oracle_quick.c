@@ -58,9 +58,55 @@ static struct stream *stream_new(enum oracle_profile profile)
     return s;
 }
 
+/* Whether st is one of the states (a bit per state) in set. */
+static bool state_in(uint8_t st, unsigned set)
+{
+    return (set >> st) & 1u;
+}
+#define S(st) (1u << (st))
+
+/* After a segment both took: what the quick judge keeps is what the oracle
+ * holds, and the oracle's flags it leaves out follow from the states as
+ * oracle_quick.c says they do. */
+static void assert_quick_holds_the_oracles_state(const struct stream *s)
+{
+    const struct oracle *o = &s->o;
+    const struct oracle_quick *q = &s->q;
+    for (unsigned ep = 0; ep < 2; ep++) {
+        const struct oracle_side *os = &o->side[ep], *op = &o->side[ep ^ 1u];
+        assert_true(os->inf_known);
+        uint8_t st = os->inf;
+        assert_int_equal(q->inf[ep], st);
+        assert_int_equal(q->snd_max[ep], os->snd_max);
+        assert_int_equal(os->contig_end, os->snd_max);
+        assert_int_equal(os->sent_any, st != TCP_LISTEN);
+        assert_int_equal(os->syn_sent, st != TCP_LISTEN);
+        assert_int_equal(os->wnd_known, !state_in(st, S(TCP_LISTEN) | S(TCP_SYN_SENT)));
+        if (os->wnd_known)
+            assert_int_equal(q->wnd_right[ep], os->wnd_right);
+        if (os->syn_sent && op->syn_sent && os->wnd_known)
+            assert_int_equal(q->wscale[ep],
+                             os->wscale_offered && op->wscale_offered ? os->wscale : 0);
+        if (st == TCP_SYN_SENT)
+            assert_int_equal(os->isn + 1, os->snd_max);
+        unsigned fin_sent = S(TCP_FIN_WAIT_1) | S(TCP_FIN_WAIT_2) | S(TCP_CLOSING) |
+                            S(TCP_TIME_WAIT) | S(TCP_LAST_ACK) | S(TCP_CLOSED);
+        unsigned fin_acked = S(TCP_FIN_WAIT_2) | S(TCP_TIME_WAIT) | S(TCP_CLOSED);
+        assert_int_equal(os->fin_sent, state_in(st, fin_sent));
+        assert_int_equal(os->fin_acked, state_in(st, fin_acked));
+        assert_int_not_equal(st, TCP_CLOSING);
+        /* Until its own ACK ends the peer's LAST-ACK, TIME-WAIT runs from
+         * when it was entered. */
+        if (st == TCP_TIME_WAIT && op->inf == TCP_LAST_ACK)
+            assert_int_equal(q->tw_answer_until_usecs, os->tw_restart_usecs - START_USECS +
+                                                           o->rules.time_wait_usecs +
+                                                           o->cfg.timer_slack_usecs);
+    }
+}
+
 /* Push e to all three; the quick judge must take it exactly when the fast
- * path does (until it has given up). Returns whether the quick judge took
- * it. */
+ * path does (until it has given up), and then hold what the oracle holds.
+ * Returns whether the quick judge took it. */
 static bool stream_push(struct stream *s, const struct ev *e)
 {
     memcpy(&s->copy, &s->o, sizeof s->copy);
@@ -77,13 +123,14 @@ static bool stream_push(struct stream *s, const struct ev *e)
     seg_record_set(&r, e, START_USECS, 0);
     bool quick = oracle_quick_run(&s->q, &r, 1);
     assert_int_equal(quick, fast);
+    if (quick)
+        assert_quick_holds_the_oracles_state(s);
     s->quick_alive = quick;
     return quick;
 }
 
-/* ep sends flags and len bytes at its next seq, acknowledging the peer's
- * next seq, one millisecond after the previous segment. */
-static bool send(struct stream *s, uint8_t ep, uint8_t flags, uint32_t len)
+/* send() with a window scale option of shift (none if negative). */
+static bool send_wscale(struct stream *s, uint8_t ep, uint8_t flags, uint32_t len, int shift)
 {
     struct ev e;
     memset(&e, 0, sizeof e);
@@ -97,8 +144,17 @@ static bool send(struct stream *s, uint8_t ep, uint8_t flags, uint32_t len)
     g->ack = (flags & TCP_ACK) ? s->nxt[ep ^ 1] : 0;
     g->window = s->window[ep];
     g->payload_len = len;
+    g->opts.has_wscale = shift >= 0;
+    g->opts.wscale = shift >= 0 ? (uint8_t)shift : 0;
     s->nxt[ep] += seg_len(g);
     return stream_push(s, &e);
+}
+
+/* ep sends flags and len bytes at its next seq, acknowledging the peer's
+ * next seq, one millisecond after the previous segment. */
+static bool send(struct stream *s, uint8_t ep, uint8_t flags, uint32_t len)
+{
+    return send_wscale(s, ep, flags, len, -1);
 }
 
 /* The stream ends: when the quick judge gives a verdict, the oracle agrees.
@@ -214,6 +270,65 @@ static void test_quick_gives_up_where_the_oracle_judges_more(void **state)
     s->nxt[EP_A]--;
     assert_false(send(s, EP_A, TCP_SYN, 0));
     free(s);
+}
+
+static void test_quick_takes_the_time_wait_ack_until_2msl(void **state)
+{
+    (void)state;
+    struct oracle_endpoint_view view[2];
+    static const enum oracle_profile profiles[] = {PROFILE_LINUX, PROFILE_RFC9293};
+    for (unsigned k = 0; k < 4; k++) {
+        bool late = k & 1u;
+        struct stream *s = stream_new(profiles[k >> 1]);
+        open_conn(s);
+        assert_true(send(s, EP_A, TCP_ACK | TCP_FIN, 0));
+        /* B's FIN acknowledges A's: A in TIME-WAIT from here. */
+        assert_true(send(s, EP_B, TCP_ACK | TCP_FIN, 0));
+        uint64_t tw_start_usecs = s->now_usecs;
+        /* B in LAST-ACK may send bare ACKs; they move nothing. */
+        assert_true(send(s, EP_B, TCP_ACK, 0));
+        assert_true(send(s, EP_B, TCP_ACK, 0));
+        /* A's ACK at 2*MSL (and the slack) after it entered TIME-WAIT, or
+         * one microsecond later. */
+        s->now_usecs = tw_start_usecs + s->o.rules.time_wait_usecs + s->o.cfg.timer_slack_usecs -
+                       1000 + (late ? 1 : 0);
+        assert_int_equal(send(s, EP_A, TCP_ACK, 0), !late);
+        if (late) {
+            assert_false(stream_end(s));
+            free(s);
+            continue;
+        }
+        assert_true(oracle_quick_end(&s->q, view));
+        assert_int_equal(view[EP_A].state, TCP_TIME_WAIT);
+        assert_int_equal(view[EP_B].state, TCP_CLOSED);
+        /* Nothing more is taken: B is CLOSED. */
+        struct stream *t = malloc(sizeof *t);
+        assert_non_null(t);
+        memcpy(t, s, sizeof *t);
+        assert_false(send(t, EP_A, TCP_ACK, 0));
+        memcpy(t, s, sizeof *t);
+        assert_false(send(t, EP_B, TCP_ACK, 0));
+        free(t);
+        assert_true(stream_end(s));
+        free(s);
+    }
+}
+
+static void test_quick_scales_windows_when_both_offer(void **state)
+{
+    (void)state;
+    for (unsigned k = 0; k < 4; k++) {
+        bool a_offers = k & 1u, b_offers = k & 2u;
+        struct stream *s = stream_new(PROFILE_LINUX);
+        s->window[EP_B] = 100;
+        assert_true(send_wscale(s, EP_A, TCP_SYN, 0, a_offers ? 7 : -1));
+        assert_true(send_wscale(s, EP_B, TCP_SYN | TCP_ACK, 0, b_offers ? 2 : -1));
+        assert_true(send(s, EP_A, TCP_ACK, 0));
+        /* B's window of 100 is 400 bytes when both offered a scale. */
+        assert_true(send(s, EP_B, TCP_ACK, 0));
+        assert_int_equal(send(s, EP_A, TCP_ACK | TCP_PSH, 400), a_offers && b_offers);
+        free(s);
+    }
 }
 
 /* ---- generated streams ---- */
@@ -359,6 +474,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quick_judges_ordinary_closes),
         cmocka_unit_test(test_quick_gives_up_where_the_oracle_judges_more),
+        cmocka_unit_test(test_quick_takes_the_time_wait_ack_until_2msl),
+        cmocka_unit_test(test_quick_scales_windows_when_both_offer),
         cmocka_unit_test(test_quick_agrees_on_generated_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
