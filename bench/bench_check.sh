@@ -7,7 +7,7 @@
 # every 500 us of capture time), of 2.5 and 5 million packets. For each, in
 # one run of this script: the bare pcap_next_ex loop's packets/s, finfuzz
 # check's packets/s (--profile linux, text output to /dev/null), their ratio,
-# and the peak RSS of each; each side runs 5 times, alternating with the
+# and the peak RSS of each; each side runs 7 times, alternating with the
 # other, and its median run counts (the ratio's range run by run is printed
 # too). Memory must stay flat as the file doubles: it is bounded by the
 # flows held (open ones plus closed ones inside TIME-WAIT, 60 s here), not by
@@ -44,7 +44,7 @@ pps() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 # One run's CPU time varies by several percent on a shared machine, most of
 # it in the kernel's copying of the file, which both sides pay alike: each
 # side runs RUNS times, alternating, and the median run of each counts.
-RUNS=${BENCH_CHECK_RUNS:-5}
+RUNS=${BENCH_CHECK_RUNS:-7}
 
 # median_of FILE: the line of FILE ("WALL_S KB CPU_S" lines) whose CPU time
 # is the median.
