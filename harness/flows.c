@@ -70,14 +70,14 @@ struct flow *flows_segment_fast_ipv6(struct flow_table *t, const struct seg_ip *
     return flows_fast_route(t, f, l->kw, l->hash, l->src_end, frame, time_usecs, s, l, ep);
 }
 
-/* The whole key of a lookup (for IPv4, from its compact key). */
-static void key_whole(const struct flow_lookup *l, struct flow_key *k)
+/* The whole key of a lookup (for IPv4, from its compact key) into *k,
+ * which is zeroed (a new flow's). */
+static inline void key_whole(const struct flow_lookup *l, struct flow_key *k)
 {
     if (l->kw[0] >> 56 != 4) {
         *k = l->key;
         return;
     }
-    memset(k, 0, sizeof *k);
     for (int e = 0; e < 2; e++) {
         uint32_t a = htonl((uint32_t)(l->kw[e] >> 16));
         memcpy(k->addr[e], &a, 4);
@@ -215,6 +215,51 @@ static void list_append(struct flow_table *t, struct flow *f)
     *tail = f;
 }
 
+/* The same, specialised for what each step of a flow's life knows of it
+ * (generic list_unlink() and list_append() read and branch on both). */
+
+/* f, new and open, goes on the open list if there is one. */
+static inline void open_append(struct flow_table *t, struct flow *f)
+{
+    if (!t->open_listed)
+        return;
+    f->prev = t->open_tail;
+    f->next = NULL;
+    if (t->open_tail)
+        t->open_tail->next = f;
+    else
+        t->open_head = f;
+    t->open_tail = f;
+}
+
+/* f, on_closed_list set, goes at the closed list's tail. */
+static inline void closed_append(struct flow_table *t, struct flow *f)
+{
+    struct flow *tail = t->closed_tail;
+    f->prev = tail;
+    f->next = NULL;
+    if (tail) {
+        tail->next = f;
+    } else {
+        t->closed_head = f;
+        t->expire_check_usecs = 0; /* a new head */
+    }
+    t->closed_tail = f;
+}
+
+/* f, the closed list's head, leaves it (its links are left as they are:
+ * flows_expire_due() sets or drops them next, and sets the next
+ * deadline). */
+static inline void closed_pop_head(struct flow_table *t, struct flow *f)
+{
+    struct flow *next = f->next;
+    t->closed_head = next;
+    if (next)
+        next->prev = NULL;
+    else
+        t->closed_tail = NULL;
+}
+
 /* ---- the table ---- */
 
 void flows_init(struct flow_table *t, const struct flow_hooks *hooks, uint64_t linger_usecs,
@@ -226,7 +271,7 @@ void flows_init(struct flow_table *t, const struct flow_hooks *hooks, uint64_t l
     t->max_flows = max_flows;
 }
 
-static bool table_grow(struct flow_table *t)
+static __attribute__((noinline)) bool table_grow(struct flow_table *t)
 {
     size_t n = t->nbuckets ? t->nbuckets * 2 : FLOWS_BUCKETS_INITIAL;
     struct flow **b = calloc(n, sizeof *b);
@@ -247,26 +292,27 @@ static bool table_grow(struct flow_table *t)
     return true;
 }
 
+/* f leaves its hash chain. */
+static inline void bucket_unlink(struct flow *f)
+{
+    struct flow *next = f->hnext;
+    *f->hprev = next;
+    if (next)
+        next->hprev = f->hprev;
+}
+
 static void table_remove(struct flow_table *t, struct flow *f)
 {
     t->generation++;
-    *f->hprev = f->hnext;
-    if (f->hnext)
-        f->hnext->hprev = f->hprev;
+    bucket_unlink(f);
     list_unlink(t, f);
     t->count--;
 }
 
-/* A zeroed flow (all but its syn_pending_seg), from the free list if it has
- * one. */
-static struct flow *flow_alloc(struct flow_table *t)
+/* A zeroed flow from a slab (a new one if the latest is full); NULL if
+ * no memory could be had. */
+static __attribute__((noinline)) struct flow *flow_alloc_slab(struct flow_table *t)
 {
-    struct flow *f = t->free_flows;
-    if (f) {
-        t->free_flows = f->next;
-        memset(f, 0, FLOW_LIVE_BYTES);
-        return f;
-    }
     struct flow_slab *s = t->slabs;
     if (!s || s->used == s->cap) {
         size_t cap = !s ? FLOWS_SLAB_FIRST : s->cap < FLOWS_SLAB_MAX ? 2 * s->cap : s->cap;
@@ -283,6 +329,18 @@ static struct flow *flow_alloc(struct flow_table *t)
         t->slabs = s = n;
     }
     return &s->f[s->used++]; /* zeroed by calloc */
+}
+
+/* A zeroed flow (all but its syn_pending_seg), from the free list if it has
+ * one. */
+static inline struct flow *flow_alloc(struct flow_table *t)
+{
+    struct flow *f = t->free_flows;
+    if (__builtin_expect(!f, 0))
+        return flow_alloc_slab(t);
+    t->free_flows = f->next;
+    memset(f, 0, FLOW_LIVE_BYTES);
+    return f;
 }
 
 static void flow_release(struct flow_table *t, struct flow *f)
@@ -337,13 +395,20 @@ static void warm_closed(struct flow_table *t)
 void flows_expire_due(struct flow_table *t, uint64_t now_usecs)
 {
     struct flow *f;
-    while ((f = t->closed_head) && f->queued_usecs + t->linger_usecs < now_usecs) {
-        if (f->last_usecs + t->linger_usecs < now_usecs) {
-            flow_finish(t, f, now_usecs, FLOW_END_LINGERED);
+    uint64_t linger = t->linger_usecs;
+    while ((f = t->closed_head) && f->queued_usecs + linger < now_usecs) {
+        closed_pop_head(t, f);
+        if (f->last_usecs + linger < now_usecs) {
+            /* flow_finish(), knowing where f is listed. */
+            t->generation++;
+            bucket_unlink(f);
+            t->count--;
+            if (t->hooks.finish)
+                t->hooks.finish(t->hooks.ctx, f, now_usecs, FLOW_END_LINGERED);
+            flow_release(t, f);
         } else {
-            list_unlink(t, f);
             f->queued_usecs = f->last_usecs;
-            list_append(t, f);
+            closed_append(t, f);
         }
     }
     warm_closed(t);
@@ -367,6 +432,39 @@ static struct flow *eviction_victim(struct flow_table *t)
     return f ? f : t->closed_head;
 }
 
+/* A new flow of lookup l, held, with its hooks' state, if that needs no
+ * flow finished first (or one has been): NULL if no memory could be had
+ * for it. */
+static inline __attribute__((always_inline)) struct flow *
+flow_make(struct flow_table *t, const struct flow_lookup *l, uint8_t a_end, unsigned incarnation)
+{
+    if (__builtin_expect(t->count + 1 > t->nbuckets / 4 * 3, 0) && !table_grow(t))
+        return NULL;
+    struct flow *f = flow_alloc(t);
+    if (__builtin_expect(!f, 0))
+        return NULL;
+    key_whole(l, &f->key);
+    f->kw[0] = l->kw[0];
+    f->kw[1] = l->kw[1];
+    f->hash = l->hash;
+    f->a_end = a_end;
+    f->id = t->next_id++;
+    f->incarnation = incarnation;
+    if (t->hooks.open) {
+        f->user = t->hooks.open(t->hooks.ctx, f);
+        if (__builtin_expect(!f->user, 0)) {
+            flow_release(t, f);
+            return NULL;
+        }
+    }
+    bucket_insert(&t->buckets[l->hash & (t->nbuckets - 1)], f);
+    t->generation++;
+    open_append(t, f);
+    t->count++;
+    t->flows_total++;
+    return f;
+}
+
 static struct flow *flow_create(struct flow_table *t, const struct flow_lookup *l, uint8_t a_end,
                                 unsigned incarnation, enum flow_warn *warn)
 {
@@ -381,35 +479,9 @@ static struct flow *flow_create(struct flow_table *t, const struct flow_lookup *
             }
         }
     }
-    if (t->count + 1 > t->nbuckets / 4 * 3 && !table_grow(t)) {
+    struct flow *f = flow_make(t, l, a_end, incarnation);
+    if (!f)
         *warn = FLOW_WARN_NOMEM;
-        return NULL;
-    }
-    struct flow *f = flow_alloc(t);
-    if (!f) {
-        *warn = FLOW_WARN_NOMEM;
-        return NULL;
-    }
-    key_whole(l, &f->key);
-    f->kw[0] = l->kw[0];
-    f->kw[1] = l->kw[1];
-    f->hash = l->hash;
-    f->a_end = a_end;
-    f->id = t->next_id++;
-    f->incarnation = incarnation;
-    if (t->hooks.open) {
-        f->user = t->hooks.open(t->hooks.ctx, f);
-        if (!f->user) {
-            flow_release(t, f);
-            *warn = FLOW_WARN_NOMEM;
-            return NULL;
-        }
-    }
-    bucket_insert(&t->buckets[l->hash & (t->nbuckets - 1)], f);
-    t->generation++;
-    list_append(t, f);
-    t->count++;
-    t->flows_total++;
     return f;
 }
 
@@ -418,20 +490,20 @@ struct flow *flows_create_quiet(struct flow_table *t, const struct flow_lookup *
     if (t->max_flows && t->count >= t->max_flows)
         return NULL; /* the least recently active goes first, with a warning */
     uint64_t next_id = t->next_id;
-    enum flow_warn warn = FLOW_WARN_NONE;
-    struct flow *f = flow_create(t, l, a_end, 1, &warn);
-    if (!f)
+    struct flow *f = flow_make(t, l, a_end, 1);
+    if (__builtin_expect(!f, 0))
         t->next_id = next_id; /* out of memory: the retry takes the same id */
     return f;
 }
 
 void flows_closed(struct flow_table *t, struct flow *f)
 {
-    list_unlink(t, f);
+    if (t->open_listed)
+        list_unlink(t, f); /* (from the open list: f was open) */
     f->closed = true;
     f->on_closed_list = true;
     f->queued_usecs = f->last_usecs;
-    list_append(t, f);
+    closed_append(t, f);
 }
 
 void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const struct seg_record *s)
@@ -453,13 +525,21 @@ void flows_note_flags(struct flow_table *t, struct flow *f, uint8_t ep, const st
         f->fin_seen[ep] = true;
         f->fin_seq[ep] = s->seq + s->payload_len + ((flags & TCP_SYN) ? 1u : 0u);
     }
-    if ((flags & TCP_ACK) && !(flags & TCP_RST) && f->fin_seen[peer] &&
-        seq_gt(s->ack, f->fin_seq[peer]))
-        f->fin_acked[peer] = true;
-    if (flags & TCP_RST)
+    /* A flow closes when a RST is seen or both FINs are acknowledged; each
+     * noting closes it as soon as that is so, so only what this segment
+     * changes needs looking at. */
+    if (flags & TCP_RST) {
         f->rst_seen = true;
-    if (!f->closed && (f->rst_seen || (f->fin_acked[EP_A] && f->fin_acked[EP_B])))
-        flows_closed(t, f);
+        if (!f->closed)
+            flows_closed(t, f);
+        return;
+    }
+    if ((flags & TCP_ACK) && f->fin_seen[peer] && !f->fin_acked[peer] &&
+        seq_gt(s->ack, f->fin_seq[peer])) {
+        f->fin_acked[peer] = true;
+        if (!f->closed && f->fin_acked[ep])
+            flows_closed(t, f);
+    }
 }
 
 /* Hand one segment to f: note it, then give it to the hooks. */
