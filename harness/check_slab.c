@@ -35,13 +35,8 @@ static size_t slab_bytes(const struct slab_pool *p, size_t i)
     return bytes < p->slot_bytes ? p->slot_bytes : bytes;
 }
 
-void *slab_get(struct slab_pool *p)
+void *slab_get_new(struct slab_pool *p)
 {
-    if (p->free) {
-        void *slot = p->free;
-        memcpy(&p->free, slot, sizeof p->free);
-        return slot;
-    }
     if (!p->nslabs || p->slab_used + p->slot_bytes > slab_bytes(p, p->nslabs - 1)) {
         if (p->nslabs == p->slabs_cap) {
             size_t cap = p->slabs_cap ? 2 * p->slabs_cap : 16;
@@ -64,12 +59,6 @@ void *slab_get(struct slab_pool *p)
     ASAN_POISON_MEMORY_REGION(slot + p->payload_bytes, p->slot_bytes - p->payload_bytes);
 #endif
     return slot;
-}
-
-void slab_put(struct slab_pool *p, void *slot)
-{
-    memcpy(slot, &p->free, sizeof p->free);
-    p->free = slot;
 }
 
 void slab_free_all(struct slab_pool *p)
