@@ -1,20 +1,13 @@
 /* The park (check_park.h): parked flows' verdicts and segments. */
 #include "check_park.h"
 
-#include <stdalign.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "fast_verify.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define PARK_POISON 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PARK_POISON 1
-#endif
-#endif
-#ifdef PARK_POISON
+#if FINFUZZ_PARK_POISON
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -27,27 +20,22 @@
 
 #define LINE_BYTES 64u
 
-/* An entry: its record (one line), then its segments, in whole lines. */
-struct park_entry {
-    struct park_chunk *chunk;
-    const char *incomplete_reason;
-    uint64_t base_usecs, base_frame;
-    struct oracle_endpoint_view view[2];
-    uint8_t verdict; /* an enum oracle_verdict */
-    uint8_t count;   /* segments */
-};
 _Static_assert(sizeof(struct park_entry) <= LINE_BYTES, "a park record is one line");
+/* The words park_put() streams a record as. */
+_Static_assert(offsetof(struct park_entry, chunk) == 0 &&
+                   offsetof(struct park_entry, incomplete_reason) == 8 &&
+                   offsetof(struct park_entry, base_usecs) == 16 &&
+                   offsetof(struct park_entry, base_frame) == 24 &&
+                   offsetof(struct park_entry, view) == 32 &&
+                   sizeof(struct oracle_endpoint_view[2]) == 16 &&
+                   offsetof(struct park_entry, verdict) == 48 &&
+                   offsetof(struct park_entry, count) == 49,
+               "park_put()'s words are a record's fields");
 #define SEGS_BYTES(n) (((n) * sizeof(struct seg_record) + LINE_BYTES - 1) / LINE_BYTES * LINE_BYTES)
 
 /* Chunks are filled from the front, entry after entry. */
 #define CHUNK_BYTES        (64u << 10)
 #define CHUNK_HEADER_BYTES LINE_BYTES
-struct park_chunk {
-    struct park_chunk *next_free; /* on park.free */
-    struct park_chunk *next_all;  /* on park.all */
-    size_t used;                  /* bytes handed out since it was (re)filled */
-    unsigned live;                /* entries not yet released */
-};
 _Static_assert(sizeof(struct park_chunk) <= CHUNK_HEADER_BYTES, "a chunk header is one line");
 _Static_assert(LINE_BYTES + SEGS_BYTES(PARK_LOG_MAX) <= CHUNK_BYTES - CHUNK_HEADER_BYTES,
                "an entry fits a chunk");
@@ -57,14 +45,22 @@ static const struct seg_record *entry_segs(const struct park_entry *e)
     return (const struct seg_record *)(const void *)((const char *)e + LINE_BYTES);
 }
 
-/* Copy n bytes (whole lines) to line-aligned dst. */
-static void copy_past_cache(void *dst, const void *src, size_t n)
+/* Copy n bytes (whole lines) from line-aligned src to line-aligned dst. */
+static inline void copy_past_cache(void *dst, const void *src, size_t n)
 {
 #ifdef PARK_STREAM
-    char *d = dst;
-    const char *s = src;
-    for (size_t i = 0; i < n; i += 16)
-        _mm_stream_si128((__m128i *)(void *)(d + i), _mm_loadu_si128((const __m128i *)(s + i)));
+    /* A line an iteration: its four loads, then its four stores, which
+     * fill one write-combining buffer at once. */
+    __m128i *d = dst;
+    const __m128i *s = src, *end = (const __m128i *)(const void *)((const char *)src + n);
+    for (; s != end; s += 4, d += 4) {
+        __m128i a = _mm_load_si128(s), b = _mm_load_si128(s + 1);
+        __m128i c = _mm_load_si128(s + 2), e = _mm_load_si128(s + 3);
+        _mm_stream_si128(d, a);
+        _mm_stream_si128(d + 1, b);
+        _mm_stream_si128(d + 2, c);
+        _mm_stream_si128(d + 3, e);
+    }
 #else
     memcpy(dst, src, n);
 #endif
@@ -72,7 +68,7 @@ static void copy_past_cache(void *dst, const void *src, size_t n)
 
 static void poison(void *p, size_t n, bool on)
 {
-#ifdef PARK_POISON
+#if FINFUZZ_PARK_POISON
     if (on)
         ASAN_POISON_MEMORY_REGION(p, n);
     else
@@ -125,36 +121,30 @@ struct park_entry *park_put(struct park *p, const struct park_log *l, const stru
     c->live++;
     poison(e, bytes, false);
 
-    /* Whole lines, built here and streamed out. */
-    alignas(LINE_BYTES) union {
-        struct park_entry e;
-        char line[LINE_BYTES];
-    } r;
-    memset(&r, 0, sizeof r);
-    r.e.chunk = c;
-    r.e.incomplete_reason = v->incomplete_reason;
-    r.e.base_usecs = l->base_usecs;
-    r.e.base_frame = l->base_frame;
-    r.e.view[0] = v->view[0];
-    r.e.view[1] = v->view[1];
-    r.e.verdict = (uint8_t)v->verdict;
-    r.e.count = l->count;
-    copy_past_cache(e, &r, LINE_BYTES);
+#ifdef PARK_STREAM
+    /* The record, built in registers (its words as struct park_entry lays
+     * them out) and streamed out as one line. */
+    __m128i *d = (__m128i *)(void *)e;
+    _mm_stream_si128(
+        d, _mm_set_epi64x((long long)(uintptr_t)v->incomplete_reason, (long long)(uintptr_t)c));
+    _mm_stream_si128(d + 1, _mm_set_epi64x((long long)l->base_frame, (long long)l->base_usecs));
+    _mm_stream_si128(d + 2, _mm_loadu_si128((const __m128i *)(const void *)v->view));
+    _mm_stream_si128(
+        d + 3, _mm_cvtsi32_si128((int)((unsigned)(uint8_t)v->verdict | (unsigned)l->count << 8)));
+#else
+    e->chunk = c;
+    e->incomplete_reason = v->incomplete_reason;
+    e->base_usecs = l->base_usecs;
+    e->base_frame = l->base_frame;
+    e->view[0] = v->view[0];
+    e->view[1] = v->view[1];
+    e->verdict = (uint8_t)v->verdict;
+    e->count = l->count;
+#endif
     /* Whole lines: the last may carry some of the log's unused room, which
      * nothing reads back (park_log_of() takes count records). */
     copy_past_cache((char *)e + LINE_BYTES, l->seg, segs_bytes);
     return e;
-}
-
-struct check_verdict park_verdict(const struct park_entry *e)
-{
-    static const struct oracle_violation none[1]; /* a parked flow has none */
-    return (struct check_verdict){
-        .verdict = (enum oracle_verdict)e->verdict,
-        .violations = none,
-        .incomplete_reason = e->incomplete_reason,
-        .view = {e->view[0], e->view[1]},
-    };
 }
 
 void park_log_of(const struct park_entry *e, struct park_log *l)
@@ -165,7 +155,7 @@ void park_log_of(const struct park_entry *e, struct park_log *l)
     memcpy(l->seg, entry_segs(e), (size_t)e->count * sizeof(struct seg_record));
 }
 
-void park_drop(struct park *p, struct park_entry *e)
+void park_drop_slow(struct park *p, struct park_entry *e)
 {
     struct park_chunk *c = e->chunk;
     poison(e, LINE_BYTES + SEGS_BYTES((size_t)e->count), true);

@@ -33,6 +33,20 @@
 #include <stdint.h>
 
 #include "check.h"
+
+/* Whether the park's memory is poisoned when not in use (AddressSanitizer). */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FINFUZZ_PARK_POISON 1
+#endif
+#endif
+#ifndef FINFUZZ_PARK_POISON
+#if defined(__SANITIZE_ADDRESS__)
+#define FINFUZZ_PARK_POISON 1
+#else
+#define FINFUZZ_PARK_POISON 0
+#endif
+#endif
 #include "event.h"
 #include "seg_record.h"
 
@@ -126,9 +140,28 @@ static inline void park_log_fill(const struct park_log *l, unsigned k, struct ev
     g->opts.wscale = s->wscale;
 }
 
-struct park_chunk;
-/* One parked flow: its record; its segments follow. */
-struct park_entry;
+/* The parts of the park below are check_park.c's; they are here so that
+ * reading a parked flow's verdict and releasing its entry, once per flow,
+ * are inline. */
+
+/* A chunk: this header (one line), then its entries. */
+struct park_chunk {
+    struct park_chunk *next_free; /* on park.free */
+    struct park_chunk *next_all;  /* on park.all */
+    size_t used;                  /* bytes handed out since it was (re)filled */
+    unsigned live;                /* entries not yet released */
+};
+
+/* One parked flow: its record (one line); its segments follow, in whole
+ * lines. */
+struct park_entry {
+    struct park_chunk *chunk;
+    const char *incomplete_reason;
+    uint64_t base_usecs, base_frame;
+    struct oracle_endpoint_view view[2];
+    uint8_t verdict; /* an enum oracle_verdict */
+    uint8_t count;   /* segments */
+};
 
 struct park {
     struct park_chunk *filling; /* entries are added here */
@@ -140,12 +173,42 @@ struct park {
  * violations). NULL if no memory could be had. */
 struct park_entry *park_put(struct park *p, const struct park_log *l,
                             const struct check_verdict *v);
-/* The verdict park_put() recorded. */
-struct check_verdict park_verdict(const struct park_entry *e);
+/* The verdict park_put() recorded, into *v. */
+static inline void park_verdict_into(const struct park_entry *e, struct check_verdict *v)
+{
+    static const struct oracle_violation none[1]; /* a parked flow has none */
+    v->verdict = (enum oracle_verdict)e->verdict;
+    v->incomplete_reason = e->incomplete_reason;
+    v->violations = none;
+    v->nviolations = 0;
+    v->violations_total = 0;
+    v->view[0] = e->view[0];
+    v->view[1] = e->view[1];
+}
+/* The same, returned. */
+static inline struct check_verdict park_verdict(const struct park_entry *e)
+{
+    struct check_verdict v;
+    park_verdict_into(e, &v);
+    return v;
+}
 /* The segments park_put() recorded, into *l. */
 void park_log_of(const struct park_entry *e, struct park_log *l);
+/* park_drop() of an entry whose chunk has emptied, or of any in the
+ * sanitizer builds (which poison it). */
+void park_drop_slow(struct park *p, struct park_entry *e);
 /* Release entry e. */
-void park_drop(struct park *p, struct park_entry *e);
+static inline void park_drop(struct park *p, struct park_entry *e)
+{
+#if !FINFUZZ_PARK_POISON
+    struct park_chunk *c = e->chunk;
+    if (__builtin_expect(c->live > 1, 1)) {
+        c->live--;
+        return;
+    }
+#endif
+    park_drop_slow(p, e);
+}
 /* Release every chunk. */
 void park_free(struct park *p);
 /* How many chunks p holds (memory: 64 KB each). */
