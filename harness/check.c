@@ -621,25 +621,12 @@ static void verify_parked(struct check_ctx *c, const struct flow *f, struct park
 }
 #endif
 
-static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flow_end why)
+/* judge_finish() of a flow that is not parked: judged now, by its live
+ * oracle, the quick judge or its log replayed. */
+static __attribute__((noinline)) void judge_finish_held(struct check_ctx *c, struct flow *f,
+                                                        uint64_t end_usecs, enum flow_end why)
 {
-    struct check_ctx *c = ctx;
-    if (why == FLOW_END_EVICTED)
-        c->res->evicted++;
     struct check_verdict v;
-    if (user_parked(f->user)) {
-        struct park_entry *e = user_entry(f->user);
-        v = park_verdict(e);
-#if FINFUZZ_VERIFY_FAST
-        verify_parked(c, f, e, end_usecs, &v);
-#else
-        park_drop(&c->park, e);
-#endif
-        if (c->hooks->flow)
-            c->hooks->flow(c->hooks->ctx, f, &v, end_usecs, why);
-        f->user = NULL;
-        return;
-    }
     struct flow_judge *j = user_judge(f->user);
     if (!j->live && !j->starved)
         judge_log_sync(f, j, f->segments);
@@ -658,6 +645,30 @@ static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flo
         judge_release_log(c, o); /* the scratch judge's */
     judge_release(c, j);
     f->user = NULL;
+}
+
+static void judge_finish(void *ctx, struct flow *f, uint64_t end_usecs, enum flow_end why)
+{
+    struct check_ctx *c = ctx;
+    if (why == FLOW_END_EVICTED)
+        c->res->evicted++;
+    if (!user_parked(f->user)) {
+        judge_finish_held(c, f, end_usecs, why);
+        return;
+    }
+    /* Parked (most flows): the verdict is its entry's. This way is kept
+     * short, its frame small. */
+    struct park_entry *e = user_entry(f->user);
+    struct check_verdict v;
+    park_verdict_into(e, &v);
+#if FINFUZZ_VERIFY_FAST
+    verify_parked(c, f, e, end_usecs, &v);
+#else
+    park_drop(&c->park, e);
+#endif
+    f->user = NULL; /* (which the hook does not read) */
+    if (c->hooks->flow)
+        c->hooks->flow(c->hooks->ctx, f, &v, end_usecs, why);
 }
 
 static double now_secs(void)
