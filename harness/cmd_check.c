@@ -229,6 +229,26 @@ static char *put_flow_line(struct check_run *run, char *p, const struct flow *f,
     return PUT_LIT(p, " segments)");
 }
 
+/* The rest of a flow's text after its line (collected, not yet ended):
+ * ": why" for an incomplete one (why_incomplete, or NULL), the eviction
+ * note and its violations, printed after the lines are flushed. */
+static __attribute__((noinline)) void print_flow_details(struct check_run *run,
+                                                         const char *why_incomplete,
+                                                         const struct check_verdict *v,
+                                                         enum flow_end why)
+{
+    lines_flush(run);
+    if (why_incomplete)
+        printf(": %s", why_incomplete);
+    if (why == FLOW_END_EVICTED)
+        printf(" [judged early: flow table full]");
+    putchar_unlocked('\n');
+    for (size_t i = 0; i < v->nviolations; i++)
+        print_violation(stdout, "      ", &v->violations[i]);
+    if (v->violations_total > v->nviolations)
+        printf("      ... and %zu more violations\n", v->violations_total - v->nviolations);
+}
+
 /* A flow's text: its line, then ": why" for an incomplete one, the eviction
  * note and its violations. A line alone goes to run->lines; anything more
  * is printed after the lines are flushed. */
@@ -246,16 +266,30 @@ static void print_flow_text(struct check_run *run, const struct flow *f,
         return;
     }
     run->lines_len = (size_t)(p - run->lines);
-    lines_flush(run);
-    if (has_why)
-        printf(": %s", why_incomplete);
-    if (why == FLOW_END_EVICTED)
-        printf(" [judged early: flow table full]");
-    putchar_unlocked('\n');
-    for (size_t i = 0; i < v->nviolations; i++)
-        print_violation(stdout, "      ", &v->violations[i]);
-    if (v->violations_total > v->nviolations)
-        printf("      ... and %zu more violations\n", v->violations_total - v->nviolations);
+    print_flow_details(run, has_why ? why_incomplete : NULL, v, why);
+}
+
+/* A flow's verdict to the JSON and JUnit reports (kept out of
+ * report_flow(), whose text way, the default, then needs a smaller frame). */
+static __attribute__((noinline)) void
+report_flow_structured(struct check_run *run, const struct flow *f, const struct check_verdict *v)
+{
+    char name[FLOW_NAME_MAX];
+    struct report_flow rf = {
+        .name = flow_name(f, name),
+        .incarnation = f->incarnation,
+        .verdict = v->verdict,
+        .violations_total = v->violations_total,
+        .first_frame = f->first_frame,
+        .last_frame = f->last_frame,
+        .segments = f->segments,
+        .violations = v->violations,
+        .nviolations = v->nviolations,
+    };
+    if (run->json)
+        report_json_flow(&run->rj, &rf);
+    if (run->junit_open)
+        report_junit_flow(&run->ru, &rf);
 }
 
 /* check.h hook: a flow was judged. */
@@ -277,24 +311,8 @@ static void report_flow(void *ctx, const struct flow *f, const struct check_verd
     }
     if (!run->json)
         print_flow_text(run, f, v, why);
-    if (run->json || run->junit_open) {
-        char name[FLOW_NAME_MAX];
-        struct report_flow rf = {
-            .name = flow_name(f, name),
-            .incarnation = f->incarnation,
-            .verdict = v->verdict,
-            .violations_total = v->violations_total,
-            .first_frame = f->first_frame,
-            .last_frame = f->last_frame,
-            .segments = f->segments,
-            .violations = v->violations,
-            .nviolations = v->nviolations,
-        };
-        if (run->json)
-            report_json_flow(&run->rj, &rf);
-        if (run->junit_open)
-            report_junit_flow(&run->ru, &rf);
-    }
+    if (run->json || run->junit_open)
+        report_flow_structured(run, f, v);
     if (v->verdict == VERDICT_FAIL)
         remember_for_trace(run, f, end_usecs);
 }
