@@ -16,6 +16,7 @@
 #include "support/tcp_builders.h"
 
 #define MSL_USECS 2000000u
+#define SEC       1000000ull
 
 static struct tb *new_tb(void)
 {
@@ -450,6 +451,71 @@ static void test_established_rcv_fin_zero_window(void **state)
     test_free(t);
 }
 
+/* close_pair fin-retransmit-ack-beyond-zero-window.bin, decided as an
+ * oracle false alarm: the model's reading of §3.10.7.4 with RCV.WND = 0,
+ * pinned here. A never reads (window closed at 5101) and closes with 100
+ * bytes unacknowledged below its FIN. The peer's one-octet probe at
+ * RCV.NXT moves the peer's SND.NXT to 5102, so its next bare ACK (seq 5102,
+ * acknowledging A's data) lies past the closed window: the table's
+ * "SEG.SEQ = RCV.NXT" fails and A drops it with an ACK, its ACK field
+ * unread, as Linux's and the BSDs' tcp_input do. The peer's next probe, at
+ * RCV.NXT, is taken for its ACK (the "special allowance"; its octet is
+ * trimmed away): SND.UNA moves and the retransmission timer restarts there
+ * with the backed-off RTO (RFC 6298 (5.3), Karn). */
+static void test_fin_wait_1_ack_beyond_zero_window_dropped_probe_ack_taken(void **state)
+{
+    (void)state;
+    struct tb *t = new_tb();
+    struct tcp_config cfg;
+    tb_config(&cfg);
+    cfg.rcv_buf_bytes = 100;
+    tb_init(t, &cfg, 1000, 5000);
+    tb_build(t, TCP_ESTABLISHED);
+    /* B: Flags [P.], seq 5001, ack 1001, length 100 -> A: ack 5101, win 0 */
+    tb_peer(t, TCP_ACK | TCP_PSH, 5001, 1001, 100);
+    tb_expect_seg(t, 0, TCP_ACK, 1001, 5101, 0);
+    assert_int_equal(t->out[0].seg.window, 0);
+    assert_int_equal(tcp_send(&t->c, t->now_usecs, NULL, 100), 100);
+    assert_int_equal(tcp_shutdown(&t->c, t->now_usecs), TCP_APP_OK);
+    assert_int_equal(t->c.state, TCP_FIN_WAIT_1);
+    assert_true(t->c.fin_sent);
+    assert_int_equal(t->c.fin_seq, 1101);
+    tb_clear(t);
+    /* A's RTO (1 s) retransmits the data with the FIN riding on it: the
+     * RTO backs off to 2 s. */
+    tb_advance(t, 1 * SEC);
+    tb_expect_seg(t, 0, TCP_FIN | TCP_ACK | TCP_PSH, 1001, 5101, 100);
+    assert_int_equal(t->c.rto_usecs, 2 * SEC);
+    tb_clear(t);
+    /* B: Flags [.], seq 5101, ack 1001, length 1 (probe) -> A: seq 1102, ack 5101, win 0 */
+    tb_peer(t, TCP_ACK, 5101, 1001, 1);
+    tb_expect_count(t, 1);
+    tb_expect_seg(t, 0, TCP_ACK, 1102, 5101, 0);
+    assert_int_equal(t->out[0].seg.window, 0);
+    /* B: Flags [.], seq 5102, ack 1101 -> dropped, answered, ACK unread */
+    tb_advance(t, 100000);
+    tb_peer(t, TCP_ACK, 5102, 1101, 0);
+    tb_expect_count(t, 2);
+    tb_expect_seg(t, 1, TCP_ACK, 1102, 5101, 0);
+    assert_int_equal(t->c.snd_una, 1001);
+    /* B: Flags [.], seq 5101, ack 1101, length 1 (probe) -> ACK taken */
+    tb_advance(t, 100000);
+    tb_peer(t, TCP_ACK, 5101, 1101, 1);
+    tb_expect_count(t, 3);
+    tb_expect_seg(t, 2, TCP_ACK, 1102, 5101, 0);
+    assert_int_equal(t->c.snd_una, 1101);
+    assert_int_equal(t->c.state, TCP_FIN_WAIT_1);
+    assert_int_equal(tcp_unread(&t->c), 100);
+    assert_int_equal(t->c.timer.kind, TCP_TIMER_RETRANSMIT);
+    assert_int_equal(t->c.rto_usecs, 2 * SEC);
+    assert_int_equal(t->c.timer.deadline_usecs, t->now_usecs + 2 * SEC);
+    /* The FIN is now the oldest segment: the next expiry resends it. */
+    tb_clear(t);
+    tb_advance(t, 2 * SEC);
+    tb_expect_seg(t, 0, TCP_FIN | TCP_ACK, 1101, 5101, 0);
+    test_free(t);
+}
+
 /* ==== FIN-WAIT-1 / CLOSING with data still queued ==== */
 
 /* A with 3000 bytes queued behind a 1000-byte window closes: FIN-WAIT-1
@@ -596,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_close_wait_rcv_data_after_fin_ignored),
         cmocka_unit_test(test_fin_wait_1_app_send_refused),
         cmocka_unit_test(test_established_rcv_fin_zero_window),
+        cmocka_unit_test(test_fin_wait_1_ack_beyond_zero_window_dropped_probe_ack_taken),
         cmocka_unit_test(test_fin_wait_1_rcv_fin_window_opens_sends_queued),
         cmocka_unit_test(test_closing_window_update_sends_queued),
         cmocka_unit_test(test_last_ack_rcv_ack_unread_data_stays_readable),
