@@ -640,8 +640,9 @@ struct flow_by_id {
     struct flow *f;
 };
 
-/* Sort a[0..n) by id (ids are distinct) with tmp as room: a radix sort,
- * one pass per byte of the ids' span. At the end of a large capture the
+/* Sort a[0..n) by id (ids are distinct) with tmp (n entries) as room: by
+ * slots when the ids are dense, else a radix sort, one pass per byte of
+ * the ids' span. At the end of a large capture the
  * flows held (thousands in TIME-WAIT under the linux profile) are many,
  * and qsort's calls per comparison cost more than all their segments'
  * routing did. Returns where the sorted entries are (a or tmp). */
@@ -653,6 +654,21 @@ static struct flow_by_id *sort_by_id(struct flow_by_id *a, struct flow_by_id *tm
         hi = a[i].id > hi ? a[i].id : hi;
     }
     uint64_t span = n ? hi - lo : 0;
+    if (n && span < 2 * n) {
+        /* Dense ids, the usual case (the flows held at the end are most of
+         * those made in the last linger time): each flow goes to the slot
+         * of its id, and the slots are read in order. tmp's room holds
+         * 2 * n of them. */
+        struct flow **slot = (struct flow **)(void *)tmp;
+        memset(slot, 0, (size_t)(span + 1) * sizeof *slot);
+        for (size_t i = 0; i < n; i++)
+            slot[a[i].id - lo] = a[i].f;
+        size_t m = 0;
+        for (uint64_t k = 0; k <= span; k++)
+            if (slot[k])
+                a[m++] = (struct flow_by_id){lo + k, slot[k]};
+        return a;
+    }
     for (unsigned shift = 0; shift < 64 && (span >> shift) != 0; shift += 8) {
         size_t at[256] = {0};
         for (size_t i = 0; i < n; i++)

@@ -386,6 +386,35 @@ static void test_creation_order_survives_reused_memory(void **state)
     }
 }
 
+/* The flows left at the end are finished in creation order also when
+ * their ids are far apart (most flows made between them have ended): the
+ * sort by id then goes by bytes of the ids, not by slots of the ids'
+ * span, as it does when they are dense (the test above). */
+static void test_end_order_with_sparse_ids(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fx_init(&fx, 10 * SEC, 0);
+    put(&fx, T0, 4, 1, 1, true, TCP_SYN, 1, 0, 0); /* id 0, open to the end */
+    for (uint8_t c = 2; c <= 9; c++)               /* ids 1..8, which close */
+        conn(&fx, T0 + c * SEC, c, 1, 1000, 5000);
+    put(&fx, T0 + 10 * SEC, 4, 10, 1, true, TCP_SYN, 1, 0, 0); /* id 9 */
+    /* Ids 1..8 linger out; id 10 takes the memory of the last of them. */
+    put(&fx, T0 + 30 * SEC, 4, 11, 1, true, TCP_SYN, 1, 0, 0);
+    assert_int_equal(fx.rec.nfinished, 8);
+    fx_end(&fx);
+    static const uint64_t want_ids[] = {1, 2, 3, 4, 5, 6, 7, 8, 0, 9, 10};
+    static const uint8_t want_clients[] = {2, 3, 4, 5, 6, 7, 8, 9, 1, 10, 11};
+    assert_int_equal(fx.rec.nfinished, sizeof want_ids / sizeof want_ids[0]);
+    for (size_t i = 0; i < sizeof want_ids / sizeof want_ids[0]; i++) {
+        char want[FLOW_NAME_MAX];
+        snprintf(want, sizeof want, "192.0.2.%u:1-192.0.2.100:80", want_clients[i]);
+        assert_int_equal(fx.rec.finished[i].id, want_ids[i]);
+        assert_string_equal(fx.rec.finished[i].name, want);
+        assert_int_equal(fx.rec.finished[i].why, i < 8 ? FLOW_END_LINGERED : FLOW_END_EOF);
+    }
+}
+
 /* Flow names: every octet value and port length, as printf writes them
  * (flows.c formats IPv4 names itself). */
 static void test_ipv4_names_as_printf_writes_them(void **state)
@@ -590,6 +619,10 @@ int main(void)
          use_flows_segment, NULL, NULL},
         {"test_creation_order_survives_reused_memory (fast)",
          test_creation_order_survives_reused_memory, use_flows_segment_fast, NULL, NULL},
+        {"test_end_order_with_sparse_ids", test_end_order_with_sparse_ids, use_flows_segment, NULL,
+         NULL},
+        {"test_end_order_with_sparse_ids (fast)", test_end_order_with_sparse_ids,
+         use_flows_segment_fast, NULL, NULL},
         {"test_memory_bounded_by_open_flows", test_memory_bounded_by_open_flows, use_flows_segment,
          NULL, NULL},
         {"test_memory_bounded_by_open_flows (fast)", test_memory_bounded_by_open_flows,
