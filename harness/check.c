@@ -401,8 +401,9 @@ static bool judge_quick(struct check_ctx *c, const struct flow_judge *j, struct 
 
 /* Park f, its judge j's log and verdict v, and give j back: false if no
  * memory could be had for the entry. */
-static bool judge_park_as(struct check_ctx *c, struct flow *f, struct flow_judge *j,
-                          const struct check_verdict *v)
+static inline __attribute__((always_inline)) bool judge_park_as(struct check_ctx *c, struct flow *f,
+                                                                struct flow_judge *j,
+                                                                const struct check_verdict *v)
 {
     struct park_entry *e = park_put(&c->park, &j->log, v);
     if (!e)

@@ -18,7 +18,7 @@
 #include <immintrin.h>
 #endif
 
-#define LINE_BYTES 64u
+#define LINE_BYTES PARK_LINE_BYTES
 
 _Static_assert(sizeof(struct park_entry) <= LINE_BYTES, "a park record is one line");
 /* The words park_put() streams a record as. */
@@ -31,10 +31,10 @@ _Static_assert(offsetof(struct park_entry, chunk) == 0 &&
                    offsetof(struct park_entry, verdict) == 48 &&
                    offsetof(struct park_entry, count) == 49,
                "park_put()'s words are a record's fields");
-#define SEGS_BYTES(n) (((n) * sizeof(struct seg_record) + LINE_BYTES - 1) / LINE_BYTES * LINE_BYTES)
+#define SEGS_BYTES(n) PARK_SEGS_BYTES(n)
 
 /* Chunks are filled from the front, entry after entry. */
-#define CHUNK_BYTES        (64u << 10)
+#define CHUNK_BYTES        PARK_CHUNK_BYTES
 #define CHUNK_HEADER_BYTES LINE_BYTES
 _Static_assert(sizeof(struct park_chunk) <= CHUNK_HEADER_BYTES, "a chunk header is one line");
 _Static_assert(LINE_BYTES + SEGS_BYTES(PARK_LOG_MAX) <= CHUNK_BYTES - CHUNK_HEADER_BYTES,
@@ -138,27 +138,25 @@ static struct park_chunk *chunk_get(struct park *p)
     return c;
 }
 
-struct park_entry *park_put(struct park *p, const struct park_log *l, const struct check_verdict *v)
+struct park_chunk *park_chunk_next(struct park *p)
 {
-    size_t segs_bytes = SEGS_BYTES((size_t)l->count);
-    size_t bytes = LINE_BYTES + segs_bytes;
-    if (!p->filling || p->filling->used + bytes > CHUNK_BYTES) {
-        struct park_chunk *c = chunk_get(p);
-        if (!c)
-            return NULL;
-        /* A chunk whose entries were all released while it filled is free. */
-        struct park_chunk *full = p->filling;
-        if (full && full->live == 0) {
-            full->next_free = p->free;
-            p->free = full;
-        }
-        p->filling = c;
+    struct park_chunk *c = chunk_get(p);
+    if (!c)
+        return NULL;
+    /* A chunk whose entries were all released while it filled is free. */
+    struct park_chunk *full = p->filling;
+    if (full && full->live == 0) {
+        full->next_free = p->free;
+        p->free = full;
     }
-    struct park_chunk *c = p->filling;
-    struct park_entry *e = (struct park_entry *)(void *)((char *)c + c->used);
-    c->used += bytes;
-    c->live++;
-    poison(e, bytes, false);
+    p->filling = c;
+    return c;
+}
+
+void park_entry_write(struct park_entry *e, struct park_chunk *c, const struct park_log *l,
+                      const struct check_verdict *v, size_t segs_bytes)
+{
+    poison(e, LINE_BYTES + segs_bytes, false);
 
 #ifdef PARK_STREAM
     /* The record, built in registers (its words as struct park_entry lays
@@ -183,7 +181,6 @@ struct park_entry *park_put(struct park *p, const struct park_log *l, const stru
     /* Whole lines: the last may carry some of the log's unused room, which
      * nothing reads back (park_log_of() takes count records). */
     copy_past_cache((char *)e + LINE_BYTES, l->seg, segs_bytes);
-    return e;
 }
 
 void park_log_of(const struct park_entry *e, struct park_log *l)

@@ -169,10 +169,37 @@ struct park {
     struct park_chunk *all;     /* every chunk, for park_free() */
 };
 
+/* An entry is its record, one line, and its segments in whole lines;
+ * chunks are PARK_CHUNK_BYTES. */
+#define PARK_LINE_BYTES  64u
+#define PARK_CHUNK_BYTES (64u << 10)
+#define PARK_SEGS_BYTES(n)                                                                         \
+    (((n) * sizeof(struct seg_record) + PARK_LINE_BYTES - 1) / PARK_LINE_BYTES * PARK_LINE_BYTES)
+
+/* park_put()'s parts in check_park.c: the next chunk to fill, made the
+ * filling one (NULL if no memory could be had), and the writing of entry
+ * e of chunk c, whose room (a line and segs_bytes) is taken. */
+struct park_chunk *park_chunk_next(struct park *p);
+void park_entry_write(struct park_entry *e, struct park_chunk *c, const struct park_log *l,
+                      const struct check_verdict *v, size_t segs_bytes);
+
 /* Park log l (whole) with verdict v (which has no
- * violations). NULL if no memory could be had. */
-struct park_entry *park_put(struct park *p, const struct park_log *l,
-                            const struct check_verdict *v);
+ * violations). NULL if no memory could be had. (Inline: every short flow
+ * is parked once.) */
+static inline struct park_entry *park_put(struct park *p, const struct park_log *l,
+                                          const struct check_verdict *v)
+{
+    size_t segs_bytes = PARK_SEGS_BYTES((size_t)l->count);
+    size_t bytes = PARK_LINE_BYTES + segs_bytes;
+    struct park_chunk *c = p->filling;
+    if (__builtin_expect(!c || c->used + bytes > PARK_CHUNK_BYTES, 0) && !(c = park_chunk_next(p)))
+        return NULL;
+    struct park_entry *e = (struct park_entry *)(void *)((char *)c + c->used);
+    c->used += bytes;
+    c->live++;
+    park_entry_write(e, c, l, v, segs_bytes);
+    return e;
+}
 /* The verdict park_put() recorded, into *v. */
 static inline void park_verdict_into(const struct park_entry *e, struct check_verdict *v)
 {
