@@ -49,109 +49,28 @@
 
 #include "../stack/seq.h"
 
-/* What the fast paths take of an endpoint in each state, as bits: */
+/* Whether the stream's end may be judged by the end time, by an
+ * endpoint's state (oracle_quick_end()). */
 enum {
-    SENDS_ACK = 1u << 0,   /* ack_sender_ok[] */
-    TAKES_ACK = 1u << 1,   /* ack_receiver_ok[] */
-    FIN_SENT = 1u << 2,    /* fin_sent (above) */
-    SENDS_FIN = 1u << 3,   /* a first FIN is taken from it: ESTABLISHED, CLOSE-WAIT */
-    FIN_UNACKED = 1u << 4, /* fin_sent and not fin_acked (above) */
-    NOT_STARTED = 1u << 5, /* not o->started: nothing taken (or none will be) */
+    NOT_STARTED = 1u << 0, /* not o->started: nothing taken (or none will be) */
+    FIN_UNACKED = 1u << 1, /* fin_sent and not fin_acked (above) */
 };
-static const uint8_t state_bits[ORACLE_QUICK_STATES] = {
-    [TCP_CLOSED] = FIN_SENT,
+static const uint8_t end_bits[ORACLE_QUICK_STATES] = {
+    [TCP_CLOSED] = 0,
     [TCP_LISTEN] = 0,
-    [TCP_SYN_SENT] = SENDS_ACK,
-    [TCP_SYN_RECEIVED] = SENDS_ACK | TAKES_ACK,
-    [TCP_ESTABLISHED] = SENDS_ACK | TAKES_ACK | SENDS_FIN,
-    [TCP_FIN_WAIT_1] = SENDS_ACK | TAKES_ACK | FIN_SENT | FIN_UNACKED,
-    [TCP_FIN_WAIT_2] = SENDS_ACK | TAKES_ACK | FIN_SENT,
-    [TCP_CLOSING] = SENDS_ACK | TAKES_ACK | FIN_SENT | FIN_UNACKED,
-    [TCP_TIME_WAIT] = SENDS_ACK | TAKES_ACK | FIN_SENT,
-    [TCP_CLOSE_WAIT] = SENDS_ACK | TAKES_ACK | SENDS_FIN,
-    [TCP_LAST_ACK] = SENDS_ACK | TAKES_ACK | FIN_SENT | FIN_UNACKED,
+    [TCP_SYN_SENT] = 0,
+    [TCP_SYN_RECEIVED] = 0,
+    [TCP_ESTABLISHED] = 0,
+    [TCP_FIN_WAIT_1] = FIN_UNACKED,
+    [TCP_FIN_WAIT_2] = 0,
+    [TCP_CLOSING] = FIN_UNACKED,
+    [TCP_TIME_WAIT] = 0,
+    [TCP_CLOSE_WAIT] = 0,
+    [TCP_LAST_ACK] = FIN_UNACKED,
     [ORACLE_QUICK_UNKNOWN] = NOT_STARTED,
     [ORACLE_QUICK_OFF] = NOT_STARTED,
 };
-_Static_assert(sizeof state_bits / sizeof state_bits[0] == ORACLE_QUICK_STATES,
-               "one entry per state");
-
-/* ack_apply_rare()'s state changes, for a segment the ACK path took: of
- * its sender (by whether it carries a FIN, then the sender's state) ... */
-static const uint8_t ack_sender_next[2][ORACLE_QUICK_STATES] = {
-    {
-        /* the handshake's last ACK (a SYN-RECEIVED endpoint sends none
-         * taken: its peer is in SYN-SENT) */
-        [TCP_SYN_SENT] = TCP_ESTABLISHED,
-        [TCP_SYN_RECEIVED] = TCP_ESTABLISHED,
-        [TCP_CLOSED] = TCP_CLOSED,
-        [TCP_LISTEN] = TCP_LISTEN,
-        [TCP_ESTABLISHED] = TCP_ESTABLISHED,
-        [TCP_FIN_WAIT_1] = TCP_FIN_WAIT_1,
-        [TCP_FIN_WAIT_2] = TCP_FIN_WAIT_2,
-        [TCP_CLOSING] = TCP_CLOSING,
-        [TCP_TIME_WAIT] = TCP_TIME_WAIT,
-        [TCP_CLOSE_WAIT] = TCP_CLOSE_WAIT,
-        [TCP_LAST_ACK] = TCP_LAST_ACK,
-        [ORACLE_QUICK_UNKNOWN] = ORACLE_QUICK_UNKNOWN,
-        [ORACLE_QUICK_OFF] = ORACLE_QUICK_OFF,
-    },
-    {
-        /* oracle_first_fin(): from ESTABLISHED, where the peer sent no FIN
-         * (it would have arrived); from CLOSE-WAIT, acknowledging the
-         * peer's FIN. A FIN from any other state is not taken. */
-        [TCP_ESTABLISHED] = TCP_FIN_WAIT_1,
-        [TCP_CLOSE_WAIT] = TCP_LAST_ACK,
-        [TCP_CLOSED] = TCP_CLOSED,
-        [TCP_LISTEN] = TCP_LISTEN,
-        [TCP_SYN_SENT] = TCP_SYN_SENT,
-        [TCP_SYN_RECEIVED] = TCP_SYN_RECEIVED,
-        [TCP_FIN_WAIT_1] = TCP_FIN_WAIT_1,
-        [TCP_FIN_WAIT_2] = TCP_FIN_WAIT_2,
-        [TCP_CLOSING] = TCP_CLOSING,
-        [TCP_TIME_WAIT] = TCP_TIME_WAIT,
-        [TCP_LAST_ACK] = TCP_LAST_ACK,
-        [ORACLE_QUICK_UNKNOWN] = ORACLE_QUICK_UNKNOWN,
-        [ORACLE_QUICK_OFF] = ORACLE_QUICK_OFF,
-    },
-};
-/* ... and of its receiver: the end of its handshake, then fin_ack_arrives()
- * (the ACK acknowledges the receiver's FIN exactly when it sent one), then
- * fin_arrives(). */
-static const uint8_t ack_receiver_next[2][ORACLE_QUICK_STATES] = {
-    {
-        [TCP_SYN_RECEIVED] = TCP_ESTABLISHED,
-        [TCP_FIN_WAIT_1] = TCP_FIN_WAIT_2,
-        [TCP_CLOSING] = TCP_TIME_WAIT,
-        [TCP_LAST_ACK] = TCP_CLOSED,
-        [TCP_CLOSED] = TCP_CLOSED,
-        [TCP_LISTEN] = TCP_LISTEN,
-        [TCP_SYN_SENT] = TCP_SYN_SENT,
-        [TCP_ESTABLISHED] = TCP_ESTABLISHED,
-        [TCP_FIN_WAIT_2] = TCP_FIN_WAIT_2,
-        [TCP_TIME_WAIT] = TCP_TIME_WAIT,
-        [TCP_CLOSE_WAIT] = TCP_CLOSE_WAIT,
-        [ORACLE_QUICK_UNKNOWN] = ORACLE_QUICK_UNKNOWN,
-        [ORACLE_QUICK_OFF] = ORACLE_QUICK_OFF,
-    },
-    {
-        [TCP_SYN_RECEIVED] = TCP_CLOSE_WAIT,
-        [TCP_ESTABLISHED] = TCP_CLOSE_WAIT,
-        [TCP_FIN_WAIT_1] = TCP_TIME_WAIT, /* by FIN-WAIT-2: the FIN acknowledges ours */
-        [TCP_FIN_WAIT_2] = TCP_TIME_WAIT,
-        [TCP_CLOSING] = TCP_TIME_WAIT,
-        [TCP_LAST_ACK] = TCP_CLOSED,
-        [TCP_CLOSED] = TCP_CLOSED,
-        [TCP_LISTEN] = TCP_LISTEN,
-        [TCP_SYN_SENT] = TCP_SYN_SENT,
-        [TCP_TIME_WAIT] = TCP_TIME_WAIT,
-        [TCP_CLOSE_WAIT] = TCP_CLOSE_WAIT,
-        [ORACLE_QUICK_UNKNOWN] = ORACLE_QUICK_UNKNOWN,
-        [ORACLE_QUICK_OFF] = ORACLE_QUICK_OFF,
-    },
-};
-_Static_assert(sizeof ack_sender_next[0] == ORACLE_QUICK_STATES, "one entry per state");
-_Static_assert(sizeof ack_receiver_next[0] == ORACLE_QUICK_STATES, "one entry per state");
+_Static_assert(sizeof end_bits / sizeof end_bits[0] == ORACLE_QUICK_STATES, "one entry per state");
 
 void oracle_quick_init(struct oracle_quick *q, const struct oracle *o)
 {
@@ -213,70 +132,151 @@ static bool syn_ack(struct oracle_quick *q, unsigned s, unsigned p, const struct
     return true;
 }
 
-/* ack_applies() and ack_apply() (with ack_apply_rare(), which it may
- * always run: when ack_apply() skips it, it changes nothing) for an
- * in-order segment with ACK from s to p. Of ack_applies(), the tests that
- * always pass here are left out: that both have sent and p's window is
- * known (s and p take ACKs), ack-monotonic (every ACK taken was the peer's
- * snd_max at the time, which only grows), and the peer's FIN (each FIN
- * taken arrived at once, lies in its sender's ISN space, at its snd_max;
- * a log holds few segments of at most 64 KB each: nothing here wraps half
- * the sequence space). */
-static inline __attribute__((always_inline)) bool
-ack_segment(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_record *r, bool fin)
-{
-    unsigned s_inf = q->inf[s], p_inf = q->inf[p];
-    unsigned s_bits = state_bits[s_inf];
-    uint32_t seq = r->seq, len = r->payload_len, ack = r->ack;
-    if (!(s_bits & SENDS_ACK) || !(state_bits[p_inf] & TAKES_ACK))
-        return false;
-    if (!seq_le(seq, q->snd_max[s]) || ack != q->snd_max[p])
-        return false;
-    if (len > 0 && ((s_bits & FIN_SENT) || seq_gt(seq + len, q->wnd_right[p])))
-        return false;
-    /* A first FIN without text, at snd_max (fin_sent follows from the
-     * state); none from TIME-WAIT, where a bare ACK is taken within 2*MSL
-     * (tw_answer()). */
-    if (fin && (len > 0 || seq != q->snd_max[s] || !(s_bits & SENDS_FIN)))
-        return false;
-    if (s_inf == TCP_TIME_WAIT && (uint64_t)r->time_delta > q->tw_answer_until_usecs)
-        return false;
+/* ---- an in-order segment with ACK: ack_applies() and ack_apply() ----
+ *
+ * Taken only between the pairs of states of the diagram above where its
+ * sender is in a state of ack_sender_ok[] and its receiver in one of
+ * ack_receiver_ok[]: each case below is one such pair, sender first, and
+ * says which of ack_applies()'s tests can fail there and what ack_apply()
+ * (with ack_apply_rare(), which it may always run: when ack_apply() skips
+ * it, it changes nothing there) changes. In every pair, these tests of
+ * ack_applies() always pass: that both have sent and the receiver's window
+ * is known (see above), ack-monotonic (every ACK taken was the peer's
+ * snd_max at the time, which only grows), the peer's FIN (each FIN taken
+ * arrived at once, lies in its sender's ISN space, at its snd_max; a log
+ * holds few segments of at most 64 KB each: nothing here wraps half the
+ * sequence space), and, for a FIN, that both sent a SYN and the peer sent
+ * no FIN yet. */
 
-    /* ack_take() */
-    uint32_t end = seq + len + (fin ? 1u : 0u);
-    if (seq_gt(end, q->snd_max[s]))
-        q->snd_max[s] = end;
-    uint32_t right = ack + ((uint32_t)r->window << q->wscale[s]);
-    /* (In SYN-SENT its first window: not known before.) */
-    if (s_inf == TCP_SYN_SENT || seq_gt(right, q->wnd_right[s]))
-        q->wnd_right[s] = right;
-    /* ack_apply_rare()'s state changes */
-    unsigned p_next = ack_receiver_next[fin][p_inf];
-    q->inf[s] = ack_sender_next[fin][s_inf];
-    q->inf[p] = (uint8_t)p_next;
-    if (p_next == TCP_TIME_WAIT && p_inf != TCP_TIME_WAIT) /* enter_time_wait() */
-        q->tw_answer_until_usecs = (uint64_t)r->time_delta + q->tw_wait_usecs;
-    return true;
+/* In order: at or below what s sent (contig_end), acknowledging exactly
+ * what p sent. */
+static inline bool in_order(const struct oracle_quick *q, unsigned s, unsigned p,
+                            const struct seg_record *r)
+{
+    return seq_le(r->seq, q->snd_max[s]) && r->ack == q->snd_max[p];
 }
 
-/* ack_segment() for a segment with ACK and no FIN between two ESTABLISHED
- * endpoints: the tests that can fail there (the states suit both, neither
- * has sent a FIN, s is not in TIME-WAIT, s's window is known) and the
- * updates that change something (the states stay). */
+/* Its text, if any, within the window p advertised (check_window()). */
+static inline bool text_fits(const struct oracle_quick *q, unsigned p, const struct seg_record *r)
+{
+    return r->payload_len == 0 || !seq_gt(r->seq + r->payload_len, q->wnd_right[p]);
+}
+
+/* A first FIN as ack_applies() takes it: without text, right at what s
+ * sent. */
+static inline bool fin_plain(const struct oracle_quick *q, unsigned s, const struct seg_record *r)
+{
+    return r->payload_len == 0 && r->seq == q->snd_max[s];
+}
+
+/* The window s advertises (sender_ack()), scaled. */
+static inline uint32_t window_right(const struct oracle_quick *q, unsigned s,
+                                    const struct seg_record *r)
+{
+    return r->ack + ((uint32_t)r->window << q->wscale[s]);
+}
+
+/* ack_take() for a sender whose window is known: what the segment
+ * occupies (track_contig(), snd_max), and its window's right edge. */
+static inline void ack_take(struct oracle_quick *q, unsigned s, const struct seg_record *r,
+                            bool fin)
+{
+    uint32_t end = r->seq + r->payload_len + (fin ? 1u : 0u);
+    if (seq_gt(end, q->snd_max[s]))
+        q->snd_max[s] = end;
+    uint32_t right = window_right(q, s, r);
+    if (seq_gt(right, q->wnd_right[s]))
+        q->wnd_right[s] = right;
+}
+
+/* A segment with ACK and no FIN between two ESTABLISHED endpoints, nearly
+ * every segment: the tests that can fail there (the states suit both,
+ * neither has sent a FIN, s is not in TIME-WAIT), and ack_take() (the
+ * states stay: no handshake to end, no FIN). */
 static inline __attribute__((always_inline)) bool steady_ack(struct oracle_quick *q, unsigned s,
                                                              unsigned p, const struct seg_record *r)
 {
-    uint32_t seq = r->seq, len = r->payload_len, ack = r->ack;
-    uint32_t end = seq + len;
-    if (!seq_le(seq, q->snd_max[s]) || ack != q->snd_max[p] ||
-        (len > 0 && seq_gt(end, q->wnd_right[p])))
+    if (!in_order(q, s, p, r) || !text_fits(q, p, r))
         return false;
-    if (seq_gt(end, q->snd_max[s]))
-        q->snd_max[s] = end;
-    uint32_t right = ack + ((uint32_t)r->window << q->wscale[s]);
-    if (seq_gt(right, q->wnd_right[s]))
-        q->wnd_right[s] = right;
+    ack_take(q, s, r, false);
     return true;
+}
+
+/* Both states as one number, the sender's in the low bits. */
+#define PAIR(s_inf, p_inf) ((unsigned)(s_inf) | (unsigned)(p_inf) << 4)
+_Static_assert(ORACLE_QUICK_STATES <= 16, "a state in four bits");
+
+/* Any other segment with ACK, fin if it has FIN. */
+static inline __attribute__((always_inline)) bool
+ack_segment(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_record *r, bool fin)
+{
+    switch (PAIR(q->inf[s], q->inf[p])) {
+    case PAIR(TCP_SYN_SENT, TCP_SYN_RECEIVED):
+        /* The handshake's last ACK, perhaps with text; no FIN (not from
+         * SYN-SENT). Its sender's window is not known before. Both are
+         * ESTABLISHED after it. */
+        if (fin || !in_order(q, s, p, r) || !text_fits(q, p, r))
+            return false;
+        if (seq_gt(r->seq + r->payload_len, q->snd_max[s]))
+            q->snd_max[s] = r->seq + r->payload_len;
+        q->wnd_right[s] = window_right(q, s, r);
+        q->inf[s] = q->inf[p] = TCP_ESTABLISHED;
+        return true;
+    case PAIR(TCP_ESTABLISHED, TCP_ESTABLISHED):
+        /* The first FIN (without FIN, steady_ack()): oracle_first_fin() to
+         * FIN-WAIT-1, fin_arrives() at the peer to CLOSE-WAIT. */
+        if (!fin)
+            return steady_ack(q, s, p, r);
+        if (!fin_plain(q, s, r) || r->ack != q->snd_max[p])
+            return false;
+        ack_take(q, s, r, true);
+        q->inf[s] = TCP_FIN_WAIT_1;
+        q->inf[p] = TCP_CLOSE_WAIT;
+        return true;
+    case PAIR(TCP_CLOSE_WAIT, TCP_FIN_WAIT_1):
+    case PAIR(TCP_CLOSE_WAIT, TCP_FIN_WAIT_2):
+        /* From CLOSE-WAIT: text, or its FIN. Its ACK is of the peer's FIN:
+         * fin_ack_arrives() takes the peer to FIN-WAIT-2 (if not there
+         * yet), and a FIN of its own (oracle_first_fin() to LAST-ACK)
+         * further to TIME-WAIT (fin_arrives(), enter_time_wait()). */
+        if (!in_order(q, s, p, r) || !text_fits(q, p, r) || (fin && !fin_plain(q, s, r)))
+            return false;
+        ack_take(q, s, r, fin);
+        if (!fin) {
+            q->inf[p] = TCP_FIN_WAIT_2;
+            return true;
+        }
+        q->inf[s] = TCP_LAST_ACK;
+        q->inf[p] = TCP_TIME_WAIT;
+        q->tw_answer_until_usecs = (uint64_t)r->time_delta + q->tw_wait_usecs;
+        return true;
+    case PAIR(TCP_FIN_WAIT_1, TCP_CLOSE_WAIT):
+    case PAIR(TCP_FIN_WAIT_2, TCP_CLOSE_WAIT):
+    case PAIR(TCP_LAST_ACK, TCP_TIME_WAIT):
+        /* From an endpoint that sent its FIN: no text (no-data-after-fin),
+         * no FIN again. The peer's FIN is not sent, or was acknowledged
+         * before: no state changes. */
+        if (fin || r->payload_len != 0 || !in_order(q, s, p, r))
+            return false;
+        ack_take(q, s, r, false);
+        return true;
+    case PAIR(TCP_TIME_WAIT, TCP_LAST_ACK):
+        /* From TIME-WAIT a bare ACK (tw_answer()) within 2*MSL of entering
+         * it: the ACK of the peer's FIN, which closes it (fin_ack_arrives()).
+         * What this changes of the TIME-WAIT endpoint's timer is never
+         * read: both take nothing more. */
+        if (fin || r->payload_len != 0 || !in_order(q, s, p, r) ||
+            (uint64_t)r->time_delta > q->tw_answer_until_usecs)
+            return false;
+        ack_take(q, s, r, false);
+        q->inf[p] = TCP_CLOSED;
+        return true;
+    default:
+        /* A sender or receiver that takes no ACK: nothing known yet,
+         * LISTEN, SYN-SENT receiving (the SYN-ACK's sender sends no ACK
+         * before it), CLOSED. (The diagram has no other pair.) */
+        return false;
+    }
 }
 
 /* One segment: false when the oracle would not take it by a fast path. As
@@ -318,7 +318,7 @@ bool oracle_quick_end(const struct oracle_quick *q, struct oracle_endpoint_view 
          * oracle_observe_finish()'s fin-retransmit could judge by the end
          * time: a FIN still waiting for its ACK. (Nothing else there
          * applies: nothing is owed, no RST was seen, no state reported.) */
-        if (state_bits[st] & (NOT_STARTED | FIN_UNACKED))
+        if (end_bits[st] & (NOT_STARTED | FIN_UNACKED))
             return false;
         view[ep] = (struct oracle_endpoint_view){.state = (enum tcp_state)st, .state_known = true};
     }
