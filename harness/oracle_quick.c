@@ -100,7 +100,7 @@ static inline bool options_plain(const struct seg_record *r)
 
 /* first_syn_applies() and first_syn_apply(): nothing was taken before (the
  * SYN ring empty, nothing sent, no state known), and syn_sent(). */
-static bool first_syn(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_record *r)
+static bool first_syn(struct oracle_quick *q, size_t s, size_t p, const struct seg_record *r)
 {
     if (both_states(q) != BOTH(ORACLE_QUICK_UNKNOWN) || r->payload_len != 0 || !options_plain(r))
         return false;
@@ -117,7 +117,7 @@ static bool first_syn(struct oracle_quick *q, unsigned s, unsigned p, const stru
  * snd_max, so `ack == p->isn + 1 && p->snd_max == ack` is `ack == snd_max`.
  * Its window is not scaled; it is the first its sender advertised. The
  * windows that follow are scaled if both offered a scale. */
-static bool syn_ack(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_record *r)
+static bool syn_ack(struct oracle_quick *q, size_t s, size_t p, const struct seg_record *r)
 {
     if (q->inf[s] != TCP_LISTEN || q->inf[p] != TCP_SYN_SENT || r->ack != q->snd_max[p] ||
         r->payload_len != 0 || !options_plain(r))
@@ -150,40 +150,45 @@ static bool syn_ack(struct oracle_quick *q, unsigned s, unsigned p, const struct
 
 /* In order: at or below what s sent (contig_end), acknowledging exactly
  * what p sent. */
-static inline bool in_order(const struct oracle_quick *q, unsigned s, unsigned p,
+static inline bool in_order(const struct oracle_quick *q, size_t s, size_t p,
                             const struct seg_record *r)
 {
     return seq_le(r->seq, q->snd_max[s]) && r->ack == q->snd_max[p];
 }
 
 /* Its text, if any, within the window p advertised (check_window()). */
-static inline bool text_fits(const struct oracle_quick *q, unsigned p, const struct seg_record *r)
+static inline bool text_fits(const struct oracle_quick *q, size_t p, const struct seg_record *r)
 {
     return r->payload_len == 0 || !seq_gt(r->seq + r->payload_len, q->wnd_right[p]);
 }
 
 /* A first FIN as ack_applies() takes it: without text, right at what s
  * sent. */
-static inline bool fin_plain(const struct oracle_quick *q, unsigned s, const struct seg_record *r)
+static inline bool fin_plain(const struct oracle_quick *q, size_t s, const struct seg_record *r)
 {
     return r->payload_len == 0 && r->seq == q->snd_max[s];
 }
 
 /* The window s advertises (sender_ack()), scaled. */
-static inline uint32_t window_right(const struct oracle_quick *q, unsigned s,
+static inline uint32_t window_right(const struct oracle_quick *q, size_t s,
                                     const struct seg_record *r)
 {
     return r->ack + ((uint32_t)r->window << q->wscale[s]);
 }
 
-/* ack_take() for a sender whose window is known: what the segment
- * occupies (track_contig(), snd_max), and its window's right edge. */
-static inline void ack_take(struct oracle_quick *q, unsigned s, const struct seg_record *r,
-                            bool fin)
+/* ack_take(), what the segment occupies: snd_max and contig_end (where it
+ * started at or below it: track_contig()). */
+static inline void ack_occupy(struct oracle_quick *q, size_t s, const struct seg_record *r,
+                              bool fin)
 {
     uint32_t end = r->seq + r->payload_len + (fin ? 1u : 0u);
     if (seq_gt(end, q->snd_max[s]))
         q->snd_max[s] = end;
+}
+
+/* ack_take(), the right edge of the window s advertises, known before. */
+static inline void ack_advertise(struct oracle_quick *q, size_t s, const struct seg_record *r)
+{
     uint32_t right = window_right(q, s, r);
     if (seq_gt(right, q->wnd_right[s]))
         q->wnd_right[s] = right;
@@ -192,13 +197,19 @@ static inline void ack_take(struct oracle_quick *q, unsigned s, const struct seg
 /* A segment with ACK and no FIN between two ESTABLISHED endpoints, nearly
  * every segment: the tests that can fail there (the states suit both,
  * neither has sent a FIN, s is not in TIME-WAIT), and ack_take() (the
- * states stay: no handshake to end, no FIN). */
-static inline __attribute__((always_inline)) bool steady_ack(struct oracle_quick *q, unsigned s,
-                                                             unsigned p, const struct seg_record *r)
+ * states stay: no handshake to end, no FIN). A bare ACK, in order,
+ * occupies nothing. */
+static inline __attribute__((always_inline)) bool steady_ack(struct oracle_quick *q, size_t s,
+                                                             size_t p, const struct seg_record *r)
 {
-    if (!in_order(q, s, p, r) || !text_fits(q, p, r))
+    if (!in_order(q, s, p, r))
         return false;
-    ack_take(q, s, r, false);
+    if (r->payload_len > 0) {
+        if (!text_fits(q, p, r))
+            return false;
+        ack_occupy(q, s, r, false);
+    }
+    ack_advertise(q, s, r);
     return true;
 }
 
@@ -208,7 +219,7 @@ _Static_assert(ORACLE_QUICK_STATES <= 16, "a state in four bits");
 
 /* Any other segment with ACK, fin if it has FIN. */
 static inline __attribute__((always_inline)) bool
-ack_segment(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_record *r, bool fin)
+ack_segment(struct oracle_quick *q, size_t s, size_t p, const struct seg_record *r, bool fin)
 {
     switch (PAIR(q->inf[s], q->inf[p])) {
     case PAIR(TCP_SYN_SENT, TCP_SYN_RECEIVED):
@@ -217,8 +228,7 @@ ack_segment(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_rec
          * ESTABLISHED after it. */
         if (fin || !in_order(q, s, p, r) || !text_fits(q, p, r))
             return false;
-        if (seq_gt(r->seq + r->payload_len, q->snd_max[s]))
-            q->snd_max[s] = r->seq + r->payload_len;
+        ack_occupy(q, s, r, false);
         q->wnd_right[s] = window_right(q, s, r);
         q->inf[s] = q->inf[p] = TCP_ESTABLISHED;
         return true;
@@ -229,7 +239,8 @@ ack_segment(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_rec
             return steady_ack(q, s, p, r);
         if (!fin_plain(q, s, r) || r->ack != q->snd_max[p])
             return false;
-        ack_take(q, s, r, true);
+        ack_occupy(q, s, r, true);
+        ack_advertise(q, s, r);
         q->inf[s] = TCP_FIN_WAIT_1;
         q->inf[p] = TCP_CLOSE_WAIT;
         return true;
@@ -241,7 +252,8 @@ ack_segment(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_rec
          * further to TIME-WAIT (fin_arrives(), enter_time_wait()). */
         if (!in_order(q, s, p, r) || !text_fits(q, p, r) || (fin && !fin_plain(q, s, r)))
             return false;
-        ack_take(q, s, r, fin);
+        ack_occupy(q, s, r, fin);
+        ack_advertise(q, s, r);
         if (!fin) {
             q->inf[p] = TCP_FIN_WAIT_2;
             return true;
@@ -254,11 +266,11 @@ ack_segment(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_rec
     case PAIR(TCP_FIN_WAIT_2, TCP_CLOSE_WAIT):
     case PAIR(TCP_LAST_ACK, TCP_TIME_WAIT):
         /* From an endpoint that sent its FIN: no text (no-data-after-fin),
-         * no FIN again. The peer's FIN is not sent, or was acknowledged
-         * before: no state changes. */
+         * no FIN again, so it occupies nothing. The peer's FIN is not sent,
+         * or was acknowledged before: no state changes. */
         if (fin || r->payload_len != 0 || !in_order(q, s, p, r))
             return false;
-        ack_take(q, s, r, false);
+        ack_advertise(q, s, r);
         return true;
     case PAIR(TCP_TIME_WAIT, TCP_LAST_ACK):
         /* From TIME-WAIT a bare ACK (tw_answer()) within 2*MSL of entering
@@ -268,7 +280,7 @@ ack_segment(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_rec
         if (fin || r->payload_len != 0 || !in_order(q, s, p, r) ||
             (uint64_t)r->time_delta > q->tw_answer_until_usecs)
             return false;
-        ack_take(q, s, r, false);
+        ack_advertise(q, s, r);
         q->inf[p] = TCP_CLOSED;
         return true;
     default:
@@ -284,7 +296,7 @@ ack_segment(struct oracle_quick *q, unsigned s, unsigned p, const struct seg_rec
 static inline __attribute__((always_inline)) bool quick_segment(struct oracle_quick *q,
                                                                 const struct seg_record *r)
 {
-    unsigned s = r->bits & SEG_RECORD_FROM_B ? EP_B : EP_A, p = s ^ 1u;
+    size_t s = r->bits & SEG_RECORD_FROM_B ? EP_B : EP_A, p = s ^ 1u;
     uint8_t kind = r->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK);
     if (kind == TCP_ACK && both_states(q) == BOTH(TCP_ESTABLISHED))
         return steady_ack(q, s, p, r);
@@ -302,7 +314,10 @@ static inline __attribute__((always_inline)) bool quick_segment(struct oracle_qu
     }
 }
 
-bool oracle_quick_run(struct oracle_quick *q, const struct seg_record *r, unsigned n)
+/* (restrict: the log and the judge never overlap, so what was read of a
+ * record need not be read again after a store to the judge.) */
+bool oracle_quick_run(struct oracle_quick *restrict q, const struct seg_record *restrict r,
+                      unsigned n)
 {
     for (unsigned k = 0; k < n; k++)
         if (!quick_segment(q, &r[k]))
