@@ -1,7 +1,9 @@
 /* The quick judge (harness/oracle_quick.c) against the oracle: it must take
- * a segment exactly when the oracle's fast path would, and, when it takes
- * a whole stream and gives a verdict, the oracle finished at the end must
- * pass it with the same end states and without judging by the end time.
+ * a segment exactly when the oracle's fast path would, holding then what
+ * the oracle holds of what it keeps (and the oracle's flags it leaves out
+ * must follow from the states as it says), and, when it takes a whole
+ * stream and gives a verdict, the oracle finished at the end must pass it
+ * with the same end states and without judging by the end time.
  *
  * Beyond hand-made streams, thousands of generated ones (a fixed seed:
  * the same streams every run) start from ordinary conversations and are
