@@ -33,6 +33,8 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "event.h"
+#include "seg_record.h"
 
 /* Whether the park's memory is poisoned when not in use (AddressSanitizer). */
 #if defined(__has_feature)
@@ -47,8 +49,6 @@
 #define FINFUZZ_PARK_POISON 0
 #endif
 #endif
-#include "event.h"
-#include "seg_record.h"
 
 /* The most segments a flow may have and be judged from its log and
  * parked: a flow with more runs its oracle live and keeps it for its
