@@ -395,10 +395,12 @@ static void warm_closed(struct flow_table *t)
 void flows_expire_due(struct flow_table *t, uint64_t now_usecs)
 {
     struct flow *f;
-    uint64_t linger = t->linger_usecs;
-    while ((f = t->closed_head) && f->queued_usecs + linger < now_usecs) {
+    /* Queued, or active, before this is more than a linger time ago (no
+     * time is, within the first linger time). */
+    uint64_t before = now_usecs > t->linger_usecs ? now_usecs - t->linger_usecs : 0;
+    while ((f = t->closed_head) && f->queued_usecs < before) {
         closed_pop_head(t, f);
-        if (f->last_usecs + linger < now_usecs) {
+        if (f->last_usecs < before) {
             /* flow_finish(), knowing where f is listed. */
             t->generation++;
             bucket_unlink(f);
