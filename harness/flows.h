@@ -332,13 +332,19 @@ FLOWS_HOT uint8_t flows_note(struct flow_table *t, struct flow *f, uint8_t src_e
     if (time_usecs > f->last_usecs)
         f->last_usecs = time_usecs;
     f->touched = !may_be_first || f->segments > 1; /* the creating segment does not count */
-    if (flags & (TCP_SYN | TCP_FIN | TCP_RST)) {
+    if (flags & (TCP_SYN | TCP_RST)) {
         flows_note_flags(t, f, ep, s);
         return ep;
     }
-    /* An ordinary segment: it can only acknowledge the peer's FIN. */
+    /* A segment without SYN or RST: it may carry ep's FIN, and it can
+     * acknowledge the peer's (as flows_note_flags() notes them). The FIN is
+     * noted without a branch: FINs come at random among the segments of
+     * many flows, and a branch on them would be mispredicted often. */
     uint8_t peer = 1 - ep;
     f->sent_non_syn[ep] = true;
+    bool first_fin = (flags & TCP_FIN) && !f->fin_seen[ep];
+    f->fin_seq[ep] = first_fin ? s->seq + s->payload_len : f->fin_seq[ep];
+    f->fin_seen[ep] |= first_fin;
     if ((flags & TCP_ACK) && f->fin_seen[peer] && !f->fin_acked[peer] &&
         seq_gt(s->ack, f->fin_seq[peer])) {
         f->fin_acked[peer] = true;
