@@ -106,13 +106,12 @@ n=2500000
 f=$dir/flows-long-$n.pcap
 if "$T/check_gen" "$n" "$f" 500 500 20 2>/dev/null; then
     "$T/check_bareloop" "$f" >/dev/null
-    measure "$dir/bare" "$T/check_bareloop" "$f" || status=1
-    measure "$dir/check" "$FINFUZZ" check --profile linux "$f" || status=1
+    measure_both "$dir/bare" "$dir/check" "$f"
     read -r bs bk bc <"$dir/bare"
     read -r cs ck cc <"$dir/check"
     echo "longer flows (43 packets each, informational), $n packets: bare $(pps "$n" "$bc")," \
-        "check $(pps "$n" "$cc") pkt/cpu-s: $(awk -v a="$bc" -v b="$cc" 'BEGIN { printf "%.0f", 100 * a / b }')%;" \
-        "check RSS $ck KB"
+        "check $(pps "$n" "$cc") pkt/cpu-s: $(awk -v a="$bc" -v b="$cc" 'BEGIN { printf "%.1f", 100 * a / b }')%" \
+        "(runs $(cat "$dir/spread")); check RSS $ck KB"
     rm -f "$f"
 fi
 
