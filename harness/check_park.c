@@ -15,7 +15,7 @@
  * except in the sanitizer builds, whose memcpy the sanitizers check. */
 #if defined(__SSE2__) && defined(__x86_64__) && !FINFUZZ_VERIFY_FAST
 #define PARK_STREAM 1
-#include <immintrin.h>
+#include <emmintrin.h>
 #endif
 
 #define LINE_BYTES PARK_LINE_BYTES
@@ -45,49 +45,10 @@ static const struct seg_record *entry_segs(const struct park_entry *e)
     return (const struct seg_record *)(const void *)((const char *)e + LINE_BYTES);
 }
 
-#ifdef PARK_STREAM
-/* copy_past_cache() where the machine has AVX (nearly every x86-64 in use,
- * asked at run time): a line is two 32-byte loads and stores, not four
- * 16-byte ones. */
-static __attribute__((target("avx"), noinline)) void copy_past_cache_avx(void *dst, const void *src,
-                                                                         size_t n)
-{
-    __m256i *d = dst;
-    const __m256i *s = src, *end = (const __m256i *)(const void *)((const char *)src + n);
-    /* An odd line first, then two lines an iteration (kept from being
-     * unrolled further: a log is a few lines, and the remainder loops that
-     * unrolling adds cost more than they save). */
-    if (n & 64) {
-        __m256i a = _mm256_load_si256(s), b = _mm256_load_si256(s + 1);
-        _mm256_stream_si256(d, a);
-        _mm256_stream_si256(d + 1, b);
-        s += 2;
-        d += 2;
-    }
-#if defined(__clang__)
-#pragma clang loop unroll(disable)
-#elif defined(__GNUC__)
-#pragma GCC unroll 1
-#endif
-    for (; s != end; s += 4, d += 4) {
-        __m256i a = _mm256_load_si256(s), b = _mm256_load_si256(s + 1);
-        __m256i c = _mm256_load_si256(s + 2), e = _mm256_load_si256(s + 3);
-        _mm256_stream_si256(d, a);
-        _mm256_stream_si256(d + 1, b);
-        _mm256_stream_si256(d + 2, c);
-        _mm256_stream_si256(d + 3, e);
-    }
-}
-#endif
-
 /* Copy n bytes (whole lines) from line-aligned src to line-aligned dst. */
 static inline void copy_past_cache(void *dst, const void *src, size_t n)
 {
 #ifdef PARK_STREAM
-    if (__builtin_cpu_supports("avx")) {
-        copy_past_cache_avx(dst, src, n);
-        return;
-    }
     /* A line an iteration: its four loads, then its four stores, which
      * fill one write-combining buffer at once. */
     __m128i *d = dst;
