@@ -345,12 +345,13 @@ FLOWS_HOT uint8_t flows_note(struct flow_table *t, struct flow *f, uint8_t src_e
     bool first_fin = (flags & TCP_FIN) && !f->fin_seen[ep];
     f->fin_seq[ep] = first_fin ? s->seq + s->payload_len : f->fin_seq[ep];
     f->fin_seen[ep] |= first_fin;
-    if ((flags & TCP_ACK) && f->fin_seen[peer] && !f->fin_acked[peer] &&
-        seq_gt(s->ack, f->fin_seq[peer])) {
-        f->fin_acked[peer] = true;
-        if (!f->closed && f->fin_acked[ep])
-            flows_closed(t, f);
-    }
+    /* Whether it acknowledges the peer's FIN first, likewise without a
+     * branch but the one to close the flow. */
+    bool acks_fin = ((flags & TCP_ACK) != 0) & f->fin_seen[peer] & !f->fin_acked[peer] &
+                    seq_gt(s->ack, f->fin_seq[peer]);
+    f->fin_acked[peer] |= acks_fin;
+    if (__builtin_expect(acks_fin & f->fin_acked[ep] & !f->closed, 0))
+        flows_closed(t, f);
     return ep;
 }
 
