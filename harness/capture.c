@@ -405,24 +405,33 @@ bool cap_link_ip_start(int dlt, const uint8_t *d, size_t caplen, size_t *off)
     return link_ip_start(dlt, d, caplen, off) == CAP_SKIP_NONE;
 }
 
+/* The version and addresses of src into dst: for IPv4 the first 4 bytes of
+ * each (the rest of dst is left alone), for IPv6 the whole header. */
+static void ip_copy_addrs(struct seg_ip *dst, const struct seg_ip *src)
+{
+    if (src->version == 4) {
+        dst->version = 4;
+        memcpy(dst->src, src->src, 4);
+        memcpy(dst->dst, src->dst, 4);
+    } else {
+        *dst = *src;
+    }
+}
+
 void cap_fast_segment_of(const struct seg_ip *ip, const struct seg *s, struct cap_fast_segment *fs)
 {
-    if (ip->version == 4) {
-        fs->ip.version = 4;
-        memcpy(fs->ip.src, ip->src, 4);
-        memcpy(fs->ip.dst, ip->dst, 4);
-    } else {
-        fs->ip = *ip;
-    }
+    ip_copy_addrs(&fs->ip, ip);
     fs->sport = s->sport;
     fs->dport = s->dport;
-    struct seg_record *r = &fs->rec;
-    r->seq = s->seq;
-    r->ack = s->ack;
-    r->payload_len = s->payload_len;
-    r->window = s->window;
-    r->flags = s->flags;
-    cap_fast_record_opts(&s->opts, r);
+    seg_record_set_seg(&fs->rec, s);
+}
+
+void cap_fast_segment_get(const struct cap_fast_segment *fs, struct seg_ip *ip, struct seg *s)
+{
+    ip_copy_addrs(ip, &fs->ip);
+    s->sport = fs->sport;
+    s->dport = fs->dport;
+    seg_record_get_seg(&fs->rec, s);
 }
 
 bool cap_fast_segment_equal(const struct cap_fast_segment *a, const struct cap_fast_segment *b)
@@ -447,26 +456,18 @@ void cap_fast_segment_expand(const struct cap_fast_segment *fs, struct cap_segme
     out->frame = fs->frame;
     out->time_usecs = fs->time_usecs;
     out->payload_cut = false;
-    if (fs->ip.version == 4) {
-        out->ip.version = 4;
-        memcpy(out->ip.src, fs->ip.src, 4);
-        memcpy(out->ip.dst, fs->ip.dst, 4);
-    } else {
-        out->ip = fs->ip;
-    }
-    const struct seg_record *r = &fs->rec;
-    struct seg *s = &out->seg;
-    s->sport = fs->sport;
-    s->dport = fs->dport;
-    s->seq = r->seq;
-    s->ack = r->ack;
-    s->payload_len = r->payload_len;
-    s->window = r->window;
-    s->flags = r->flags;
-    s->opts.has_ts = (r->bits & SEG_RECORD_HAS_TS) != 0;
-    s->opts.ts_val = r->ts_val;
-    s->opts.has_wscale = (r->bits & SEG_RECORD_HAS_WSCALE) != 0;
-    s->opts.wscale = r->wscale;
+    cap_fast_segment_get(fs, &out->ip, &out->seg);
+}
+
+/* FINFUZZ_VERIFY_FAST: the codec's decoding of a record the fast path took
+ * (its IP packet at off), into *ip and *g; abort if the codec rejects it. */
+static void verify_decode(const struct cap_reader *r, const uint8_t *data, size_t caplen,
+                          size_t off, struct seg_ip *ip, struct seg *g)
+{
+    size_t off2 = 0;
+    if (link_ip_start(r->dlt, data, caplen, &off2) != CAP_SKIP_NONE || off2 != off ||
+        seg_decode_ip(data + off, caplen - off, SEG_DECODE_NO_CHECKSUM, ip, g) != SEG_OK)
+        abort(); /* the fast path took what the codec rejects */
 }
 
 void cap_verify_fast(const struct cap_reader *r, const uint8_t *data, size_t caplen, size_t off,
@@ -474,10 +475,7 @@ void cap_verify_fast(const struct cap_reader *r, const uint8_t *data, size_t cap
 {
     struct seg_ip ip;
     struct seg g;
-    size_t off2 = 0;
-    if (link_ip_start(r->dlt, data, caplen, &off2) != CAP_SKIP_NONE || off2 != off ||
-        seg_decode_ip(data + off, caplen - off, SEG_DECODE_NO_CHECKSUM, &ip, &g) != SEG_OK)
-        abort(); /* the fast path took what the codec rejects */
+    verify_decode(r, data, caplen, off, &ip, &g);
     if (!cap_seg_ip_equal(&ip, fip) || !cap_seg_equal(&g, fs))
         abort(); /* the fast path decoded differently from the codec */
 }
@@ -487,10 +485,7 @@ void cap_verify_fast_record(const struct cap_reader *r, const uint8_t *data, siz
 {
     struct seg_ip ip;
     struct seg g;
-    size_t off2 = 0;
-    if (link_ip_start(r->dlt, data, caplen, &off2) != CAP_SKIP_NONE || off2 != off ||
-        seg_decode_ip(data + off, caplen - off, SEG_DECODE_NO_CHECKSUM, &ip, &g) != SEG_OK)
-        abort(); /* the fast path took what the codec rejects */
+    verify_decode(r, data, caplen, off, &ip, &g);
     struct cap_fast_segment want;
     memset(&want, 0, sizeof want);
     cap_fast_segment_of(&ip, &g, &want);

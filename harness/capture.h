@@ -138,6 +138,9 @@ void cap_fast_segment_of(const struct seg_ip *ip, const struct seg *s, struct ca
  * record, all but time_delta, frame_delta and the FROM_B bit; of an IPv4
  * header, the version and the addresses' first 4 bytes). */
 bool cap_fast_segment_equal(const struct cap_fast_segment *a, const struct cap_fast_segment *b);
+/* What fs holds of its IP header and segment into *ip and *s (whose other
+ * fields are left alone). */
+void cap_fast_segment_get(const struct cap_fast_segment *fs, struct seg_ip *ip, struct seg *s);
 /* fs whole again (frame, time, ip, and every field of the segment it
  * holds) into *out, for the general way; the fields it does not hold
  * (payload, urgent pointer, other options, TTL...) are left alone, or,

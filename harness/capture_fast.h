@@ -115,16 +115,6 @@ CAP_HOT bool cap_fast_tcp(const uint8_t *t, size_t len, struct seg *s)
     return true;
 }
 
-/* The options of a segment as a log record keeps them (seg_record.h):
- * timestamps' TSval and window scale, with their bits in *bits. */
-CAP_HOT void cap_fast_record_opts(const struct seg_opts *o, struct seg_record *r)
-{
-    r->ts_val = o->has_ts ? o->ts_val : 0;
-    r->wscale = o->has_wscale ? o->wscale : 0;
-    r->bits = (uint8_t)((o->has_ts ? SEG_RECORD_HAS_TS : 0) |
-                        (o->has_wscale ? SEG_RECORD_HAS_WSCALE : 0));
-}
-
 /* The TCP header at t (len bytes of segment) straight into the checker's
  * form of it (struct cap_fast_segment, capture.h): what the flow table and
  * the oracle read, no more. */
@@ -140,7 +130,7 @@ CAP_HOT bool cap_fast_tcp_record(const uint8_t *t, size_t len, struct cap_fast_s
         struct seg_opts o;
         if (seg_parse_options(t + SEG_TCP_HDR_MIN, opt_len, &o) != SEG_OK)
             return false;
-        cap_fast_record_opts(&o, r);
+        seg_record_set_opts(r, &o);
     } else {
         r->ts_val = ts_layout ? cap_rd32be(t + 24) : 0;
         r->wscale = 0;

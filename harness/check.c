@@ -813,27 +813,7 @@ static struct ev *check_event_of(struct check_loop *L, const struct cap_fast_seg
     e->time_usecs = time_usecs;
     e->frame = fs->frame;
     e->endpoint = ep;
-    struct seg_ip *ip = &e->u.segment.ip;
-    ip->version = fs->ip.version;
-    if (fs->ip.version == 4) {
-        memcpy(ip->src, fs->ip.src, 4);
-        memcpy(ip->dst, fs->ip.dst, 4);
-    } else {
-        *ip = fs->ip;
-    }
-    const struct seg_record *r = &fs->rec;
-    struct seg *g = &e->u.segment.seg;
-    g->sport = fs->sport;
-    g->dport = fs->dport;
-    g->seq = r->seq;
-    g->ack = r->ack;
-    g->payload_len = r->payload_len;
-    g->window = r->window;
-    g->flags = r->flags;
-    g->opts.has_ts = (r->bits & SEG_RECORD_HAS_TS) != 0;
-    g->opts.ts_val = r->ts_val;
-    g->opts.has_wscale = (r->bits & SEG_RECORD_HAS_WSCALE) != 0;
-    g->opts.wscale = r->wscale;
+    cap_fast_segment_get(fs, &e->u.segment.ip, &e->u.segment.seg);
     return e;
 }
 

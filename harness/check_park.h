@@ -128,16 +128,7 @@ static inline void park_log_fill(const struct park_log *l, unsigned k, struct ev
     e->time_usecs = l->base_usecs + s->time_delta;
     e->frame = l->base_frame + s->frame_delta;
     e->endpoint = (s->bits & SEG_RECORD_FROM_B) ? EP_B : EP_A;
-    struct seg *g = &e->u.segment.seg;
-    g->seq = s->seq;
-    g->ack = s->ack;
-    g->payload_len = s->payload_len;
-    g->window = s->window;
-    g->flags = s->flags;
-    g->opts.has_ts = (s->bits & SEG_RECORD_HAS_TS) != 0;
-    g->opts.ts_val = s->ts_val;
-    g->opts.has_wscale = (s->bits & SEG_RECORD_HAS_WSCALE) != 0;
-    g->opts.wscale = s->wscale;
+    seg_record_get_seg(s, &e->u.segment.seg);
 }
 
 /* The parts of the park below are check_park.c's; they are here so that

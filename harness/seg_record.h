@@ -25,24 +25,53 @@ enum {
     SEG_RECORD_HAS_WSCALE = 1u << 2,
 };
 
+/* Options o as a record keeps them: the timestamps' TSval and the window
+ * scale, each 0 without its option, with their bits (r->bits is set to
+ * those two alone). */
+static inline void seg_record_set_opts(struct seg_record *r, const struct seg_opts *o)
+{
+    r->ts_val = o->has_ts ? o->ts_val : 0;
+    r->wscale = o->has_wscale ? o->wscale : 0;
+    r->bits = (uint8_t)((o->has_ts ? SEG_RECORD_HAS_TS : 0) |
+                        (o->has_wscale ? SEG_RECORD_HAS_WSCALE : 0));
+}
+
+/* What a record holds of segment g (all but its time, frame and sender). */
+static inline void seg_record_set_seg(struct seg_record *r, const struct seg *g)
+{
+    r->seq = g->seq;
+    r->ack = g->ack;
+    r->payload_len = g->payload_len;
+    r->window = g->window;
+    r->flags = g->flags;
+    seg_record_set_opts(r, &g->opts);
+}
+
 /* Segment event e as a record, its time and frame taken from the bases
  * (which the caller checked they are within 2^32 of). */
 static inline void seg_record_set(struct seg_record *r, const struct ev *e, uint64_t base_usecs,
                                   uint64_t base_frame)
 {
-    const struct seg *g = &e->u.segment.seg;
-    r->seq = g->seq;
-    r->ack = g->ack;
-    r->payload_len = g->payload_len;
-    r->ts_val = g->opts.ts_val;
+    seg_record_set_seg(r, &e->u.segment.seg);
     r->time_delta = (uint32_t)(e->time_usecs - base_usecs);
     r->frame_delta = (uint32_t)(e->frame - base_frame);
-    r->window = g->window;
-    r->flags = g->flags;
-    r->wscale = g->opts.wscale;
-    r->bits = (uint8_t)((e->endpoint == EP_B ? SEG_RECORD_FROM_B : 0) |
-                        (g->opts.has_ts ? SEG_RECORD_HAS_TS : 0) |
-                        (g->opts.has_wscale ? SEG_RECORD_HAS_WSCALE : 0));
+    if (e->endpoint == EP_B)
+        r->bits |= SEG_RECORD_FROM_B;
+}
+
+/* The segment fields record r holds, into *g (whose other fields are left
+ * alone). */
+static inline void seg_record_get_seg(const struct seg_record *r, struct seg *g)
+{
+    g->seq = r->seq;
+    g->ack = r->ack;
+    g->payload_len = r->payload_len;
+    g->window = r->window;
+    g->flags = r->flags;
+    g->opts.has_ts = (r->bits & SEG_RECORD_HAS_TS) != 0;
+    g->opts.ts_val = r->ts_val;
+    g->opts.has_wscale = (r->bits & SEG_RECORD_HAS_WSCALE) != 0;
+    g->opts.wscale = r->wscale;
 }
 
 /* Two records hold the same segment (field by field: padding aside). */

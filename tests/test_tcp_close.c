@@ -422,11 +422,11 @@ static void test_fin_wait_1_app_send_refused(void **state)
 
 /* ==== a FIN against a zero window ==== */
 
-/* §3.10.7.4: with RCV.WND = 0 a FIN is not acceptable; it draws an ACK that
- * shows the window, and is taken once the window opens again. */
-static void test_established_rcv_fin_zero_window(void **state)
+/* A in ESTABLISHED (ISS 1000, peer's ISN 5000) with a 100-byte receive
+ * buffer that the peer's 100 bytes filled: B: Flags [P.], seq 5001, ack
+ * 1001, length 100 -> A: Flags [.], ack 5101, win 0. A never reads. */
+static struct tb *new_tb_zero_window(void)
 {
-    (void)state;
     struct tb *t = new_tb();
     struct tcp_config cfg;
     tb_config(&cfg);
@@ -436,6 +436,15 @@ static void test_established_rcv_fin_zero_window(void **state)
     tb_peer(t, TCP_ACK | TCP_PSH, 5001, 1001, 100);
     tb_expect_seg(t, 0, TCP_ACK, 1001, 5101, 0);
     assert_int_equal(t->out[0].seg.window, 0);
+    return t;
+}
+
+/* §3.10.7.4: with RCV.WND = 0 a FIN is not acceptable; it draws an ACK that
+ * shows the window, and is taken once the window opens again. */
+static void test_established_rcv_fin_zero_window(void **state)
+{
+    (void)state;
+    struct tb *t = new_tb_zero_window();
     /* B: Flags [F.], seq 5101, ack 1001 -> A: Flags [.], seq 1001, ack 5101, win 0 */
     tb_peer(t, TCP_FIN | TCP_ACK, 5101, 1001, 0);
     tb_expect_count(t, 2);
@@ -465,16 +474,7 @@ static void test_established_rcv_fin_zero_window(void **state)
 static void test_fin_wait_1_ack_beyond_zero_window_dropped_probe_ack_taken(void **state)
 {
     (void)state;
-    struct tb *t = new_tb();
-    struct tcp_config cfg;
-    tb_config(&cfg);
-    cfg.rcv_buf_bytes = 100;
-    tb_init(t, &cfg, 1000, 5000);
-    tb_build(t, TCP_ESTABLISHED);
-    /* B: Flags [P.], seq 5001, ack 1001, length 100 -> A: ack 5101, win 0 */
-    tb_peer(t, TCP_ACK | TCP_PSH, 5001, 1001, 100);
-    tb_expect_seg(t, 0, TCP_ACK, 1001, 5101, 0);
-    assert_int_equal(t->out[0].seg.window, 0);
+    struct tb *t = new_tb_zero_window();
     assert_int_equal(tcp_send(&t->c, t->now_usecs, NULL, 100), 100);
     assert_int_equal(tcp_shutdown(&t->c, t->now_usecs), TCP_APP_OK);
     assert_int_equal(t->c.state, TCP_FIN_WAIT_1);
