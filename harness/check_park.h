@@ -203,13 +203,6 @@ static inline void park_verdict_into(const struct park_entry *e, struct check_ve
     v->view[0] = e->view[0];
     v->view[1] = e->view[1];
 }
-/* The same, returned. */
-static inline struct check_verdict park_verdict(const struct park_entry *e)
-{
-    struct check_verdict v;
-    park_verdict_into(e, &v);
-    return v;
-}
 /* The segments park_put() recorded, into *l. */
 void park_log_of(const struct park_entry *e, struct park_log *l);
 /* park_drop() of an entry whose chunk has emptied, or of any in the

@@ -223,7 +223,9 @@ static char *put_flow_line(struct check_run *run, char *p, const struct flow *f,
     }
     if (f->incarnation > 1)
         p = put_u64(PUT_LIT(p, " #"), f->incarnation);
-    p = put_u64_pair(PUT_LIT(p, " (frames "), f->first_frame, '-', f->last_frame);
+    p = put_u64(PUT_LIT(p, " (frames "), f->first_frame);
+    *p++ = '-';
+    p = put_u64(p, f->last_frame);
     p = put_u64(PUT_LIT(p, ", "), f->segments);
     return PUT_LIT(p, " segments)");
 }

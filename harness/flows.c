@@ -301,12 +301,18 @@ static inline void bucket_unlink(struct flow *f)
         next->hprev = f->hprev;
 }
 
-static void table_remove(struct flow_table *t, struct flow *f)
+/* f leaves the hash table (not its list). */
+static inline void table_unhash(struct flow_table *t, struct flow *f)
 {
     t->generation++;
     bucket_unlink(f);
-    list_unlink(t, f);
     t->count--;
+}
+
+static void table_remove(struct flow_table *t, struct flow *f)
+{
+    table_unhash(t, f);
+    list_unlink(t, f);
 }
 
 /* A zeroed flow from a slab (a new one if the latest is full); NULL if
@@ -350,12 +356,19 @@ static void flow_release(struct flow_table *t, struct flow *f)
     t->free_flows = f;
 }
 
-static void flow_finish(struct flow_table *t, struct flow *f, uint64_t end_usecs, enum flow_end why)
+/* f, out of the table, is judged (hooks.finish) and its memory reused. */
+static inline void flow_done(struct flow_table *t, struct flow *f, uint64_t end_usecs,
+                             enum flow_end why)
 {
-    table_remove(t, f);
     if (t->hooks.finish)
         t->hooks.finish(t->hooks.ctx, f, end_usecs, why);
     flow_release(t, f);
+}
+
+static void flow_finish(struct flow_table *t, struct flow *f, uint64_t end_usecs, enum flow_end why)
+{
+    table_remove(t, f);
+    flow_done(t, f, end_usecs, why);
 }
 
 /* Bring in the lines of f that its end touches (and that a new flow reusing
@@ -401,13 +414,9 @@ void flows_expire_due(struct flow_table *t, uint64_t now_usecs)
     while ((f = t->closed_head) && f->queued_usecs < before) {
         closed_pop_head(t, f);
         if (f->last_usecs < before) {
-            /* flow_finish(), knowing where f is listed. */
-            t->generation++;
-            bucket_unlink(f);
-            t->count--;
-            if (t->hooks.finish)
-                t->hooks.finish(t->hooks.ctx, f, now_usecs, FLOW_END_LINGERED);
-            flow_release(t, f);
+            /* flow_finish(), off its list already. */
+            table_unhash(t, f);
+            flow_done(t, f, now_usecs, FLOW_END_LINGERED);
         } else {
             f->queued_usecs = f->last_usecs;
             closed_append(t, f);

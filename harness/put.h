@@ -74,58 +74,6 @@ static inline __attribute__((always_inline)) char *put_u64(char *p, uint64_t v)
     return end;
 }
 
-#if defined(__SSE2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#include <emmintrin.h>
-#endif
-
-/* The decimal digits of a, the byte sep, and the decimal digits of b, as
- * put_u64 writes each (a flow's first and last frame numbers). It writes
- * up to 41 bytes from p. Both below 10^8, the common case, take one pass
- * of 16-bit vector arithmetic (SSE2) for the sixteen digits, instead of
- * two of put_digits8's. */
-static inline __attribute__((always_inline)) char *put_u64_pair(char *p, uint64_t a, char sep,
-                                                                uint64_t b)
-{
-#if defined(__SSE2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (a < 100000000 && b < 100000000) {
-        uint32_t a32 = (uint32_t)a, b32 = (uint32_t)b;
-        /* Four 16-bit lanes below 10^4: each number's upper and lower four
-         * digits. */
-        uint32_t ah = a32 / 10000, bh = b32 / 10000;
-        __m128i x = _mm_unpacklo_epi32(_mm_cvtsi32_si128((int)(ah | (a32 - ah * 10000) << 16)),
-                                       _mm_cvtsi32_si128((int)(bh | (b32 - bh * 10000) << 16)));
-        /* Each lane / 100 ((x * 5243) >> 19 is exact below 43699) and
-         * % 100, interleaved: eight lanes below 100. */
-        __m128i hundreds = _mm_srli_epi16(_mm_mulhi_epu16(x, _mm_set1_epi16(5243)), 3);
-        __m128i y = _mm_unpacklo_epi16(
-            hundreds, _mm_sub_epi16(x, _mm_mullo_epi16(hundreds, _mm_set1_epi16(100))));
-        /* Each of those / 10 ((y * 6554) >> 16 is exact below 16389) into
-         * its low byte, % 10 into its high byte: the sixteen digits in
-         * order, a's eight then b's. */
-        __m128i tens = _mm_mulhi_epu16(y, _mm_set1_epi16(6554));
-        __m128i digits = _mm_or_si128(
-            tens, _mm_slli_epi16(_mm_sub_epi16(y, _mm_mullo_epi16(tens, _mm_set1_epi16(10))), 8));
-        /* Leading zero digits (all but the last of each number's eight
-         * may be dropped). */
-        unsigned nonzero =
-            ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(digits, _mm_setzero_si128()));
-        unsigned za = (unsigned)__builtin_ctz(nonzero | 0x80u);
-        unsigned zb = (unsigned)__builtin_ctz((nonzero >> 8) | 0x80u);
-        __m128i text = _mm_add_epi8(digits, _mm_set1_epi8('0'));
-        uint64_t ta = (uint64_t)_mm_cvtsi128_si64(text) >> (8 * za);
-        uint64_t tb = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(text, text)) >> (8 * zb);
-        memcpy(p, &ta, 8);
-        p += 8 - za;
-        *p++ = sep;
-        memcpy(p, &tb, 8);
-        return p + 8 - zb;
-    }
-#endif
-    p = put_u64(p, a);
-    *p++ = sep;
-    return put_u64(p, b);
-}
-
 /* The decimal digits of a byte (an IPv4 address octet). */
 static inline char *put_octet(char *p, unsigned v)
 {

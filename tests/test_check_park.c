@@ -159,7 +159,8 @@ static void assert_entry(const struct park_entry *e, unsigned i)
     struct park_log want, got;
     struct check_verdict v;
     log_and_verdict(i, &want, &v);
-    struct check_verdict pv = park_verdict(e);
+    struct check_verdict pv;
+    park_verdict_into(e, &pv);
     assert_int_equal(pv.verdict, v.verdict);
     assert_ptr_equal(pv.incomplete_reason, v.incomplete_reason);
     assert_int_equal(pv.view[0].state, v.view[0].state);

@@ -1,7 +1,6 @@
-/* put.h: the printf-free formatting of verdict lines. Every number and
- * pair of numbers is written as printf("%llu") writes it, at every digit
- * count and across the boundaries between put_u64's ways (below 100,
- * below 10^8, above) and put_u64_pair's (both below 10^8, or not). */
+/* put.h: the printf-free formatting of verdict lines. Every number is
+ * written as printf("%llu") writes it, at every digit count and across the
+ * boundaries between put_u64's ways (below 100, below 10^8, above). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,35 +45,10 @@ static void test_u64_as_printf(void **state)
     }
 }
 
-static void test_pair_as_printf(void **state)
-{
-    (void)state;
-    uint64_t v[80];
-    size_t n = edge_values(v);
-    char got[64], want[64];
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            memset(got, 'x', sizeof got);
-            *put_u64_pair(got, v[i], '-', v[j]) = '\0';
-            snprintf(want, sizeof want, "%llu-%llu", (unsigned long long)v[i],
-                     (unsigned long long)v[j]);
-            assert_string_equal(got, want);
-        }
-    /* Every digit in every place, in both numbers: a walk through the
-     * eight-digit numbers with a stride that is prime to 10. */
-    for (uint64_t a = 0, b = 99999999; a < 100000000; a += 7919, b -= b >= 7727 ? 7727 : b) {
-        memset(got, 'x', sizeof got);
-        *put_u64_pair(got, a, ',', b) = '\0';
-        snprintf(want, sizeof want, "%llu,%llu", (unsigned long long)a, (unsigned long long)b);
-        assert_string_equal(got, want);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_u64_as_printf),
-        cmocka_unit_test(test_pair_as_printf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
